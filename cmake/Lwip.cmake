@@ -1,0 +1,21 @@
+# Locates lwIP 2.1.3's sources: -DLWIP_SOURCE_DIR=... if given, else Debian's source package fetched
+# once into LWIP_CACHE_DIR by fetch-lwip.sh (checksums pinned there).
+set(LWIP_CACHE_DIR "${PROJECT_SOURCE_DIR}/.cache/lwip-2.1.3" CACHE PATH "Where fetched lwIP sources are kept")
+if(NOT LWIP_SOURCE_DIR)
+  if(NOT EXISTS "${LWIP_CACHE_DIR}/src/core/tcp.c")
+    message(STATUS "Fetching lwIP from Debian's source package into ${LWIP_CACHE_DIR}")
+    execute_process(COMMAND sh "${PROJECT_SOURCE_DIR}/cmake/fetch-lwip.sh" "${LWIP_CACHE_DIR}"
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "could not obtain lwIP (give -DLWIP_SOURCE_DIR=/path/to/lwip-2.1.3)")
+    endif()
+  endif()
+  set(LWIP_SOURCE_DIR "${LWIP_CACHE_DIR}" CACHE PATH "lwIP 2.1.3 source tree" FORCE)
+endif()
+if(NOT EXISTS "${LWIP_SOURCE_DIR}/src/include/lwip/init.h")
+  message(FATAL_ERROR "LWIP_SOURCE_DIR=${LWIP_SOURCE_DIR} is not an lwIP source tree")
+endif()
+file(STRINGS "${LWIP_SOURCE_DIR}/src/include/lwip/init.h" _lwip_minor REGEX "define LWIP_VERSION_MINOR")
+if(NOT _lwip_minor MATCHES "MINOR[ \t]+1$")
+  message(FATAL_ERROR "lwIP 2.1.x expected in ${LWIP_SOURCE_DIR}")
+endif()

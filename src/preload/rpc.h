@@ -1,0 +1,227 @@
+/* The contract between the preload shim (in the app) and ztrun's socket service: message layouts,
+ * their encoding, and what each side promises. Included by both; depends on libc only. */
+#ifndef ZTRUN_RPC_H
+#define ZTRUN_RPC_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/*
+ * Channels
+ * --------
+ * Control: a SOCK_SEQPACKET connection to the service's socket, whose full path is the value of
+ * ZT_NC_NETWORK. The shim opens one per thread (lazily; a child after fork opens its own, detected by
+ * getpid()). One request, one reply, matched by `id`; a reply with an unexpected id is stale (its
+ * caller gave up on EINTR) and is discarded. Every request that concerns an existing socket carries
+ * the app's fd for it as SCM_RIGHTS: the service identifies the socket by that kernel object, never by
+ * the fd number. Replies carry at most one fd (ZT_NC_REPLY_HAS_FD in flags).
+ *
+ * Data: every virtual socket is one end of an AF_UNIX socketpair made by the service (the "app end").
+ * The service binds each app end to an abstract name
+ *     "\0" ZT_NC_NAME_PREFIX "<service pid>/<socket id>/<kind>"
+ * so that any process can tell whether an fd is virtual, and of which kind, with one getsockname();
+ * no table keyed by fd number exists on either side. Kinds:
+ *   's' stream (TCP, before listen; connected or not)   SOCK_STREAM pair, carries only app bytes
+ *   'l' listener (TCP after listen)                      SOCK_SEQPACKET pair, one accept record/msg
+ *   'd' datagram, unconnected (UDP)                      SOCK_DGRAM pair, each datagram framed
+ *   'c' datagram, connected (UDP after connect)          SOCK_DGRAM pair, raw datagrams to/from peer
+ * listen() and connect() on a datagram socket hand back a new app end that the shim installs over the
+ * app's fd with dup3(), keeping its number, O_NONBLOCK and FD_CLOEXEC.
+ *
+ * Framed datagram ('d'): struct zt_nc_addr encoded (ZT_NC_ADDR_LEN bytes) + payload; from app to
+ * service the address is the destination, from service to app it is the source.
+ * Accept record ('l'): ZT_NC_ADDR_LEN bytes (peer address) + SCM_RIGHTS with one fd, the connected
+ * stream app end ('s') of the new connection.
+ *
+ * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
+ * Integers are little-endian; ports and IPv4/IPv6 addresses keep network byte order.
+ */
+
+#define ZT_NC_VERSION        1
+#define ZT_NC_NAME_PREFIX    "ztnc/"
+#define ZT_NC_MAX_MSG        512 /* no request or reply is longer */
+#define ZT_NC_MAX_OPTLEN     256 /* socket option values carried by SETSOCKOPT/GETSOCKOPT */
+#define ZT_NC_HDR_LEN        8
+#define ZT_NC_REPLY_HDR_LEN  12
+#define ZT_NC_ADDR_LEN       24
+#define ZT_NC_REPLY_HAS_FD   0x01
+
+enum zt_nc_op {
+	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol
+	 * reply: fd = app end ('s' or 'd'); the shim applies SOCK_NONBLOCK/SOCK_CLOEXEC itself. */
+	ZT_NC_SOCKET = 1,
+	/* fd; req: addr. reply: 0 or -errno (EADDRINUSE, EADDRNOTAVAIL, EINVAL if already bound) */
+	ZT_NC_BIND = 2,
+	/* fd; req: i32 backlog. reply: 0 + fd = new 'l' app end to install (none if already listening) */
+	ZT_NC_LISTEN = 3,
+	/* fd; req: addr, u32 flags (ZT_NC_CONNECT_NONBLOCK).
+	 * stream: reply 0 when connected, -EINPROGRESS at once when non-blocking, else -errno
+	 *         (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EISCONN, EALREADY).
+	 * datagram: reply 0 + fd = new 'c' app end (or 'd' when addr family is AF_UNSPEC) to install. */
+	ZT_NC_CONNECT = 4,
+	/* fd. reply: 0 + addr, or -errno (ENOTCONN for getpeername) */
+	ZT_NC_GETSOCKNAME = 5,
+	ZT_NC_GETPEERNAME = 6,
+	/* fd; req: i32 level, i32 name, u32 len, len bytes. reply: 0 or -errno (ENOPROTOOPT, EINVAL) */
+	ZT_NC_SETSOCKOPT = 7,
+	/* fd; req: i32 level, i32 name, u32 maxlen. reply: 0 + u32 len + len bytes, or -errno.
+	 * SO_ERROR while a non-blocking connect is in progress is answered when it completes. */
+	ZT_NC_GETSOCKOPT = 8,
+};
+
+#define ZT_NC_CONNECT_NONBLOCK 0x01
+
+/* A socket address as it crosses the channels. family is AF_INET, AF_INET6 or AF_UNSPEC. */
+struct zt_nc_addr {
+	uint16_t family;
+	uint16_t port_be;
+	uint32_t scope_id; /* IPv6 only */
+	uint8_t addr[16];  /* IPv4 in the first 4 bytes */
+};
+
+/* Bounds-checked little-endian writer and reader with a sticky error: callers encode or decode a
+ * whole message, then check `bad` once. */
+struct zt_nc_buf {
+	uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static inline void *zt_nc_take(struct zt_nc_buf *b, size_t n)
+{
+	if (b->bad || b->len - b->off < n) {
+		b->bad = true;
+		return NULL;
+	}
+	void *r = b->p + b->off;
+	b->off += n;
+	return r;
+}
+
+static inline void zt_nc_put_u32(struct zt_nc_buf *b, uint32_t v)
+{
+	uint8_t *q = (uint8_t *)zt_nc_take(b, 4);
+	if (q)
+		for (int i = 0; i < 4; i++)
+			q[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t zt_nc_get_u32(struct zt_nc_buf *b)
+{
+	const uint8_t *q = (const uint8_t *)zt_nc_take(b, 4);
+	return q ? (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24 : 0;
+}
+
+static inline void zt_nc_put_bytes(struct zt_nc_buf *b, const void *src, size_t n)
+{
+	void *q = zt_nc_take(b, n);
+	if (q && n)
+		memcpy(q, src, n);
+}
+
+static inline const void *zt_nc_get_bytes(struct zt_nc_buf *b, size_t n)
+{
+	return zt_nc_take(b, n);
+}
+
+/* Request header: u8 op, u8 version, u16 zero, u32 id. */
+static inline void zt_nc_put_req_hdr(struct zt_nc_buf *b, enum zt_nc_op op, uint32_t id)
+{
+	zt_nc_put_u32(b, (uint32_t)op | (uint32_t)ZT_NC_VERSION << 8);
+	zt_nc_put_u32(b, id);
+}
+
+/* Reply header: u8 op, u8 version, u8 flags, u8 zero, u32 id, i32 result (>= 0 or -errno). */
+static inline void zt_nc_put_reply_hdr(struct zt_nc_buf *b, enum zt_nc_op op, uint32_t id, uint8_t flags,
+				       int32_t result)
+{
+	zt_nc_put_u32(b, (uint32_t)op | (uint32_t)ZT_NC_VERSION << 8 | (uint32_t)flags << 16);
+	zt_nc_put_u32(b, id);
+	zt_nc_put_u32(b, (uint32_t)result);
+}
+
+static inline void zt_nc_put_addr(struct zt_nc_buf *b, const struct zt_nc_addr *a)
+{
+	zt_nc_put_u32(b, (uint32_t)a->family | (uint32_t)a->port_be << 16);
+	zt_nc_put_u32(b, a->scope_id);
+	zt_nc_put_bytes(b, a->addr, 16);
+}
+
+static inline void zt_nc_get_addr(struct zt_nc_buf *b, struct zt_nc_addr *a)
+{
+	uint32_t w = zt_nc_get_u32(b);
+	a->family = (uint16_t)w;
+	a->port_be = (uint16_t)(w >> 16);
+	a->scope_id = zt_nc_get_u32(b);
+	const void *q = zt_nc_get_bytes(b, 16);
+	if (q)
+		memcpy(a->addr, q, 16);
+	else
+		memset(a->addr, 0, 16);
+	if (a->family != AF_INET && a->family != AF_INET6 && a->family != AF_UNSPEC)
+		b->bad = true;
+}
+
+/* sockaddr <-> zt_nc_addr. from_sockaddr returns -EINVAL on a short length, -EAFNOSUPPORT on another
+ * family; to_sockaddr returns the full length of the address (callers truncate as libc does). */
+static inline int zt_nc_addr_from_sockaddr(struct zt_nc_addr *a, const struct sockaddr *sa, socklen_t len)
+{
+	memset(a, 0, sizeof(*a));
+	if (!sa || len < sizeof(sa_family_t))
+		return -EINVAL;
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in in;
+		if (len < sizeof(in))
+			return -EINVAL;
+		memcpy(&in, sa, sizeof(in));
+		a->family = AF_INET;
+		a->port_be = in.sin_port;
+		memcpy(a->addr, &in.sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 in6;
+		if (len < sizeof(in6))
+			return -EINVAL;
+		memcpy(&in6, sa, sizeof(in6));
+		a->family = AF_INET6;
+		a->port_be = in6.sin6_port;
+		a->scope_id = in6.sin6_scope_id;
+		memcpy(a->addr, &in6.sin6_addr, 16);
+		return 0;
+	}
+	if (sa->sa_family == AF_UNSPEC) {
+		a->family = AF_UNSPEC;
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+static inline socklen_t zt_nc_addr_to_sockaddr(const struct zt_nc_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_family = AF_INET;
+		in->sin_port = a->port_be;
+		memcpy(&in->sin_addr, a->addr, 4);
+		return sizeof(*in);
+	}
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = a->port_be;
+		in6->sin6_scope_id = a->scope_id;
+		memcpy(&in6->sin6_addr, a->addr, 16);
+		return sizeof(*in6);
+	}
+	ss->ss_family = AF_UNSPEC;
+	return sizeof(sa_family_t);
+}
+
+#endif

@@ -1,0 +1,27 @@
+/* lwIP architecture port for ztrun: Linux, gcc/clang, one thread (NO_SYS=1).
+ * Types come from stdint/inttypes; errno values are libc's so they can be handed to the app as is. */
+#ifndef ZTRUN_LWIP_ARCH_CC_H
+#define ZTRUN_LWIP_ARCH_CC_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <sys/time.h>
+
+#define LWIP_ERRNO_STDINCLUDE 1
+#define LWIP_TIMEVAL_PRIVATE  0
+#define BYTE_ORDER            LITTLE_ENDIAN
+
+/* lwIP's own assertions are bugs in ztrun or lwIP: report and abort, never continue corrupted. */
+#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
+#define LWIP_PLATFORM_ASSERT(x)                                                                             \
+	do {                                                                                                \
+		fprintf(stderr, "ztrun: lwIP assertion \"%s\" failed at %s:%d\n", x, __FILE__, __LINE__);    \
+		abort();                                                                                    \
+	} while (0)
+
+uint32_t zt_lwip_rand(void);
+#define LWIP_RAND() zt_lwip_rand()
+
+#endif

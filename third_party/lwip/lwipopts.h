@@ -1,0 +1,94 @@
+/* lwIP options for ztrun: one configuration, NO_SYS=1 inside ztrun's single event-loop thread.
+ * Sizes are chosen for throughput between an app on a socketpair and a fast virtual wire. */
+#ifndef ZTRUN_LWIPOPTS_H
+#define ZTRUN_LWIPOPTS_H
+
+#define NO_SYS                     1
+#define LWIP_SOCKET                0
+#define LWIP_NETCONN               0
+#define SYS_LIGHTWEIGHT_PROT       0
+#define LWIP_TIMERS                1
+
+#define LWIP_IPV4                  1
+#define LWIP_IPV6                  1
+#define LWIP_TCP                   1
+#define LWIP_UDP                   1
+#define LWIP_ICMP                  1
+#define LWIP_ICMP6                 1
+#define LWIP_ARP                   1
+#define LWIP_ETHERNET              1
+#define LWIP_IPV6_MLD              1
+#define LWIP_IPV6_AUTOCONFIG       0
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+#define LWIP_IPV6_NUM_ADDRESSES    4
+#define LWIP_IPV6_FRAG             1
+#define LWIP_IPV6_REASS            1
+#define IP_REASSEMBLY              1
+#define IP_FRAG                    1
+#define LWIP_DHCP                  0
+#define LWIP_AUTOIP                0
+#define LWIP_IGMP                  1
+#define LWIP_DNS                   0
+#define LWIP_RAW                   0
+#define LWIP_STATS                 0
+#define LWIP_NETIF_HOSTNAME        0
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_NETIF_LINK_CALLBACK   0
+#define LWIP_SINGLE_NETIF          0
+#define LWIP_CHECKSUM_ON_COPY      1
+
+/* The private loopback of `ztrun none`: 127.0.0.1 and ::1 live in lwIP's own loop netif, whose
+ * queue is drained from the event loop (netif_poll_all), never re-entrantly. */
+#define LWIP_HAVE_LOOPIF           1
+#define LWIP_NETIF_LOOPBACK        1
+#define LWIP_LOOPBACK_MAX_PBUFS    0
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+
+/* Memory: one heap for pbufs of outgoing data (PBUF_RAM) and fixed pools for the rest. The heap is
+ * sized for many connections each with a full send window in flight. */
+#define MEM_ALIGNMENT              8
+#define MEM_SIZE                   (32 * 1024 * 1024)
+#define MEMP_NUM_PBUF              4096
+#define MEMP_NUM_UDP_PCB           256
+#define MEMP_NUM_TCP_PCB           1024
+#define MEMP_NUM_TCP_PCB_LISTEN    128
+#define MEMP_NUM_TCP_SEG           16384
+#define MEMP_NUM_REASSDATA         32
+#define IP_REASS_MAX_PBUFS         128
+#define MEMP_NUM_FRAG_PBUF         256
+#define MEMP_NUM_ARP_QUEUE         256
+#define MEMP_NUM_ND6_QUEUE         256
+#define MEMP_NUM_SYS_TIMEOUT       (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+/* Pool pbufs carry frames arriving from a virtual wire (ZeroTier MTU 2800 + Ethernet header). */
+#define PBUF_POOL_SIZE             1024
+#define PBUF_POOL_BUFSIZE          LWIP_MEM_ALIGN_SIZE(2800 + 14 + PBUF_LINK_ENCAPSULATION_HLEN)
+#define ARP_TABLE_SIZE             64
+#define ARP_QUEUEING               1
+#define LWIP_ND6_NUM_NEIGHBORS     64
+#define LWIP_ND6_QUEUEING          1
+
+/* TCP: a large MSS for the loopback netif (MTU 0 = no limit; real netifs clamp the effective MSS to
+ * their MTU), window scaling so one connection can keep 512 KiB in flight. */
+#define TCP_MSS                    8192
+#define LWIP_WND_SCALE             1
+#define TCP_RCV_SCALE              5
+#define TCP_WND                    (64 * TCP_MSS)
+#define TCP_SND_BUF                (64 * TCP_MSS)
+#define TCP_SND_QUEUELEN           (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT               (2 * TCP_MSS) /* lwIP keeps it in a u16 */
+#define TCP_OVERSIZE               TCP_MSS
+#define TCP_QUEUE_OOSEQ            1
+#define TCP_LISTEN_BACKLOG         1
+#define TCP_DEFAULT_LISTEN_BACKLOG 128
+#define LWIP_TCP_KEEPALIVE         1
+#define LWIP_TCP_TIMESTAMPS        1
+#define TCP_CALCULATE_EFF_SEND_MSS 1
+#define LWIP_TCP_SACK_OUT          0
+#define SO_REUSE                   1
+#define LWIP_CALLBACK_API          1
+
+#define LWIP_NETIF_TX_SINGLE_PBUF  0
+#define LWIP_DEBUG                 0
+
+#endif
