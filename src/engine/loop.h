@@ -21,6 +21,7 @@ struct zt_watch {
 	zt_io_fn *fn;
 	void *arg;
 	bool active;
+	uint64_t round; /* the round it was watched in: events collected before that are stale */
 };
 
 /* Returns 0 or -errno. */
@@ -33,7 +34,8 @@ int zt_loop_watch(struct zt_loop *loop, struct zt_watch *w, int fd, uint32_t eve
 /* Changes the events of an active watch. Returns 0 or -errno. */
 int zt_loop_modify(struct zt_loop *loop, struct zt_watch *w, uint32_t events);
 /* Stops watching; safe from inside any handler, including w's own. Does not close the fd. After it
- * returns, w's handler is not called again, even for events already collected in this round. */
+ * returns, w's handler is not called again, even for events already collected in this round. The
+ * memory of w must stay valid until the round ends: free it from a before-sleep hook. */
 void zt_loop_unwatch(struct zt_loop *loop, struct zt_watch *w);
 
 /* Hooks run in registration order before every sleep; the loop sleeps until the earliest deadline
