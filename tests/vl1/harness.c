@@ -1,0 +1,151 @@
+#include "harness.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures_in_test;
+
+void zt_test_fail(const char *file, int line, const char *what)
+{
+	failures_in_test++;
+	fprintf(stderr, "  %s:%d: check failed: %s\n", file, line, what);
+}
+
+void zt_test_fail_int(const char *file, int line, const char *what, long long got, long long want)
+{
+	failures_in_test++;
+	fprintf(stderr, "  %s:%d: %s is %lld, want %lld\n", file, line, what, got, want);
+}
+
+static void print_hex(const char *label, const uint8_t *b, size_t n)
+{
+	fprintf(stderr, "    %s", label);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x", (i && i % 32 == 0) ? "\n         " : "", b[i]);
+	fprintf(stderr, "\n");
+}
+
+bool zt_test_mem_eq(const char *file, int line, const char *what, const void *got, const void *want, size_t n)
+{
+	if (memcmp(got, want, n) == 0)
+		return true;
+	failures_in_test++;
+	fprintf(stderr, "  %s:%d: %s differs\n", file, line, what);
+	print_hex("got  ", got, n);
+	print_hex("want ", want, n);
+	return false;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t zt_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+	for (const char *c = hex; *c; c++) {
+		if (*c == ' ' || *c == '\n' || *c == '\t')
+			continue;
+		int v = hexval(*c);
+		if (v < 0 || (hi >= 0 && n >= cap)) {
+			fprintf(stderr, "bad test vector near \"%.16s\"\n", c);
+			abort();
+		}
+		if (hi < 0) {
+			hi = v;
+		} else {
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (hi >= 0) {
+		fprintf(stderr, "odd-length test vector\n");
+		abort();
+	}
+	return n;
+}
+
+void zt_test_random(void *arg, void *buf, size_t len)
+{
+	uint64_t *state = arg;
+	uint8_t *b = buf;
+	for (size_t i = 0; i < len; i++) {
+		/* splitmix64: good enough to look random, and the same on every run */
+		uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		b[i] = (uint8_t)(z ^ (z >> 31));
+	}
+}
+
+/* Heap bytes in use. glibc counts chunks parked in its per-thread cache as in use, so the suite runs
+ * with that cache off (see no_tcache). Under ASan this reads 0 and LeakSanitizer checks at exit. */
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/* The tcache can only be turned off before the first malloc, by a tunable in the environment: re-exec
+ * once with it set. If that fails the leak check is merely noisier, so carry on. */
+static void no_tcache(char **argv)
+{
+	static const char tunable[] = "glibc.malloc.tcache_count=0";
+	const char *cur = getenv("GLIBC_TUNABLES");
+	if (cur && strstr(cur, tunable))
+		return;
+	if (setenv("GLIBC_TUNABLES", tunable, 1) == 0)
+		execv("/proc/self/exe", argv);
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+int zt_test_main(const char *suite, const struct zt_test *tests, size_t n, void (*warmup)(void), int argc,
+                 char **argv)
+{
+	int failed = 0, ran = 0;
+	no_tcache(argv);
+	printf("%s: %zu tests\n", suite, n); /* allocates stdout's buffer before anything is measured */
+	free(malloc(1));
+	if (warmup)
+		warmup();
+	for (size_t i = 0; i < n; i++) {
+		if (!selected(tests[i].name, argc, argv))
+			continue;
+		failures_in_test = 0;
+		size_t before = heap_in_use();
+		tests[i].fn();
+		size_t after = heap_in_use();
+		if (after != before) {
+			fprintf(stderr, "  leak: %zu heap bytes in use before, %zu after\n", before, after);
+			failures_in_test++;
+		}
+		ran++;
+		if (failures_in_test) {
+			failed++;
+			printf("FAIL %s.%s\n", suite, tests[i].name);
+		} else {
+			printf("ok   %s.%s\n", suite, tests[i].name);
+		}
+	}
+	printf("%s: %d of %d tests failed\n", suite, failed, ran);
+	return failed || ran == 0 ? 1 : 0;
+}
