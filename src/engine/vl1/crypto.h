@@ -1,0 +1,61 @@
+/* The cryptographic primitives VL1 uses, as thin wrappers: libsodium for everything except AES, and
+ * OpenSSL's libcrypto for AES (cipher suite 3 and extended armor, receive side). Nothing is hand-written. */
+#ifndef ZTRUN_VL1_CRYPTO_H
+#define ZTRUN_VL1_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZT_SHA512_LEN     64
+#define ZT_SHA384_LEN     48
+#define ZT_SIGNATURE_LEN  96 /* Ed25519 signature (64) || first 32 bytes of SHA-512(message) */
+#define ZT_POLY1305_LEN   16
+#define ZT_AES_BLOCK_LEN  16
+#define ZT_AES256_KEY_LEN 32
+
+/* Fills buf with len unpredictable bytes. The core never reads a random source itself: the host passes
+ * this in, so simulations and tests replay exactly. Must not fail. */
+typedef void zt_random_fn(void *arg, void *buf, size_t len);
+
+/* Initialises libsodium; call once before anything else in VL1 (it is idempotent). 0 or -EIO. */
+int zt_crypto_init(void);
+
+void zt_sha512(uint8_t out[ZT_SHA512_LEN], const void *msg, size_t len);
+
+/* Salsa20/12 keystream (from block 0) into out, and XOR of in with it (out may equal in). */
+void zt_salsa2012_stream(uint8_t *out, size_t len, const uint8_t nonce[8], const uint8_t key[32]);
+void zt_salsa2012_xor(uint8_t *out, const uint8_t *in, size_t len, const uint8_t nonce[8],
+                      const uint8_t key[32]);
+/* Salsa20/20, starting at 64-byte keystream block `block` (out may equal in). */
+void zt_salsa20_xor_ic(uint8_t *out, const uint8_t *in, size_t len, const uint8_t nonce[8], uint64_t block,
+                       const uint8_t key[32]);
+
+void zt_poly1305(uint8_t tag[ZT_POLY1305_LEN], const void *msg, size_t len, const uint8_t key[32]);
+
+/* X25519. zt_x25519 returns -EINVAL for a low-order peer key (all-zero result): treat that peer as invalid.
+ */
+void zt_x25519_base(uint8_t pub[32], const uint8_t secret[32]);
+int zt_x25519(uint8_t shared[32], const uint8_t secret[32], const uint8_t peer_pub[32]);
+
+/* Ed25519 in ZeroTier's 96-byte form: signs SHA-512(msg)[0..32) with the RFC 8032 seed. */
+void zt_ed25519_public(uint8_t pub[32], const uint8_t seed[32]);
+void zt_sign96(uint8_t sig[ZT_SIGNATURE_LEN], const uint8_t seed[32], const void *msg, size_t len);
+bool zt_verify96(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[ZT_SIGNATURE_LEN]);
+
+/* Constant-time equality, and a wipe the compiler may not drop. */
+bool zt_ct_eq(const void *a, const void *b, size_t n);
+void zt_wipe(void *p, size_t n);
+
+/* AES-256 and HMAC-SHA-384 through OpenSSL. Each call makes and frees its own context (one small
+ * allocation): these serve the receive-only paths, where that cost is fine. 0 or -EIO. */
+int zt_aes256_encrypt_block(uint8_t out[16], const uint8_t in[16], const uint8_t key[32]);
+int zt_aes256_decrypt_block(uint8_t out[16], const uint8_t in[16], const uint8_t key[32]);
+/* CTR mode with a 128-bit big-endian counter starting at `ctr` (out may equal in). */
+int zt_aes256_ctr(uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16], const uint8_t key[32]);
+/* GMAC: AES-256-GCM with an empty plaintext over the additional data a || b; 16-byte tag. */
+int zt_aes256_gmac(uint8_t tag[16], const uint8_t key[32], const uint8_t iv[12], const void *a, size_t alen,
+                   const void *b, size_t blen);
+int zt_hmac_sha384(uint8_t out[ZT_SHA384_LEN], const void *key, size_t keylen, const void *msg, size_t len);
+
+#endif
