@@ -9,11 +9,13 @@ struct zt_service;
 
 struct zt_service_config {
 	const char *socket_path; /* control socket to create (unlinked first if stale) */
-	bool loopback;           /* give the stack 127.0.0.1/8 and ::1 (network "none" and every network) */
 };
 
 /* Initialises lwIP (once per process), creates the control socket and watches it on loop.
  * Returns 0 or -errno; on error nothing is left behind. */
 int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct zt_service_config *cfg);
-/* Closes every socket (abortively), the control socket, and unlinks its path. */
+/* Closes every socket (abortively), the control socket, and unlinks its path. The loop must not
+ * run again afterwards (its hooks still name the service): free the loop next. */
 void zt_service_free(struct zt_service *svc);
+
+#endif

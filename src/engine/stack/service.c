@@ -1,0 +1,441 @@
+/* The socket service: accepts control connections from shims, decodes requests (rpc.h) and turns
+ * them into operations on virtual sockets. A malformed request gets -EINVAL; a message that is not
+ * a request at all ends that control connection. Nothing a client sends can stop the service. */
+#include "service_int.h"
+#include "stack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define ZT_CTL_MSGS_PER_EVENT 16
+#define ZT_CTL_MAX_FDS        4
+
+void zt_service_reply(struct zt_ctl *ctl, enum zt_nc_op op, uint32_t id, int result, const void *payload,
+                      size_t plen, int fd)
+{
+	uint8_t msg[ZT_NC_MAX_MSG];
+	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
+	zt_nc_put_reply_hdr(&b, op, id, fd >= 0 ? ZT_NC_REPLY_HAS_FD : 0, result);
+	zt_nc_put_bytes(&b, payload, plen);
+	if (b.bad || ctl->dead)
+		return;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {msg, b.off};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	/* A client that does not read its replies is broken; it loses its control connection, not us
+	 * our loop. */
+	if (sendmsg(ctl->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		shutdown(ctl->fd, SHUT_RDWR);
+}
+
+static int op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
+{
+	int domain = (int)zt_nc_get_u32(req), type = (int)zt_nc_get_u32(req), proto = (int)zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (domain != AF_INET && domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type == SOCK_STREAM && proto != 0 && proto != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	if (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	u8_t iptype = domain == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY;
+	int app_fd;
+	struct zt_sock *s = zt_sock_new(svc, domain, type, type == SOCK_STREAM ? 's' : 'd', &app_fd);
+	if (!s)
+		return app_fd;
+	if (type == SOCK_STREAM) {
+		struct tcp_pcb *pcb = tcp_new_ip_type(iptype);
+		if (pcb)
+			zt_tcp_attach(s, pcb);
+	} else {
+		struct udp_pcb *pcb = udp_new_ip_type(iptype);
+		if (pcb)
+			zt_udp_attach(s, pcb);
+	}
+	if (!s->pcb.tcp && !s->pcb.udp) {
+		close(app_fd);
+		zt_sock_kill(s);
+		return -ENOBUFS;
+	}
+	zt_sock_update_watch(s);
+	*reply_fd = app_fd;
+	return 0;
+}
+
+static int op_bind(struct zt_sock *s, struct zt_nc_buf *req)
+{
+	struct zt_nc_addr a;
+	zt_nc_get_addr(req, &a);
+	if (req->bad)
+		return -EINVAL;
+	if ((int)a.family != s->domain)
+		return s->domain == AF_INET6 ? -EINVAL : -EAFNOSUPPORT;
+	ip_addr_t ip;
+	uint16_t port;
+	int r = zt_stack_addr_from_nc(&a, &ip, &port);
+	if (r < 0)
+		return r;
+	if (IP_IS_V4(&ip) && s->domain == AF_INET6 && s->v6only)
+		return -EADDRNOTAVAIL;
+	/* "::" on a dual-stack socket is both families' any-address */
+	if (s->domain == AF_INET6 && !s->v6only && ip_addr_isany(&ip) && IP_IS_V6(&ip))
+		ip = *IP_ANY_TYPE;
+	else if (s->domain == AF_INET6 && s->v6only && ip_addr_isany(&ip))
+		ip = *IP6_ADDR_ANY;
+	return s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+}
+
+static int op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
+{
+	int backlog = (int)zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (s->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	bool was_listening = s->state == ZT_SOCK_LISTENING;
+	int r = zt_tcp_listen(s, backlog);
+	if (r < 0 || was_listening)
+		return r;
+	r = zt_sock_repair(s, 'l');
+	if (r < 0)
+		return r; /* the pcb listens, but the app cannot accept: the socket stays unusable */
+	*reply_fd = r;
+	return 0;
+}
+
+static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, struct zt_sock *s,
+                      struct zt_nc_buf *req, int *reply_fd, bool *deferred)
+{
+	(void)svc;
+	struct zt_nc_addr a;
+	zt_nc_get_addr(req, &a);
+	uint32_t flags = zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (s->type == SOCK_DGRAM) {
+		int r = zt_udp_connect(s, &a);
+		if (r > 0) {
+			*reply_fd = r;
+			r = 0;
+		}
+		return r;
+	}
+	if (a.family == AF_UNSPEC)
+		return -EAFNOSUPPORT;
+	if ((int)a.family != s->domain)
+		return -EAFNOSUPPORT;
+	ip_addr_t ip;
+	uint16_t port;
+	int r = zt_stack_addr_from_nc(&a, &ip, &port);
+	if (r < 0)
+		return r;
+	r = zt_tcp_connect(s, &ip, port);
+	if (r == -EINPROGRESS && !(flags & ZT_NC_CONNECT_NONBLOCK)) {
+		if (zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT) == 0)
+			*deferred = true;
+	}
+	return r;
+}
+
+static int op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen)
+{
+	struct zt_nc_addr a;
+	if (s->type == SOCK_STREAM) {
+		struct tcp_pcb *pcb = s->pcb.tcp;
+		if (peer) {
+			if (!pcb || s->state != ZT_SOCK_CONNECTED)
+				return -ENOTCONN;
+			zt_stack_addr_to_nc(&pcb->remote_ip, pcb->remote_port, s->domain, &a);
+		} else if (pcb) {
+			zt_stack_addr_to_nc(&pcb->local_ip, pcb->local_port, s->domain, &a);
+		} else {
+			zt_stack_addr_to_nc(NULL, 0, s->domain, &a);
+		}
+	} else {
+		struct udp_pcb *pcb = s->pcb.udp;
+		if (peer) {
+			if (s->kind != 'c')
+				return -ENOTCONN;
+			zt_stack_addr_to_nc(&pcb->remote_ip, pcb->remote_port, s->domain, &a);
+		} else {
+			zt_stack_addr_to_nc(&pcb->local_ip, pcb->local_port, s->domain, &a);
+		}
+	}
+	struct zt_nc_buf b = {.p = out, .len = ZT_NC_ADDR_LEN};
+	zt_nc_put_addr(&b, &a);
+	*outlen = b.off;
+	return 0;
+}
+
+static int op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req)
+{
+	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
+	uint32_t len = zt_nc_get_u32(req);
+	const void *val = len <= ZT_NC_MAX_OPTLEN ? zt_nc_get_bytes(req, len) : NULL;
+	if (req->bad || !val)
+		return -EINVAL;
+	return zt_sockopt_set(s, app_fd, level, name, val, len);
+}
+
+static int op_getsockopt(struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int app_fd,
+                         struct zt_nc_buf *req, uint8_t *out, size_t *outlen, bool *deferred)
+{
+	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
+	uint32_t maxlen = zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (maxlen > ZT_NC_MAX_OPTLEN)
+		maxlen = ZT_NC_MAX_OPTLEN;
+	/* The app saw POLLOUT on a socketpair that is always writable; the answer it wants is the
+	 * connect's outcome, so it waits for it here. */
+	if (level == SOL_SOCKET && name == SO_ERROR && s->state == ZT_SOCK_CONNECTING &&
+	    zt_sock_add_waiter(s, ctl, id, ZT_NC_GETSOCKOPT) == 0) {
+		*deferred = true;
+		return 0;
+	}
+	uint8_t val[ZT_NC_MAX_OPTLEN];
+	uint32_t len = maxlen;
+	int r = zt_sockopt_get(s, app_fd, level, name, val, &len);
+	if (r < 0)
+		return r;
+	struct zt_nc_buf b = {.p = out, .len = 4 + ZT_NC_MAX_OPTLEN};
+	zt_nc_put_u32(&b, len);
+	zt_nc_put_bytes(&b, val, len);
+	*outlen = b.off;
+	return 0;
+}
+
+static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
+{
+	struct zt_service *svc = ctl->svc;
+	struct zt_nc_buf req = {.p = msg, .len = len};
+	uint32_t w = zt_nc_get_u32(&req), id = zt_nc_get_u32(&req);
+	enum zt_nc_op op = (enum zt_nc_op)(w & 0xff);
+	if (req.bad || ((w >> 8) & 0xff) != ZT_NC_VERSION || op < ZT_NC_SOCKET || op > ZT_NC_GETSOCKOPT) {
+		shutdown(ctl->fd, SHUT_RDWR); /* not our protocol: hang up on it */
+		return;
+	}
+	uint8_t out[4 + ZT_NC_MAX_OPTLEN];
+	size_t outlen = 0;
+	int reply_fd = -1, r;
+	bool deferred = false;
+	struct zt_sock *s = NULL;
+	if (op != ZT_NC_SOCKET) {
+		s = fd >= 0 ? zt_sock_lookup(svc, fd) : NULL;
+		if (!s) {
+			zt_service_reply(ctl, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
+			return;
+		}
+	}
+	switch (op) {
+	case ZT_NC_SOCKET:
+		r = op_socket(svc, &req, &reply_fd);
+		break;
+	case ZT_NC_BIND:
+		r = op_bind(s, &req);
+		break;
+	case ZT_NC_LISTEN:
+		r = op_listen(s, &req, &reply_fd);
+		break;
+	case ZT_NC_CONNECT:
+		r = op_connect(svc, ctl, id, s, &req, &reply_fd, &deferred);
+		break;
+	case ZT_NC_GETSOCKNAME:
+	case ZT_NC_GETPEERNAME:
+		r = op_name(s, op == ZT_NC_GETPEERNAME, out, &outlen);
+		break;
+	case ZT_NC_SETSOCKOPT:
+		r = op_setsockopt(s, fd, &req);
+		break;
+	default:
+		r = op_getsockopt(ctl, id, s, fd, &req, out, &outlen, &deferred);
+		break;
+	}
+	if (deferred)
+		return;
+	zt_service_reply(ctl, op, id, r, r < 0 ? NULL : out, r < 0 ? 0 : outlen, reply_fd);
+	if (reply_fd >= 0)
+		close(reply_fd);
+}
+
+static void ctl_close(struct zt_ctl *ctl)
+{
+	struct zt_service *svc = ctl->svc;
+	zt_loop_unwatch(svc->loop, &ctl->watch);
+	close(ctl->fd);
+	ctl->dead = true;
+	/* Replies still owed to this connection have nobody to go to. */
+	for (size_t b = 0; b < ZT_SVC_BUCKETS; b++)
+		for (struct zt_sock *s = svc->buckets[b]; s; s = s->next_in_bucket)
+			for (int i = 0; i < s->nwaiters; i++)
+				if (s->waiters[i].ctl == ctl)
+					s->waiters[i].ctl = NULL;
+}
+
+static void ctl_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)w;
+	struct zt_ctl *ctl = arg;
+	for (int i = 0; i < ZT_CTL_MSGS_PER_EVENT && !ctl->dead; i++) {
+		uint8_t msg[ZT_NC_MAX_MSG + 1];
+		union {
+			char buf[CMSG_SPACE(ZT_CTL_MAX_FDS * sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = {msg, sizeof(msg)};
+		struct msghdr mh = {
+		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+		ssize_t n = recvmsg(ctl->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		int fds[ZT_CTL_MAX_FDS], nfds = 0;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t j = 0; j < k && nfds < ZT_CTL_MAX_FDS; j++)
+				memcpy(&fds[nfds++], CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
+		}
+		if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1) {
+			/* EOF, error, or a message no shim sends: this client is done or broken */
+			for (int j = 0; j < nfds; j++)
+				close(fds[j]);
+			ctl_close(ctl);
+			return;
+		}
+		handle_request(ctl, msg, (size_t)n, nfds ? fds[0] : -1);
+		if (nfds)
+			close(fds[0]);
+	}
+	if ((events & (EPOLLHUP | EPOLLERR)) && !ctl->dead) {
+		/* drain first: a request sent right before exit still deserves its side effects */
+		ctl_io(loop, w, 0, arg);
+		if (!ctl->dead)
+			ctl_close(ctl);
+	}
+}
+
+static void listen_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	(void)events;
+	struct zt_service *svc = arg;
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(svc->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct zt_ctl *ctl = calloc(1, sizeof(*ctl));
+		if (!ctl || zt_loop_watch(loop, &ctl->watch, fd, EPOLLIN, ctl_io, ctl) < 0) {
+			free(ctl);
+			close(fd);
+			continue;
+		}
+		ctl->fd = fd;
+		ctl->svc = svc;
+		ctl->next = svc->ctls;
+		svc->ctls = ctl;
+	}
+}
+
+/* Between rounds: free what handlers retired during the round. */
+static int64_t service_hook(struct zt_loop *loop, int64_t now, void *arg)
+{
+	(void)loop;
+	(void)now;
+	struct zt_service *svc = arg;
+	zt_sock_reap(svc);
+	for (struct zt_ctl **pp = &svc->ctls; *pp;) {
+		struct zt_ctl *c = *pp;
+		if (c->dead) {
+			*pp = c->next;
+			free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+	return -1;
+}
+
+int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct zt_service_config *cfg)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (!cfg->socket_path || strlen(cfg->socket_path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	struct zt_service *svc = calloc(1, sizeof(*svc));
+	if (!svc)
+		return -ENOMEM;
+	svc->loop = loop;
+	svc->pid = getpid();
+	svc->lfd = -1;
+	int err = -ENOMEM;
+	svc->path = strdup(cfg->socket_path);
+	if (!svc->path)
+		goto fail;
+	strcpy(sun.sun_path, cfg->socket_path);
+	svc->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (svc->lfd < 0)
+		goto fail_errno;
+	unlink(cfg->socket_path);
+	if (bind(svc->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(svc->lfd, 128) < 0)
+		goto fail_errno;
+	err = zt_stack_init(loop);
+	if (!err)
+		err = zt_loop_before_sleep(loop, service_hook, svc);
+	if (!err)
+		err = zt_loop_watch(loop, &svc->lwatch, svc->lfd, EPOLLIN, listen_io, svc);
+	if (err)
+		goto fail;
+	*out = svc;
+	return 0;
+fail_errno:
+	err = -errno;
+fail:
+	if (svc->lfd >= 0) {
+		close(svc->lfd);
+		unlink(cfg->socket_path);
+	}
+	free(svc->path);
+	free(svc);
+	return err;
+}
+
+void zt_service_free(struct zt_service *svc)
+{
+	if (!svc)
+		return;
+	zt_sock_free_all(svc);
+	while (svc->ctls) {
+		struct zt_ctl *c = svc->ctls;
+		svc->ctls = c->next;
+		if (!c->dead)
+			ctl_close(c);
+		free(c);
+	}
+	zt_loop_unwatch(svc->loop, &svc->lwatch);
+	close(svc->lfd);
+	unlink(svc->path);
+	free(svc->path);
+	free(svc);
+}

@@ -1,0 +1,35 @@
+/* The service's state, shared by the files of the stack module only. */
+#ifndef ZTRUN_SERVICE_INT_H
+#define ZTRUN_SERVICE_INT_H
+
+#include <sys/types.h>
+
+#include "service.h"
+#include "sock.h"
+
+#define ZT_SVC_BUCKETS 1024
+
+/* One control connection (one thread of one app process). */
+struct zt_ctl {
+	int fd;
+	struct zt_watch watch;
+	struct zt_service *svc;
+	struct zt_ctl *next;
+	bool dead;
+};
+
+struct zt_service {
+	struct zt_loop *loop;
+	pid_t pid;
+	int lfd;
+	struct zt_watch lwatch;
+	char *path;
+	uint64_t next_id;
+	size_t nsocks;
+	struct zt_sock *buckets[ZT_SVC_BUCKETS];
+	struct zt_sock *dead;
+	struct zt_ctl *ctls;
+	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN];
+};
+
+#endif

@@ -1,0 +1,257 @@
+/* App sockets on the service side: the table keyed by socket id, the socketpairs and their abstract
+ * names (rpc.h), and the life cycle shared by TCP and UDP. */
+#include "sock.h"
+#include "service_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static size_t bucket_of(uint64_t id)
+{
+	return (size_t)(id * 0x9E3779B97F4A7C15ull >> 54) % ZT_SVC_BUCKETS;
+}
+
+static int unix_type_of(char kind)
+{
+	switch (kind) {
+	case 'l':
+		return SOCK_SEQPACKET;
+	case 'd':
+	case 'c':
+		return SOCK_DGRAM;
+	default:
+		return SOCK_STREAM;
+	}
+}
+
+static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)w;
+	struct zt_sock *s = arg;
+	if (s->type == SOCK_STREAM)
+		zt_tcp_io(s, events);
+	else
+		zt_udp_io(s, events);
+}
+
+/* Makes a socketpair of the kind's type, binds the app end to its abstract name and watches the
+ * service end. Returns the app end or -errno; on success s->fd is the new service end. */
+static int make_pair(struct zt_sock *s, char kind)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, unix_type_of(kind) | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, ZT_NC_NAME_PREFIX "%d/%" PRIu64 "/%c",
+	                 (int)s->svc->pid, s->id, kind);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	int err = 0;
+	if (bind(sv[1], (struct sockaddr *)&sun, len) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
+		err = -errno;
+	if (!err)
+		err = zt_loop_watch(s->svc->loop, &s->watch, sv[0], 0, sock_io, s);
+	if (err) {
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	s->fd = sv[0];
+	s->kind = kind;
+	return sv[1];
+}
+
+struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char kind, int *app_fd)
+{
+	struct zt_sock *s = calloc(1, sizeof(*s));
+	if (!s) {
+		*app_fd = -ENOMEM;
+		return NULL;
+	}
+	s->svc = svc;
+	s->id = ++svc->next_id;
+	s->domain = domain;
+	s->type = type;
+	s->fd = -1;
+	s->app_fd_pending = -1;
+	*app_fd = make_pair(s, kind);
+	if (*app_fd < 0) {
+		free(s);
+		return NULL;
+	}
+	size_t b = bucket_of(s->id);
+	s->next_in_bucket = svc->buckets[b];
+	svc->buckets[b] = s;
+	svc->nsocks++;
+	return s;
+}
+
+int zt_sock_repair(struct zt_sock *s, char kind)
+{
+	int old = s->fd;
+	struct zt_watch saved = s->watch;
+	zt_loop_unwatch(s->svc->loop, &s->watch);
+	int app_fd = make_pair(s, kind);
+	if (app_fd < 0) {
+		zt_loop_watch(s->svc->loop, &s->watch, old, saved.events, saved.fn, saved.arg);
+		return app_fd;
+	}
+	close(old);
+	zt_sock_update_watch(s);
+	return app_fd;
+}
+
+/* The socket an app fd stands for: its abstract name says which service and which socket. */
+struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	if (getsockname(app_fd, (struct sockaddr *)&sun, &len) < 0 || sun.sun_family != AF_UNIX)
+		return NULL;
+	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
+	if (plen < 2 || plen >= sizeof(sun.sun_path) || sun.sun_path[0] != '\0')
+		return NULL;
+	char name[sizeof(sun.sun_path)];
+	memcpy(name, sun.sun_path + 1, plen - 1);
+	name[plen - 1] = '\0';
+	int pid, used = 0;
+	uint64_t id;
+	char kind;
+	if (sscanf(name, ZT_NC_NAME_PREFIX "%d/%" SCNu64 "/%c%n", &pid, &id, &kind, &used) != 3 ||
+	    name[used] != '\0' || pid != (int)svc->pid)
+		return NULL;
+	for (struct zt_sock *s = svc->buckets[bucket_of(id)]; s; s = s->next_in_bucket)
+		if (s->id == id)
+			return (s->kind == kind && !s->dead) ? s : NULL;
+	return NULL;
+}
+
+void zt_sock_update_watch(struct zt_sock *s)
+{
+	if (s->dead || !s->watch.active)
+		return;
+	uint32_t ev = 0;
+	switch (s->kind) {
+	case 's':
+		if (s->state == ZT_SOCK_CONNECTED && s->pcb.tcp && !s->app_eof && s->txlen == 0 &&
+		    tcp_sndbuf(s->pcb.tcp) > 0)
+			ev |= EPOLLIN;
+		if (s->state == ZT_SOCK_DONE && !s->app_eof)
+			ev |= EPOLLIN; /* discard what the app still writes */
+		if (s->rxq || s->need_fin_to_app)
+			ev |= EPOLLOUT;
+		break;
+	case 'l':
+		if (s->acceptq_head)
+			ev |= EPOLLOUT;
+		break;
+	default:
+		ev |= EPOLLIN;
+		break;
+	}
+	zt_loop_modify(s->svc->loop, &s->watch, ev);
+}
+
+void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
+{
+	int kept = 0;
+	for (int i = 0; i < s->nwaiters; i++) {
+		struct zt_pending *p = &s->waiters[i];
+		if (p->op != op) {
+			s->waiters[kept++] = *p;
+			continue;
+		}
+		if (!p->ctl)
+			continue;
+		if (op == ZT_NC_GETSOCKOPT) {
+			/* SO_ERROR: reading it clears it, as on Linux */
+			uint8_t buf[8];
+			struct zt_nc_buf b = {.p = buf, .len = sizeof(buf)};
+			zt_nc_put_u32(&b, 4);
+			zt_nc_put_u32(&b, (uint32_t)s->so_error);
+			s->so_error = 0;
+			zt_service_reply(p->ctl, op, p->id, 0, buf, b.off, -1);
+		} else {
+			zt_service_reply(p->ctl, op, p->id, result, NULL, 0, -1);
+		}
+	}
+	s->nwaiters = kept;
+}
+
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op)
+{
+	if (s->nwaiters == ZT_SOCK_MAX_WAITERS)
+		return -EAGAIN;
+	s->waiters[s->nwaiters++] = (struct zt_pending){.ctl = ctl, .id = id, .op = op};
+	return 0;
+}
+
+/* Marks s dead: closed from the app's side and from lwIP's. Freed between loop rounds. */
+void zt_sock_kill(struct zt_sock *s)
+{
+	if (s->dead)
+		return;
+	s->dead = true;
+	zt_loop_unwatch(s->svc->loop, &s->watch);
+	s->next_dead = s->svc->dead;
+	s->svc->dead = s;
+}
+
+static void sock_free(struct zt_sock *s)
+{
+	struct zt_service *svc = s->svc;
+	struct zt_sock **pp = &svc->buckets[bucket_of(s->id)];
+	while (*pp && *pp != s)
+		pp = &(*pp)->next_in_bucket;
+	if (*pp)
+		*pp = s->next_in_bucket;
+	svc->nsocks--;
+	if (s->type == SOCK_STREAM && s->pcb.tcp) {
+		tcp_arg(s->pcb.tcp, NULL);
+		if (s->kind == 'l') {
+			tcp_accept(s->pcb.tcp, NULL);
+			tcp_close(s->pcb.tcp);
+		} else {
+			tcp_recv(s->pcb.tcp, NULL);
+			tcp_sent(s->pcb.tcp, NULL);
+			tcp_err(s->pcb.tcp, NULL);
+			tcp_abort(s->pcb.tcp);
+		}
+	} else if (s->type == SOCK_DGRAM && s->pcb.udp) {
+		udp_remove(s->pcb.udp);
+	}
+	/* Accepted connections the app never took: nobody will read them now. */
+	for (struct zt_sock *q = s->acceptq_head; q; q = q->next_in_acceptq)
+		zt_sock_kill(q);
+	if (s->rxq)
+		pbuf_free(s->rxq);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->app_fd_pending >= 0)
+		close(s->app_fd_pending);
+	free(s->txbuf);
+	free(s);
+}
+
+void zt_sock_reap(struct zt_service *svc)
+{
+	while (svc->dead) {
+		struct zt_sock *s = svc->dead;
+		svc->dead = s->next_dead;
+		sock_free(s);
+	}
+}
+
+void zt_sock_free_all(struct zt_service *svc)
+{
+	for (size_t b = 0; b < ZT_SVC_BUCKETS; b++)
+		for (struct zt_sock *s = svc->buckets[b]; s; s = s->next_in_bucket)
+			zt_sock_kill(s);
+	zt_sock_reap(svc);
+}

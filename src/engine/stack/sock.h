@@ -1,0 +1,99 @@
+/* One app socket on the service side: the service end of its socketpair, its lwIP PCB, and the
+ * bytes in flight between them. Private to the stack module. */
+#ifndef ZTRUN_SOCK_H
+#define ZTRUN_SOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+#include "loop.h"
+#include "../../preload/rpc.h"
+
+struct zt_service;
+struct zt_ctl;
+
+enum zt_sock_state { ZT_SOCK_NEW, ZT_SOCK_CONNECTING, ZT_SOCK_CONNECTED, ZT_SOCK_LISTENING, ZT_SOCK_DONE };
+
+/* A reply owed to a control connection once an operation completes (blocking connect, SO_ERROR). */
+struct zt_pending {
+	struct zt_ctl *ctl;
+	uint32_t id;
+	enum zt_nc_op op;
+};
+
+#define ZT_SOCK_MAX_WAITERS 4
+#define ZT_SOCK_MAX_OPTS    12
+
+struct zt_sockopt_val {
+	int level, name, len;
+	uint8_t val[16];
+};
+
+struct zt_sock {
+	uint64_t id;
+	char kind; /* 's', 'l', 'd', 'c' as in rpc.h */
+	int domain, type;
+	int fd; /* service end, non-blocking */
+	struct zt_watch watch;
+	struct zt_service *svc;
+	struct zt_sock *next_in_bucket, *next_dead;
+	enum zt_sock_state state;
+	union {
+		struct tcp_pcb *tcp;
+		struct udp_pcb *udp;
+	} pcb;
+	bool bound, v6only, app_eof, app_gone, remote_eof, shut_sent, need_fin_to_app, dead;
+	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
+	int so_error;
+	/* TCP receive path: data lwIP gave us that the socketpair has not taken yet. */
+	struct pbuf *rxq;
+	/* TCP send path: bytes read from the socketpair that lwIP could not queue yet. */
+	uint8_t *txbuf;
+	size_t txlen;
+	/* Listener: accepted connections the app's accept queue could not take yet. */
+	struct zt_sock *acceptq_head, *acceptq_tail, *next_in_acceptq;
+	int backlog, nacceptq;
+	struct zt_nc_addr peer_for_accept;
+	struct zt_pending waiters[ZT_SOCK_MAX_WAITERS];
+	int nwaiters;
+	struct zt_sockopt_val opts[ZT_SOCK_MAX_OPTS];
+	int nopts;
+};
+
+/* sock.c: the table, socketpairs and the TCP data path */
+struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char kind, int *app_fd);
+struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd);
+/* Replaces s's socketpair with a new one of `kind`; returns the new app end or -errno. */
+int zt_sock_repair(struct zt_sock *s, char kind);
+void zt_sock_update_watch(struct zt_sock *s);
+void zt_sock_kill(struct zt_sock *s);
+void zt_sock_reap(struct zt_service *svc);
+void zt_sock_free_all(struct zt_service *svc);
+void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op);
+
+int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
+int zt_tcp_listen(struct zt_sock *s, int backlog);
+int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
+void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
+void zt_tcp_io(struct zt_sock *s, uint32_t events);
+
+/* udp.c */
+int zt_udp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
+int zt_udp_connect(struct zt_sock *s, const struct zt_nc_addr *to);
+void zt_udp_attach(struct zt_sock *s, struct udp_pcb *pcb);
+void zt_udp_io(struct zt_sock *s, uint32_t events);
+
+/* sockopt.c */
+int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const void *val, uint32_t len);
+int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *val, uint32_t *len);
+/* Accepted sockets start with the listener's options, as on Linux. */
+void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
+
+/* service.c */
+void zt_service_reply(struct zt_ctl *ctl, enum zt_nc_op op, uint32_t id, int result, const void *payload,
+                      size_t plen, int fd);
+
+#endif

@@ -1,0 +1,411 @@
+/* TCP sockets: lwIP raw-API callbacks on one side, the app's stream socketpair on the other.
+ * Backpressure: we read the socketpair only while lwIP has send space, and acknowledge received data
+ * to lwIP (tcp_recved, i.e. open the window) only once the socketpair has taken it. */
+#include "sock.h"
+#include "service_int.h"
+#include "stack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define ZT_TCP_READS_PER_EVENT 8
+
+static void tcp_detach(struct zt_sock *s, bool abort_it)
+{
+	struct tcp_pcb *pcb = s->pcb.tcp;
+	if (!pcb)
+		return;
+	s->pcb.tcp = NULL;
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	/* lwIP frees a pcb after tcp_close on its own time; abort when closing fails (no memory). */
+	if (abort_it || tcp_close(pcb) != ERR_OK)
+		tcp_abort(pcb);
+}
+
+/* Frees s once both sides are finished with it: the app closed every copy of its end, and nothing
+ * we owe lwIP or the app remains. */
+static void tcp_maybe_finish(struct zt_sock *s)
+{
+	if (!s->app_gone)
+		return;
+	if (s->pcb.tcp && s->txlen == 0)
+		tcp_detach(s, false);
+	if (!s->pcb.tcp)
+		zt_sock_kill(s);
+}
+
+static void tcp_flush_tx(struct zt_sock *s)
+{
+	struct tcp_pcb *pcb = s->pcb.tcp;
+	if (!pcb)
+		return;
+	if (s->txlen) {
+		u16_t n = (u16_t)(s->txlen > tcp_sndbuf(pcb) ? tcp_sndbuf(pcb) : s->txlen);
+		if (n && tcp_write(pcb, s->txbuf, n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+			memmove(s->txbuf, s->txbuf + n, s->txlen - n);
+			s->txlen -= n;
+		}
+	}
+	if (s->txlen == 0 && s->app_eof && !s->shut_sent && s->state == ZT_SOCK_CONNECTED) {
+		s->shut_sent = true;
+		if (s->remote_eof)
+			tcp_detach(s, false);
+		else
+			tcp_shutdown(pcb, 0, 1);
+	}
+	if (s->pcb.tcp)
+		tcp_output(s->pcb.tcp);
+}
+
+/* App -> lwIP: read the socketpair only as far as lwIP can queue what we read. */
+static void tcp_read_app(struct zt_sock *s)
+{
+	uint8_t *buf = s->svc->iobuf;
+	for (int i = 0; i < ZT_TCP_READS_PER_EVENT && s->txlen == 0 && !s->app_eof; i++) {
+		struct tcp_pcb *pcb = s->pcb.tcp;
+		size_t room = pcb ? tcp_sndbuf(pcb) : 65536;
+		if (pcb) {
+			size_t qroom = TCP_SND_QUEUELEN - tcp_sndqueuelen(pcb);
+			size_t mss = tcp_mss(pcb) ? tcp_mss(pcb) : 536;
+			if (qroom < 4)
+				break;
+			if (room > (qroom - 3) * mss)
+				room = (qroom - 3) * mss;
+		}
+		if (room == 0)
+			break;
+		ssize_t n = read(s->fd, buf, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN)
+				s->app_eof = true;
+			break;
+		}
+		if (n == 0) {
+			s->app_eof = true;
+			break;
+		}
+		if (!pcb)
+			continue; /* the connection is gone: discard, as a reset socket would */
+		if (tcp_write(pcb, buf, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+			/* Out of lwIP memory: keep the bytes and stop reading until something is sent. */
+			s->txbuf = malloc((size_t)n);
+			if (!s->txbuf) {
+				tcp_detach(s, true);
+				s->state = ZT_SOCK_DONE;
+				break;
+			}
+			memcpy(s->txbuf, buf, (size_t)n);
+			s->txlen = (size_t)n;
+		}
+	}
+	tcp_flush_tx(s);
+}
+
+/* lwIP -> app: write queued pbufs into the socketpair, then open the window by what it took. */
+static void tcp_flush_rx(struct zt_sock *s)
+{
+	while (s->rxq) {
+		struct iovec iov[64];
+		int n = 0;
+		for (struct pbuf *q = s->rxq; q && n < 64; q = q->next)
+			iov[n++] = (struct iovec){q->payload, q->len};
+		ssize_t w = writev(s->fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			if (errno != EAGAIN) {
+				/* the app's end is gone for reading: drop what remains */
+				w = s->rxq->tot_len;
+			} else {
+				break;
+			}
+		}
+		size_t left = (size_t)w;
+		while (left) {
+			u16_t chunk = (u16_t)(left > 0xffff ? 0xffff : left);
+			s->rxq = pbuf_free_header(s->rxq, chunk);
+			if (s->pcb.tcp)
+				tcp_recved(s->pcb.tcp, chunk);
+			left -= chunk;
+		}
+	}
+	if (!s->rxq && s->need_fin_to_app) {
+		s->need_fin_to_app = false;
+		shutdown(s->fd, SHUT_WR);
+	}
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)pcb;
+	struct zt_sock *s = arg;
+	if (!s) {
+		if (p)
+			pbuf_free(p);
+		return ERR_OK;
+	}
+	if (err != ERR_OK || !p) {
+		if (p)
+			pbuf_free(p);
+		s->remote_eof = true;
+		s->need_fin_to_app = true;
+		/* Both directions are closed: the pcb has nothing left to do for us. */
+		if (s->shut_sent)
+			tcp_detach(s, false);
+	} else if (s->app_gone) {
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+	} else if (s->rxq) {
+		pbuf_cat(s->rxq, p);
+	} else {
+		s->rxq = p;
+	}
+	tcp_flush_rx(s);
+	zt_sock_update_watch(s);
+	tcp_maybe_finish(s);
+	return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	(void)pcb;
+	(void)len;
+	struct zt_sock *s = arg;
+	if (s) {
+		tcp_flush_tx(s);
+		zt_sock_update_watch(s);
+		tcp_maybe_finish(s);
+	}
+	return ERR_OK;
+}
+
+/* lwIP has already freed the pcb when this runs. */
+static void on_err(void *arg, err_t err)
+{
+	struct zt_sock *s = arg;
+	if (!s)
+		return;
+	s->pcb.tcp = NULL;
+	bool connecting = s->state == ZT_SOCK_CONNECTING;
+	s->state = ZT_SOCK_DONE;
+	if (connecting) {
+		s->so_error = err == ERR_RST    ? ECONNREFUSED
+		              : err == ERR_ABRT ? ETIMEDOUT
+		                                : -zt_stack_errno(err);
+		zt_sock_reply_waiters(s, ZT_NC_CONNECT, -s->so_error);
+		zt_sock_reply_waiters(s, ZT_NC_GETSOCKOPT, 0);
+	} else {
+		/* The app reads what arrived, then EOF; its writes now fail with EPIPE as after a reset.
+		 * (A failed connect keeps its socketpair open so that SO_ERROR can still be asked.) */
+		s->so_error = err == ERR_RST ? ECONNRESET : ECONNABORTED;
+		s->need_fin_to_app = true;
+		shutdown(s->fd, SHUT_RD);
+		tcp_flush_rx(s);
+	}
+	zt_sock_update_watch(s);
+	tcp_maybe_finish(s);
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	(void)pcb;
+	struct zt_sock *s = arg;
+	if (!s)
+		return ERR_OK;
+	s->state = ZT_SOCK_CONNECTED;
+	zt_sock_reply_waiters(s, ZT_NC_CONNECT, zt_stack_errno(err));
+	zt_sock_reply_waiters(s, ZT_NC_GETSOCKOPT, 0);
+	zt_sock_update_watch(s);
+	/* Bytes the app wrote before the handshake finished are waiting in the socketpair. */
+	tcp_read_app(s);
+	zt_sock_update_watch(s);
+	return ERR_OK;
+}
+
+void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb)
+{
+	s->pcb.tcp = pcb;
+	tcp_arg(pcb, s);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+}
+
+/* Hands one accepted connection to the app through the listener's seqpacket end. */
+static int deliver_accept(struct zt_sock *l, struct zt_sock *c)
+{
+	uint8_t rec[ZT_NC_ADDR_LEN];
+	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
+	zt_nc_put_addr(&b, &c->peer_for_accept);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {rec, sizeof(rec)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->app_fd_pending, sizeof(int));
+	if (sendmsg(l->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -errno;
+	close(c->app_fd_pending);
+	c->app_fd_pending = -1;
+	return 0;
+}
+
+static void flush_acceptq(struct zt_sock *l)
+{
+	while (l->acceptq_head) {
+		struct zt_sock *c = l->acceptq_head;
+		int r = c->dead ? 0 : deliver_accept(l, c);
+		if (r == -EAGAIN)
+			break;
+		l->acceptq_head = c->next_in_acceptq;
+		if (!l->acceptq_head)
+			l->acceptq_tail = NULL;
+		l->nacceptq--;
+		c->next_in_acceptq = NULL;
+		if (r < 0) {
+			c->app_gone = true;
+			tcp_maybe_finish(c);
+		}
+	}
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
+{
+	struct zt_sock *l = arg;
+	if (!l || err != ERR_OK || !newpcb || l->app_gone || l->nacceptq >= l->backlog)
+		return ERR_MEM; /* lwIP resets the new connection */
+	int app_fd;
+	struct zt_sock *c = zt_sock_new(l->svc, l->domain, SOCK_STREAM, 's', &app_fd);
+	if (!c)
+		return ERR_MEM;
+	c->app_fd_pending = app_fd;
+	c->state = ZT_SOCK_CONNECTED;
+	c->bound = true;
+	zt_stack_addr_to_nc(&newpcb->remote_ip, newpcb->remote_port, l->domain, &c->peer_for_accept);
+	zt_tcp_attach(c, newpcb);
+	zt_sockopt_inherit(c, l);
+	if (l->acceptq_tail)
+		l->acceptq_tail->next_in_acceptq = c;
+	else
+		l->acceptq_head = c;
+	l->acceptq_tail = c;
+	l->nacceptq++;
+	flush_acceptq(l);
+	zt_sock_update_watch(c);
+	zt_sock_update_watch(l);
+	return ERR_OK;
+}
+
+void zt_tcp_io(struct zt_sock *s, uint32_t events)
+{
+	if (s->kind == 'l') {
+		if (events & EPOLLOUT)
+			flush_acceptq(s);
+		if (events & (EPOLLHUP | EPOLLERR)) {
+			s->app_gone = true;
+			zt_sock_kill(s);
+			return;
+		}
+		zt_sock_update_watch(s);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		tcp_read_app(s);
+	if (events & EPOLLOUT)
+		tcp_flush_rx(s);
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Every copy of the app's end is closed: finish what we owe lwIP, drop what we owe the app.
+		 */
+		s->app_gone = true;
+		s->app_eof = true;
+		if (s->rxq) {
+			if (s->pcb.tcp)
+				tcp_recved(s->pcb.tcp, s->rxq->tot_len);
+			pbuf_free(s->rxq);
+			s->rxq = NULL;
+		}
+		s->need_fin_to_app = false;
+		if (s->state != ZT_SOCK_CONNECTED && s->pcb.tcp)
+			tcp_detach(s, false);
+		tcp_flush_tx(s);
+	}
+	zt_sock_update_watch(s);
+	tcp_maybe_finish(s);
+}
+
+int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
+{
+	if (s->bound || !s->pcb.tcp || s->state != ZT_SOCK_NEW)
+		return -EINVAL;
+	if (!zt_stack_addr_is_local(ip))
+		return -EADDRNOTAVAIL;
+	err_t e = tcp_bind(s->pcb.tcp, ip, port);
+	if (e != ERR_OK)
+		return zt_stack_errno(e);
+	s->bound = true;
+	return 0;
+}
+
+int zt_tcp_listen(struct zt_sock *s, int backlog)
+{
+	if (backlog <= 0)
+		backlog = 1;
+	if (backlog > 4096)
+		backlog = 4096;
+	if (s->state == ZT_SOCK_LISTENING) {
+		s->backlog = backlog;
+		return 0;
+	}
+	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp)
+		return -EINVAL;
+	if (!s->bound) {
+		err_t e =
+		    tcp_bind(s->pcb.tcp, s->domain == AF_INET6 && !s->v6only ? IP_ANY_TYPE : IP4_ADDR_ANY, 0);
+		if (e != ERR_OK)
+			return zt_stack_errno(e);
+		s->bound = true;
+	}
+	err_t e = ERR_OK;
+	struct tcp_pcb *lpcb = tcp_listen_with_backlog_and_err(s->pcb.tcp, 255, &e);
+	if (!lpcb)
+		return zt_stack_errno(e);
+	/* tcp_listen freed the original pcb */
+	s->pcb.tcp = lpcb;
+	s->backlog = backlog;
+	s->state = ZT_SOCK_LISTENING;
+	tcp_arg(lpcb, s);
+	tcp_accept(lpcb, on_accept);
+	return 0;
+}
+
+int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
+{
+	if (s->state == ZT_SOCK_CONNECTING)
+		return -EALREADY;
+	if (s->state == ZT_SOCK_CONNECTED)
+		return -EISCONN;
+	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp)
+		return s->so_error ? -s->so_error : -EINVAL;
+	if (IP_IS_V4(ip) && s->domain == AF_INET6 && s->v6only)
+		return -ENETUNREACH;
+	err_t e = tcp_connect(s->pcb.tcp, ip, port, on_connected);
+	if (e != ERR_OK)
+		return zt_stack_errno(e);
+	s->bound = true;
+	s->state = ZT_SOCK_CONNECTING;
+	return -EINPROGRESS;
+}
