@@ -1,0 +1,33 @@
+/* ztrun's entry point: dispatch only. One table serves both dispatch and --help, so the help cannot
+ * drift from what exists. */
+#include <stdio.h>
+#include <string.h>
+
+#include "subcommands.h"
+
+static const struct zt_cmd {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+} cmds[] = {
+    {"run", run_main, "run COMMAND with its sockets on NETWORK (the default: \"run\" may be omitted)"},
+};
+
+void zt_print_subcommands(FILE *f)
+{
+	fprintf(f, "Subcommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			if (strcmp(argv[1], cmds[i].name) == 0)
+				return cmds[i].main(argc - 1, argv + 1);
+		}
+	}
+	/* As bare `wg` means `wg show`: anything that is not a subcommand is the run command's. */
+	return run_main(argc, argv);
+}

@@ -1,0 +1,380 @@
+/* The run command, `ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]`: makes the runtime directory, starts the
+ * socket service and COMMAND, then forwards signals and reaps children until COMMAND exits. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "rundir.h"
+#include "shim.h"
+#include "spawn.h"
+#include "subcommands.h"
+#include "stack/service.h"
+
+/* Exit statuses of our own, as a shell uses them (design.md). */
+enum { EXIT_ZTRUN = 125, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 127 };
+
+#define USAGE     "ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]"
+#define NC_PREFIX "nc_"
+
+/* SIGCHLD and SIGPIPE are blocked too: the first is read from the signalfd, the second would only
+ * report a write to a closed socket, which the write's EPIPE already says. */
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+struct run {
+	struct zt_loop *loop;
+	struct zt_watch signals;
+	int signal_fd;
+	pid_t child;
+	bool child_done;
+	int child_status; /* a wait status, once child_done */
+	bool session_leader;
+};
+
+static void print_help(FILE *f)
+{
+	fprintf(f, "Usage: " USAGE "\n"
+	           "       ztrun SUBCOMMAND [ARG...]\n"
+	           "\n"
+	           "Runs COMMAND with its IPv4 and IPv6 sockets in ztrun's own network stack. NETWORK is\n"
+	           "\"none\" (a private loopback, 127.0.0.1 and ::1, and nothing else) or a 16-hex-digit\n"
+	           "ZeroTier network ID (not yet supported).\n"
+	           "\n"
+	           "Options:\n"
+	           "  -v, --verbose    say more (twice: debug); overrides ZTRUN_LOG\n"
+	           "  -q, --quiet      print errors only; overrides ZTRUN_LOG\n"
+	           "      --keep-caps  do not drop COMMAND's capabilities\n"
+	           "  -h, --help       print this help and exit\n"
+	           "  -V, --version    print the version and exit\n"
+	           "\n");
+	zt_print_subcommands(f);
+	fprintf(f, "\n"
+	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR.\n"
+	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
+	           "126 if COMMAND could not be run, 127 if it was not found.\n");
+}
+
+/* Returns 0 for "none", 1 for a network ID, or -EINVAL. */
+static int parse_network(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16)
+		return 1;
+	return -EINVAL;
+}
+
+/* The hint for a runtime directory base that cannot be used. */
+static const char *base_hint(const char *var)
+{
+	if (!var)
+		return "set TMPDIR to a writable directory";
+	if (strcmp(var, "XDG_RUNTIME_DIR") == 0)
+		return "point XDG_RUNTIME_DIR at a writable directory, or unset it to use $TMPDIR or /tmp";
+	return "point TMPDIR at a writable directory, or unset it to use /tmp";
+}
+
+static void reap_children(struct run *r)
+{
+	int status;
+	pid_t pid;
+
+	/* SIGCHLD coalesces, and as a subreaper we also inherit orphans: collect all that are dead. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == r->child) {
+			r->child_done = true;
+			r->child_status = status;
+			zt_loop_stop(r->loop);
+		} else {
+			zt_log(ZT_LOG_DEBUG, "reaped orphan %d", (int)pid);
+		}
+	}
+}
+
+static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	struct run *r = arg;
+
+	(void)loop;
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+
+		if (sig == SIGCHLD) {
+			reap_children(r);
+			continue;
+		}
+		/* The terminal signals its whole foreground process group, COMMAND included: forwarding
+		 * would deliver it twice. A hangup is the exception when we lead the session, since the
+		 * kernel then tells only us. */
+		if (si.ssi_code == SI_KERNEL && !(sig == SIGHUP && r->session_leader)) {
+			zt_log(ZT_LOG_DEBUG, "not forwarding %s from the terminal: COMMAND got it too",
+			       strsignal(sig));
+			continue;
+		}
+		if (r->child_done)
+			continue;
+		zt_log(ZT_LOG_DEBUG, "forwarding %s to %d", strsignal(sig), (int)r->child);
+		kill(r->child, sig);
+	}
+}
+
+static int exit_status_of(int wait_status)
+{
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return WEXITSTATUS(wait_status);
+}
+
+int run_main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+	    {"verbose", no_argument, NULL, 'v'},   {"quiet", no_argument, NULL, 'q'},
+	    {"keep-caps", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},   {0},
+	};
+	struct run r = {.signal_fd = -1, .child = -1};
+	struct zt_service *svc = NULL;
+	char rundir[4096] = "", shim_path[4200], socket_path[4200];
+	const char *network, *base, *base_var, *env_level = getenv("ZTRUN_LOG");
+	enum zt_log_level level = ZT_LOG_WARN;
+	bool keep_caps = false, bad_env_level = false;
+	int ret = EXIT_ZTRUN, err, opt, verbose = 0, quiet = 0;
+	sigset_t blocked, orig_mask;
+	enum zt_spawn_step step;
+	const char *hint;
+	char **command;
+
+	if (env_level && env_level[0] && zt_log_parse_level(env_level, &level) < 0)
+		bad_env_level = true;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+vqhV", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet++;
+			break;
+		case 'k':
+			keep_caps = true;
+			break;
+		case 'h':
+			print_help(stdout);
+			return 0;
+		case 'V':
+			printf("ztrun %s\n", ZTRUN_VERSION);
+			return 0;
+		default:
+			/* optopt names a bad short option even in a cluster like -vx; 0: a long one. */
+			if (optopt)
+				zt_log(ZT_LOG_ERROR, "bad option '-%c': unknown (see ztrun --help)", optopt);
+			else
+				zt_log(ZT_LOG_ERROR, "bad option '%s': unknown (see ztrun --help)",
+				       argv[optind - 1]);
+			return EXIT_ZTRUN;
+		}
+	}
+	if (verbose || quiet) {
+		int l = ZT_LOG_WARN + verbose - quiet;
+		if (l < ZT_LOG_ERROR)
+			l = ZT_LOG_ERROR;
+		if (l > ZT_LOG_DEBUG)
+			l = ZT_LOG_DEBUG;
+		level = (enum zt_log_level)l;
+	}
+	zt_log_set_level(level);
+	if (bad_env_level)
+		zt_log(ZT_LOG_WARN, "ignoring ZTRUN_LOG=%s: not a level (use error, warn, info or debug)",
+		       env_level);
+
+	if (optind >= argc) {
+		zt_log(ZT_LOG_ERROR, "missing NETWORK (usage: " USAGE ")");
+		return EXIT_ZTRUN;
+	}
+	network = argv[optind];
+	switch (parse_network(network)) {
+	case 0:
+		break;
+	case 1:
+		zt_log(ZT_LOG_ERROR,
+		       "cannot join network %s: ZeroTier networks are not yet supported (use none)", network);
+		return EXIT_ZTRUN;
+	default:
+		zt_log(ZT_LOG_ERROR,
+		       "bad NETWORK '%s': not \"none\" or a 16-hex-digit network ID (usage: " USAGE ")",
+		       network);
+		return EXIT_ZTRUN;
+	}
+	if (optind + 1 >= argc || strcmp(argv[optind + 1], "--") != 0) {
+		if (optind + 1 >= argc)
+			zt_log(ZT_LOG_ERROR, "missing '--' and COMMAND after NETWORK (usage: " USAGE ")");
+		else
+			zt_log(ZT_LOG_ERROR,
+			       "expected '--' after NETWORK, got '%s' (options go before NETWORK)",
+			       argv[optind + 1]);
+		return EXIT_ZTRUN;
+	}
+	if (optind + 2 >= argc) {
+		zt_log(ZT_LOG_ERROR, "missing COMMAND after '--' (usage: " USAGE ")");
+		return EXIT_ZTRUN;
+	}
+	command = argv + optind + 2;
+
+	/* Checked before anything exists, so these errors leave nothing behind. */
+	base = zt_rundir_base(&base_var);
+	if (strpbrk(base, " :")) {
+		zt_log(ZT_LOG_ERROR,
+		       "cannot use '%s' for the runtime directory: LD_PRELOAD cannot carry a path "
+		       "with a space or colon (%s)",
+		       base, base_hint(base_var));
+		return EXIT_ZTRUN;
+	}
+	if (strlen(base) + strlen("/ztrun.XXXXXX/" NC_PREFIX) + strlen(network) >=
+	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		zt_log(ZT_LOG_ERROR,
+		       "cannot use '%s' for the runtime directory: too long for a Unix socket path (%s)",
+		       base, base_hint(base_var));
+		return EXIT_ZTRUN;
+	}
+
+	/* Blocked before the directory exists, so a SIGTERM from now on is read by the loop and reaches
+	 * COMMAND instead of killing us with the directory left behind. */
+	sigemptyset(&blocked);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&blocked, forwarded_signals[i]);
+	sigaddset(&blocked, SIGCHLD);
+	sigaddset(&blocked, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &blocked, &orig_mask) < 0) {
+		zt_log(ZT_LOG_ERROR, "cannot block signals: %s", strerror(errno));
+		return EXIT_ZTRUN;
+	}
+	sigdelset(&blocked, SIGPIPE);
+	/* We may be PID 1 of a container, or below one: orphans of COMMAND become ours to reap. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		zt_log(ZT_LOG_WARN, "cannot become a child subreaper: %s (orphans of COMMAND are not reaped)",
+		       strerror(errno));
+	r.session_leader = getsid(0) == getpid();
+
+	err = zt_rundir_create(rundir, sizeof(rundir), base);
+	if (err) {
+		rundir[0] = '\0';
+		zt_log(ZT_LOG_ERROR, "cannot create runtime directory in %s%s%s: %s (%s)", base,
+		       base_var ? " from $" : "", base_var ? base_var : "", strerror(-err),
+		       base_hint(base_var));
+		goto cleanup;
+	}
+	snprintf(shim_path, sizeof(shim_path), "%s/" ZT_SHIM_NAME, rundir);
+	snprintf(socket_path, sizeof(socket_path), "%s/" NC_PREFIX "%s", rundir, network);
+	err = zt_rundir_write_file(rundir, ZT_SHIM_NAME, zt_shim_start, (size_t)(zt_shim_end - zt_shim_start),
+	                           0500);
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot write the preload library to %s: %s", shim_path, strerror(-err));
+		goto cleanup;
+	}
+
+	err = zt_loop_new(&r.loop);
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot create the event loop: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = zt_service_new(&svc, r.loop, &(struct zt_service_config){.socket_path = socket_path});
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot start the socket service on %s: %s", socket_path,
+		       strerror(-err));
+		goto cleanup;
+	}
+	r.signal_fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r.signal_fd < 0) {
+		zt_log(ZT_LOG_ERROR, "cannot create a signalfd: %s", strerror(errno));
+		goto cleanup;
+	}
+	err = zt_loop_watch(r.loop, &r.signals, r.signal_fd, EPOLLIN, on_signal, &r);
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot watch the signalfd: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	if (!keep_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
+		zt_log(ZT_LOG_WARN,
+		       "cannot clear the capability bounding set: no CAP_SETPCAP (COMMAND runs as root "
+		       "and regains capabilities at exec; drop them before starting ztrun)");
+	err = zt_spawn(&(struct zt_spawn){.argv = command,
+	                                  .preload = shim_path,
+	                                  .nc_network = socket_path,
+	                                  .sigmask = &orig_mask,
+	                                  .keep_caps = keep_caps},
+	               &r.child, &step);
+	if (err) {
+		switch (step) {
+		case ZT_SPAWN_EXEC:
+			ret = EXIT_CANNOT_RUN;
+			hint = " (is it an executable file?)";
+			if (err == -ENOENT) {
+				ret = EXIT_NOT_FOUND;
+				hint = strchr(command[0], '/') ? "" : " (not found in PATH)";
+			}
+			zt_log(ZT_LOG_ERROR, "cannot run '%s': %s%s", command[0], strerror(-err), hint);
+			break;
+		case ZT_SPAWN_CAPS:
+			zt_log(ZT_LOG_ERROR, "cannot drop capabilities of '%s': %s (--keep-caps leaves them)",
+			       command[0], strerror(-err));
+			break;
+		case ZT_SPAWN_ENV:
+			zt_log(ZT_LOG_ERROR, "cannot set the environment of '%s': %s", command[0],
+			       strerror(-err));
+			break;
+		default:
+			zt_log(ZT_LOG_ERROR, "cannot start '%s': %s", command[0], strerror(-err));
+			break;
+		}
+		goto cleanup;
+	}
+	zt_log(ZT_LOG_INFO, "started '%s' as pid %d on network %s (control socket %s)", command[0],
+	       (int)r.child, network, socket_path);
+
+	err = zt_loop_run(r.loop);
+	if (err && !r.child_done) {
+		/* Without the loop COMMAND has no network: stop it rather than leave it half-working. */
+		zt_log(ZT_LOG_ERROR, "event loop failed: %s (stopping '%s')", strerror(-err), command[0]);
+		kill(r.child, SIGKILL);
+		while (waitpid(r.child, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto cleanup;
+	}
+	ret = exit_status_of(r.child_status);
+	if (WIFSIGNALED(r.child_status))
+		zt_log(ZT_LOG_INFO, "'%s' was killed by %s", command[0], strsignal(WTERMSIG(r.child_status)));
+	else
+		zt_log(ZT_LOG_INFO, "'%s' exited with status %d", command[0], ret);
+	/* Orphans that died while we were finishing. */
+	reap_children(&r);
+
+cleanup:
+	if (r.signals.active)
+		zt_loop_unwatch(r.loop, &r.signals);
+	if (r.signal_fd >= 0)
+		close(r.signal_fd);
+	if (svc)
+		zt_service_free(svc);
+	if (r.loop)
+		zt_loop_free(r.loop);
+	if (rundir[0]) {
+		err = zt_rundir_remove(rundir);
+		if (err)
+			zt_log(ZT_LOG_WARN, "cannot remove runtime directory %s: %s", rundir, strerror(-err));
+	}
+	return ret;
+}

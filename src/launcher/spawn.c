@@ -1,0 +1,142 @@
+#include "spawn.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* What the child writes to the status pipe when it cannot exec. */
+struct spawn_failure {
+	int step;
+	int err;
+};
+
+bool zt_spawn_can_clear_bounding_set(void)
+{
+	if (capng_get_caps_process() < 0)
+		return false;
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+}
+
+static int drop_caps(void)
+{
+	bool clear_bounding = zt_spawn_can_clear_bounding_set();
+
+	/* Ambient capabilities would survive exec; clearing them needs no privilege. EINVAL: a kernel
+	 * older than 4.3 has none. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	capng_clear(CAPNG_SELECT_BOTH);
+	/* capng_apply clears the bounding set first, while CAP_SETPCAP is still effective; left alone,
+	 * the bounding set would hand a uid-0 exec every capability straight back. */
+	errno = 0;
+	if (capng_apply(clear_bounding ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
+		return errno ? -errno : -EPERM;
+	return 0;
+}
+
+static int set_env(const struct zt_spawn *sp)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t len = strlen(sp->preload) + (old ? strlen(old) : 0) + 2;
+	char *value = malloc(len);
+	int ret = 0;
+
+	if (!value)
+		return -ENOMEM;
+	/* ld.so splits LD_PRELOAD at spaces and colons; the shim comes first so its hooks win. */
+	if (old && old[0])
+		snprintf(value, len, "%s:%s", sp->preload, old);
+	else
+		snprintf(value, len, "%s", sp->preload);
+	if (setenv("LD_PRELOAD", value, 1) < 0 || setenv("ZT_NC_NETWORK", sp->nc_network, 1) < 0)
+		ret = -errno;
+	free(value);
+	return ret;
+}
+
+static void write_failure(int fd, enum zt_spawn_step step, int err)
+{
+	struct spawn_failure f = {.step = (int)step, .err = err};
+	ssize_t n;
+
+	do
+		n = write(fd, &f, sizeof(f));
+	while (n < 0 && errno == EINTR);
+}
+
+/* Runs in the child; returns only on failure. */
+static void child_exec(const struct zt_spawn *sp, int status_fd)
+{
+	int ret;
+
+	/* Before anything that may fail, so what execs inherits ztrun's original mask. */
+	if (sigprocmask(SIG_SETMASK, sp->sigmask, NULL) < 0) {
+		write_failure(status_fd, ZT_SPAWN_FORK, -errno);
+		return;
+	}
+	ret = set_env(sp);
+	if (ret) {
+		write_failure(status_fd, ZT_SPAWN_ENV, ret);
+		return;
+	}
+	if (!sp->keep_caps) {
+		ret = drop_caps();
+		if (ret) {
+			write_failure(status_fd, ZT_SPAWN_CAPS, ret);
+			return;
+		}
+	}
+	execvp(sp->argv[0], sp->argv);
+	write_failure(status_fd, ZT_SPAWN_EXEC, -errno);
+}
+
+int zt_spawn(const struct zt_spawn *sp, pid_t *pid, enum zt_spawn_step *step)
+{
+	struct spawn_failure f;
+	int fds[2], ret = 0;
+	pid_t child;
+	ssize_t n;
+
+	*step = ZT_SPAWN_FORK;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return ret;
+	}
+	if (child == 0) {
+		close(fds[0]);
+		child_exec(sp, fds[1]);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* EOF: the exec succeeded and closed the write end. */
+	do
+		n = read(fds[0], &f, sizeof(f));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	if (n == (ssize_t)sizeof(f)) {
+		*step = (enum zt_spawn_step)f.step;
+		ret = f.err < 0 ? f.err : -EIO;
+	} else if (n != 0) {
+		/* Cannot tell whether the exec happened: make sure nothing runs that we do not track. */
+		ret = n < 0 ? -errno : -EIO;
+		kill(child, SIGKILL);
+	}
+	if (ret) {
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		return ret;
+	}
+	*pid = child;
+	return 0;
+}

@@ -1,0 +1,14 @@
+/* The entry points of ztrun's subcommands. Each gets argv shifted so argv[0] is its own name, prints
+ * its own messages, and returns the process exit status. */
+#ifndef ZTRUN_SUBCOMMANDS_H
+#define ZTRUN_SUBCOMMANDS_H
+
+#include <stdio.h>
+
+/* ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]: also what runs when no subcommand is named. */
+int run_main(int argc, char **argv);
+
+/* Prints the subcommand table (name and summary) for --help. */
+void zt_print_subcommands(FILE *f);
+
+#endif
