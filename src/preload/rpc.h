@@ -28,8 +28,10 @@
  * no table keyed by fd number exists on either side. Kinds:
  *   's' stream (TCP, before listen; connected or not)   SOCK_STREAM pair, carries only app bytes
  *   'l' listener (TCP after listen)                      SOCK_SEQPACKET pair, one accept record/msg
- *   'd' datagram, unconnected (UDP)                      SOCK_DGRAM pair, each datagram framed
- *   'c' datagram, connected (UDP after connect)          SOCK_DGRAM pair, raw datagrams to/from peer
+ *   'd' datagram, unconnected (UDP)                      SOCK_SEQPACKET pair, each datagram framed
+ *   'c' datagram, connected (UDP after connect)          SOCK_SEQPACKET pair, raw datagrams to/from peer
+ * (Datagram kinds use SOCK_SEQPACKET, not SOCK_DGRAM: it keeps datagram boundaries and, unlike
+ * SOCK_DGRAM, tells the service when the app closed its end. The shim reports SOCK_DGRAM to the app.)
  * listen() and connect() on a datagram socket hand back a new app end that the shim installs over the
  * app's fd with dup3(), keeping its number, O_NONBLOCK and FD_CLOEXEC.
  *

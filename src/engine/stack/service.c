@@ -439,3 +439,8 @@ void zt_service_free(struct zt_service *svc)
 	free(svc->path);
 	free(svc);
 }
+
+size_t zt_service_socket_count(const struct zt_service *svc)
+{
+	return svc->nsocks;
+}

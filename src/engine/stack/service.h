@@ -3,6 +3,8 @@
 #ifndef ZTRUN_SERVICE_H
 #define ZTRUN_SERVICE_H
 
+#include <stddef.h>
+
 #include "loop.h"
 
 struct zt_service;
@@ -17,5 +19,8 @@ int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct z
 /* Closes every socket (abortively), the control socket, and unlinks its path. The loop must not
  * run again afterwards (its hooks still name the service): free the loop next. */
 void zt_service_free(struct zt_service *svc);
+
+/* How many app sockets the service holds (tests assert nothing leaks). */
+size_t zt_service_socket_count(const struct zt_service *svc);
 
 #endif

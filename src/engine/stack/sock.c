@@ -21,10 +21,10 @@ static int unix_type_of(char kind)
 {
 	switch (kind) {
 	case 'l':
-		return SOCK_SEQPACKET;
 	case 'd':
 	case 'c':
-		return SOCK_DGRAM;
+		/* SOCK_DGRAM would keep boundaries too, but a closed datagram peer sends no hang-up */
+		return SOCK_SEQPACKET;
 	default:
 		return SOCK_STREAM;
 	}

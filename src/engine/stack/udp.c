@@ -28,7 +28,7 @@ static void on_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 		zt_nc_put_addr(&b, &from);
 		off = b.off;
 	}
-	size_t len = pbuf_copy_partial(p, buf + off, (u16_t)(sizeof(s->svc->iobuf) - off), 0);
+	size_t len = pbuf_copy_partial(p, buf + off, p->tot_len, 0); /* iobuf holds 64 KiB + address */
 	pbuf_free(p);
 	send(s->fd, buf, off + len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
@@ -79,8 +79,9 @@ void zt_udp_io(struct zt_sock *s, uint32_t events)
 				continue;
 			if (n < 0)
 				break;
-			if (n == 0 && s->kind == 'd')
-				continue; /* too short to hold an address */
+			/* seqpacket: 0 is an empty datagram, or the end once the app hung up */
+			if (n == 0 && (s->kind == 'd' || (events & (EPOLLHUP | EPOLLERR))))
+				break;
 			if (s->pcb.udp)
 				udp_send_one(s, s->svc->iobuf, (size_t)n);
 		}
