@@ -1,0 +1,45 @@
+# Shared by the integration tests: each test runs real servers and clients inside `ztrun none`.
+# usage in a test: . "$(dirname "$0")/lib.sh"; then $ZTRUN is the binary under test (argument 1).
+set -eu
+ZTRUN=${1:?usage: $0 /path/to/ztrun}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-it.XXXXXX")
+export XDG_RUNTIME_DIR="$WORK/run"
+mkdir -p "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+cleanup() {
+	rc=$?
+	# the runtime directory must be gone whatever happened
+	if [ -n "$(ls -A "$XDG_RUNTIME_DIR" 2>/dev/null)" ]; then
+		echo "FAIL: runtime directory left behind: $(ls "$XDG_RUNTIME_DIR")" >&2
+		rc=1
+	fi
+	rm -rf "$WORK"
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# A port that nothing on the host listens on, so "unreachable from the host" means something.
+free_host_port() {
+	while :; do
+		p=$(( (RANDOM % 20000) + 30000 ))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# From the host (outside ztrun), the port must refuse connections.
+assert_host_unreachable() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+		fail "port $1 is reachable from the host"
+	fi
+}
+
+# The inner script's helper to wait until a TCP port inside ztrun accepts, for servers in the background.
+WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then return 0; fi; sleep 0.05; done; echo "server on $1:$2 never came up" >&2; return 1; }'
