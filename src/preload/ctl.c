@@ -1,0 +1,350 @@
+/* The shim's control connections to the socket service: one SOCK_SEQPACKET connection per thread,
+ * opened lazily, owned by one pid, closed at thread exit and dropped in a forked child. A small
+ * registry of their fd numbers lets close/dup2/close_range keep the app's hands off them. */
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* Threads with a cached connection at the same time; past this a thread opens a connection per
+ * request (slower, still correct). */
+#define CTL_SLOTS 256
+/* Most fds a reply may bring before we call it a protocol error (extras are closed). */
+#define CTL_MAX_RX_FDS 4
+
+/* One slot per cached connection. `fdp1` is the fd + 1: 0 free, -1 being claimed. `pid` is the
+ * process that opened it: a child after fork sees another pid and must not speak on it. */
+struct ctl_slot {
+	_Atomic int fdp1;
+	_Atomic pid_t pid;
+};
+
+static struct ctl_slot slots[CTL_SLOTS];
+static _Atomic unsigned slots_used; /* slots past this were never claimed */
+
+struct ctl_thread {
+	int slot; /* index into slots, or -1 */
+	uint32_t next_id;
+};
+static _Thread_local struct ctl_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0};
+
+static pthread_key_t exit_key;
+static bool exit_key_ok;
+static struct sockaddr_un service_addr;
+static socklen_t service_addr_len;
+/* Control fds are moved to numbers at or above this, out of the way of apps that expect the lowest
+ * free number from their own socket() or dup2() onto small fixed numbers. */
+static int ctl_fd_floor = 3;
+
+static void slot_release(struct ctl_slot *s, int expect_fdp1)
+{
+	int v = expect_fdp1;
+	if (v > 0 && atomic_compare_exchange_strong(&s->fdp1, &v, 0))
+		real_close(v - 1);
+}
+
+/* Closes connections inherited from another process (after a fork that bypassed pthread_atfork,
+ * e.g. a raw clone); the threads that owned them do not exist here. */
+static void drop_foreign(pid_t pid)
+{
+	unsigned used = atomic_load(&slots_used);
+	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++) {
+		int v = atomic_load(&slots[i].fdp1);
+		if (v > 0 && atomic_load(&slots[i].pid) != pid)
+			slot_release(&slots[i], v);
+	}
+}
+
+static void after_fork_child(void)
+{
+	unsigned used = atomic_load(&slots_used);
+	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++) {
+		int v = atomic_exchange(&slots[i].fdp1, 0);
+		if (v > 0)
+			real_close(v - 1);
+	}
+	self.slot = -1;
+}
+
+static void thread_exit(void *unused)
+{
+	(void)unused;
+	if (self.slot < 0)
+		return;
+	struct ctl_slot *s = &slots[self.slot];
+	int v = atomic_load(&s->fdp1);
+	if (v > 0 && atomic_load(&s->pid) == getpid())
+		slot_release(s, v);
+	self.slot = -1;
+}
+
+void zt_ctl_init(void)
+{
+	const char *path = getenv("ZT_NC_NETWORK");
+	if (path && strlen(path) < sizeof(service_addr.sun_path)) {
+		service_addr.sun_family = AF_UNIX;
+		strcpy(service_addr.sun_path, path);
+		service_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+	}
+	exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+	pthread_atfork(NULL, NULL, after_fork_child);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= 64)
+		ctl_fd_floor = rl.rlim_cur >= 1024 ? 768 : (int)(rl.rlim_cur * 3 / 4);
+	else if (rl.rlim_cur == RLIM_INFINITY)
+		ctl_fd_floor = 768;
+}
+
+static int ctl_open(void)
+{
+	if (!service_addr_len)
+		return -ENAMETOOLONG;
+	int fd = real_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int r;
+	do
+		r = real_connect(fd, (const struct sockaddr *)&service_addr, service_addr_len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		real_close(fd);
+		return -e;
+	}
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, ctl_fd_floor);
+	if (high >= 0) {
+		real_close(fd);
+		fd = high;
+	}
+	return fd;
+}
+
+/* This thread's connection; *transient is set when it could not be cached (close it after use). */
+static int ctl_acquire(bool *transient)
+{
+	pid_t pid = getpid();
+	*transient = false;
+	if (self.slot >= 0) {
+		struct ctl_slot *s = &slots[self.slot];
+		int v = atomic_load(&s->fdp1);
+		if (v > 0 && atomic_load(&s->pid) == pid)
+			return v - 1;
+		self.slot = -1;
+	}
+	drop_foreign(pid);
+	int fd = ctl_open();
+	if (fd < 0)
+		return fd;
+	for (int i = 0; i < CTL_SLOTS; i++) {
+		int expect = 0;
+		if (!atomic_compare_exchange_strong(&slots[i].fdp1, &expect, -1))
+			continue;
+		atomic_store(&slots[i].pid, pid);
+		unsigned used = atomic_load(&slots_used);
+		while (used < (unsigned)i + 1 &&
+		       !atomic_compare_exchange_weak(&slots_used, &used, (unsigned)i + 1))
+			;
+		atomic_store(&slots[i].fdp1, fd + 1);
+		self.slot = i;
+		if (exit_key_ok)
+			pthread_setspecific(exit_key, &self);
+		return fd;
+	}
+	*transient = true;
+	return fd;
+}
+
+/* The connection is unusable (service gone, protocol broken): forget it so the next call reopens. */
+static void ctl_discard(int fd, bool transient)
+{
+	if (transient || self.slot < 0) {
+		real_close(fd);
+		return;
+	}
+	slot_release(&slots[self.slot], fd + 1);
+	self.slot = -1;
+}
+
+bool zt_ctl_is_own_fd(int fd)
+{
+	if (fd < 0)
+		return false;
+	unsigned used = atomic_load(&slots_used);
+	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++)
+		if (atomic_load(&slots[i].fdp1) == fd + 1)
+			return true;
+	return false;
+}
+
+int zt_ctl_evacuate(int fd)
+{
+	unsigned used = atomic_load(&slots_used);
+	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++) {
+		int v = fd + 1;
+		if (atomic_load(&slots[i].fdp1) != v)
+			continue;
+		int moved = fcntl(fd, F_DUPFD_CLOEXEC, ctl_fd_floor);
+		if (moved < 0)
+			moved = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (moved < 0)
+			return -errno;
+		if (atomic_compare_exchange_strong(&slots[i].fdp1, &v, moved + 1))
+			real_close(fd);
+		else
+			real_close(moved);
+		return 0;
+	}
+	return 0;
+}
+
+size_t zt_ctl_list(int *fds, size_t max)
+{
+	size_t n = 0;
+	unsigned used = atomic_load(&slots_used);
+	for (unsigned i = 0; i < used && i < CTL_SLOTS && n < max; i++) {
+		int v = atomic_load(&slots[i].fdp1);
+		if (v > 0)
+			fds[n++] = v - 1;
+	}
+	for (size_t i = 1; i < n; i++) /* insertion sort: a handful of entries */
+		for (size_t j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+			int t = fds[j];
+			fds[j] = fds[j - 1];
+			fds[j - 1] = t;
+		}
+	return n;
+}
+
+static int send_request(int c, const uint8_t *msg, size_t len, int fd)
+{
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = real_sendmsg(c, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EPROTO;
+}
+
+static void close_all(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		real_close(fds[i]);
+}
+
+/* Reads one message from the control connection: 1 = a reply for `id` (rep filled), 0 = a stale
+ * reply (dropped), -errno = failure. */
+static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, struct zt_rpc_reply *rep)
+{
+	uint8_t in[ZT_NC_MAX_MSG + 1];
+	struct iovec iov = {.iov_base = in, .iov_len = sizeof(in)};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_RX_FDS)];
+	} ctl;
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	ssize_t n;
+	for (;;) {
+		n = real_recvmsg(c, &m, MSG_CMSG_CLOEXEC);
+		if (n >= 0)
+			break;
+		if (errno != EINTR || interruptible)
+			return -errno;
+	}
+	if (n == 0)
+		return -ECONNRESET;
+	int fds[CTL_MAX_RX_FDS];
+	size_t nfds = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfds < CTL_MAX_RX_FDS)
+				fds[nfds++] = f;
+			else
+				real_close(f);
+		}
+	}
+	struct zt_nc_buf b = {.p = in, .len = (size_t)n};
+	uint32_t w0 = zt_nc_get_u32(&b);
+	uint32_t rid = zt_nc_get_u32(&b);
+	int32_t result = (int32_t)zt_nc_get_u32(&b);
+	if (b.bad || (m.msg_flags & MSG_TRUNC) || (size_t)n > ZT_NC_MAX_MSG) {
+		close_all(fds, nfds);
+		return -EPROTO;
+	}
+	if (rid != id) {
+		close_all(fds, nfds);
+		return 0;
+	}
+	uint8_t flags = (uint8_t)(w0 >> 16);
+	bool has_fd = flags & ZT_NC_REPLY_HAS_FD;
+	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || result > 0 ||
+	    result < -4095 || nfds > (has_fd ? 1u : 0u)) {
+		close_all(fds, nfds);
+		return -EPROTO;
+	}
+	if (has_fd && nfds == 0) /* the kernel could not install it: out of fds */
+		return (m.msg_flags & MSG_CTRUNC) ? -EMFILE : -EPROTO;
+	rep->result = result;
+	rep->fd = has_fd ? fds[0] : -1;
+	rep->body_len = (size_t)n - b.off;
+	memcpy(rep->body, in + b.off, rep->body_len);
+	return 1;
+}
+
+int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool interruptible,
+           struct zt_rpc_reply *rep)
+{
+	bool transient;
+	int c = ctl_acquire(&transient);
+	if (c < 0)
+		return c;
+	uint32_t id = ++self.next_id;
+	uint8_t msg[ZT_NC_MAX_MSG];
+	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
+	zt_nc_put_req_hdr(&b, op, id);
+	zt_nc_put_bytes(&b, body, body_len);
+	if (b.bad) {
+		if (transient)
+			real_close(c);
+		return -EINVAL;
+	}
+	int r = send_request(c, msg, b.off, fd);
+	while (r == 0)
+		r = recv_reply(c, op, id, interruptible, rep);
+	if (r < 0 && r != -EINTR)
+		ctl_discard(c, transient);
+	else if (transient)
+		real_close(c);
+	zt_shim_debug("rpc op %d fd %d -> %d result %d", (int)op, fd, r, r == 1 ? rep->result : 0);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,25 @@
+/* Helpers shared by the hook files of the preload shim. */
+#ifndef ZTRUN_SHIM_HOOKS_H
+#define ZTRUN_SHIM_HOOKS_H
+
+#include "shim.h"
+
+#define CALL_REAL(name, ...) (real_##name ? real_##name(__VA_ARGS__) : (errno = ENOSYS, -1))
+
+/* Sets errno to err and returns -1, the shape of every failing hook. */
+int zt_fail(int err);
+
+/* An app's sockaddr into the wire form: 0, -EFAULT, -EINVAL (short) or -EAFNOSUPPORT. */
+int zt_addr_in(struct zt_nc_addr *a, const struct sockaddr *sa, socklen_t len);
+
+/* The wire form into the app's buffer, truncated as the kernel does; *len gets the full length.
+ * Nothing is written when sa is NULL. 0 or -EFAULT. */
+int zt_addr_out(const struct zt_nc_addr *a, struct sockaddr *sa, socklen_t *len);
+
+/* O_NONBLOCK and FD_CLOEXEC of an fd the service handed over, as the app asked. 0 or -errno. */
+int zt_set_fd_flags(int fd, bool nonblock, bool cloexec);
+
+/* getsockname/getpeername of a virtual fd through the service; 0, or -1 with errno set. */
+int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len);
+
+#endif

@@ -1,0 +1,101 @@
+/* Hooks that keep the app from closing or overwriting the shim's control connections: some programs
+ * close every fd they did not open, or dup2 onto a number they believe free. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hooks.h"
+
+ZT_EXPORT int close(int fd)
+{
+	zt_shim_init();
+	if (zt_ctl_is_own_fd(fd))
+		return zt_fail(EBADF); /* not the app's: as if it were not open */
+	return CALL_REAL(close, fd);
+}
+
+ZT_EXPORT int dup2(int oldfd, int newfd)
+{
+	zt_shim_init();
+	if (oldfd != newfd && zt_ctl_is_own_fd(newfd)) {
+		int e = zt_ctl_evacuate(newfd);
+		if (e < 0)
+			return zt_fail(-e);
+	}
+	return CALL_REAL(dup2, oldfd, newfd);
+}
+
+ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	zt_shim_init();
+	if (oldfd != newfd && zt_ctl_is_own_fd(newfd)) {
+		int e = zt_ctl_evacuate(newfd);
+		if (e < 0)
+			return zt_fail(-e);
+	}
+	return CALL_REAL(dup3, oldfd, newfd, flags);
+}
+
+static int close_range_real(unsigned int first, unsigned int last, int flags)
+{
+	if (real_close_range)
+		return real_close_range(first, last, flags);
+#ifdef SYS_close_range
+	return (int)syscall(SYS_close_range, first, last, flags);
+#else
+	return zt_fail(ENOSYS);
+#endif
+}
+
+#define CTL_LIST_MAX 256
+
+/* close_range in pieces that step around the control connections. */
+static int close_range_around(unsigned int first, unsigned int last, int flags)
+{
+	int own[CTL_LIST_MAX];
+	size_t n = zt_ctl_list(own, CTL_LIST_MAX);
+	unsigned int from = first;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int c = (unsigned int)own[i];
+		if (c < from || c > last)
+			continue;
+		if (c > from && close_range_real(from, c - 1, flags) < 0)
+			return -1;
+		if (c == UINT_MAX)
+			return 0;
+		from = c + 1;
+	}
+	if (from <= last && close_range_real(from, last, flags) < 0)
+		return -1;
+	return 0;
+}
+
+ZT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	zt_shim_init();
+	/* Bad arguments get libc's own answer; marking close-on-exec spares ours (they have it). */
+	if (first > last || (flags & CLOSE_RANGE_CLOEXEC))
+		return close_range_real(first, last, flags);
+	return close_range_around(first, last, flags);
+}
+
+ZT_EXPORT void closefrom(int lowfd)
+{
+	zt_shim_init();
+	if (lowfd < 0)
+		lowfd = 0;
+	int own[1];
+	if (!zt_ctl_list(own, 1) && real_closefrom) {
+		real_closefrom(lowfd);
+		return;
+	}
+	if (close_range_around((unsigned int)lowfd, UINT_MAX, 0) == 0)
+		return;
+	/* No close_range in this kernel: what glibc falls back to, one by one. */
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = lowfd; fd < max && fd <= INT_MAX; fd++)
+		if (!zt_ctl_is_own_fd((int)fd))
+			real_close((int)fd);
+}

@@ -1,0 +1,347 @@
+/* Hooks for the send and receive calls. Bytes of a virtual stream ('s') or connected datagram ('c')
+ * socket pass straight through the kernel; an unconnected datagram socket ('d') carries each
+ * datagram behind a ZT_NC_ADDR_LEN-byte address, which these hooks add and strip. Nothing here
+ * allocates, locks or talks to the service, except recvfrom/recvmsg asking for a 'c' peer's address. */
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "hooks.h"
+
+/* File descriptors and credentials must not reach the service through a socketpair; the kernel
+ * refuses them on a TCP or UDP socket. Other ancillary data is not carried (see the report). */
+static int check_control(const struct msghdr *msg)
+{
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return 0;
+	struct msghdr *m = (struct msghdr *)msg;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    (cm->cmsg_type == SCM_RIGHTS || cm->cmsg_type == SCM_CREDENTIALS))
+			return -EINVAL;
+	return 0;
+}
+
+static bool same_addr(const struct zt_nc_addr *x, const struct zt_nc_addr *y)
+{
+	return x->family == y->family && x->port_be == y->port_be &&
+	       memcmp(x->addr, y->addr, x->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* A destination given on a connected datagram socket: the socketpair cannot carry it, so it is
+ * accepted only when it is the connected peer. */
+static int check_peer(int fd, const struct sockaddr *to, socklen_t tolen)
+{
+	struct zt_nc_addr want, peer;
+	int e = zt_addr_in(&want, to, tolen);
+	if (e < 0)
+		return e;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (zt_name_call(ZT_NC_GETPEERNAME, fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	zt_addr_in(&peer, (struct sockaddr *)&ss, len);
+	return same_addr(&want, &peer) ? 0 : -EISCONN;
+}
+
+static ssize_t send_framed(int fd, const struct msghdr *msg, int flags)
+{
+	if (!msg->msg_name || !msg->msg_namelen)
+		return zt_fail(EDESTADDRREQ);
+	if (msg->msg_iovlen > IOV_MAX)
+		return zt_fail(EMSGSIZE);
+	struct zt_nc_addr a;
+	int e = zt_addr_in(&a, msg->msg_name, msg->msg_namelen);
+	if (e < 0)
+		return zt_fail(-e);
+	uint8_t hdr[ZT_NC_ADDR_LEN];
+	struct zt_nc_buf b = {.p = hdr, .len = sizeof(hdr)};
+	zt_nc_put_addr(&b, &a);
+	struct iovec v[IOV_MAX + 1];
+	v[0].iov_base = hdr;
+	v[0].iov_len = sizeof(hdr);
+	if (msg->msg_iovlen)
+		memcpy(&v[1], msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
+	struct msghdr m = {.msg_iov = v, .msg_iovlen = msg->msg_iovlen + 1};
+	ssize_t n = real_sendmsg(fd, &m, flags);
+	if (n < 0)
+		return -1;
+	return n > ZT_NC_ADDR_LEN ? n - ZT_NC_ADDR_LEN : 0;
+}
+
+/* sendmsg on a virtual fd of the given kind, as the kernel's TCP or UDP would answer it. */
+static ssize_t send_virtual(int kind, int fd, const struct msghdr *msg, int flags)
+{
+	if (check_control(msg) < 0)
+		return zt_fail(EINVAL);
+	struct msghdr m = {.msg_iov = msg->msg_iov, .msg_iovlen = msg->msg_iovlen};
+	switch (kind) {
+	case 'd':
+		return send_framed(fd, msg, flags);
+	case 'c':
+		if (msg->msg_name && msg->msg_namelen) {
+			int e = check_peer(fd, msg->msg_name, msg->msg_namelen);
+			if (e < 0)
+				return zt_fail(-e);
+		}
+		return real_sendmsg(fd, &m, flags);
+	case 's':
+		/* TCP ignores a destination on a connected socket; with MSG_FASTOPEN it connects first. */
+		if ((flags & MSG_FASTOPEN) && msg->msg_name && msg->msg_namelen &&
+		    connect(fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen) < 0 &&
+		    errno != EISCONN)
+			return -1;
+		return real_sendmsg(fd, &m, flags & ~MSG_FASTOPEN);
+	default: /* a listener: there is no connection to send on */
+		return zt_fail(EPIPE);
+	}
+}
+
+static ssize_t recv_framed(int fd, struct msghdr *msg, int flags)
+{
+	if (msg->msg_iovlen > IOV_MAX)
+		return zt_fail(EMSGSIZE);
+	uint8_t hdr[ZT_NC_ADDR_LEN];
+	struct iovec v[IOV_MAX + 1];
+	v[0].iov_base = hdr;
+	v[0].iov_len = sizeof(hdr);
+	if (msg->msg_iovlen)
+		memcpy(&v[1], msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
+	struct zt_nc_addr a;
+	struct msghdr m;
+	ssize_t n;
+	for (;;) {
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = v;
+		m.msg_iovlen = msg->msg_iovlen + 1;
+		n = real_recvmsg(fd, &m, flags);
+		if (n < 0)
+			return -1;
+		struct zt_nc_buf b = {.p = hdr, .len = sizeof(hdr)};
+		if (n >= ZT_NC_ADDR_LEN) {
+			zt_nc_get_addr(&b, &a);
+			if (!b.bad)
+				break;
+		}
+		/* A runt or malformed frame is the service's bug, not the app's datagram: drop it. */
+		zt_shim_debug("dropped a malformed datagram frame of %zd bytes on fd %d", n, fd);
+		if (flags & MSG_PEEK)
+			real_recv(fd, hdr, 0, MSG_DONTWAIT);
+	}
+	msg->msg_flags = m.msg_flags;
+	msg->msg_controllen = 0;
+	if (msg->msg_name) {
+		socklen_t len = msg->msg_namelen;
+		zt_addr_out(&a, msg->msg_name, &len);
+		msg->msg_namelen = len;
+	}
+	return n - ZT_NC_ADDR_LEN;
+}
+
+/* recvmsg on a virtual fd of the given kind. */
+static ssize_t recv_virtual(int kind, int fd, struct msghdr *msg, int flags)
+{
+	if (flags & MSG_ERRQUEUE) /* no ICMP errors are queued for the app */
+		return zt_fail(EAGAIN);
+	if (kind == 'd')
+		return recv_framed(fd, msg, flags);
+	if (kind == 'l')
+		return zt_fail(ENOTCONN);
+	struct msghdr m = {.msg_iov = msg->msg_iov, .msg_iovlen = msg->msg_iovlen};
+	ssize_t n = real_recvmsg(fd, &m, flags);
+	if (n < 0)
+		return -1;
+	msg->msg_flags = m.msg_flags;
+	msg->msg_controllen = 0;
+	if (msg->msg_name) {
+		socklen_t len = 0;
+		if (kind == 'c') {
+			int saved = errno;
+			len = msg->msg_namelen;
+			if (zt_name_call(ZT_NC_GETPEERNAME, fd, msg->msg_name, &len) < 0)
+				len = 0;
+			errno = saved;
+		}
+		msg->msg_namelen = len; /* TCP reports no address */
+	}
+	return n;
+}
+
+ZT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(send, fd, buf, len, flags);
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	return send_virtual(kind, fd, &m, flags);
+}
+
+ZT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_ARG to_arg,
+                         socklen_t tolen)
+{
+	const struct sockaddr *to = ZT_CSA(to_arg);
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(sendto, fd, buf, len, flags, to, tolen);
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr m = {
+	    .msg_name = (void *)to, .msg_namelen = to ? tolen : 0, .msg_iov = &iov, .msg_iovlen = 1};
+	return send_virtual(kind, fd, &m, flags);
+}
+
+ZT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(sendmsg, fd, msg, flags);
+	if (!msg)
+		return zt_fail(EFAULT);
+	return send_virtual(kind, fd, msg, flags);
+}
+
+ZT_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(sendmmsg, fd, vec, vlen, flags);
+	if (vlen > IOV_MAX) /* the kernel's UIO_MAXIOV cap */
+		vlen = IOV_MAX;
+	unsigned int i;
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = send_virtual(kind, fd, &vec[i].msg_hdr, flags);
+		if (n < 0)
+			return i ? (int)i : -1;
+		vec[i].msg_len = (unsigned int)n;
+	}
+	return (int)i;
+}
+
+ZT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(recv, fd, buf, len, flags);
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	return recv_virtual(kind, fd, &m, flags);
+}
+
+ZT_EXPORT ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags, __SOCKADDR_ARG from_arg,
+                           socklen_t *restrict fromlen)
+{
+	struct sockaddr *from = ZT_SA(from_arg);
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
+	if (from && !fromlen)
+		return zt_fail(EFAULT);
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr m = {
+	    .msg_name = from, .msg_namelen = from ? *fromlen : 0, .msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n = recv_virtual(kind, fd, &m, flags);
+	if (n >= 0 && from)
+		*fromlen = m.msg_namelen;
+	return n;
+}
+
+ZT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(recvmsg, fd, msg, flags);
+	if (!msg)
+		return zt_fail(EFAULT);
+	return recv_virtual(kind, fd, msg, flags);
+}
+
+static bool past(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+ZT_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *tmo)
+{
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(recvmmsg, fd, vec, vlen, flags, tmo);
+	if (tmo && (tmo->tv_sec < 0 || tmo->tv_nsec < 0 || tmo->tv_nsec >= 1000000000L))
+		return zt_fail(EINVAL);
+	if (vlen > IOV_MAX)
+		vlen = IOV_MAX;
+	/* As in the kernel, the timeout is checked after each datagram, never while waiting. */
+	struct timespec deadline = {0, 0};
+	if (tmo) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += tmo->tv_sec;
+		deadline.tv_nsec += tmo->tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	int each = flags & ~MSG_WAITFORONE;
+	unsigned int i;
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = recv_virtual(kind, fd, &vec[i].msg_hdr, each);
+		if (n < 0)
+			return i ? (int)i : -1;
+		vec[i].msg_len = (unsigned int)n;
+		if (flags & MSG_WAITFORONE)
+			each |= MSG_DONTWAIT;
+		if (tmo && past(&deadline)) {
+			i++;
+			break;
+		}
+	}
+	return (int)i;
+}
+
+ZT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	zt_shim_init();
+	/* An overflowing length goes to libc's own check, which reports it as FORTIFY does. */
+	if (len > buflen || !zt_shim_enabled)
+		return CALL_REAL(recv_chk, fd, buf, len, buflen, flags);
+	return recv(fd, buf, len, flags);
+}
+
+ZT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+                                 __SOCKADDR_ARG from_arg, socklen_t *fromlen)
+{
+	struct sockaddr *from = ZT_SA(from_arg);
+	zt_shim_init();
+	if (len > buflen || !zt_shim_enabled)
+		return CALL_REAL(recvfrom_chk, fd, buf, len, buflen, flags, from, fromlen);
+	return recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+ZT_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	zt_shim_init();
+	int r = CALL_REAL(ioctl, fd, request, arg);
+	/* The bytes waiting on an unconnected datagram socket include our address header. */
+	if (r == 0 && request == FIONREAD && zt_shim_enabled && arg && zt_fd_kind(fd) == 'd') {
+		int *avail = arg;
+		*avail = *avail > ZT_NC_ADDR_LEN ? *avail - ZT_NC_ADDR_LEN : 0;
+	}
+	return r;
+}

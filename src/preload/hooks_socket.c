@@ -1,0 +1,424 @@
+/* Hooks for the socket calls that need the service: socket, bind, listen, accept, connect, names
+ * and options. Each one falls through to libc at once for an fd that is not virtual. */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hooks.h"
+
+int zt_fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* The errno a call gives when the service cannot be asked or answered nonsense: one its caller
+ * already handles for "the network is not there". */
+static int unavailable(enum zt_nc_op op, int rpc_err)
+{
+	if (rpc_err == -EMFILE || rpc_err == -ENFILE || rpc_err == -EINTR)
+		return -rpc_err;
+	switch (op) {
+	case ZT_NC_SOCKET:
+		return EAFNOSUPPORT;
+	case ZT_NC_BIND:
+		return EADDRNOTAVAIL;
+	case ZT_NC_CONNECT:
+		return ENETUNREACH;
+	default:
+		return ENOBUFS;
+	}
+}
+
+int zt_addr_in(struct zt_nc_addr *a, const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa)
+		return len ? -EFAULT : -EINVAL;
+	/* The kernel takes the RFC 2133 sockaddr_in6, which lacks sin6_scope_id. */
+	if (len >= sizeof(sa_family_t) && sa->sa_family == AF_INET6 && len >= 24 &&
+	    len < sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 in6;
+		memset(&in6, 0, sizeof(in6));
+		memcpy(&in6, sa, len);
+		return zt_nc_addr_from_sockaddr(a, (const struct sockaddr *)&in6, sizeof(in6));
+	}
+	return zt_nc_addr_from_sockaddr(a, sa, len);
+}
+
+int zt_addr_out(const struct zt_nc_addr *a, struct sockaddr *sa, socklen_t *len)
+{
+	if (!sa)
+		return 0;
+	if (!len)
+		return -EFAULT;
+	struct sockaddr_storage ss;
+	socklen_t full = zt_nc_addr_to_sockaddr(a, &ss);
+	memcpy(sa, &ss, *len < full ? *len : full);
+	*len = full;
+	return 0;
+}
+
+/* Sets O_NONBLOCK and FD_CLOEXEC on a received fd to what the caller asked for. */
+int zt_set_fd_flags(int fd, bool nonblock, bool cloexec)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	int want = nonblock ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	if (want != fl && fcntl(fd, F_SETFL, want) < 0)
+		return -errno;
+	if (!cloexec && fcntl(fd, F_SETFD, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Puts the service's new app end `nfd` in place of the app's `fd` (same number, same O_NONBLOCK and
+ * FD_CLOEXEC) and closes nfd. */
+static int install_over(int nfd, int fd)
+{
+	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+	int e = 0;
+	if (fl < 0 || fdfl < 0)
+		e = -errno;
+	else
+		e = zt_set_fd_flags(nfd, fl & O_NONBLOCK, true);
+	if (e == 0 && real_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		e = -errno;
+	real_close(nfd);
+	return e;
+}
+
+/* A request about an existing virtual socket whose reply is a bare result, perhaps with a new app end
+ * to install over fd. Returns 0 or sets errno and returns -1. */
+static int simple_call(enum zt_nc_op op, int fd, const void *body, size_t len, bool interruptible)
+{
+	struct zt_rpc_reply rep;
+	int e = zt_rpc(op, fd, body, len, interruptible, &rep);
+	if (e < 0)
+		return zt_fail(unavailable(op, e));
+	if (rep.result < 0) {
+		if (rep.fd >= 0)
+			real_close(rep.fd);
+		return zt_fail(-rep.result);
+	}
+	if (rep.fd >= 0 && (e = install_over(rep.fd, fd)) < 0)
+		return zt_fail(-e);
+	return 0;
+}
+
+ZT_EXPORT int socket(int domain, int type, int protocol)
+{
+	zt_shim_init();
+	if (!zt_shim_enabled || (domain != AF_INET && domain != AF_INET6))
+		return CALL_REAL(socket, domain, type, protocol);
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (base & ~0xf)
+		return zt_fail(EINVAL);
+	switch (base) {
+	case SOCK_STREAM:
+		if (protocol != 0 && protocol != IPPROTO_TCP)
+			return zt_fail(EPROTONOSUPPORT);
+		break;
+	case SOCK_DGRAM:
+		if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6)
+			return zt_fail(EACCES); /* ping sockets: as for a user outside ping_group_range */
+		if (protocol != 0 && protocol != IPPROTO_UDP)
+			return zt_fail(EPROTONOSUPPORT);
+		break;
+	case SOCK_RAW:
+	case SOCK_PACKET:
+		/* Raw access would reach the host's network, which the app must not see. */
+		return zt_fail(EACCES);
+	default:
+		return zt_fail(ESOCKTNOSUPPORT);
+	}
+	uint8_t body[12];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, (uint32_t)domain);
+	zt_nc_put_u32(&b, (uint32_t)base);
+	zt_nc_put_u32(&b, (uint32_t)protocol);
+	struct zt_rpc_reply rep;
+	int e = zt_rpc(ZT_NC_SOCKET, -1, body, b.off, false, &rep);
+	if (e < 0)
+		return zt_fail(unavailable(ZT_NC_SOCKET, e));
+	if (rep.result < 0) {
+		if (rep.fd >= 0)
+			real_close(rep.fd);
+		return zt_fail(-rep.result);
+	}
+	int want = base == SOCK_STREAM ? 's' : 'd';
+	if (rep.fd < 0 || zt_fd_kind(rep.fd) != want) {
+		zt_shim_debug("socket: service answered without a '%c' app end", want);
+		if (rep.fd >= 0)
+			real_close(rep.fd);
+		return zt_fail(unavailable(ZT_NC_SOCKET, -EPROTO));
+	}
+	e = zt_set_fd_flags(rep.fd, type & SOCK_NONBLOCK, type & SOCK_CLOEXEC);
+	if (e < 0) {
+		real_close(rep.fd);
+		return zt_fail(-e);
+	}
+	return rep.fd;
+}
+
+ZT_EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
+{
+	const struct sockaddr *addr = ZT_CSA(addr_arg);
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_fd_kind(fd))
+		return CALL_REAL(bind, fd, addr, len);
+	struct zt_nc_addr a;
+	int e = zt_addr_in(&a, addr, len);
+	if (e < 0)
+		return zt_fail(-e);
+	uint8_t body[ZT_NC_ADDR_LEN];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_addr(&b, &a);
+	return simple_call(ZT_NC_BIND, fd, body, b.off, false);
+}
+
+ZT_EXPORT int listen(int fd, int backlog)
+{
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_fd_kind(fd))
+		return CALL_REAL(listen, fd, backlog);
+	uint8_t body[4];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, (uint32_t)backlog);
+	return simple_call(ZT_NC_LISTEN, fd, body, b.off, false);
+}
+
+/* accept on a listener ('l'): one SOCK_SEQPACKET message per connection, the peer address as bytes
+ * and the connection's app end as SCM_RIGHTS. Blocking, EAGAIN and EINTR are the kernel's own. */
+static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
+{
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return zt_fail(EINVAL);
+	if (addr && !addrlen)
+		return zt_fail(EFAULT);
+	uint8_t rec[ZT_NC_ADDR_LEN + 1];
+	struct iovec iov = {.iov_base = rec, .iov_len = sizeof(rec)};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} ctl;
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	ssize_t n = real_recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -1;
+	if (n == 0) /* the service shut the listener */
+		return zt_fail(EINVAL);
+	int nfd = -1, extra = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfd < 0) {
+				nfd = f;
+			} else {
+				real_close(f);
+				extra = 1;
+			}
+		}
+	}
+	if (nfd < 0)
+		return zt_fail((m.msg_flags & MSG_CTRUNC) ? EMFILE : ECONNABORTED);
+	struct zt_nc_buf b = {.p = rec, .len = (size_t)n};
+	struct zt_nc_addr a;
+	zt_nc_get_addr(&b, &a);
+	if (extra || b.bad || n != ZT_NC_ADDR_LEN || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		real_close(nfd);
+		return zt_fail(ECONNABORTED);
+	}
+	int e = zt_set_fd_flags(nfd, flags & SOCK_NONBLOCK, flags & SOCK_CLOEXEC);
+	if (e == 0)
+		e = zt_addr_out(&a, addr, addrlen);
+	if (e < 0) {
+		real_close(nfd);
+		return zt_fail(-e);
+	}
+	return nfd;
+}
+
+static int accept_common(int kind, int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
+{
+	switch (kind) {
+	case 'l':
+		return accept_virtual(fd, addr, addrlen, flags);
+	case 's':
+		return zt_fail(EINVAL);
+	default:
+		return zt_fail(EOPNOTSUPP);
+	}
+}
+
+ZT_EXPORT int accept(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict addrlen)
+{
+	struct sockaddr *addr = ZT_SA(addr_arg);
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(accept, fd, addr, addrlen);
+	return accept_common(kind, fd, addr, addrlen, 0);
+}
+
+ZT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict addrlen, int flags)
+{
+	struct sockaddr *addr = ZT_SA(addr_arg);
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(accept4, fd, addr, addrlen, flags);
+	return accept_common(kind, fd, addr, addrlen, flags);
+}
+
+ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
+{
+	const struct sockaddr *addr = ZT_CSA(addr_arg);
+	zt_shim_init();
+	int kind;
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+		return CALL_REAL(connect, fd, addr, len);
+	struct zt_nc_addr a;
+	int e = zt_addr_in(&a, addr, len);
+	if (e < 0)
+		return zt_fail(-e);
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -1;
+	bool nonblock = fl & O_NONBLOCK;
+	uint8_t body[ZT_NC_ADDR_LEN + 4];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_addr(&b, &a);
+	zt_nc_put_u32(&b, nonblock ? ZT_NC_CONNECT_NONBLOCK : 0);
+	/* A blocking stream connect waits for the handshake; a signal ends the wait with EINTR as in the
+	 * kernel, and the connection goes on (its late reply is dropped as stale). */
+	bool waits = (kind == 's' || kind == 'l') && !nonblock;
+	return simple_call(ZT_NC_CONNECT, fd, body, b.off, waits);
+}
+
+/* GETSOCKNAME/GETPEERNAME for a virtual fd. */
+int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	if (!len || !addr)
+		return zt_fail(EFAULT);
+	struct zt_rpc_reply rep;
+	int e = zt_rpc(op, fd, NULL, 0, false, &rep);
+	if (e < 0)
+		return zt_fail(unavailable(op, e));
+	if (rep.fd >= 0)
+		real_close(rep.fd);
+	if (rep.result < 0)
+		return zt_fail(-rep.result);
+	struct zt_nc_buf b = {.p = rep.body, .len = rep.body_len};
+	struct zt_nc_addr a;
+	zt_nc_get_addr(&b, &a);
+	if (b.bad)
+		return zt_fail(unavailable(op, -EPROTO));
+	e = zt_addr_out(&a, addr, len);
+	return e < 0 ? zt_fail(-e) : 0;
+}
+
+ZT_EXPORT int getsockname(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict len)
+{
+	struct sockaddr *addr = ZT_SA(addr_arg);
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_fd_kind(fd))
+		return CALL_REAL(getsockname, fd, addr, len);
+	return zt_name_call(ZT_NC_GETSOCKNAME, fd, addr, len);
+}
+
+ZT_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict len)
+{
+	struct sockaddr *addr = ZT_SA(addr_arg);
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_fd_kind(fd))
+		return CALL_REAL(getpeername, fd, addr, len);
+	return zt_name_call(ZT_NC_GETPEERNAME, fd, addr, len);
+}
+
+/* Options that only concern the app end of the socketpair: the kernel enforces them where the app
+ * blocks (timeouts of recv/send/accept, the receive low-water mark), so they are set there. */
+static bool option_is_local(int level, int name)
+{
+	if (level != SOL_SOCKET)
+		return false;
+	switch (name) {
+	case SO_RCVTIMEO_OLD:
+	case SO_SNDTIMEO_OLD:
+#if SO_RCVTIMEO_NEW != SO_RCVTIMEO_OLD
+	case SO_RCVTIMEO_NEW:
+	case SO_SNDTIMEO_NEW:
+#endif
+	case SO_RCVLOWAT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_fd_kind(fd) || option_is_local(level, name))
+		return CALL_REAL(setsockopt, fd, level, name, val, len);
+	if (len > ZT_NC_MAX_OPTLEN)
+		return zt_fail(EINVAL);
+	if (!val && len)
+		return zt_fail(EFAULT);
+	uint8_t body[12 + ZT_NC_MAX_OPTLEN];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, (uint32_t)level);
+	zt_nc_put_u32(&b, (uint32_t)name);
+	zt_nc_put_u32(&b, len);
+	zt_nc_put_bytes(&b, val, len);
+	int r = simple_call(ZT_NC_SETSOCKOPT, fd, body, b.off, false);
+	/* The app end's own send buffer bounds what the app can queue before blocking: follow the
+	 * app's wish there too (best effort; the service's answer is the one reported). */
+	if (r == 0 && level == SOL_SOCKET && name == SO_SNDBUF) {
+		int saved = errno;
+		real_setsockopt(fd, level, name, val, len);
+		errno = saved;
+	}
+	return r;
+}
+
+ZT_EXPORT int getsockopt(int fd, int level, int name, void *restrict val, socklen_t *restrict len)
+{
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_fd_kind(fd) || option_is_local(level, name))
+		return CALL_REAL(getsockopt, fd, level, name, val, len);
+	if (!len || (!val && *len))
+		return zt_fail(EFAULT);
+	if ((int)*len < 0)
+		return zt_fail(EINVAL);
+	uint32_t maxlen = *len < ZT_NC_MAX_OPTLEN ? *len : ZT_NC_MAX_OPTLEN;
+	uint8_t body[12];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, (uint32_t)level);
+	zt_nc_put_u32(&b, (uint32_t)name);
+	zt_nc_put_u32(&b, maxlen);
+	struct zt_rpc_reply rep;
+	int e = zt_rpc(ZT_NC_GETSOCKOPT, fd, body, b.off, false, &rep);
+	if (e < 0)
+		return zt_fail(unavailable(ZT_NC_GETSOCKOPT, e));
+	if (rep.fd >= 0)
+		real_close(rep.fd);
+	if (rep.result < 0)
+		return zt_fail(-rep.result);
+	struct zt_nc_buf rb = {.p = rep.body, .len = rep.body_len};
+	uint32_t got = zt_nc_get_u32(&rb);
+	const void *bytes = zt_nc_get_bytes(&rb, got);
+	if (rb.bad || got > maxlen)
+		return zt_fail(unavailable(ZT_NC_GETSOCKOPT, -EPROTO));
+	if (got)
+		memcpy(val, bytes, got);
+	*len = got;
+	return 0;
+}

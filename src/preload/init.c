@@ -1,0 +1,168 @@
+/* Start-up of the preload shim: resolves the real libc functions once, reads ZT_NC_NETWORK, and
+ * provides the one test (getsockname) that says whether an fd is a virtual socket. */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+int (*real_socket)(int, int, int);
+int (*real_bind)(int, const struct sockaddr *, socklen_t);
+int (*real_listen)(int, int);
+int (*real_accept)(int, struct sockaddr *, socklen_t *);
+int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+int (*real_connect)(int, const struct sockaddr *, socklen_t);
+int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
+int (*real_getpeername)(int, struct sockaddr *, socklen_t *);
+int (*real_setsockopt)(int, int, int, const void *, socklen_t);
+int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+ssize_t (*real_send)(int, const void *, size_t, int);
+ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+int (*real_sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+ssize_t (*real_recv)(int, void *, size_t, int);
+ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+int (*real_recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+ssize_t (*real_recv_chk)(int, void *, size_t, size_t, int);
+ssize_t (*real_recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+int (*real_ioctl)(int, unsigned long, ...);
+int (*real_close)(int);
+int (*real_dup2)(int, int);
+int (*real_dup3)(int, int, int);
+int (*real_close_range)(unsigned int, unsigned int, int);
+void (*real_closefrom)(int);
+
+bool zt_shim_enabled;
+
+static char debug_path[256];
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* dlsym(RTLD_NEXT) normally finds libc's definition. If it finds nothing, or our own hook (the
+ * library loaded twice, or an odd link order), libc is asked directly; failing that the pointer stays
+ * NULL and the hook reports ENOSYS. Never abort: the app must not die because of us. */
+static void *resolve_one(const char *name, void *self)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	if (p && p != self)
+		return p;
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	if (libc) {
+		p = dlsym(libc, name);
+		dlclose(libc);
+		if (p && p != self)
+			return p;
+	}
+	return NULL;
+}
+
+#define RESOLVE(name) (real_##name = (__typeof__(real_##name))resolve_one(#name, (void *)name))
+
+static void resolve_symbols(void)
+{
+	RESOLVE(socket);
+	RESOLVE(bind);
+	RESOLVE(listen);
+	RESOLVE(accept);
+	RESOLVE(accept4);
+	RESOLVE(connect);
+	RESOLVE(getsockname);
+	RESOLVE(getpeername);
+	RESOLVE(setsockopt);
+	RESOLVE(getsockopt);
+	RESOLVE(send);
+	RESOLVE(sendto);
+	RESOLVE(sendmsg);
+	RESOLVE(sendmmsg);
+	RESOLVE(recv);
+	RESOLVE(recvfrom);
+	RESOLVE(recvmsg);
+	RESOLVE(recvmmsg);
+	real_recv_chk = (__typeof__(real_recv_chk))resolve_one("__recv_chk", (void *)__recv_chk);
+	real_recvfrom_chk =
+	    (__typeof__(real_recvfrom_chk))resolve_one("__recvfrom_chk", (void *)__recvfrom_chk);
+	RESOLVE(ioctl);
+	RESOLVE(close);
+	RESOLVE(dup2);
+	RESOLVE(dup3);
+	RESOLVE(close_range);
+	RESOLVE(closefrom);
+}
+
+static void init_once_fn(void)
+{
+	resolve_symbols();
+	const char *dbg = getenv("ZTRUN_SHIM_DEBUG");
+	if (dbg && strlen(dbg) < sizeof(debug_path))
+		strcpy(debug_path, dbg);
+	zt_ctl_init();
+	/* Virtual sockets need every entry point they are reached through. */
+	zt_shim_enabled = getenv("ZT_NC_NETWORK") && real_socket && real_close && real_getsockname &&
+	                  real_sendmsg && real_recvmsg && real_dup3 && real_getsockopt && real_setsockopt;
+	zt_shim_debug("init pid %d enabled %d", (int)getpid(), (int)zt_shim_enabled);
+}
+
+void zt_shim_init(void)
+{
+	pthread_once(&init_once, init_once_fn);
+}
+
+__attribute__((constructor)) static void zt_shim_constructor(void)
+{
+	zt_shim_init();
+}
+
+void zt_shim_debug(const char *fmt, ...)
+{
+	if (!debug_path[0] || !real_close)
+		return;
+	char line[512];
+	int n = snprintf(line, sizeof(line), "ztrun-shim[%d]: ", (int)getpid());
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	size_t len =
+	    (size_t)n + ((size_t)m < sizeof(line) - (size_t)n - 1 ? (size_t)m : sizeof(line) - (size_t)n - 2);
+	line[len++] = '\n';
+	int saved = errno;
+	int fd = open(debug_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		ssize_t w = write(fd, line, len);
+		(void)w;
+		real_close(fd);
+	}
+	errno = saved;
+}
+
+int zt_fd_kind(int fd)
+{
+	struct sockaddr_un un;
+	socklen_t len = sizeof(un);
+	int saved = errno;
+	int r = real_getsockname(fd, (struct sockaddr *)&un, &len);
+	errno = saved;
+	const size_t prefix = sizeof(ZT_NC_NAME_PREFIX) - 1;
+	const size_t path_off = offsetof(struct sockaddr_un, sun_path);
+	/* "\0ztnc/...<kind>": at least the NUL, the prefix and the kind letter. */
+	if (r < 0 || len > sizeof(un) || un.sun_family != AF_UNIX || len < path_off + 1 + prefix + 1)
+		return 0;
+	const char *name = un.sun_path;
+	size_t name_len = len - path_off;
+	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0)
+		return 0;
+	char kind = name[name_len - 1];
+	if (kind != 's' && kind != 'l' && kind != 'd' && kind != 'c')
+		return 0;
+	return kind;
+}

@@ -1,0 +1,104 @@
+/* Private to the preload shim: the real libc functions it wraps, the per-thread control connection
+ * to the socket service, and the test that tells a virtual socket from a native one. */
+#ifndef ZTRUN_SHIM_H
+#define ZTRUN_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "rpc.h"
+
+/* Everything in the library is hidden (-fvisibility=hidden) except the hooks. */
+#define ZT_EXPORT __attribute__((visibility("default")))
+
+/* glibc with _GNU_SOURCE declares address arguments as a transparent union; a hook must be defined
+ * with the same type as the declaration it replaces. */
+#if defined(__GLIBC__) && defined(__USE_GNU) && defined(__GNUC__) && !defined(__cplusplus)
+#define ZT_SA(arg)  ((arg).__sockaddr__)
+#define ZT_CSA(arg) ((arg).__sockaddr__)
+#else
+#define ZT_SA(arg)  (arg)
+#define ZT_CSA(arg) (arg)
+#endif
+
+/* The FORTIFY entry points have no declaration unless _FORTIFY_SOURCE is on. */
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags, __SOCKADDR_ARG addr,
+                       socklen_t *addrlen);
+
+/* The next definition of each hooked function (libc's), resolved once by zt_shim_init(). A missing
+ * one stays NULL and its hook fails with ENOSYS rather than calling through a null pointer. */
+extern int (*real_socket)(int, int, int);
+extern int (*real_bind)(int, const struct sockaddr *, socklen_t);
+extern int (*real_listen)(int, int);
+extern int (*real_accept)(int, struct sockaddr *, socklen_t *);
+extern int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+extern int (*real_connect)(int, const struct sockaddr *, socklen_t);
+extern int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
+extern int (*real_getpeername)(int, struct sockaddr *, socklen_t *);
+extern int (*real_setsockopt)(int, int, int, const void *, socklen_t);
+extern int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+extern ssize_t (*real_send)(int, const void *, size_t, int);
+extern ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+extern ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+extern int (*real_sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+extern ssize_t (*real_recv)(int, void *, size_t, int);
+extern ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+extern ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+extern int (*real_recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+extern ssize_t (*real_recv_chk)(int, void *, size_t, size_t, int);
+extern ssize_t (*real_recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+extern int (*real_ioctl)(int, unsigned long, ...);
+extern int (*real_close)(int);
+extern int (*real_dup2)(int, int);
+extern int (*real_dup3)(int, int, int);
+extern int (*real_close_range)(unsigned int, unsigned int, int);
+extern void (*real_closefrom)(int);
+
+/* True when ZT_NC_NETWORK was set at start: only then are AF_INET/AF_INET6 sockets virtual. */
+extern bool zt_shim_enabled;
+
+/* Runs init once (constructor + pthread_once); every hook calls it first. */
+void zt_shim_init(void);
+
+/* Writes one line to the file named by ZTRUN_SHIM_DEBUG, if set; otherwise does nothing. */
+void zt_shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* What an fd is, from one getsockname(): 0 for anything that is not a virtual socket, else the kind
+ * letter of rpc.h ('s', 'l', 'd', 'c'). */
+int zt_fd_kind(int fd);
+
+/* ---- control connection (ctl.c) ---- */
+
+struct zt_rpc_reply {
+	int32_t result; /* >= 0 or -errno */
+	int fd;         /* -1 unless the reply carried one */
+	uint8_t body[ZT_NC_MAX_MSG];
+	size_t body_len;
+};
+
+/* Sends one request (op, body) carrying `fd` as SCM_RIGHTS (none if fd < 0) on this thread's
+ * control connection and waits for its reply. Returns 0 with *rep filled, or -errno when the service
+ * could not be asked or answered nonsense (the caller maps that to the errno its call would give).
+ * `interruptible`: a signal ends the wait with -EINTR (blocking connect); otherwise it is retried.
+ * A received fd the caller does not take must be closed by it (rep->fd). */
+int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool interruptible,
+           struct zt_rpc_reply *rep);
+
+/* Whether fd is one of the shim's control connections (of any thread). */
+bool zt_ctl_is_own_fd(int fd);
+
+/* Moves a control connection off `fd` to another number so the app can use `fd`. 0 or -errno. */
+int zt_ctl_evacuate(int fd);
+
+/* Fills fds[] (up to max) with the open control connections, ascending; returns how many. */
+size_t zt_ctl_list(int *fds, size_t max);
+
+/* Registers thread-exit and fork handling; called once from init. */
+void zt_ctl_init(void);
+
+#endif
