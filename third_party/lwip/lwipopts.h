@@ -24,6 +24,7 @@
 #define LWIP_IPV6_NUM_ADDRESSES    4
 #define LWIP_IPV6_FRAG             1
 #define LWIP_IPV6_REASS            1
+#define IPV6_FRAG_COPYHEADER       1 /* 64-bit pointers do not fit in the fragment header */
 #define IP_REASSEMBLY              1
 #define IP_FRAG                    1
 #define LWIP_DHCP                  0
