@@ -1,31 +1,13 @@
 /* Suite for vl1/identity: spec §8.3 (identities, memory-hard hash intermediates, validation), §8.4 through
  * the identity API, §8.5 (shared key A<->B), §2.5/§2.6 text and binary forms, and generation. */
 #include "harness.h"
+#include "vectors.h"
 #include "vl1/identity.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char id_a[] =
-    "8e4df28b72:0:"
-    "ac3d46abe0c21f3cfe7a6c8d6a85cfcffcb82fbd55af6a4d6350657c68200843fa2e16f9418bbd9702cae365f2af5fb"
-    "4c420908b803a681d4daef6114d78a2d7:"
-    "bd8dd6e4ce7022d2f812797a80c6ee8ad180dc4ebf301dec8b06d1be08832bddd63a2f1cf"
-    "a7b2c504474c75bdc8898ba476ef92e8e2d0509f8441985171ff16e";
-static const char id_b[] =
-    "2e7ed86a47:0:"
-    "65df795337f947b35c05fcee0b59c5ef62a0da53e2c5851bcdfe2f7f10366f3bbf86a4cbda18a10f258a4698af64e65"
-    "6ab3da25be60281f600c9c2aed421f348:"
-    "7c08508817705df5338a59f7c4af973ad6fb63525e4cd0b6660a97144862c5123568802d2"
-    "3ca451ee685f664e1242553c70bb5ddab623447d85cffa0428a3841";
-static const char id_fresh[] =
-    "b33ea28fcd:0:"
-    "e9bdbf9280531ad4bc3746bd0bae34f917c84d6552c378dc0e19cda167c21b7ebd511c4e1c66dcff19be3be40bb43ea"
-    "de95a0d1c5771b8bfde68b0d9b54d79a5:"
-    "4b3a61757328f59247db50ed11afcd760abaa3c755de8e7329a5c6c8c0d6cf1f0f7a830c6"
-    "089df454cc7a3e5ff2b00866293a37351e369ea04db6681da6621dd";
 
 /* One 2 MiB scratch for the suite, allocated in warmup so tests do not each pay for it. */
 static uint8_t *scratch;
@@ -42,7 +24,7 @@ static void hash_intermediates_of_a(void)
 {
 	struct zt_identity a;
 	uint8_t d[64], want[64];
-	parse(&a, id_a);
+	parse(&a, vec_id_a);
 	zt_sha512(d, a.pub, sizeof(a.pub));
 	zt_unhex("9a3a9f2c895f229b6de3df6c96481fe398e2cb83ebd208d63efee383f80072c2"
 	         "7bde297e370409febb7f187a61e0eab8d8db3db2e33caeac55f66235bf9e7911",
@@ -67,8 +49,8 @@ static void hash_final_digests(void)
 {
 	struct zt_identity a, b;
 	uint8_t d[64], want[64];
-	parse(&a, id_a);
-	parse(&b, id_b);
+	parse(&a, vec_id_a);
+	parse(&b, vec_id_b);
 	REQUIRE(zt_identity_hash(a.pub, d, scratch) == 0);
 	zt_unhex("10b1afd388c4c1561f184ed54cd5bd012a1c8edf5a5975200bb15608dba0b5eb"
 	         "b9faa360a0c6bf99cf684e015bf5bda9d347a4867a5515fa48c6c58e4df28b72",
@@ -83,7 +65,7 @@ static void hash_final_digests(void)
 
 static void known_identities_validate(void)
 {
-	const char *all[] = {id_a, id_b, id_fresh};
+	const char *all[] = {vec_id_a, vec_id_b, vec_id_fresh};
 	for (int i = 0; i < 3; i++) {
 		struct zt_identity id;
 		parse(&id, all[i]);
@@ -95,9 +77,9 @@ static void known_identities_validate(void)
 static void known_bad_identity_fails(void)
 {
 	/* §8.3: A's keys under address 9e4df28b72. */
-	char text[sizeof(id_a)];
+	char text[sizeof(vec_id_a)];
 	struct zt_identity id;
-	memcpy(text, id_a, sizeof(id_a));
+	memcpy(text, vec_id_a, sizeof(vec_id_a));
 	text[0] = '9';
 	parse(&id, text);
 	CHECK(id.address == 0x9e4df28b72ULL);
@@ -108,7 +90,7 @@ static void known_bad_identity_fails(void)
 
 static void text_round_trip(void)
 {
-	const char *all[] = {id_a, id_b, id_fresh};
+	const char *all[] = {vec_id_a, vec_id_b, vec_id_fresh};
 	char out[ZT_IDENTITY_TEXT_MAX];
 	for (int i = 0; i < 3; i++) {
 		struct zt_identity id;
@@ -125,7 +107,7 @@ static void text_round_trip(void)
 		CHECK_EQ_INT(zt_identity_to_text(&pub, true, out, sizeof(out)), -EINVAL);
 	}
 	struct zt_identity id;
-	parse(&id, id_a);
+	parse(&id, vec_id_a);
 	CHECK_EQ_INT(zt_identity_to_text(&id, false, out, ZT_IDENTITY_TEXT_PUBLIC_LEN), -ENOSPC);
 }
 
@@ -133,8 +115,8 @@ static void text_parse_leniency(void)
 {
 	char text[400];
 	struct zt_identity id, a;
-	parse(&a, id_a);
-	snprintf(text, sizeof(text), "%s\n", id_a); /* as read from identity.secret */
+	parse(&a, vec_id_a);
+	snprintf(text, sizeof(text), "%s\n", vec_id_a); /* as read from identity.secret */
 	CHECK_EQ_INT(zt_identity_from_text(&id, text, strlen(text)), 0);
 	CHECK(zt_identity_equal(&id, &a));
 	for (char *c = text; *c; c++)
@@ -172,7 +154,7 @@ static void text_parse_rejects(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(text, 0, sizeof(text));
-		memcpy(text, id_a, sizeof(id_a));
+		memcpy(text, vec_id_a, sizeof(vec_id_a));
 		memcpy(text + cases[i].at, cases[i].edit, strlen(cases[i].edit));
 		size_t len = cases[i].new_len < 0 ? strlen(text) : (size_t)cases[i].new_len;
 		if (zt_identity_from_text(&id, text, len) != -EINVAL)
@@ -188,7 +170,7 @@ static void binary_round_trip(void)
 	uint8_t buf[200];
 	struct zt_wr w;
 	struct zt_rd r;
-	parse(&a, id_a);
+	parse(&a, vec_id_a);
 
 	zt_wr_init(&w, buf, sizeof(buf));
 	zt_identity_write(&a, false, &w);
@@ -225,7 +207,7 @@ static void binary_rejects(void)
 	uint8_t buf[ZT_IDENTITY_BIN_SECRET_LEN];
 	struct zt_wr w;
 	struct zt_rd r;
-	parse(&a, id_a);
+	parse(&a, vec_id_a);
 	zt_wr_init(&w, buf, sizeof(buf));
 	zt_identity_write(&a, true, &w);
 
@@ -253,8 +235,8 @@ static void shared_key_a_b(void)
 {
 	struct zt_identity a, b, b_pub;
 	uint8_t k1[48], k2[48], want[48];
-	parse(&a, id_a);
-	parse(&b, id_b);
+	parse(&a, vec_id_a);
+	parse(&b, vec_id_b);
 	zt_unhex("dc6e809530ea5ec8a164eb6e34981b3958ce89c525995b920c5bf144ffe6b31e"
 	         "c5b1d14b858afb05f7bbb35c00ee2b9b",
 	         want, 48);
@@ -274,8 +256,8 @@ static void sign_and_verify(void)
 	struct zt_identity a, b;
 	uint8_t sig[96], want[96];
 	static const char m[] = "ZeroTier test vector";
-	parse(&a, id_a);
-	parse(&b, id_b);
+	parse(&a, vec_id_a);
+	parse(&b, vec_id_b);
 	REQUIRE(zt_identity_sign(&a, m, strlen(m), sig) == 0);
 	zt_unhex("b353c976ce36cd5557001b928a8eb22618d66aeecb38817494c398b6f57217ff"
 	         "9a9ef966ba6fa1482acfa74e410133ef93d8cc53fe869a08f8266031b91fce04"
@@ -303,7 +285,7 @@ static void generate_is_valid_and_deterministic(void)
 	/* Two generated identities agree on a key. */
 	struct zt_identity a;
 	uint8_t k1[48], k2[48];
-	parse(&a, id_a);
+	parse(&a, vec_id_a);
 	REQUIRE(zt_identity_agree(&g1, &a, k1) == 0 && zt_identity_agree(&a, &g1, k2) == 0);
 	CHECK_MEM(k1, k2, 48);
 }
