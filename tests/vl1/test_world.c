@@ -205,7 +205,7 @@ static void moon_with_dictionary(void)
 {
 	static struct zt_world w, back;
 	struct zt_identity a;
-	static uint8_t buf[ZT_WORLD_MAX_LEN + 64];
+	static uint8_t buf[ZT_WORLD_MAX_LEN * 2]; /* room for an oversized dictionary */
 	struct zt_wr wr;
 	REQUIRE(zt_identity_from_text(&a, vec_id_a, strlen(vec_id_a)) == 0);
 	make_world(&w, ZT_WORLD_TYPE_MOON, 1000, &a);
