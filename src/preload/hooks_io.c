@@ -1,6 +1,7 @@
 /* Hooks for the send and receive calls. Bytes of a virtual stream ('s') or connected datagram ('c')
  * socket pass straight through the kernel; an unconnected datagram socket ('d') carries each
- * datagram behind a ZT_NC_ADDR_LEN-byte address, which these hooks add and strip. Nothing here
+ * datagram behind a ZT_NC_ADDR_LEN-byte address, which these hooks add and strip. Datagram app ends
+ * are SOCK_SEQPACKET (rpc.h), so boundaries hold and a 0-byte read means the service is gone. Nothing here
  * allocates, locks or talks to the service, except recvfrom/recvmsg asking for a 'c' peer's address. */
 #include <limits.h>
 #include <stdarg.h>
@@ -77,6 +78,10 @@ static ssize_t send_virtual(int kind, int fd, const struct msghdr *msg, int flag
 {
 	if (check_control(msg) < 0)
 		return zt_fail(EINVAL);
+	/* Datagram app ends are SOCK_SEQPACKET, which raises SIGPIPE once the service is gone; UDP never
+	 * does. */
+	if (kind == 'd' || kind == 'c')
+		flags |= MSG_NOSIGNAL;
 	struct msghdr m = {.msg_iov = msg->msg_iov, .msg_iovlen = msg->msg_iovlen};
 	switch (kind) {
 	case 'd':
@@ -118,8 +123,8 @@ static ssize_t recv_framed(int fd, struct msghdr *msg, int flags)
 		m.msg_iov = v;
 		m.msg_iovlen = msg->msg_iovlen + 1;
 		n = real_recvmsg(fd, &m, flags);
-		if (n < 0)
-			return -1;
+		if (n <= 0) /* 0: the service closed its end (an empty datagram still has its header) */
+			return n;
 		struct zt_nc_buf b = {.p = hdr, .len = sizeof(hdr)};
 		if (n >= ZT_NC_ADDR_LEN) {
 			zt_nc_get_addr(&b, &a);
@@ -338,10 +343,18 @@ ZT_EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_end(ap);
 	zt_shim_init();
 	int r = CALL_REAL(ioctl, fd, request, arg);
-	/* The bytes waiting on an unconnected datagram socket include our address header. */
-	if (r == 0 && request == FIONREAD && zt_shim_enabled && arg && zt_fd_kind(fd) == 'd') {
-		int *avail = arg;
-		*avail = *avail > ZT_NC_ADDR_LEN ? *avail - ZT_NC_ADDR_LEN : 0;
+	if (r != 0 || request != FIONREAD || !zt_shim_enabled || !arg)
+		return r;
+	/* UDP answers the size of the next datagram; a SOCK_SEQPACKET app end would count every queued
+	 * one, and on 'd' our address headers too. */
+	int kind = zt_fd_kind(fd);
+	if (kind == 'd' || kind == 'c') {
+		int saved = errno;
+		ssize_t next = real_recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (next > 0 && kind == 'd')
+			next = next > ZT_NC_ADDR_LEN ? next - ZT_NC_ADDR_LEN : 0;
+		*(int *)arg = next > 0 ? (int)next : 0;
+		errno = saved;
 	}
 	return r;
 }
