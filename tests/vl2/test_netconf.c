@@ -50,7 +50,7 @@ static void check_encodes_to(const struct zt_netconf *nc, const uint8_t *want, s
 	free(out);
 }
 
-static void check_ip(const struct zt_inaddr *a, int family, const char *ip_hex, unsigned port)
+static void check_ip(const struct zt_inetaddr *a, int family, const char *ip_hex, unsigned port)
 {
 	uint8_t ip[16] = {0};
 	zt_unhex(ip_hex, ip, sizeof(ip));
@@ -103,7 +103,7 @@ static void config_b_11_4_parses(void)
 	             0);
 	CHECK_EQ_INT(nc.dns.domain[0], 0);
 	for (int i = 0; i < ZT_MAX_DNS_SERVERS; i++)
-		CHECK_EQ_INT(nc.dns.servers[i].family, ZT_INADDR_NIL);
+		CHECK_EQ_INT(nc.dns.servers[i].family, ZT_INET_NONE);
 	CHECK_EQ_INT(nc.sso_version, 0);
 	CHECK(!nc.sso_enabled);
 	zt_netconf_free(&nc);
@@ -136,22 +136,22 @@ static void config_a_11_3_parses(void)
 	CHECK(zt_com_network_id(&nc.com) == VEC_NWID_A);
 	/* I: RFC4193 /88, 6PLANE /40, 10.147.20.235/24 */
 	REQUIRE(nc.static_ip_count == 3);
-	check_ip(&nc.static_ips[0], ZT_INADDR_V6, "fd5a198f70327c718499939620b89c1d", 88);
-	check_ip(&nc.static_ips[1], ZT_INADDR_V6, "fc6865fef49620b89c1d000000000001", 40);
-	check_ip(&nc.static_ips[2], ZT_INADDR_V4, "0a9314eb", 24);
+	check_ip(&nc.static_ips[0], ZT_INET_V6, "fd5a198f70327c718499939620b89c1d", 88);
+	check_ip(&nc.static_ips[1], ZT_INET_V6, "fc6865fef49620b89c1d000000000001", 40);
+	check_ip(&nc.static_ips[2], ZT_INET_V4, "0a9314eb", 24);
 	/* RT: 10.147.20.0/24 via nil, flags 0, metric 0 */
 	REQUIRE(nc.route_count == 1);
-	check_ip(&nc.routes[0].target, ZT_INADDR_V4, "0a931400", 24);
-	CHECK_EQ_INT(nc.routes[0].via.family, ZT_INADDR_NIL);
+	check_ip(&nc.routes[0].target, ZT_INET_V4, "0a931400", 24);
+	CHECK_EQ_INT(nc.routes[0].via.family, ZT_INET_NONE);
 	CHECK_EQ_INT(nc.routes[0].flags, 0);
 	CHECK_EQ_INT(nc.routes[0].metric, 0);
 	REQUIRE(nc.rule_count == 1);
 	CHECK_EQ_INT(nc.rules[0].t, ZT_RULE_ACTION_ACCEPT);
 	/* DNS: vl2.example, 10.147.20.1 */
 	CHECK(strcmp(nc.dns.domain, "vl2.example") == 0);
-	check_ip(&nc.dns.servers[0], ZT_INADDR_V4, "0a931401", 0);
+	check_ip(&nc.dns.servers[0], ZT_INET_V4, "0a931401", 0);
 	for (int i = 1; i < ZT_MAX_DNS_SERVERS; i++)
-		CHECK_EQ_INT(nc.dns.servers[i].family, ZT_INADDR_NIL);
+		CHECK_EQ_INT(nc.dns.servers[i].family, ZT_INET_NONE);
 	/* COO: ID 1 with three things, types 3, 3, 2 */
 	REQUIRE(nc.coo_count == 1);
 	const struct zt_coo *c = &nc.coos[0];
@@ -280,9 +280,9 @@ static void reserved_and_excess_entries(void)
 	                     "\x04\x0a\x00\x00\x01\x00\x08",
 	                     19, &nc) == 0);
 	CHECK_EQ_INT(nc.static_ip_count, 3);
-	CHECK_EQ_INT(nc.static_ips[0].family, ZT_INADDR_NIL);
-	CHECK_EQ_INT(nc.static_ips[1].family, ZT_INADDR_NIL);
-	check_ip(&nc.static_ips[2], ZT_INADDR_V4, "0a000001", 8);
+	CHECK_EQ_INT(nc.static_ips[0].family, ZT_INET_NONE);
+	CHECK_EQ_INT(nc.static_ips[1].family, ZT_INET_NONE);
+	check_ip(&nc.static_ips[2], ZT_INET_V4, "0a000001", 8);
 	zt_netconf_free(&nc);
 	for (int i = 0; i < 64; i++)
 		memcpy(b + 7 * i, "\x04\x0a\x00\x00\x01\x00\x08", 7);
@@ -314,6 +314,22 @@ static void too_large(void)
 	CHECK_EQ_INT(zt_netconf_parse(&nc, big, n - 1), 0); /* one byte less is the longest accepted */
 	zt_netconf_free(&nc);
 	free(big);
+}
+
+static void inet_v4(struct zt_inetaddr *a, const uint8_t *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ZT_INET_V4;
+	memcpy(a->ip, ip, 4);
+	a->port = port;
+}
+
+static void inet_v6(struct zt_inetaddr *a, const uint8_t *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ZT_INET_V6;
+	memcpy(a->ip, ip, 16);
+	a->port = port;
 }
 
 /* Every field, every rule type, a credential of every kind. */
@@ -396,17 +412,17 @@ static void build_rich(struct zt_netconf *nc)
 	nc->specialists[0] = ZT_SPECIALIST_ACTIVE_BRIDGE | VEC_MEMBER;
 	nc->specialists[1] = ZT_SPECIALIST_ANCHOR | ZT_SPECIALIST_MULTICAST_REPLICATOR | 0x0102030405ULL;
 	nc->route_count = 2;
-	zt_inaddr_v4(&nc->routes[0].target, (const uint8_t *)"\x00\x00\x00\x00", 0);
-	zt_inaddr_v4(&nc->routes[0].via, (const uint8_t *)"\x0a\x93\x14\x01", 0);
+	inet_v4(&nc->routes[0].target, (const uint8_t *)"\x00\x00\x00\x00", 0);
+	inet_v4(&nc->routes[0].via, (const uint8_t *)"\x0a\x93\x14\x01", 0);
 	nc->routes[0].metric = 5;
-	zt_inaddr_v6(&nc->routes[1].target,
-	             (const uint8_t *)"\xfd\x5a\x19\x8f\x70\x32\x7c\x71\x84\x00\x00\x00\x00\x00\x00\x00", 88);
+	inet_v6(&nc->routes[1].target,
+	        (const uint8_t *)"\xfd\x5a\x19\x8f\x70\x32\x7c\x71\x84\x00\x00\x00\x00\x00\x00\x00", 88);
 	nc->routes[1].flags = 1;
 	nc->static_ip_count = ZT_MAX_ZT_ASSIGNED_ADDRESSES;
 	for (int i = 0; i < ZT_MAX_ZT_ASSIGNED_ADDRESSES; i++)
-		zt_inaddr_v4(&nc->static_ips[i], (const uint8_t[]){10, 0, 0, (uint8_t)i}, 24);
+		inet_v4(&nc->static_ips[i], (const uint8_t[]){10, 0, 0, (uint8_t)i}, 24);
 	strcpy(nc->dns.domain, "corp.example");
-	zt_inaddr_v6(&nc->dns.servers[1], (const uint8_t *)"\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x35", 0);
+	inet_v6(&nc->dns.servers[1], (const uint8_t *)"\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x35", 0);
 }
 
 static void parse_of_encode_is_identity(void)

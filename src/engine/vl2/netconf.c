@@ -125,7 +125,7 @@ static int parse_routes(struct zt_netconf *nc, struct zt_rd *r)
 {
 	while (zt_rd_left(r) > 0 && nc->route_count < ZT_MAX_NETWORK_ROUTES) {
 		struct zt_route *rt = &nc->routes[nc->route_count++];
-		if (zt_inaddr_read(&rt->target, r) != 0 || zt_inaddr_read(&rt->via, r) != 0)
+		if (zt_inetaddr_read(&rt->target, r) != 0 || zt_inetaddr_read(&rt->via, r) != 0)
 			return -EBADMSG;
 		rt->flags = zt_rd_u16(r);
 		rt->metric = zt_rd_u16(r);
@@ -138,7 +138,7 @@ static int parse_routes(struct zt_netconf *nc, struct zt_rd *r)
 static int parse_static_ips(struct zt_netconf *nc, struct zt_rd *r)
 {
 	while (zt_rd_left(r) > 0 && nc->static_ip_count < ZT_MAX_ZT_ASSIGNED_ADDRESSES)
-		if (zt_inaddr_read(&nc->static_ips[nc->static_ip_count++], r) != 0)
+		if (zt_inetaddr_read(&nc->static_ips[nc->static_ip_count++], r) != 0)
 			return -EBADMSG;
 	return 0;
 }
@@ -168,7 +168,7 @@ static int parse_dns(struct zt_netconf *nc, struct zt_rd *r)
 		return -EBADMSG;
 	nc->dns.domain[ZT_DNS_DOMAIN_LEN - 1] = 0;
 	for (int i = 0; i < ZT_MAX_DNS_SERVERS; i++)
-		if (zt_inaddr_read(&nc->dns.servers[i], r) != 0)
+		if (zt_inetaddr_read(&nc->dns.servers[i], r) != 0)
 			return -EBADMSG;
 	return 0;
 }
@@ -309,8 +309,8 @@ static void write_specialists(const struct zt_netconf *nc, struct zt_wr *w)
 static void write_routes(const struct zt_netconf *nc, struct zt_wr *w)
 {
 	for (size_t i = 0; i < nc->route_count; i++) {
-		zt_inaddr_write(&nc->routes[i].target, w);
-		zt_inaddr_write(&nc->routes[i].via, w);
+		zt_inetaddr_write(&nc->routes[i].target, w);
+		zt_inetaddr_write(&nc->routes[i].via, w);
 		zt_wr_u16(w, nc->routes[i].flags);
 		zt_wr_u16(w, nc->routes[i].metric);
 	}
@@ -319,7 +319,7 @@ static void write_routes(const struct zt_netconf *nc, struct zt_wr *w)
 static void write_static_ips(const struct zt_netconf *nc, struct zt_wr *w)
 {
 	for (size_t i = 0; i < nc->static_ip_count; i++)
-		zt_inaddr_write(&nc->static_ips[i], w);
+		zt_inetaddr_write(&nc->static_ips[i], w);
 }
 
 static void write_rules(const struct zt_netconf *nc, struct zt_wr *w)
@@ -334,7 +334,7 @@ static void write_dns(const struct zt_netconf *nc, struct zt_wr *w)
 	memcpy(domain, nc->dns.domain, strnlen(nc->dns.domain, ZT_DNS_DOMAIN_LEN - 1));
 	zt_wr_bytes(w, domain, sizeof(domain));
 	for (int i = 0; i < ZT_MAX_DNS_SERVERS; i++)
-		zt_inaddr_write(&nc->dns.servers[i], w);
+		zt_inetaddr_write(&nc->dns.servers[i], w);
 }
 
 static bool counts_ok(const struct zt_netconf *nc)
@@ -420,9 +420,18 @@ static void capability_writer(const void *c, struct zt_wr *w)
 	zt_capability_write(c, w);
 }
 
+static bool inetaddr_equal(const struct zt_inetaddr *a, const struct zt_inetaddr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == ZT_INET_NONE)
+		return true;
+	return a->port == b->port && memcmp(a->ip, b->ip, a->family == ZT_INET_V4 ? 4 : 16) == 0;
+}
+
 static bool routes_equal(const struct zt_route *a, const struct zt_route *b)
 {
-	return zt_inaddr_equal(&a->target, &b->target) && zt_inaddr_equal(&a->via, &b->via) &&
+	return inetaddr_equal(&a->target, &b->target) && inetaddr_equal(&a->via, &b->via) &&
 	       a->flags == b->flags && a->metric == b->metric;
 }
 
@@ -431,7 +440,7 @@ static bool dns_equal(const struct zt_dns *a, const struct zt_dns *b)
 	if (strncmp(a->domain, b->domain, ZT_DNS_DOMAIN_LEN) != 0)
 		return false;
 	for (int i = 0; i < ZT_MAX_DNS_SERVERS; i++)
-		if (!zt_inaddr_equal(&a->servers[i], &b->servers[i]))
+		if (!inetaddr_equal(&a->servers[i], &b->servers[i]))
 			return false;
 	return true;
 }
@@ -468,7 +477,7 @@ bool zt_netconf_equal(const struct zt_netconf *a, const struct zt_netconf *b)
 		if (!routes_equal(&a->routes[i], &b->routes[i]))
 			return false;
 	for (size_t i = 0; i < a->static_ip_count && i < ZT_MAX_ZT_ASSIGNED_ADDRESSES; i++)
-		if (!zt_inaddr_equal(&a->static_ips[i], &b->static_ips[i]))
+		if (!inetaddr_equal(&a->static_ips[i], &b->static_ips[i]))
 			return false;
 	for (size_t i = 0; i < a->rule_count; i++)
 		if (!zt_rule_equal(&a->rules[i], &b->rules[i]))

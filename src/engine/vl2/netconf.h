@@ -10,7 +10,7 @@
 #include "vl1/wire.h"
 #include "vl2/com.h"
 #include "vl2/credentials.h"
-#include "vl2/inaddr.h"
+#include "vl1/inetaddr.h"
 #include "vl2/rules.h"
 
 #define ZT_NETCONF_VERSION     7 /* what we write */
@@ -51,14 +51,14 @@ enum zt_network_type {
 };
 
 struct zt_route {
-	struct zt_inaddr target; /* port = prefix bits */
-	struct zt_inaddr via;    /* nil: on-link */
+	struct zt_inetaddr target; /* port = prefix bits */
+	struct zt_inetaddr via;    /* nil: on-link */
 	uint16_t flags, metric;
 };
 
 struct zt_dns {
 	char domain[ZT_DNS_DOMAIN_LEN]; /* NUL-terminated; "" with four nil servers = nothing pushed */
-	struct zt_inaddr servers[ZT_MAX_DNS_SERVERS];
+	struct zt_inetaddr servers[ZT_MAX_DNS_SERVERS];
 };
 
 /* One config. Absent keys read as 0 / empty, except `type` (private), `mtu` (2800) and `version`.
@@ -92,7 +92,7 @@ struct zt_netconf {
 	size_t route_count; /* `RT` */
 	struct zt_route routes[ZT_MAX_NETWORK_ROUTES];
 	size_t static_ip_count; /* `I`; reserved record types read as nil entries */
-	struct zt_inaddr static_ips[ZT_MAX_ZT_ASSIGNED_ADDRESSES];
+	struct zt_inetaddr static_ips[ZT_MAX_ZT_ASSIGNED_ADDRESSES];
 	size_t rule_count; /* `R`; 0 = no rules = every frame dropped */
 	struct zt_rule *rules;
 	struct zt_dns dns;

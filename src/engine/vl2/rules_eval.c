@@ -53,14 +53,21 @@ static bool ipv6_payload(const struct zt_rules_frame *f, size_t *pos, unsigned *
 	return false;
 }
 
-/* Stock compares the masked frame address against the rule's address as given. */
+/* For IPv4 stock compares the first `bits` bits of both addresses... */
 static bool ipv4_in(const uint8_t rule_ip[4], unsigned bits, const uint8_t ip[4])
 {
 	if (bits > 32)
 		bits = 32;
-	return bits == 0 || zt_prefix_equal(rule_ip, ip, bits, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned left = bits > i * 8 ? bits - i * 8 : 0;
+		uint8_t mask = left >= 8 ? 0xff : (uint8_t)(0xff00 >> left);
+		if ((ip[i] & mask) != (rule_ip[i] & mask))
+			return false;
+	}
+	return true;
 }
 
+/* ...but for IPv6 the masked frame address against the rule's address as given. */
 static bool ipv6_in(const uint8_t rule_ip[16], unsigned bits, const uint8_t ip[16])
 {
 	if (bits > 128)
