@@ -31,7 +31,7 @@ int zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len, 
  * than the timeout go first, then the oldest (as stock nodes' ring does). */
 struct zt_reasm;
 
-/* 0, -EINVAL (no entries, or a non-positive timeout) or -ENOMEM. */
+/* 0, -EINVAL (no entries or over 4096, or a non-positive timeout) or -ENOMEM. */
 int zt_reasm_new(struct zt_reasm **out, unsigned entries, int64_t timeout_ms);
 void zt_reasm_free(struct zt_reasm *r);
 /* Bytes the table holds: fixed at creation, whatever arrives. */
