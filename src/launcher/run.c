@@ -146,7 +146,7 @@ int run_main(int argc, char **argv)
 	};
 	struct run r = {.signal_fd = -1, .child = -1};
 	struct zt_service *svc = NULL;
-	char rundir[4096] = "", shim_path[4200], socket_path[4200];
+	char rundir[4096] = "", shim_path[4200], socket_path[4200], socket_name[64];
 	const char *network, *base, *base_var, *env_level = getenv("ZTRUN_LOG");
 	enum zt_log_level level = ZT_LOG_WARN;
 	bool keep_caps = false, bad_env_level = false;
@@ -276,8 +276,12 @@ int run_main(int argc, char **argv)
 		       base_hint(base_var));
 		goto cleanup;
 	}
+	snprintf(socket_name, sizeof(socket_name), NC_PREFIX "%s", network);
 	snprintf(shim_path, sizeof(shim_path), "%s/" ZT_SHIM_NAME, rundir);
-	snprintf(socket_path, sizeof(socket_path), "%s/" NC_PREFIX "%s", rundir, network);
+	snprintf(socket_path, sizeof(socket_path), "%s/%s", rundir, socket_name);
+	err = zt_rundir_remove_on_crash(rundir, (const char *const[]){ZT_SHIM_NAME, socket_name}, 2);
+	if (err)
+		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", rundir, strerror(-err));
 	err = zt_rundir_write_file(rundir, ZT_SHIM_NAME, zt_shim_start, (size_t)(zt_shim_end - zt_shim_start),
 	                           0500);
 	if (err) {

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,4 +110,52 @@ static int remove_at(int dirfd, const char *name, int depth)
 int zt_rundir_remove(const char *path)
 {
 	return remove_at(AT_FDCWD, path, 0);
+}
+
+/* The crash handler cannot allocate or format, so the paths are prepared here. */
+static struct {
+	pid_t pid;
+	size_t nfiles;
+	char dir[4096];
+	char files[4][4096];
+} crash;
+
+static void remove_on_crash(int sig)
+{
+	if (getpid() == crash.pid) {
+		for (size_t i = 0; i < crash.nfiles; i++)
+			unlink(crash.files[i]);
+		rmdir(crash.dir);
+	}
+	/* SA_RESETHAND restored the default action and SA_NODEFER left sig unblocked: this kills us. */
+	raise(sig);
+}
+
+int zt_rundir_remove_on_crash(const char *dir, const char *const names[], size_t n)
+{
+	/* Every signal whose default action would end ztrun and that run does not read from its signalfd. */
+	static const int fatal[] = {SIGABRT, SIGSEGV, SIGBUS,    SIGFPE,  SIGILL, SIGSYS, SIGTRAP,  SIGXCPU,
+	                            SIGXFSZ, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,  SIGPWR, SIGSTKFLT};
+	struct sigaction sa = {.sa_handler = remove_on_crash, .sa_flags = SA_RESETHAND | SA_NODEFER};
+
+	if (n > sizeof(crash.files) / sizeof(crash.files[0]) || strlen(dir) >= sizeof(crash.dir))
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		int len = snprintf(crash.files[i], sizeof(crash.files[i]), "%s/%s", dir, names[i]);
+		if (len < 0 || (size_t)len >= sizeof(crash.files[i]))
+			return -ENAMETOOLONG;
+	}
+	strcpy(crash.dir, dir);
+	crash.nfiles = n;
+	crash.pid = getpid();
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		struct sigaction old;
+		/* An ignored signal cannot kill us, and COMMAND should inherit it ignored. */
+		if (sigaction(fatal[i], NULL, &old) < 0)
+			return -errno;
+		if (old.sa_handler != SIG_IGN && sigaction(fatal[i], &sa, NULL) < 0)
+			return -errno;
+	}
+	return 0;
 }

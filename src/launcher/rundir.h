@@ -22,4 +22,10 @@ int zt_rundir_write_file(const char *dir, const char *name, const void *data, si
 /* Removes path and everything below it, not following symlinks. Returns 0 or the first -errno. */
 int zt_rundir_remove(const char *path);
 
+/* Arms a last-ditch removal for when ztrun itself dies of a signal it does not handle (an assertion's
+ * SIGABRT, SIGSEGV, SIGALRM, ...): the handler unlinks dir/<name> for each of names[n] (n <= 4),
+ * removes dir, and dies of the same signal. Only async-signal-safe calls run there, so dir stays if
+ * something else was put in it. The handler does nothing in a forked child. Returns 0 or -errno. */
+int zt_rundir_remove_on_crash(const char *dir, const char *const names[], size_t n);
+
 #endif
