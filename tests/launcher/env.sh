@@ -1,0 +1,50 @@
+#!/bin/bash
+# What COMMAND is given: LD_PRELOAD with the shim first, ZT_NC_NETWORK naming a live socket in a
+# private 0700 directory, and a clean signal mask.
+set -eu
+ZTRUN=$1
+EXTRA_LIB=$2 # a harmless shared library to stand for an LD_PRELOAD the user already had
+. "$(dirname "$0")/lib.sh"
+
+report='
+	d=$(dirname "$ZT_NC_NETWORK")
+	echo "LD_PRELOAD=$LD_PRELOAD"
+	echo "ZT_NC_NETWORK=$ZT_NC_NETWORK"
+	echo "dir=$d"
+	echo "mode=$(stat -c %a "$d")"
+	echo "owner=$(stat -c %u "$d")"
+	echo "shim_mode=$(stat -c %a "$d/libztrun-preload.so")"
+	echo "shim_size=$(stat -c %s "$d/libztrun-preload.so")"
+	[ -S "$ZT_NC_NETWORK" ] && echo socket=yes
+	grep -q libztrun-preload.so /proc/self/maps && echo mapped=yes
+	grep -E "^Sig(Blk|Ign):" /proc/self/status | sed "s/:[[:space:]]*/=/"
+	exit 0'
+get() { sed -n "s/^$1=//p" "$T/out"; }
+
+LD_PRELOAD="$EXTRA_LIB" zt none -- bash -c "$report"
+expect_rc 0 "report"
+dir=$(get dir)
+case "$dir" in "$XDG_RUNTIME_DIR"/ztrun.??????) ;; *) fail "runtime directory is '$dir'" ;; esac
+[ "$(get LD_PRELOAD)" = "$dir/libztrun-preload.so:$EXTRA_LIB" ] ||
+	fail "LD_PRELOAD is '$(get LD_PRELOAD)', expected the shim prepended to $EXTRA_LIB"
+[ "$(get ZT_NC_NETWORK)" = "$dir/nc_none" ] || fail "ZT_NC_NETWORK is '$(get ZT_NC_NETWORK)'"
+[ "$(get socket)" = yes ] || fail "ZT_NC_NETWORK is not a socket while COMMAND runs"
+[ "$(get mode)" = 700 ] || fail "runtime directory mode $(get mode)"
+[ "$(get owner)" = "$(id -u)" ] || fail "runtime directory owner $(get owner)"
+[ "$(get shim_mode)" = 500 ] || fail "shim mode $(get shim_mode)"
+# COMMAND starts with no signal blocked although ztrun blocks seven, and ignores none (the test runs
+# with none ignored).
+[ "$(get SigBlk)" = 0000000000000000 ] || fail "COMMAND starts with signals blocked: $(get SigBlk)"
+[ "$(get SigIgn)" = 0000000000000000 ] || fail "COMMAND starts with signals ignored: $(get SigIgn)"
+[ "$(get shim_size)" -gt 0 ] || fail "the shim written out is empty"
+[ "$(get mapped)" = yes ] || fail "the shim is not loaded in COMMAND"
+[ ! -s "$T/err" ] || fail "unexpected stderr: $(cat "$T/err")"
+rundir_empty "report"
+
+# Without a previous LD_PRELOAD the shim is the whole value.
+(unset LD_PRELOAD; zt none -- sh -c 'echo "$LD_PRELOAD"'; echo "$rc" >"$T/rc")
+case "$(cat "$T/out")" in
+"$XDG_RUNTIME_DIR"/ztrun.??????/libztrun-preload.so) ;;
+*) fail "LD_PRELOAD without a previous value: '$(cat "$T/out")'" ;;
+esac
+echo ok

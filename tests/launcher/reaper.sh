@@ -1,0 +1,30 @@
+#!/bin/bash
+# ztrun is a child subreaper: a grandchild orphaned by COMMAND is re-parented to ztrun and reaped when
+# it dies, leaving no zombie, while COMMAND keeps running.
+set -eu
+ZTRUN=$1
+. "$(dirname "$0")/lib.sh"
+
+zt none -- bash -c '
+	set -eu
+	# The inner sh exits at once, orphaning its background sleep.
+	sh -c "sleep 0.3 & echo \$! >$1/gc"
+	gc=$(cat "$1/gc")
+	ppid=$(awk "{print \$4}" "/proc/$gc/stat")
+	[ "$ppid" = "$PPID" ] || { echo "orphan $gc went to $ppid, not to ztrun $PPID" >&2; exit 10; }
+	for _ in $(seq 60); do
+		[ -e "/proc/$gc" ] || exit 0
+		sleep 0.05
+	done
+	echo "orphan $gc not reaped: $(cat /proc/$gc/stat)" >&2
+	exit 11' _ "$T"
+expect_rc 0 "orphan reaping"
+rundir_empty "orphan reaping"
+
+# COMMAND exits while an orphan still runs: ztrun exits with COMMAND's status and does not wait.
+start=$(date +%s)
+zt none -- sh -c 'sleep 5 >/dev/null 2>&1 & exit 4'
+expect_rc 4 "exit with a live orphan"
+[ $(($(date +%s) - start)) -lt 4 ] || fail "ztrun waited for the orphan"
+rundir_empty "exit with a live orphan"
+echo ok
