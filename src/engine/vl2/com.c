@@ -27,6 +27,7 @@ int zt_com_read(struct zt_com *c, struct zt_rd *r)
 	if (!r->bad)
 		return 0;
 bad:
+	r->bad = true; /* nothing after a malformed record can be trusted */
 	memset(c, 0, sizeof(*c));
 	return -EBADMSG;
 }

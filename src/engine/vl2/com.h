@@ -33,8 +33,8 @@ struct zt_com {
 	uint8_t signature[ZT_SIGNATURE_LEN];
 };
 
-/* Reads one record. 0, or -EBADMSG for a wrong type byte, more than 8 qualifiers, ids out of order, or a
- * short record. */
+/* Reads one record. 0, or -EBADMSG (and r->bad) for a wrong type byte, more than 8 qualifiers, ids out of
+ * order, or a short record. */
 int zt_com_read(struct zt_com *c, struct zt_rd *r);
 void zt_com_write(const struct zt_com *c, struct zt_wr *w);
 bool zt_com_equal(const struct zt_com *a, const struct zt_com *b);

@@ -88,10 +88,10 @@ struct zt_revocation {
 
 #define ZT_REVOCATION_FLAG_FAST_PROPAGATE 0x01ULL
 
-/* Readers: 0, or -EBADMSG for a short or malformed record (a COO with more than 16 things, a capability
- * with more than 64 rules, a custody chain longer than its maximum, a type-1 signature whose length is
- * not 96). Trailing extra fields are skipped. Writers emit the stock form: signature type 1, 96 bytes,
- * and no extra fields. */
+/* Readers: 0, or -EBADMSG (and r->bad) for a short or malformed record (a COO with more than 16 things, a
+ * capability with more than 64 rules, a custody chain longer than its maximum, a type-1 signature whose
+ * length is not 96). Trailing extra fields are skipped. Writers emit the stock form: signature type 1, 96
+ * bytes, and no extra fields. */
 int zt_coo_read(struct zt_coo *c, struct zt_rd *r);
 void zt_coo_write(const struct zt_coo *c, struct zt_wr *w);
 int zt_tag_read(struct zt_tag *t, struct zt_rd *r);

@@ -158,12 +158,14 @@ int zt_rule_read(struct zt_rule *rule, struct zt_rd *r)
 	int want = value_len(ZT_RULE_TYPE(rule->t));
 	if (want < 0)
 		return 0;
-	if ((size_t)want > len)
+	if ((size_t)want > len) {
+		r->bad = true;
 		return -EBADMSG;
+	}
 	struct zt_rd v;
 	zt_rd_init(&v, value, len);
 	read_value(rule, &v);
-	return v.bad ? -EBADMSG : 0;
+	return 0; /* cannot fail: want <= len */
 }
 
 void zt_rule_write(const struct zt_rule *rule, struct zt_wr *w)

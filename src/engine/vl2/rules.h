@@ -111,8 +111,8 @@ struct zt_rule {
 	} v;
 };
 
-/* Reads one entry. 0, or -EBADMSG when the entry runs past the end, or its length is too short for
- * its (known) type; extra value bytes of a known type are skipped, for forward compatibility. */
+/* Reads one entry. 0, or -EBADMSG (and r->bad) when the entry runs past the end, or its length is too
+ * short for its (known) type; extra value bytes of a known type are skipped, for forward compatibility. */
 int zt_rule_read(struct zt_rule *rule, struct zt_rd *r);
 void zt_rule_write(const struct zt_rule *rule, struct zt_wr *w);
 /* Compares type and the value that type uses. */
