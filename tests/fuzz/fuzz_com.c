@@ -1,11 +1,14 @@
-/* Fuzz target: certificates of membership and the other credentials (spec §6.1, §6.6-6.7). The first
- * byte picks the record type (COM, COO, tag, capability, revocation); whatever parses must serialize,
- * parse back and serialize to the same bytes, and verification and the gate must not misbehave on it. */
+/* Fuzz target: certificates of membership and the other credentials (spec §6.1, §6.4, §6.6-6.7). The first
+ * byte picks the record type (COM, COO, tag, capability, revocation) or a whole NETWORK_CREDENTIALS
+ * payload; whatever parses must serialize, parse back and serialize to the same bytes, and verification
+ * and the gate must not misbehave on it. */
 #include "fuzz_common.h"
 
 #include "vl2/com.h"
 #include "vl2/credentials.h"
+#include "vl2/netcred.h"
 
+#include <errno.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	zt_rd_init(&r, data + 1, size - 1);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		ROUND_TRIP(struct zt_com, zt_com_read, zt_com_write, &com, &r);
 		(void)zt_com_verify(&com, &k->a);
@@ -80,10 +83,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		            cap.custody_count <= cap.max_custody);
 		(void)zt_capability_verify(&cap, lookup, (void *)k);
 		break;
-	default:
+	case 4:
 		ROUND_TRIP(struct zt_revocation, zt_revocation_read, zt_revocation_write, &rev, &r);
 		(void)zt_revocation_verify(&rev, &k->a);
 		break;
+	default: {
+		int rc = zt_netcred_read(data + 1, size - 1, NULL, NULL);
+		FUZZ_ASSERT(rc == 0 || rc == -EBADMSG);
+		break;
+	}
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "vl2/com.h"
 #include "vl2/credentials.h"
+#include "vl2/netcred.h"
 #include "vl2/netconf.h"
 
 #include <errno.h>
@@ -92,5 +93,19 @@ int main(int argc, char **argv)
 	zt_wr_init(&w, rec, sizeof(rec));
 	zt_revocation_write(&rev, &w);
 	bad |= put_record(dir, "revocation", 4, rec, w.len);
+	/* a NETWORK_CREDENTIALS payload: config A's COM, the tag, the revocation, config A's COO */
+	static struct zt_com com;
+	static struct zt_coo coo;
+	struct zt_rd r;
+	n = zt_unhex(vec_a_com_hex, rec, sizeof(rec));
+	zt_rd_init(&r, rec, n);
+	bad |= zt_com_read(&com, &r);
+	n = zt_unhex(vec_a_coo_hex, rec, sizeof(rec));
+	zt_rd_init(&r, rec, n);
+	bad |= zt_coo_read(&coo, &r);
+	struct zt_netcred push = {&com, 1, &cap, 1, &tag, 1, &rev, 1, &coo, 1};
+	zt_wr_init(&w, rec, sizeof(rec));
+	bad |= zt_netcred_write(&push, &w);
+	bad |= put_record(dir, "netcred", 5, rec, w.len);
 	return bad || !na || !nb ? 1 : 0;
 }
