@@ -43,6 +43,16 @@ case "$dir" in "$XDG_RUNTIME_DIR"/ztrun.??????) ;; *) fail "runtime directory is
 [ ! -s "$T/err" ] || fail "unexpected stderr: $(cat "$T/err")"
 rundir_empty "report"
 
+# COMMAND has the descriptors ztrun was given and none of its own (epoll, signalfd, control socket,
+# status pipe, the shim file): ls lists its own, run with and without ztrun, same redirections.
+fds() {
+	"$@" ls -l /proc/self/fd >"$T/out" 2>"$T/err" </dev/null || fail "ls /proc/self/fd failed: $(cat "$T/err")"
+	awk '$(NF-1) == "->" && $NF !~ "^/proc/" {print $(NF-2), $NF}' "$T/out" | sort
+}
+without=$(fds)
+with=$(fds "$ZTRUN" none --)
+[ "$with" = "$without" ] || fail "COMMAND's descriptors: $with; without ztrun: $without"
+
 # Without a previous LD_PRELOAD the shim is the whole value.
 (unset LD_PRELOAD; zt none -- sh -c 'echo "$LD_PRELOAD"'; echo "$rc" >"$T/rc")
 case "$(cat "$T/out")" in
