@@ -27,4 +27,22 @@ zt none -- sh -c 'sleep 5 >/dev/null 2>&1 & exit 4'
 expect_rc 4 "exit with a live orphan"
 [ $(($(date +%s) - start)) -lt 4 ] || fail "ztrun waited for the orphan"
 rundir_empty "exit with a live orphan"
+# As the real PID 1 of a PID namespace (as in a container), where nothing else would reap: the
+# orphan dies before COMMAND ends and must be gone, not a zombie, by then.
+if [ "$(id -u)" = 0 ] && unshare -fp --mount-proc true 2>/dev/null; then
+	set +e
+	unshare -fp --mount-proc "$ZTRUN" none -- sh -c '
+		[ "$PPID" = 1 ] || { echo "ztrun is not PID 1 but $PPID" >&2; exit 10; }
+		sh -c "sleep 0.2 &"
+		sleep 0.8
+		zombies=$(grep -ls "^State:[[:space:]]*Z" /proc/[0-9]*/status || true)
+		[ -z "$zombies" ] || { echo "zombies: $zombies" >&2; exit 11; }
+		exit 6' >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	expect_rc 6 "as PID 1"
+	rundir_empty "as PID 1"
+else
+	echo "note: not root or no unshare: the PID 1 case is not run"
+fi
 echo ok
