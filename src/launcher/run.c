@@ -27,8 +27,6 @@ enum { EXIT_ZTRUN = 125, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 127 };
 #define USAGE     "ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]"
 #define NC_PREFIX "nc_"
 
-/* SIGCHLD and SIGPIPE are blocked too: the first is read from the signalfd, the second would only
- * report a write to a closed socket, which the write's EPIPE already says. */
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 struct run {
@@ -255,6 +253,8 @@ int run_main(int argc, char **argv)
 	sigemptyset(&blocked);
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		sigaddset(&blocked, forwarded_signals[i]);
+	/* SIGCHLD is read from the signalfd too. SIGPIPE stays blocked and unread: it would only report
+	 * a write to a closed socket, which the write's EPIPE already says. */
 	sigaddset(&blocked, SIGCHLD);
 	sigaddset(&blocked, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &blocked, &orig_mask) < 0) {
