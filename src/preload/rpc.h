@@ -74,6 +74,11 @@ enum zt_nc_op {
 	/* fd; req: i32 level, i32 name, u32 maxlen. reply: 0 + u32 len + len bytes, or -errno.
 	 * SO_ERROR while a non-blocking connect is in progress is answered when it completes. */
 	ZT_NC_GETSOCKOPT = 8,
+	/* no fd; empty req. reply: 0 + fd = a new control connection, already connected to the service.
+	 * The shim asks for one before fork() (pthread_atfork prepare) and gives it to the child, so a
+	 * child that changes its uid (nginx and postgres workers do) still reaches the service, whose
+	 * socket lies in a 0700 directory. */
+	ZT_NC_CLONE = 9,
 };
 
 #define ZT_NC_CONNECT_NONBLOCK 0x01

@@ -13,7 +13,7 @@ cleanup() {
 		echo "FAIL: runtime directory left behind: $(ls "$XDG_RUNTIME_DIR")" >&2
 		rc=1
 	fi
-	rm -rf "$WORK"
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 	exit $rc
 }
 trap cleanup EXIT

@@ -5,6 +5,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,7 +102,10 @@ static int op_bind(struct zt_sock *s, struct zt_nc_buf *req)
 		ip = *IP_ANY_TYPE;
 	else if (s->domain == AF_INET6 && s->v6only && ip_addr_isany(&ip))
 		ip = *IP6_ADDR_ANY;
-	return s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+	r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+	if (r == -EADDRINUSE && zt_sock_settle_port(s->svc, s->type, port))
+		r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+	return r;
 }
 
 static int op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
@@ -224,13 +228,15 @@ static int op_getsockopt(struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int
 	return 0;
 }
 
+static int op_clone(struct zt_service *svc, int *reply_fd);
+
 static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 {
 	struct zt_service *svc = ctl->svc;
 	struct zt_nc_buf req = {.p = msg, .len = len};
 	uint32_t w = zt_nc_get_u32(&req), id = zt_nc_get_u32(&req);
 	enum zt_nc_op op = (enum zt_nc_op)(w & 0xff);
-	if (req.bad || ((w >> 8) & 0xff) != ZT_NC_VERSION || op < ZT_NC_SOCKET || op > ZT_NC_GETSOCKOPT) {
+	if (req.bad || ((w >> 8) & 0xff) != ZT_NC_VERSION || op < ZT_NC_SOCKET || op > ZT_NC_CLONE) {
 		shutdown(ctl->fd, SHUT_RDWR); /* not our protocol: hang up on it */
 		return;
 	}
@@ -239,7 +245,7 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 	int reply_fd = -1, r;
 	bool deferred = false;
 	struct zt_sock *s = NULL;
-	if (op != ZT_NC_SOCKET) {
+	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE) {
 		s = fd >= 0 ? zt_sock_lookup(svc, fd) : NULL;
 		if (!s) {
 			zt_service_reply(ctl, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
@@ -266,6 +272,9 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 	case ZT_NC_SETSOCKOPT:
 		r = op_setsockopt(s, fd, &req);
 		break;
+	case ZT_NC_CLONE:
+		r = op_clone(svc, &reply_fd);
+		break;
 	default:
 		r = op_getsockopt(ctl, id, s, fd, &req, out, &outlen, &deferred);
 		break;
@@ -275,6 +284,23 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 	zt_service_reply(ctl, op, id, r, r < 0 ? NULL : out, r < 0 ? 0 : outlen, reply_fd);
 	if (reply_fd >= 0)
 		close(reply_fd);
+}
+
+static int ctl_add(struct zt_service *svc, int fd);
+
+static int op_clone(struct zt_service *svc, int *reply_fd)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	int r = fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ? -errno : ctl_add(svc, sv[0]);
+	if (r < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	*reply_fd = sv[1];
+	return 0;
 }
 
 static void ctl_close(struct zt_ctl *ctl)
@@ -339,6 +365,7 @@ static void ctl_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, vo
 
 static void listen_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
 {
+	(void)loop;
 	(void)w;
 	(void)events;
 	struct zt_service *svc = arg;
@@ -346,17 +373,26 @@ static void listen_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 		int fd = accept4(svc->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		struct zt_ctl *ctl = calloc(1, sizeof(*ctl));
-		if (!ctl || zt_loop_watch(loop, &ctl->watch, fd, EPOLLIN, ctl_io, ctl) < 0) {
-			free(ctl);
+		if (ctl_add(svc, fd) < 0)
 			close(fd);
-			continue;
-		}
-		ctl->fd = fd;
-		ctl->svc = svc;
-		ctl->next = svc->ctls;
-		svc->ctls = ctl;
 	}
+}
+
+static int ctl_add(struct zt_service *svc, int fd)
+{
+	struct zt_ctl *ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	int r = zt_loop_watch(svc->loop, &ctl->watch, fd, EPOLLIN, ctl_io, ctl);
+	if (r < 0) {
+		free(ctl);
+		return r;
+	}
+	ctl->fd = fd;
+	ctl->svc = svc;
+	ctl->next = svc->ctls;
+	svc->ctls = ctl;
+	return 0;
 }
 
 /* Between rounds: free what handlers retired during the round. */

@@ -29,6 +29,7 @@ struct zt_service {
 	struct zt_sock *buckets[ZT_SVC_BUCKETS];
 	struct zt_sock *dead;
 	struct zt_ctl *ctls;
+	struct tcp_pcb *aborted_pcb; /* see tcp.c: cb_result() */
 	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN];
 };
 

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +32,39 @@ static int unix_type_of(char kind)
 	}
 }
 
-static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+void zt_sock_io(struct zt_sock *s, uint32_t events)
 {
-	(void)loop;
-	(void)w;
-	struct zt_sock *s = arg;
 	if (s->type == SOCK_STREAM)
 		zt_tcp_io(s, events);
 	else
 		zt_udp_io(s, events);
+}
+
+static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)w;
+	zt_sock_io(arg, events);
+}
+
+/* Sockets on `port` whose app end is already closed, though the loop has not seen it yet: closing
+ * them now makes a close() followed by bind() in the app work as it does on a kernel. */
+bool zt_sock_settle_port(struct zt_service *svc, int type, uint16_t port)
+{
+	bool any = false;
+	for (size_t b = 0; b < ZT_SVC_BUCKETS; b++) {
+		for (struct zt_sock *s = svc->buckets[b]; s; s = s->next_in_bucket) {
+			if (s->dead || s->type != type || !s->pcb.tcp)
+				continue;
+			uint16_t lp = type == SOCK_STREAM ? s->pcb.tcp->local_port : s->pcb.udp->local_port;
+			struct pollfd p = {.fd = s->fd};
+			if (lp == port && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+				zt_sock_io(s, EPOLLIN | EPOLLHUP);
+				any = true;
+			}
+		}
+	}
+	return any;
 }
 
 /* Makes a socketpair of the kind's type, binds the app end to its abstract name and watches the
@@ -192,26 +218,14 @@ int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum 
 	return 0;
 }
 
-/* Marks s dead: closed from the app's side and from lwIP's. Freed between loop rounds. */
+/* Releases the PCB at once (its address and port are free for the next bind) and retires s; the
+ * memory goes between loop rounds. Never called from inside a callback of s's own PCB. */
 void zt_sock_kill(struct zt_sock *s)
 {
 	if (s->dead)
 		return;
 	s->dead = true;
 	zt_loop_unwatch(s->svc->loop, &s->watch);
-	s->next_dead = s->svc->dead;
-	s->svc->dead = s;
-}
-
-static void sock_free(struct zt_sock *s)
-{
-	struct zt_service *svc = s->svc;
-	struct zt_sock **pp = &svc->buckets[bucket_of(s->id)];
-	while (*pp && *pp != s)
-		pp = &(*pp)->next_in_bucket;
-	if (*pp)
-		*pp = s->next_in_bucket;
-	svc->nsocks--;
 	if (s->type == SOCK_STREAM && s->pcb.tcp) {
 		tcp_arg(s->pcb.tcp, NULL);
 		if (s->kind == 'l') {
@@ -226,17 +240,53 @@ static void sock_free(struct zt_sock *s)
 	} else if (s->type == SOCK_DGRAM && s->pcb.udp) {
 		udp_remove(s->pcb.udp);
 	}
+	s->pcb.tcp = NULL;
+	s->pcb.udp = NULL;
 	/* Accepted connections the app never took: nobody will read them now. */
 	for (struct zt_sock *q = s->acceptq_head; q; q = q->next_in_acceptq)
 		zt_sock_kill(q);
-	if (s->rxq)
-		pbuf_free(s->rxq);
+	s->acceptq_head = s->acceptq_tail = NULL;
+	s->next_dead = s->svc->dead;
+	s->svc->dead = s;
+}
+
+static void sock_free(struct zt_sock *s)
+{
+	struct zt_service *svc = s->svc;
+	struct zt_sock **pp = &svc->buckets[bucket_of(s->id)];
+	while (*pp && *pp != s)
+		pp = &(*pp)->next_in_bucket;
+	if (*pp)
+		*pp = s->next_in_bucket;
+	svc->nsocks--;
+	zt_sock_rx_consume(s, SIZE_MAX);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->app_fd_pending >= 0)
 		close(s->app_fd_pending);
 	free(s->txbuf);
 	free(s);
+}
+
+size_t zt_sock_rx_consume(struct zt_sock *s, size_t n)
+{
+	size_t done = 0;
+	while (s->rxq && done < n) {
+		struct pbuf *p = s->rxq;
+		if (n - done < p->len) {
+			pbuf_remove_header(p, n - done);
+			done = n;
+			break;
+		}
+		done += p->len;
+		s->rxq = p->next;
+		p->next = NULL;
+		pbuf_free(p);
+	}
+	if (!s->rxq)
+		s->rxtail = NULL;
+	s->rxbytes -= done;
+	return done;
 }
 
 void zt_sock_reap(struct zt_service *svc)

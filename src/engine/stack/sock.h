@@ -24,7 +24,7 @@ struct zt_pending {
 };
 
 #define ZT_SOCK_MAX_WAITERS 4
-#define ZT_SOCK_MAX_OPTS    12
+#define ZT_SOCK_MAX_OPTS    32
 
 struct zt_sockopt_val {
 	int level, name, len;
@@ -47,8 +47,10 @@ struct zt_sock {
 	bool bound, v6only, app_eof, app_gone, remote_eof, shut_sent, need_fin_to_app, dead;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
 	int so_error;
-	/* TCP receive path: data lwIP gave us that the socketpair has not taken yet. */
-	struct pbuf *rxq;
+	/* TCP receive path: data lwIP gave us that the socketpair has not taken yet, as single pbufs
+	 * linked by ->next (a pbuf chain's u16 tot_len could not count a whole window). */
+	struct pbuf *rxq, *rxtail;
+	size_t rxbytes;
 	/* TCP send path: bytes read from the socketpair that lwIP could not queue yet. */
 	uint8_t *txbuf;
 	size_t txlen;
@@ -68,8 +70,12 @@ struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd);
 /* Replaces s's socketpair with a new one of `kind`; returns the new app end or -errno. */
 int zt_sock_repair(struct zt_sock *s, char kind);
 void zt_sock_update_watch(struct zt_sock *s);
+void zt_sock_io(struct zt_sock *s, uint32_t events);
+bool zt_sock_settle_port(struct zt_service *svc, int type, uint16_t port);
 void zt_sock_kill(struct zt_sock *s);
 void zt_sock_reap(struct zt_service *svc);
+/* Drops the first n bytes of s->rxq (all of it for SIZE_MAX); returns how many it dropped. */
+size_t zt_sock_rx_consume(struct zt_sock *s, size_t n);
 void zt_sock_free_all(struct zt_service *svc);
 void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
 int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op);

@@ -6,6 +6,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -23,9 +24,21 @@ static void tcp_detach(struct zt_sock *s, bool abort_it)
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
-	/* lwIP frees a pcb after tcp_close on its own time; abort when closing fails (no memory). */
-	if (abort_it || tcp_close(pcb) != ERR_OK)
+	/* lwIP frees a pcb after tcp_close on its own time; abort when closing fails (no memory). A
+	 * callback of that pcb must then return ERR_ABRT: see cb_result(). */
+	if (abort_it || tcp_close(pcb) != ERR_OK) {
 		tcp_abort(pcb);
+		s->svc->aborted_pcb = pcb;
+	}
+}
+
+/* What a callback of pcb returns: ERR_ABRT if pcb was aborted while it ran. */
+static err_t cb_result(struct zt_sock *s, struct tcp_pcb *pcb)
+{
+	if (s->svc->aborted_pcb != pcb)
+		return ERR_OK;
+	s->svc->aborted_pcb = NULL;
+	return ERR_ABRT;
 }
 
 /* Frees s once both sides are finished with it: the app closed every copy of its end, and nothing
@@ -109,6 +122,16 @@ static void tcp_read_app(struct zt_sock *s)
 	tcp_flush_tx(s);
 }
 
+/* Opens lwIP's receive window by n bytes (tcp_recved takes at most a u16 at a time). */
+static void tcp_open_window(struct zt_sock *s, size_t n)
+{
+	while (n && s->pcb.tcp) {
+		u16_t chunk = (u16_t)(n > 0xffff ? 0xffff : n);
+		tcp_recved(s->pcb.tcp, chunk);
+		n -= chunk;
+	}
+}
+
 /* lwIP -> app: write queued pbufs into the socketpair, then open the window by what it took. */
 static void tcp_flush_rx(struct zt_sock *s)
 {
@@ -120,22 +143,10 @@ static void tcp_flush_rx(struct zt_sock *s)
 		ssize_t w = writev(s->fd, iov, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			if (errno != EAGAIN) {
-				/* the app's end is gone for reading: drop what remains */
-				w = s->rxq->tot_len;
-			} else {
-				break;
-			}
-		}
-		size_t left = (size_t)w;
-		while (left) {
-			u16_t chunk = (u16_t)(left > 0xffff ? 0xffff : left);
-			s->rxq = pbuf_free_header(s->rxq, chunk);
-			if (s->pcb.tcp)
-				tcp_recved(s->pcb.tcp, chunk);
-			left -= chunk;
-		}
+		if (w < 0 && errno == EAGAIN)
+			break;
+		/* an error means the app can no longer read: what it would have read is dropped */
+		tcp_open_window(s, zt_sock_rx_consume(s, w < 0 ? SIZE_MAX : (size_t)w));
 	}
 	if (!s->rxq && s->need_fin_to_app) {
 		s->need_fin_to_app = false;
@@ -143,9 +154,21 @@ static void tcp_flush_rx(struct zt_sock *s)
 	}
 }
 
+/* Queues a received pbuf chain as single pbufs. */
+static void rx_append(struct zt_sock *s, struct pbuf *p)
+{
+	if (s->rxtail)
+		s->rxtail->next = p;
+	else
+		s->rxq = p;
+	for (; p; p = p->next) {
+		s->rxbytes += p->len;
+		s->rxtail = p;
+	}
+}
+
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
-	(void)pcb;
 	struct zt_sock *s = arg;
 	if (!s) {
 		if (p)
@@ -163,28 +186,25 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	} else if (s->app_gone) {
 		tcp_recved(pcb, p->tot_len);
 		pbuf_free(p);
-	} else if (s->rxq) {
-		pbuf_cat(s->rxq, p);
 	} else {
-		s->rxq = p;
+		rx_append(s, p);
 	}
 	tcp_flush_rx(s);
 	zt_sock_update_watch(s);
 	tcp_maybe_finish(s);
-	return ERR_OK;
+	return cb_result(s, pcb);
 }
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
-	(void)pcb;
 	(void)len;
 	struct zt_sock *s = arg;
-	if (s) {
-		tcp_flush_tx(s);
-		zt_sock_update_watch(s);
-		tcp_maybe_finish(s);
-	}
-	return ERR_OK;
+	if (!s)
+		return ERR_OK;
+	tcp_flush_tx(s);
+	zt_sock_update_watch(s);
+	tcp_maybe_finish(s);
+	return cb_result(s, pcb);
 }
 
 /* lwIP has already freed the pcb when this runs. */
@@ -216,7 +236,6 @@ static void on_err(void *arg, err_t err)
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
-	(void)pcb;
 	struct zt_sock *s = arg;
 	if (!s)
 		return ERR_OK;
@@ -227,7 +246,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	/* Bytes the app wrote before the handshake finished are waiting in the socketpair. */
 	tcp_read_app(s);
 	zt_sock_update_watch(s);
-	return ERR_OK;
+	return cb_result(s, pcb);
 }
 
 void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb)
@@ -332,12 +351,7 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 		 */
 		s->app_gone = true;
 		s->app_eof = true;
-		if (s->rxq) {
-			if (s->pcb.tcp)
-				tcp_recved(s->pcb.tcp, s->rxq->tot_len);
-			pbuf_free(s->rxq);
-			s->rxq = NULL;
-		}
+		tcp_open_window(s, zt_sock_rx_consume(s, SIZE_MAX));
 		s->need_fin_to_app = false;
 		if (s->state != ZT_SOCK_CONNECTED && s->pcb.tcp)
 			tcp_detach(s, false);
