@@ -1,5 +1,6 @@
 /* The run command, `ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]`: makes the runtime directory, starts the
  * socket service and COMMAND, then forwards signals and reaps children until COMMAND exits. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -26,6 +27,8 @@ enum { EXIT_ZTRUN = 125, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 127 };
 
 #define USAGE     "ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]"
 #define NC_PREFIX "nc_"
+/* How long orphans of COMMAND get between SIGTERM and SIGKILL. */
+#define ZT_ORPHAN_GRACE_MS 3000
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
@@ -35,7 +38,8 @@ struct run {
 	int signal_fd;
 	pid_t child;
 	bool child_done;
-	int child_status; /* a wait status, once child_done */
+	int child_status;   /* a wait status, once child_done */
+	int64_t kill_after; /* once COMMAND is done: when the orphans still alive get SIGKILL */
 	bool session_leader;
 };
 
@@ -82,6 +86,58 @@ static const char *base_hint(const char *var)
 	return "point TMPDIR at a writable directory, or unset it to use /tmp";
 }
 
+/* Sends sig to every process whose parent is us: once COMMAND is gone, these are the orphans it left,
+ * re-parented to us as subreaper. Returns how many there were. */
+static int signal_orphans(int sig)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	pid_t self = getpid();
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[300], buf[512];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		/* "pid (comm) state ppid": comm may hold spaces and parentheses, so parse after the last ')'
+		 */
+		char *close_paren = strrchr(buf, ')');
+		int ppid;
+		if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+			kill((pid_t)atoi(e->d_name), sig);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Before every sleep once COMMAND has exited: the loop keeps serving the orphans' sockets while they
+ * shut down after SIGTERM; the ones still alive at kill_after get SIGKILL; no children left, we stop. */
+static int64_t orphan_hook(struct zt_loop *loop, int64_t now, void *arg)
+{
+	struct run *r = arg;
+	if (!r->child_done)
+		return -1;
+	if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD) {
+		zt_loop_stop(loop);
+		return -1;
+	}
+	if (now >= r->kill_after) {
+		signal_orphans(SIGKILL);
+		return now + 50;
+	}
+	return now + 50 < r->kill_after ? now + 50 : r->kill_after;
+}
+
 static void reap_children(struct run *r)
 {
 	int status;
@@ -92,7 +148,12 @@ static void reap_children(struct run *r)
 		if (pid == r->child) {
 			r->child_done = true;
 			r->child_status = status;
-			zt_loop_stop(r->loop);
+			/* What COMMAND left running would lose its network with us: stop it first. */
+			r->kill_after = zt_now_ms() + ZT_ORPHAN_GRACE_MS;
+			if (signal_orphans(SIGTERM) > 0)
+				zt_log(ZT_LOG_INFO,
+				       "COMMAND (pid %d) exited: stopping the processes it left running",
+				       (int)pid);
 		} else {
 			zt_log(ZT_LOG_DEBUG, "reaped orphan %d", (int)pid);
 		}
@@ -306,6 +367,8 @@ int run_main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = zt_loop_watch(r.loop, &r.signals, r.signal_fd, EPOLLIN, on_signal, &r);
+	if (!err)
+		err = zt_loop_before_sleep(r.loop, orphan_hook, &r);
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot watch the signalfd: %s", strerror(-err));
 		goto cleanup;

@@ -21,12 +21,22 @@ zt none -- bash -c '
 expect_rc 0 "orphan reaping"
 rundir_empty "orphan reaping"
 
-# COMMAND exits while an orphan still runs: ztrun exits with COMMAND's status and does not wait.
+# COMMAND exits while an orphan still runs: the orphan would lose its network with ztrun, so it gets
+# SIGTERM, and ztrun exits with COMMAND's status once it is gone.
 start=$(date +%s)
-zt none -- sh -c 'sleep 5 >/dev/null 2>&1 & exit 4'
+zt none -- sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >'"$T/orphan"'; exit 4'
 expect_rc 4 "exit with a live orphan"
-[ $(($(date +%s) - start)) -lt 4 ] || fail "ztrun waited for the orphan"
+[ $(($(date +%s) - start)) -lt 3 ] || fail "ztrun waited for the orphan instead of stopping it"
+[ ! -e "/proc/$(cat "$T/orphan")" ] || fail "the orphan outlived ztrun"
 rundir_empty "exit with a live orphan"
+# One that ignores SIGTERM gets SIGKILL after the grace period (3 s).
+start=$(date +%s)
+zt none -- bash -c '(trap "" TERM; exec sleep 30) >/dev/null 2>&1 & echo $! >'"$T/orphan"'; sleep 0.2; exit 5'
+expect_rc 5 "exit with an orphan ignoring SIGTERM"
+took=$(($(date +%s) - start))
+[ "$took" -ge 2 ] && [ "$took" -lt 8 ] || fail "stubborn orphan stopped after ${took}s, not after the grace period"
+[ ! -e "/proc/$(cat "$T/orphan")" ] || fail "the stubborn orphan outlived ztrun"
+rundir_empty "exit with an orphan ignoring SIGTERM"
 # As the real PID 1 of a PID namespace (as in a container), where nothing else would reap: the
 # orphan dies before COMMAND ends and must be gone, not a zombie, by then.
 if [ "$(id -u)" = 0 ] && unshare -fp --mount-proc true 2>/dev/null; then
