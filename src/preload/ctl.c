@@ -33,8 +33,13 @@ static _Atomic unsigned slots_used; /* slots past this were never claimed */
 struct ctl_thread {
 	int slot; /* index into slots, or -1 */
 	uint32_t next_id;
+	int clone_fd; /* between fork's prepare and child handlers: the child's connection, or -1 */
 };
-static _Thread_local struct ctl_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0};
+static _Thread_local struct ctl_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0, -1};
+
+/* Set once this process (or the one it was forked from) has talked to the service: only then is a
+ * connection cloned for a forked child. A shell that forks for every command never pays for it. */
+static _Atomic bool ever_connected;
 
 static pthread_key_t exit_key;
 static bool exit_key_ok;
@@ -63,6 +68,62 @@ static void drop_foreign(pid_t pid)
 	}
 }
 
+/* Claims a slot for fd as this thread's cached connection; false if all are taken. */
+static bool ctl_register(int fd, pid_t pid)
+{
+	for (int i = 0; i < CTL_SLOTS; i++) {
+		int expect = 0;
+		if (!atomic_compare_exchange_strong(&slots[i].fdp1, &expect, -1))
+			continue;
+		atomic_store(&slots[i].pid, pid);
+		unsigned used = atomic_load(&slots_used);
+		while (used < (unsigned)i + 1 &&
+		       !atomic_compare_exchange_weak(&slots_used, &used, (unsigned)i + 1))
+			;
+		atomic_store(&slots[i].fdp1, fd + 1);
+		self.slot = i;
+		if (exit_key_ok)
+			pthread_setspecific(exit_key, &self);
+		return true;
+	}
+	return false;
+}
+
+static int move_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, ctl_fd_floor);
+	if (high < 0)
+		return fd;
+	real_close(fd);
+	return high;
+}
+
+/* A child may give up the rights that reach the service's socket (nginx workers change uid), so it
+ * inherits a connection of its own, cloned by the service before the fork (rpc.h, ZT_NC_CLONE). */
+static void before_fork(void)
+{
+	self.clone_fd = -1;
+	if (!zt_shim_enabled || !atomic_load(&ever_connected))
+		return;
+	int saved = errno;
+	struct zt_rpc_reply rep;
+	if (zt_rpc(ZT_NC_CLONE, -1, NULL, 0, false, &rep) == 0 && rep.fd >= 0) {
+		if (rep.result == 0)
+			self.clone_fd = rep.fd;
+		else
+			real_close(rep.fd);
+	}
+	errno = saved;
+}
+
+static void after_fork_parent(void)
+{
+	if (self.clone_fd >= 0)
+		real_close(self.clone_fd);
+	self.clone_fd = -1;
+}
+
+/* Connections of the parent's threads are not ours to speak on: close them, adopt the clone. */
 static void after_fork_child(void)
 {
 	unsigned used = atomic_load(&slots_used);
@@ -72,6 +133,12 @@ static void after_fork_child(void)
 			real_close(v - 1);
 	}
 	self.slot = -1;
+	if (self.clone_fd >= 0) {
+		int fd = move_high(self.clone_fd);
+		self.clone_fd = -1;
+		if (!ctl_register(fd, getpid()))
+			real_close(fd);
+	}
 }
 
 static void thread_exit(void *unused)
@@ -95,7 +162,7 @@ void zt_ctl_init(void)
 		service_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
 	}
 	exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
-	pthread_atfork(NULL, NULL, after_fork_child);
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= 64)
 		ctl_fd_floor = rl.rlim_cur >= 1024 ? 768 : (int)(rl.rlim_cur * 3 / 4);
@@ -119,12 +186,8 @@ static int ctl_open(void)
 		real_close(fd);
 		return -e;
 	}
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, ctl_fd_floor);
-	if (high >= 0) {
-		real_close(fd);
-		fd = high;
-	}
-	return fd;
+	atomic_store(&ever_connected, true);
+	return move_high(fd);
 }
 
 /* This thread's connection; *transient is set when it could not be cached (close it after use). */
@@ -143,22 +206,7 @@ static int ctl_acquire(bool *transient)
 	int fd = ctl_open();
 	if (fd < 0)
 		return fd;
-	for (int i = 0; i < CTL_SLOTS; i++) {
-		int expect = 0;
-		if (!atomic_compare_exchange_strong(&slots[i].fdp1, &expect, -1))
-			continue;
-		atomic_store(&slots[i].pid, pid);
-		unsigned used = atomic_load(&slots_used);
-		while (used < (unsigned)i + 1 &&
-		       !atomic_compare_exchange_weak(&slots_used, &used, (unsigned)i + 1))
-			;
-		atomic_store(&slots[i].fdp1, fd + 1);
-		self.slot = i;
-		if (exit_key_ok)
-			pthread_setspecific(exit_key, &self);
-		return fd;
-	}
-	*transient = true;
+	*transient = !ctl_register(fd, pid);
 	return fd;
 }
 

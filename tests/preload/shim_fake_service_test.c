@@ -39,7 +39,7 @@ static struct fake {
 	pthread_mutex_t mu;
 	int lfd, wake[2];
 	int conns[MAX_CONNS];
-	int nconns, accepted, closed;
+	int nconns, accepted, closed, clones;
 	struct fake_sock socks[MAX_SOCKS];
 	int nsocks;
 	/* The last request, as received. */
@@ -47,7 +47,7 @@ static struct fake {
 	uint8_t last_body[ZT_NC_MAX_MSG];
 	size_t last_body_len;
 	/* Misbehaviour asked for by the test, each for the next reply. */
-	bool stale_next, bad_version_next;
+	bool stale_next, bad_version_next, refuse_clone;
 	int connect_delay_ms;
 } F = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -160,7 +160,7 @@ static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 	int32_t result = 0;
 	int give = -1;
 	struct zt_nc_addr a;
-	if (op != ZT_NC_SOCKET && !s) {
+	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && !s) {
 		fake_reply(conn, op, rid, -EBADF, NULL, 0, -1);
 		return;
 	}
@@ -247,9 +247,18 @@ static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 		zt_nc_put_bytes(&ob, &v, n);
 		break;
 	}
-	case ZT_NC_CLONE: /* not exercised by this fake: the real service test covers it */
-		result = -EOPNOTSUPP;
+	case ZT_NC_CLONE: {
+		int sv[2];
+		if (F.refuse_clone || F.nconns == MAX_CONNS ||
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			result = -EOPNOTSUPP;
+			break;
+		}
+		F.conns[F.nconns++] = sv[0];
+		F.clones++;
+		give = sv[1];
 		break;
+	}
 	}
 	fake_reply(conn, op, rid, result, out, ob.off, give);
 	if (give >= 0)
@@ -749,20 +758,34 @@ static void test_threads_and_fork(void)
 	CHECK(ok && F.accepted == accepted + 1, "a thread opens its own control connection");
 	CHECK(F.closed == closed + 1, "and closes it when it exits");
 
+	/* fork: the child gets a connection the service cloned beforehand (it may change uid). */
 	accepted = F.accepted;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = socket(AF_INET, SOCK_DGRAM, 0);
-		int ctl = find_ctl_fd();
-		_exit(fd >= 0 && ctl >= 0 ? 0 : 1);
+	int clones = F.clones;
+	for (int refuse = 0; refuse < 2; refuse++) {
+		pthread_mutex_lock(&F.mu);
+		F.refuse_clone = refuse;
+		pthread_mutex_unlock(&F.mu);
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			/* (The fake's table here is a copy from before the fork: ask nothing of it.) */
+			int fd = socket(AF_INET, SOCK_DGRAM, 0);
+			_exit(fd >= 0 ? 0 : 1);
+		}
+		int st = -1;
+		waitpid(pid, &st, 0);
+		if (!refuse)
+			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.clones == clones + 1 &&
+			          F.accepted == accepted,
+			      "a forked child uses the connection cloned for it");
+		else
+			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.clones == clones + 1 &&
+			          F.accepted == accepted + 1,
+			      "without a clone, a forked child connects by itself");
 	}
-	int st = -1;
-	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.accepted == accepted + 1,
-	      "a forked child opens its own control connection");
+	F.refuse_clone = false;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0 && F.accepted == accepted + 1, "the parent keeps using its own");
+	CHECK(fd >= 0 && F.accepted == accepted + 1 && kind_of(fd) == 's', "the parent keeps using its own");
 	close(fd);
 }
 
