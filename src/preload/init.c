@@ -105,7 +105,8 @@ static void init_once_fn(void)
 		strcpy(debug_path, dbg);
 	zt_ctl_init();
 	/* Virtual sockets need every entry point they are reached through. */
-	zt_shim_enabled = getenv("ZT_NC_NETWORK") && real_socket && real_close && real_getsockname &&
+	const char *network = getenv("ZT_NC_NETWORK");
+	zt_shim_enabled = network && *network && real_socket && real_close && real_getsockname &&
 	                  real_sendmsg && real_recvmsg && real_dup3 && real_getsockopt && real_setsockopt;
 	zt_shim_debug("init pid %d enabled %d", (int)getpid(), (int)zt_shim_enabled);
 }
@@ -154,12 +155,12 @@ int zt_fd_kind(int fd)
 	errno = saved;
 	const size_t prefix = sizeof(ZT_NC_NAME_PREFIX) - 1;
 	const size_t path_off = offsetof(struct sockaddr_un, sun_path);
-	/* "\0ztnc/...<kind>": at least the NUL, the prefix and the kind letter. */
-	if (r < 0 || len > sizeof(un) || un.sun_family != AF_UNIX || len < path_off + 1 + prefix + 1)
+	/* "\0ztnc/.../<kind>": at least the NUL, the prefix, one character, "/" and the kind. */
+	if (r < 0 || len > sizeof(un) || un.sun_family != AF_UNIX || len < path_off + 1 + prefix + 3)
 		return 0;
 	const char *name = un.sun_path;
 	size_t name_len = len - path_off;
-	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0)
+	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0 || name[name_len - 2] != '/')
 		return 0;
 	char kind = name[name_len - 1];
 	if (kind != 's' && kind != 'l' && kind != 'd' && kind != 'c')

@@ -3,6 +3,23 @@
 #ifndef ZTRUN_SHIM_H
 #define ZTRUN_SHIM_H
 
+/*
+ * Known limits (each is a call the shim does not see, or a shape the contract cannot carry):
+ * - read()/write()/readv()/sendfile() are not hooked (a getsockname per read of every file would
+ *   cost too much), so on an unconnected UDP socket ('d') read() returns the address header with
+ *   the payload, and write() sends a frame the service drops (the kernel says EDESTADDRREQ).
+ *   On connected UDP and on TCP they work natively.
+ * - glibc's own resolver (getaddrinfo over DNS) and other libc internals call socket() without the
+ *   PLT, so their sockets are the host's. getifaddrs() (netlink) shows the host's interfaces.
+ * - listen() and connect() on UDP install a new app end on the calling fd number only: a dup()
+ *   made earlier keeps the old end.
+ * - Ancillary data is not carried: no IP_PKTINFO, timestamps or MSG_ERRQUEUE on virtual sockets;
+ *   SCM_RIGHTS/SCM_CREDENTIALS on them give EINVAL as on the kernel.
+ * - sendto() to another address on a connected UDP socket gives EISCONN (Linux would send it).
+ * - A blocking connect() ignores SO_SNDTIMEO. send() on a listener gives EPIPE without SIGPIPE.
+ * - Programs that bypass libc (Go, raw syscalls) are not intercepted at all.
+ */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
