@@ -16,22 +16,28 @@ static bool is_line_end(uint8_t c)
 	return c == '\r' || c == '\n';
 }
 
-/* The next non-empty line (stock treats CR like LF, so "\r\n" is one separator plus an empty line). */
+/* The next non-empty line (stock treats CR like LF, so "\r\n" is one separator plus an empty line).
+ * Scans a view of the rest rather than calling the reader per byte: lookups run over whole configs. */
 static bool next_line(struct zt_rd *r, const uint8_t **line, size_t *n)
 {
-	struct zt_rd at;
-	for (;;) {
-		if (zt_rd_left(r) == 0)
-			return false;
-		at = *r;
-		if (!is_line_end(zt_rd_u8(r)))
-			break;
+	struct zt_rd ahead = *r;
+	size_t left = zt_rd_left(r), start = 0, end;
+	const uint8_t *rest = zt_rd_bytes(&ahead, left);
+	if (!rest)
+		return false;
+	while (start < left && is_line_end(rest[start]))
+		start++;
+	if (start == left) {
+		zt_rd_skip(r, left);
+		return false;
 	}
-	size_t len = 1;
-	while (zt_rd_left(r) > 0 && !is_line_end(zt_rd_u8(r)))
-		len++;
-	*line = zt_rd_bytes(&at, len);
-	*n = len;
+	for (end = start; end < left && !is_line_end(rest[end]);)
+		end++;
+	zt_rd_skip(r, start);
+	*line = zt_rd_bytes(r, end - start);
+	*n = end - start;
+	if (end < left)
+		zt_rd_skip(r, 1); /* the separator */
 	return *line != NULL;
 }
 
@@ -75,25 +81,24 @@ static uint8_t unescape(uint8_t c)
 int zt_dict_get(const struct zt_dict *d, const char *key, void *out, size_t cap, size_t *len)
 {
 	const uint8_t *val;
+	uint8_t *o = out;
 	size_t n, got = 0;
-	struct zt_wr w;
 	if (!find(d, key, &val, &n)) {
 		if (len)
 			*len = 0;
 		return -ENOENT;
 	}
-	struct zt_rd r;
-	zt_rd_init(&r, val, n);
-	zt_wr_init(&w, out, out ? cap : 0);
-	while (zt_rd_left(&r) > 0) {
-		uint8_t c = zt_rd_u8(&r);
+	if (!o)
+		cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = val[i];
 		if (c == '\\') {
-			if (zt_rd_left(&r) == 0)
+			if (++i == n)
 				break; /* a trailing lone backslash escapes nothing */
-			c = unescape(zt_rd_u8(&r));
+			c = unescape(val[i]);
 		}
-		if (w.len < w.cap)
-			zt_wr_u8(&w, c);
+		if (got < cap)
+			o[got] = c;
 		got++;
 	}
 	if (len)
@@ -104,6 +109,8 @@ int zt_dict_get(const struct zt_dict *d, const char *key, void *out, size_t cap,
 int zt_dict_get_str(const struct zt_dict *d, const char *key, char *out, size_t cap)
 {
 	size_t n;
+	if (!cap)
+		return -EINVAL;
 	int rc = zt_dict_get(d, key, out, cap - 1, &n);
 	if (rc == -ENOENT) {
 		out[0] = 0;

@@ -29,7 +29,7 @@ void zt_dict_init(struct zt_dict *d, const void *buf, size_t len);
 int zt_dict_get(const struct zt_dict *d, const char *key, void *out, size_t cap, size_t *len);
 
 /* A string: the value up to its first NUL (an escaped \0), cut to cap - 1 bytes and NUL-terminated, as
- * stock does for names. 0 or -ENOENT (then out is ""). cap must be at least 1. */
+ * stock does for names. 0, -ENOENT (then out is ""), or -EINVAL for cap 0. */
 int zt_dict_get_str(const struct zt_dict *d, const char *key, char *out, size_t cap);
 
 /* A hex integer read the way stock does (strtoull base 16 of the first 127 bytes: any length, either
