@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,71 @@ static void scenario_tcp(void)
 	close(ctl);
 }
 
+/* The app writes and closes at once: what was still in the socketpair must all arrive, then EOF.
+ * The sizes straddle what the buffers between the two ends hold (socketpairs, lwIP's send buffer
+ * and window): for some of them the writer finishes and closes while the reader still sleeps, so
+ * the service gets the hang-up with lwIP's send buffer full and bytes still in the socketpair. */
+static void write_then_close(size_t total)
+{
+	int ctl = ctl_open();
+	int ls = nc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, v4("127.0.0.1", 0), 0, NULL) == 0);
+	int lfd = -1;
+	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	dup2(lfd, ls);
+	close(lfd);
+	struct zt_nc_addr la;
+	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, ls, &la) == 0);
+	int cs = nc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, cs, la, 0, NULL) == 0);
+	uint8_t rec[64];
+	int as = -1;
+	CHECK(recv_with_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
+	pid_t writer = fork();
+	if (writer == 0) {
+		uint8_t *buf = malloc(total);
+		for (size_t i = 0; i < total; i++)
+			buf[i] = (uint8_t)(i % 251);
+		size_t off = 0;
+		while (off < total) {
+			ssize_t n = write(cs, buf + off, total - off);
+			if (n <= 0)
+				_exit(1);
+			off += (size_t)n;
+		}
+		_exit(0); /* closes cs with its tail still queued */
+	}
+	close(cs);
+	usleep(200 * 1000);
+	size_t got = 0;
+	bool intact = true;
+	uint8_t buf[65536];
+	for (;;) {
+		ssize_t n = read(as, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			intact = intact && buf[i] == (uint8_t)((got + (size_t)i) % 251);
+		got += (size_t)n;
+	}
+	int st;
+	waitpid(writer, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (got != total)
+		fprintf(stderr, "write_then_close(%zu): %zu bytes arrived\n", total, got);
+	CHECK(got == total);
+	CHECK(intact);
+	close(as);
+	close(ls);
+	close(ctl);
+}
+
+static void scenario_write_then_close(void)
+{
+	for (size_t kib = 256; kib <= 2048; kib += 256)
+		write_then_close(kib * 1024);
+}
+
 static void scenario_refused(void)
 {
 	int ctl = ctl_open();
@@ -377,6 +443,7 @@ int main(void)
 		const char *name;
 		void (*fn)(void);
 	} scenarios[] = {{"tcp", scenario_tcp},
+	                 {"write_then_close", scenario_write_then_close},
 	                 {"refused", scenario_refused},
 	                 {"udp", scenario_udp},
 	                 {"bad_input", scenario_bad_input}};

@@ -47,7 +47,7 @@ static void tcp_maybe_finish(struct zt_sock *s)
 {
 	if (!s->app_gone)
 		return;
-	if (s->pcb.tcp && s->txlen == 0)
+	if (s->pcb.tcp && s->app_eof && s->txlen == 0)
 		tcp_detach(s, false);
 	if (!s->pcb.tcp)
 		zt_sock_kill(s);
@@ -80,7 +80,7 @@ static void tcp_flush_tx(struct zt_sock *s)
 static void tcp_read_app(struct zt_sock *s)
 {
 	uint8_t *buf = s->svc->iobuf;
-	for (int i = 0; i < ZT_TCP_READS_PER_EVENT && s->txlen == 0 && !s->app_eof; i++) {
+	for (int i = 0; (i < ZT_TCP_READS_PER_EVENT || !s->pcb.tcp) && s->txlen == 0 && !s->app_eof; i++) {
 		struct tcp_pcb *pcb = s->pcb.tcp;
 		size_t room = pcb ? tcp_sndbuf(pcb) : 65536;
 		if (pcb) {
@@ -201,7 +201,10 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct zt_sock *s = arg;
 	if (!s)
 		return ERR_OK;
-	tcp_flush_tx(s);
+	if (s->app_gone && !s->app_eof && s->txlen == 0)
+		tcp_read_app(s);
+	else
+		tcp_flush_tx(s);
 	zt_sock_update_watch(s);
 	tcp_maybe_finish(s);
 	return cb_result(s, pcb);
@@ -342,21 +345,21 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 		zt_sock_update_watch(s);
 		return;
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		tcp_read_app(s);
 	if (events & EPOLLOUT)
 		tcp_flush_rx(s);
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		/* Every copy of the app's end is closed: finish what we owe lwIP, drop what we owe the app.
-		 */
+		/* Every copy of the app's end is closed. What it wrote before closing is still in the
+		 * socketpair and goes out in full: from now on lwIP's sent callback drives the reading,
+		 * since a hung-up fd would wake the loop without end. What we owe the app is dropped. */
 		s->app_gone = true;
-		s->app_eof = true;
+		zt_loop_unwatch(s->svc->loop, &s->watch);
 		tcp_open_window(s, zt_sock_rx_consume(s, SIZE_MAX));
 		s->need_fin_to_app = false;
-		if (s->state != ZT_SOCK_CONNECTED && s->pcb.tcp)
+		if (s->state == ZT_SOCK_NEW && s->pcb.tcp)
 			tcp_detach(s, false);
-		tcp_flush_tx(s);
 	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		tcp_read_app(s);
 	zt_sock_update_watch(s);
 	tcp_maybe_finish(s);
 }

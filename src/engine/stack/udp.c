@@ -72,8 +72,10 @@ static void udp_send_one(struct zt_sock *s, const uint8_t *data, size_t len)
 
 void zt_udp_io(struct zt_sock *s, uint32_t events)
 {
-	if (events & EPOLLIN) {
-		for (int i = 0; i < ZT_UDP_DGRAMS_PER_EVENT; i++) {
+	bool gone = events & (EPOLLHUP | EPOLLERR);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		/* once the app has hung up, send everything it left behind before the socket goes */
+		for (int i = 0; i < ZT_UDP_DGRAMS_PER_EVENT || gone; i++) {
 			ssize_t n = recv(s->fd, s->svc->iobuf, sizeof(s->svc->iobuf), MSG_DONTWAIT);
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -86,7 +88,7 @@ void zt_udp_io(struct zt_sock *s, uint32_t events)
 				udp_send_one(s, s->svc->iobuf, (size_t)n);
 		}
 	}
-	if (events & (EPOLLHUP | EPOLLERR)) {
+	if (gone) {
 		s->app_gone = true;
 		zt_sock_kill(s);
 	}
