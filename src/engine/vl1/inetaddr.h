@@ -3,8 +3,11 @@
 #ifndef ZTRUN_VL1_INETADDR_H
 #define ZTRUN_VL1_INETADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sys/socket.h>
 
 #include "vl1/wire.h"
 
@@ -28,5 +31,15 @@ int zt_inetaddr_read(struct zt_inetaddr *a, struct zt_rd *r);
 void zt_inetaddr_write(const struct zt_inetaddr *a, struct zt_wr *w);
 /* Returns the text length, or -ENOSPC / -EINVAL (no address). */
 int zt_inetaddr_format(const struct zt_inetaddr *a, char *out, size_t cap);
+
+/* Same family, IP and port (bytes past an IPv4 address are ignored). */
+bool zt_inetaddr_equal(const struct zt_inetaddr *a, const struct zt_inetaddr *b);
+/* Same family and IP, any port. */
+bool zt_inetaddr_same_ip(const struct zt_inetaddr *a, const struct zt_inetaddr *b);
+/* Conversions for the host, which talks to the kernel in sockaddrs. An IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) becomes IPv4, so one peer has one address whichever socket heard it. From: 0 or
+ * -EAFNOSUPPORT / -EINVAL (too short). To: the sockaddr's length, or 0 for "no address". */
+int zt_inetaddr_from_sockaddr(struct zt_inetaddr *a, const struct sockaddr *sa, socklen_t len);
+socklen_t zt_inetaddr_to_sockaddr(const struct zt_inetaddr *a, struct sockaddr_storage *ss);
 
 #endif
