@@ -163,3 +163,111 @@ int zt_world_check_update(const struct zt_world *held, const struct zt_world *ne
 		return -ESTALE;
 	return zt_world_verify(next, held->updates_key) ? 0 : -EPERM;
 }
+
+void zt_world_key_generate(uint8_t pub[ZT_IDENTITY_PUB_LEN], uint8_t secret[ZT_IDENTITY_PRIV_LEN],
+                           zt_random_fn *rnd, void *rnd_arg)
+{
+	rnd(rnd_arg, secret, ZT_IDENTITY_PRIV_LEN);
+	zt_x25519_base(pub, secret);
+	zt_ed25519_public(pub + 32, secret + 32);
+}
+
+int zt_world_key_check(const uint8_t pub[ZT_IDENTITY_PUB_LEN], const uint8_t secret[ZT_IDENTITY_PRIV_LEN])
+{
+	uint8_t derived[ZT_IDENTITY_PUB_LEN];
+	zt_x25519_base(derived, secret);
+	zt_ed25519_public(derived + 32, secret + 32);
+	return memcmp(derived, pub, sizeof(derived)) == 0 ? 0 : -EINVAL;
+}
+
+int zt_world_find_root(const struct zt_world *w, uint64_t address)
+{
+	for (unsigned i = 0; i < w->n_roots && i < ZT_WORLD_MAX_ROOTS; i++)
+		if (w->roots[i].id.address == address)
+			return (int)i;
+	return -ENOENT;
+}
+
+int zt_world_add_root(struct zt_world *w, const struct zt_identity *id)
+{
+	if (zt_address_reserved(id->address))
+		return -EINVAL;
+	if (zt_world_find_root(w, id->address) >= 0)
+		return -EEXIST;
+	if (w->n_roots >= ZT_WORLD_MAX_ROOTS)
+		return -E2BIG;
+	struct zt_world_root *root = &w->roots[w->n_roots++];
+	memset(root, 0, sizeof(*root));
+	root->id.address = id->address;
+	memcpy(root->id.pub, id->pub, sizeof(root->id.pub));
+	return 0;
+}
+
+int zt_world_remove_root(struct zt_world *w, uint64_t address)
+{
+	int i = zt_world_find_root(w, address);
+	if (i < 0)
+		return i;
+	memmove(&w->roots[i], &w->roots[i + 1], (size_t)(w->n_roots - i - 1) * sizeof(w->roots[0]));
+	w->n_roots--;
+	memset(&w->roots[w->n_roots], 0, sizeof(w->roots[0]));
+	return 0;
+}
+
+static int find_endpoint(const struct zt_world_root *root, const struct zt_inetaddr *a)
+{
+	for (unsigned k = 0; k < root->n_endpoints && k < ZT_WORLD_MAX_ENDPOINTS; k++)
+		if (zt_inetaddr_equal(&root->endpoints[k], a))
+			return (int)k;
+	return -ENOENT;
+}
+
+int zt_world_add_endpoint(struct zt_world_root *root, const struct zt_inetaddr *a)
+{
+	if ((a->family != ZT_INET_V4 && a->family != ZT_INET_V6) || a->port == 0)
+		return -EINVAL;
+	if (find_endpoint(root, a) >= 0)
+		return -EEXIST;
+	if (root->n_endpoints >= ZT_WORLD_MAX_ENDPOINTS)
+		return -E2BIG;
+	root->endpoints[root->n_endpoints++] = *a;
+	return 0;
+}
+
+int zt_world_remove_endpoint(struct zt_world_root *root, const struct zt_inetaddr *a)
+{
+	int k = find_endpoint(root, a);
+	if (k < 0)
+		return k;
+	memmove(&root->endpoints[k], &root->endpoints[k + 1],
+	        (size_t)(root->n_endpoints - k - 1) * sizeof(root->endpoints[0]));
+	root->n_endpoints--;
+	memset(&root->endpoints[root->n_endpoints], 0, sizeof(root->endpoints[0]));
+	return 0;
+}
+
+int zt_world_encode(const struct zt_world *w, uint8_t *out, size_t cap)
+{
+	struct zt_wr wr;
+	zt_wr_init(&wr, out, cap);
+	zt_world_write(w, &wr);
+	if (wr.bad)
+		return cap >= ZT_WORLD_MAX_LEN ? -EMSGSIZE : -ENOSPC;
+	return wr.len > ZT_WORLD_MAX_LEN ? -EMSGSIZE : (int)wr.len;
+}
+
+int zt_world_next_revision(struct zt_world *w, uint64_t ts, const uint8_t next_key[ZT_IDENTITY_PUB_LEN],
+                           const uint8_t secret[ZT_IDENTITY_PRIV_LEN])
+{
+	uint8_t signer[32];
+	if (ts <= w->ts)
+		return -ESTALE;
+	/* Nodes check only the Ed25519 half of the key they hold. */
+	zt_ed25519_public(signer, secret + 32);
+	if (memcmp(signer, w->updates_key + 32, sizeof(signer)) != 0)
+		return -EPERM;
+	w->ts = ts;
+	if (next_key)
+		memcpy(w->updates_key, next_key, ZT_IDENTITY_PUB_LEN);
+	return zt_world_sign(w, secret);
+}

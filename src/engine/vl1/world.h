@@ -59,6 +59,35 @@ int zt_world_sign(struct zt_world *w, const uint8_t secret[ZT_IDENTITY_PRIV_LEN]
  * type or ID, -ESTALE if not strictly newer, -EPERM if not signed with held's updates key. */
 int zt_world_check_update(const struct zt_world *held, const struct zt_world *next);
 
+/* A world's signing key pair, in identity layout as stock's mkworld keeps it: public = X25519 || Ed25519
+ * public halves, secret = X25519 secret || Ed25519 seed. Only the Ed25519 half signs; the X25519 half is
+ * carried because the updates-key field has room for it. */
+void zt_world_key_generate(uint8_t pub[ZT_IDENTITY_PUB_LEN], uint8_t secret[ZT_IDENTITY_PRIV_LEN],
+                           zt_random_fn *rnd, void *rnd_arg);
+/* 0 if `secret` produces `pub`, else -EINVAL (a damaged or mismatched key file). */
+int zt_world_key_check(const uint8_t pub[ZT_IDENTITY_PUB_LEN], const uint8_t secret[ZT_IDENTITY_PRIV_LEN]);
+
+/* Editing the root list within the limits stock nodes accept (spec §6.1); order is kept, since a node
+ * tries roots in file order. find: the index, or -ENOENT. add copies the public half of id: 0, -EEXIST
+ * (that address is already a root), -E2BIG (ZT_WORLD_MAX_ROOTS), -EINVAL (reserved address). */
+int zt_world_find_root(const struct zt_world *w, uint64_t address);
+int zt_world_add_root(struct zt_world *w, const struct zt_identity *id);
+int zt_world_remove_root(struct zt_world *w, uint64_t address);
+/* 0, -EEXIST, -E2BIG (ZT_WORLD_MAX_ENDPOINTS), -EINVAL (no IP family, or port 0). */
+int zt_world_add_endpoint(struct zt_world_root *root, const struct zt_inetaddr *a);
+int zt_world_remove_endpoint(struct zt_world_root *root, const struct zt_inetaddr *a);
+
+/* The serialized world in out: its length, -ENOSPC if cap is too small, or -EMSGSIZE if it is longer than
+ * ZT_WORLD_MAX_LEN (stock nodes could not hold it). */
+int zt_world_encode(const struct zt_world *w, uint8_t *out, size_t cap);
+
+/* Makes w its own next revision (spec §6.3): timestamp ts, later revisions to be signed by next_key (NULL
+ * keeps the current one), signed with `secret`, which must be the key w names as its updates key - the one
+ * nodes holding w check. 0, -ESTALE (ts not newer than w's) or -EPERM (secret is not w's updates key);
+ * w is unchanged on error. */
+int zt_world_next_revision(struct zt_world *w, uint64_t ts, const uint8_t next_key[ZT_IDENTITY_PUB_LEN],
+                           const uint8_t secret[ZT_IDENTITY_PRIV_LEN]);
+
 /* The Earth planet built into stock nodes (spec §6.4): ZT_EARTH_LEN bytes of constant data. */
 const uint8_t *zt_world_earth(size_t *len);
 
