@@ -22,26 +22,35 @@ http { access_log off; client_body_temp_path $WORK/ng/body; proxy_temp_path $WOR
   server { listen 127.0.0.1:$PORT; root $WORK/www; } }
 CONF
 
-# One measurement: run SCRIPT on the host (WRAP empty) or inside ztrun, print the number.
-iperf_script="$WAIT_PORT
-iperf3 -s -1 -p $PORT -B 127.0.0.1 >/dev/null 2>&1 &
+# Each measurement is a script run on the host, or the same script inside ztrun; it prints one number.
+cat > "$WORK/iperf.sh" <<EOS
+$WAIT_PORT
+iperf3 -s -p $PORT -B 127.0.0.1 >/dev/null 2>&1 &
 wait_port 127.0.0.1 $PORT
-iperf3 -c 127.0.0.1 -p $PORT -t $SECS -J | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"end\"][\"sum_received\"][\"bits_per_second\"]/1e9)'
-wait"
-wrk_script="$WAIT_PORT
+iperf3 -c 127.0.0.1 -p $PORT -t $SECS -J > $WORK/iperf.json
+kill %1
+wait
+python3 -c 'import json; print(json.load(open("$WORK/iperf.json"))["end"]["sum_received"]["bits_per_second"] / 1e9)'
+EOS
+cat > "$WORK/wrk.sh" <<EOS
+$WAIT_PORT
 $NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
 wait_port 127.0.0.1 $PORT
 wrk -t1 -c50 -d${SECS}s http://127.0.0.1:$PORT/ | awk '/Requests\/sec/ {print \$2}'
-kill -QUIT \$(cat $WORK/ng/nginx.pid); wait"
+kill -QUIT \$(cat $WORK/ng/nginx.pid)
+wait
+EOS
+chmod 755 "$WORK" "$WORK/www"
 
 measure() { # measure host|ztrun SCRIPT
-	if [ "$1" = host ]; then bash -c "$2"; else "$ZTRUN" -q none -- bash -c "$2"; fi
+	# --keep-caps: as root, nginx switches its workers to another user
+	if [ "$1" = host ]; then bash "$2"; else "$ZTRUN" -q --keep-caps none -- bash "$2"; fi
 }
 
-h_iperf=$(measure host "$iperf_script")
-z_iperf=$(measure ztrun "$iperf_script")
-h_wrk=$(measure host "$wrk_script")
-z_wrk=$(measure ztrun "$wrk_script")
+h_iperf=$(measure host "$WORK/iperf.sh")
+z_iperf=$(measure ztrun "$WORK/iperf.sh")
+h_wrk=$(measure host "$WORK/wrk.sh")
+z_wrk=$(measure ztrun "$WORK/wrk.sh")
 
 printf '%-34s %12s %12s %8s\n' "benchmark (${SECS}s each)" "host kernel" "ztrun none" "ratio"
 printf '%-34s %12.2f %12.2f %8.3f\n' "iperf3 1-stream TCP, Gbit/s" "$h_iperf" "$z_iperf" "$(awk "BEGIN{print $z_iperf / $h_iperf}")"
