@@ -7,6 +7,7 @@ mkdir -p "$WORK/www"
 head -c 10000000 /dev/urandom > "$WORK/www/blob"
 want=$(sha256sum < "$WORK/www/blob")
 "$ZTRUN" none -- bash -c "
+	set -e
 	$WAIT_PORT
 	python3 -m http.server $PORT --bind 127.0.0.1 --directory '$WORK/www' >'$WORK/server.log' 2>&1 &
 	wait_port 127.0.0.1 $PORT

@@ -41,5 +41,8 @@ assert_host_unreachable() {
 	fi
 }
 
-# The inner script's helper to wait until a TCP port inside ztrun accepts, for servers in the background.
-WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then return 0; fi; sleep 0.05; done; echo "server on $1:$2 never came up" >&2; return 1; }'
+# Helpers for the script that runs inside ztrun: wait_port HOST PORT waits until a server in the
+# background accepts; host_unreachable PORT fails if the host's own network stack (a process started
+# without the shim sees the host's) can reach PORT, i.e. if the server leaked out of ztrun.
+WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then host_unreachable $2; return; fi; sleep 0.05; done; echo "server on $1:$2 never came up" >&2; return 1; }
+host_unreachable() { if env -u LD_PRELOAD -u ZT_NC_NETWORK bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then echo "FAIL: port $1 is reachable from the host" >&2; return 1; fi; }'
