@@ -11,6 +11,8 @@ static const struct zt_cmd {
 	const char *summary;
 } cmds[] = {
     {"run", run_main, "run COMMAND with its sockets on NETWORK (the default: \"run\" may be omitted)"},
+    {"idtool", idtool_main, "make, check and use identities, as zerotier-idtool does"},
+    {"planet", planet_main, "make, show and update a signed private planet (world) file"},
 };
 
 void zt_print_subcommands(FILE *f)

@@ -7,6 +7,10 @@
 
 /* ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]: also what runs when no subcommand is named. */
 int run_main(int argc, char **argv);
+/* ztrun idtool COMMAND ...: zerotier-idtool's generate, validate, getpublic, sign and verify. */
+int idtool_main(int argc, char **argv);
+/* ztrun planet COMMAND ...: new, show, update and verify private planets (what upstream's mkworld does). */
+int planet_main(int argc, char **argv);
 
 /* Prints the subcommand table (name and summary) for --help. */
 void zt_print_subcommands(FILE *f);
