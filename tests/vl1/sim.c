@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "sim_ids.h"
 #include "vl1/fragment.h"
+#include "vl1/packet.h"
 
 #define SIM_PLANET_ID 0x51a7e7ULL
 
@@ -281,7 +282,7 @@ struct sim_node *sim_add(struct sim *s, unsigned idx, const char *ip, uint16_t p
 	if (zt_identity_from_text(&sn->id, sim_ids[idx], strlen(sim_ids[idx])) != 0)
 		abort();
 	sn->addr = sim_addr(ip, port);
-	sn->opts = o ? *o : (struct sim_node_opts){.gate_ms = -1};
+	sn->opts = o ? *o : (struct sim_node_opts){0};
 	sn->seed = 0x1000 + idx * 7919 + s->rng;
 	return sn;
 }
@@ -316,12 +317,14 @@ int sim_start_node(struct sim *s, struct sim_node *sn)
 	struct zt_node_config c;
 	zt_node_config_init(&c);
 	c.identity = &sn->id;
-	c.planet = s->planet.type ? &s->planet : NULL;
+	c.planet = sn->opts.planet ? sn->opts.planet : s->planet.type ? &s->planet : NULL;
 	c.allow_loopback = !sn->opts.no_loopback;
 	if (sn->opts.max_peers)
 		c.max_peers = sn->opts.max_peers;
-	if (sn->opts.gate_ms >= 0)
-		c.identity_gate_ms = (unsigned)sn->opts.gate_ms;
+	c.local_addrs = sn->opts.local;
+	c.n_local_addrs = sn->opts.n_local;
+	if (sn->opts.gate_ms)
+		c.identity_gate_ms = sn->opts.gate_ms < 0 ? 0 : (unsigned)sn->opts.gate_ms;
 	int ret = zt_node_new(&sn->node, &sim_callbacks, sn, &c, s->now);
 	if (ret)
 		return ret;
@@ -491,4 +494,67 @@ unsigned sim_count_replies(const struct sim_node *sn, uint8_t in_re_verb, uint64
 			k++;
 	}
 	return k;
+}
+
+bool sim_all_online(struct sim *s, void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		if (s->nodes[i].node && !zt_node_online(s->nodes[i].node))
+			return false;
+	return true;
+}
+
+void sim_identity(struct zt_identity *id, unsigned idx)
+{
+	if (idx >= SIM_N_IDS || zt_identity_from_text(id, sim_ids[idx], strlen(sim_ids[idx])) != 0)
+		abort();
+}
+
+void sim_fake_identity(struct zt_identity *id, uint64_t address, uint64_t seed)
+{
+	memset(id, 0, sizeof(*id));
+	zt_test_random(&seed, id->priv, sizeof(id->priv));
+	zt_x25519_base(id->pub, id->priv);
+	zt_ed25519_public(id->pub + 32, id->priv + 32);
+	id->address = address;
+	id->has_priv = true;
+}
+
+size_t sim_hello_payload(uint8_t *out, size_t cap, const struct zt_identity *id, int64_t ts)
+{
+	struct zt_wr w;
+	zt_wr_init(&w, out, cap);
+	zt_wr_u8(&w, ZT_NODE_PROTO_VERSION);
+	zt_wr_u8(&w, 1);
+	zt_wr_u8(&w, 14);
+	zt_wr_u16(&w, 1);
+	zt_wr_u64(&w, (uint64_t)ts);
+	zt_identity_write(id, false, &w);
+	if (w.bad)
+		abort();
+	return w.len;
+}
+
+size_t sim_craft(uint8_t *out, size_t cap, const struct zt_identity *from, const struct zt_identity *to,
+                 uint64_t src, uint8_t verb, const void *payload, size_t len, uint8_t hops, uint64_t *id_out)
+{
+	static uint64_t counter = 0x5117;
+	uint8_t id[8], key[ZT_SHARED_KEY_LEN];
+	struct zt_wr w;
+	zt_test_random(&counter, id, sizeof(id));
+	zt_wr_init(&w, out, cap);
+	zt_packet_write_header(&w, id, to->address, src ? src : from->address, hops & ZT_FLAG_HOPS, verb);
+	zt_wr_bytes(&w, payload, len);
+	if (w.bad || zt_identity_agree(from, to, key) != 0 ||
+	    zt_packet_armor(out, w.len, key,
+	                    verb == ZT_VERB_HELLO ? ZT_CIPHER_POLY1305_NONE : ZT_CIPHER_SALSA2012_POLY1305) !=
+	        0)
+		abort();
+	if (id_out) {
+		struct zt_rd r;
+		zt_rd_init(&r, id, 8);
+		*id_out = zt_rd_u64(&r);
+	}
+	return w.len;
 }

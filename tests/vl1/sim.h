@@ -38,10 +38,13 @@ struct sim_obj {
 };
 
 struct sim_node_opts {
-	bool firewall;      /* drop datagrams from addresses this node has not sent to */
-	bool no_loopback;   /* config.allow_loopback = false */
-	unsigned max_peers; /* 0: default */
-	int gate_ms;        /* -1: default */
+	const struct zt_world *planet;   /* NULL: the one sim_planet built */
+	bool firewall;                   /* drop datagrams from addresses this node has not sent to */
+	bool no_loopback;                /* config.allow_loopback = false */
+	unsigned max_peers;              /* 0: default */
+	int gate_ms;                     /* 0: default, -1: no gate */
+	const struct zt_inetaddr *local; /* config.local_addrs */
+	size_t n_local;
 };
 
 struct sim_node {
@@ -121,6 +124,22 @@ int sim_send(struct sim_node *sn, uint64_t dest, uint8_t verb, const void *paylo
 /* Delivers bytes to `to` now, as if sent by `from` (for forged and replayed input). */
 void sim_inject(struct sim *s, const struct zt_inetaddr *from, const struct zt_inetaddr *to, const void *data,
                 size_t len);
+
+/* ---- Crafting packets as an attacker (or a stranger) would ---- */
+
+/* Armors a packet from `from` (which must hold its secret) to `to`: source address `src` (0: from's own),
+ * `verb`, payload, hop count; cipher 0 for HELLO, else 1. Returns its length. */
+size_t sim_craft(uint8_t *out, size_t cap, const struct zt_identity *from, const struct zt_identity *to,
+                 uint64_t src, uint8_t verb, const void *payload, size_t len, uint8_t hops, uint64_t *id_out);
+/* A HELLO payload carrying `id` (public half), protocol 11, ending after the identity. */
+size_t sim_hello_payload(uint8_t *out, size_t cap, const struct zt_identity *id, int64_t ts);
+/* Keys with a secret, under any address we like: well formed, but the address proves nothing. */
+void sim_fake_identity(struct zt_identity *id, uint64_t address, uint64_t seed);
+/* Test identity `idx` from sim_ids.h, with its secret. */
+void sim_identity(struct zt_identity *id, unsigned idx);
+
+/* Conditions for sim_run_until. */
+bool sim_all_online(struct sim *s, void *arg);
 
 /* Convenience queries. */
 struct zt_node_counters sim_counters(const struct sim_node *sn);

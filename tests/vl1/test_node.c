@@ -20,7 +20,7 @@ struct trio {
 
 static void trio_setup(struct trio *t, uint64_t seed, bool firewall)
 {
-	struct sim_node_opts leaf = {.firewall = firewall, .gate_ms = -1};
+	struct sim_node_opts leaf = {.firewall = firewall};
 	sim_init(&t->s, seed);
 	t->root = sim_add(&t->s, 0, "10.0.0.1", 9993, NULL);
 	t->a = sim_add(&t->s, 1, "10.1.0.2", 9993, &leaf);
@@ -28,15 +28,6 @@ static void trio_setup(struct trio *t, uint64_t seed, bool firewall)
 	sim_planet(&t->s, &t->root, 1);
 	if (sim_start(&t->s) != 0)
 		abort();
-}
-
-static bool all_online(struct sim *s, void *arg)
-{
-	(void)arg;
-	for (unsigned i = 0; i < s->n_nodes; i++)
-		if (s->nodes[i].node && !zt_node_online(s->nodes[i].node))
-			return false;
-	return true;
 }
 
 struct wait_replies {
@@ -89,7 +80,7 @@ static void test_leaves_come_online_through_the_root(void)
 	struct trio t;
 	trio_setup(&t, 2, false);
 	CHECK(!zt_node_online(t.a->node));
-	REQUIRE(sim_run_until(&t.s, 10000, all_online, NULL));
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
 	CHECK_EQ_INT(t.a->n_online, 1);
 	sim_run_for(&t.s, 2000); /* the root confirms its paths to them by its own HELLO */
 	CHECK(zt_node_is_root(t.root->node));
@@ -115,7 +106,7 @@ static void test_whois_relay_rendezvous_then_direct(void)
 	struct trio t;
 	uint64_t id;
 	trio_setup(&t, 3, true);
-	REQUIRE(sim_run_until(&t.s, 10000, all_online, NULL));
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
 	struct zt_node_counters rc0 = sim_counters(t.root);
 
 	CHECK_EQ_INT(sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, "ping", 4, &id),
@@ -159,7 +150,7 @@ static void test_survives_loss_and_reordering(void)
 	t.s.loss_permille = 200;
 	t.s.delay_min = 5;
 	t.s.delay_max = 120; /* wider than the gaps between a burst's datagrams: reorders them */
-	REQUIRE(sim_run_until(&t.s, 60000, all_online, NULL));
+	REQUIRE(sim_run_until(&t.s, 60000, sim_all_online, NULL));
 	unsigned answered = 0, direct = 0;
 	for (int i = 0; i < 40; i++) {
 		uint64_t id;
@@ -181,11 +172,260 @@ static void test_survives_loss_and_reordering(void)
 	sim_free(&t.s);
 }
 
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A first message too big for one datagram, sent before a knows b: queued through WHOIS, fragmented,
+ * relayed piece by piece by the root, reassembled and delivered whole; a compressible one shrinks. */
+static void test_large_messages_fragmented_and_relayed(void)
+{
+	struct trio t;
+	static uint8_t noise[7000], text[9000];
+	uint64_t rng = 9;
+	trio_setup(&t, 5, true);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (uint8_t)splitmix(&rng);
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (uint8_t) "all work and no play "[i % 21];
+	struct zt_node_counters r0 = sim_counters(t.root), a0 = sim_counters(t.a);
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_USER_MESSAGE, noise, sizeof(noise), NULL) == 1);
+	sim_run_for(&t.s, 3000);
+	REQUIRE(t.b->n_msgs == 1);
+	const struct sim_msg *m = sim_last_msg(t.b);
+	CHECK_EQ_INT(m->len, sizeof(noise));
+	CHECK(m->hops == 1);
+	CHECK(m->source == t.a->id.address);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < sizeof(noise); i++)
+		h = (h ^ noise[i]) * 16777619u;
+	CHECK(m->sum == h);
+	CHECK(sim_counters(t.root).relayed - r0.relayed >= 5); /* 7000 bytes: five pieces at least */
+	struct zt_node_counters a1 = sim_counters(t.a);
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_USER_MESSAGE, text, sizeof(text), NULL) == 0);
+	sim_run_for(&t.s, 500);
+	REQUIRE(t.b->n_msgs == 2);
+	CHECK_EQ_INT(sim_last_msg(t.b)->len, sizeof(text));
+	CHECK(memcmp(sim_last_msg(t.b)->data, text, sizeof(sim_last_msg(t.b)->data)) == 0);
+	CHECK(sim_counters(t.a).tx_datagrams - a1.tx_datagrams <= 2); /* LZ4 made it fit (nearly) one */
+	(void)a0;
+	sim_free(&t.s);
+}
+
+/* Nodes on 127.0.0.x connect directly by default; with loopback refused they still talk, via the root. */
+static void run_loopback(bool refuse, bool *direct, unsigned *answered)
+{
+	struct sim s;
+	struct sim_node_opts leaf = {.no_loopback = refuse};
+	sim_init(&s, 6);
+	struct sim_node *root = sim_add(&s, 0, "10.0.0.1", 9993, NULL);
+	struct sim_node *a = sim_add(&s, 1, "127.0.0.2", 9993, &leaf);
+	struct sim_node *b = sim_add(&s, 2, "127.0.0.3", 9993, &leaf);
+	sim_planet(&s, &root, 1);
+	if (sim_start(&s) != 0 || !sim_run_until(&s, 10000, sim_all_online, NULL))
+		abort();
+	*answered = 0;
+	for (int i = 0; i < 5; i++) {
+		unsigned before = a->n_replies;
+		(void)sim_send(a, b->id.address, ZT_VERB_ECHO, NULL, 0, NULL);
+		sim_run_for(&s, 2000);
+		*answered += a->n_replies > before;
+	}
+	*direct = sim_has_direct_path(a, b->id.address) || sim_has_direct_path(b, a->id.address);
+	sim_free(&s);
+}
+
+static void test_loopback_paths_only_when_allowed(void)
+{
+	bool direct;
+	unsigned answered;
+	run_loopback(false, &direct, &answered);
+	CHECK(direct);
+	CHECK_EQ_INT(answered, 5);
+	run_loopback(true, &direct, &answered);
+	CHECK(!direct);
+	CHECK_EQ_INT(answered, 5);
+}
+
+static bool drop_a_b(struct sim *s, struct sim_dgram *d, void *arg)
+{
+	struct trio *t = arg;
+	(void)s;
+	bool ab = zt_inetaddr_equal(&d->from, &t->a->addr) && zt_inetaddr_equal(&d->to, &t->b->addr);
+	bool ba = zt_inetaddr_equal(&d->from, &t->b->addr) && zt_inetaddr_equal(&d->to, &t->a->addr);
+	return !ab && !ba;
+}
+
+/* A direct path that goes dead is dropped and traffic goes back through the root, still answered. */
+static void test_dead_path_falls_back_to_relay(void)
+{
+	struct trio t;
+	trio_setup(&t, 7, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, NULL, 0, NULL) == 1);
+	sim_run_for(&t.s, 4000);
+	REQUIRE(sim_has_direct_path(t.a, t.b->id.address));
+	t.s.tap = drop_a_b;
+	t.s.tap_arg = &t;
+	/* a keeps the peer active; its heartbeats go unanswered. */
+	for (int i = 0; i < 8; i++) {
+		(void)sim_send(t.a, t.b->id.address, ZT_VERB_USER_MESSAGE, "x", 1, NULL);
+		sim_run_for(&t.s, 10000);
+	}
+	CHECK(!sim_has_direct_path(t.a, t.b->id.address));
+	uint64_t id;
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, "still there?", 12, &id) == 0);
+	sim_run_for(&t.s, 500);
+	const struct sim_reply *r = sim_last_reply(t.a);
+	REQUIRE(r != NULL);
+	CHECK(r->in_re_id == id);
+	CHECK(r->hops > 0);
+	sim_free(&t.s);
+}
+
+/* The root goes away: after ZT_NODE_ONLINE_MS the leaves say offline; it comes back: online again. */
+static void test_offline_and_back(void)
+{
+	struct trio t;
+	trio_setup(&t, 8, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	t.root->down = true;
+	sim_run_for(&t.s, ZT_NODE_ONLINE_MS - 20000);
+	CHECK(zt_node_online(t.a->node));
+	sim_run_for(&t.s, 25000);
+	CHECK(!zt_node_online(t.a->node));
+	CHECK_EQ_INT(t.a->n_offline, 1);
+	uint64_t tx = t.a->tx;
+	sim_run_for(&t.s, 60000);
+	CHECK(t.a->tx - tx <= 8); /* backed off to one HELLO per 15 s */
+	t.root->down = false;
+	REQUIRE(sim_run_until(&t.s, 20000, sim_all_online, NULL));
+	CHECK_EQ_INT(t.a->n_online, 2);
+	sim_free(&t.s);
+}
+
+/* A root with a newer revision of the planet hands it out in OK(HELLO); leaves check its signature
+ * against the key their revision names, adopt it and store it. A badly signed one is refused. */
+static void run_planet_update(bool good_signature, unsigned *adopted, int *stored)
+{
+	struct sim s;
+	struct zt_identity signer;
+	sim_init(&s, 9);
+	struct sim_node *root = sim_add(&s, 0, "10.0.0.1", 9993, NULL);
+	struct sim_node *a = sim_add(&s, 1, "10.1.0.2", 9993, NULL);
+	sim_planet(&s, &root, 1);
+	struct zt_world newer = s.planet;
+	newer.ts = 2000;
+	sim_identity(&signer, 11);
+	if (zt_world_sign(&newer, signer.priv) != 0)
+		abort();
+	zt_identity_wipe(&signer);
+	if (!good_signature)
+		newer.sig[5] ^= 1;
+	root->opts.planet = &newer;
+	if (sim_start(&s) != 0)
+		abort();
+	sim_run_for(&s, 5000);
+	*adopted = a->n_planet;
+	*stored = -1;
+	for (unsigned i = 0; i < a->n_objs; i++)
+		if (a->objs[i].type == ZT_STATE_PLANET)
+			*stored = a->objs[i].len;
+	sim_free(&s);
+}
+
+static void test_planet_update_from_root(void)
+{
+	unsigned adopted;
+	int stored;
+	run_planet_update(true, &adopted, &stored);
+	CHECK_EQ_INT(adopted, 1);
+	CHECK(stored > 0);
+	run_planet_update(false, &adopted, &stored);
+	CHECK_EQ_INT(adopted, 0);
+	CHECK_EQ_INT(stored, -1);
+}
+
+/* Nine leaves and a root that keeps at most eight peers: the rest live in its peer cache and come back
+ * from it without another memory-hard check - each leaf is hashed exactly once. */
+static void test_peer_table_bounded_by_cache(void)
+{
+	struct sim s;
+	struct sim_node_opts small = {.max_peers = 8, .gate_ms = -1};
+	char ip[32];
+	sim_init(&s, 10);
+	struct sim_node *root = sim_add(&s, 0, "10.0.0.1", 9993, &small);
+	for (unsigned i = 0; i < 9; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.0.2", i + 1);
+		(void)sim_add(&s, i + 1, ip, 9993, NULL);
+	}
+	sim_planet(&s, &root, 1);
+	REQUIRE(sim_start(&s) == 0);
+	size_t mem_max = 0;
+	for (int minute = 0; minute < 10; minute++) {
+		sim_run_for(&s, 60000);
+		size_t m = zt_node_memory(root->node);
+		mem_max = m > mem_max ? m : mem_max;
+		CHECK(zt_node_peers(root->node, NULL, 0, s.now) <= 8);
+	}
+	CHECK(sim_all_online(&s, NULL));
+	CHECK_EQ_INT(sim_counters(root).identity_checks, 9);
+	unsigned cached = 0;
+	for (unsigned i = 0; i < root->n_objs; i++)
+		cached += root->objs[i].type == ZT_STATE_PEER;
+	CHECK_EQ_INT(cached, 9);
+	CHECK(mem_max < zt_node_memory(root->node) + 8 * 2048 + 4096);
+	sim_free(&s);
+}
+
+/* PUSH_DIRECT_PATHS: the pushed addresses are probed (not the ones marked "forget"), at most 8 pushes per
+ * 30 s are read; zt_node_push_paths sends the configured local addresses. */
+static void test_push_direct_paths(void)
+{
+	struct trio t;
+	struct zt_inetaddr lan = sim_addr("192.168.7.7", 9993);
+	trio_setup(&t, 11, false);
+	t.a->opts.local = &lan;
+	t.a->opts.n_local = 1;
+	sim_stop_node(t.a);
+	REQUIRE(sim_start_node(&t.s, t.a) == 0);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	REQUIRE(zt_node_whois(t.b->node, t.a->id.address, t.s.now) == 1);
+	sim_run_for(&t.s, 1000);
+	REQUIRE(zt_node_push_paths(t.a->node, t.b->id.address, t.s.now) == 1); /* a must look b up first */
+	sim_run_for(&t.s, 200);
+	struct zt_node_peer_info info;
+	REQUIRE(zt_node_peer(t.b->node, t.a->id.address, &info, t.s.now) == 0);
+	bool probing = false;
+	for (unsigned i = 0; i < info.n_paths; i++)
+		probing |= zt_inetaddr_equal(&info.paths[i].addr, &lan) && !info.paths[i].confirmed;
+	CHECK(probing);
+	struct zt_node_counters c0 = sim_counters(t.b);
+	for (int i = 0; i < 10; i++)
+		REQUIRE(zt_node_push_paths(t.a->node, t.b->id.address, t.s.now) == 0);
+	sim_run_for(&t.s, 200);
+	CHECK_EQ_INT(sim_counters(t.b).drop_rate_limited - c0.drop_rate_limited,
+	             3); /* 11 in the window, 8 read */
+	sim_free(&t.s);
+}
+
 static const struct zt_test tests[] = {
     ZT_TEST(test_config_and_callbacks_checked),
     ZT_TEST(test_leaves_come_online_through_the_root),
     ZT_TEST(test_whois_relay_rendezvous_then_direct),
     ZT_TEST(test_survives_loss_and_reordering),
+    ZT_TEST(test_large_messages_fragmented_and_relayed),
+    ZT_TEST(test_loopback_paths_only_when_allowed),
+    ZT_TEST(test_dead_path_falls_back_to_relay),
+    ZT_TEST(test_offline_and_back),
+    ZT_TEST(test_planet_update_from_root),
+    ZT_TEST(test_peer_table_bounded_by_cache),
+    ZT_TEST(test_push_direct_paths),
 };
 
 /* libsodium and OpenSSL set themselves up on first use: not a leak of any test's. */

@@ -246,8 +246,25 @@ static void probe_candidates(struct zt_node *n, struct zt_peer *p, int64_t now)
 	}
 }
 
+/* Stock keeps routing over a silent path until it expires (243 s). We stop sooner when we have been
+ * sending over it - heartbeats at least - and nothing came back for three heartbeats: data then goes through
+ * a root while the path is probed again. */
+static void demote_dead_paths(struct zt_peer *p, int64_t now)
+{
+	for (unsigned i = 0; i < p->n_paths; i++) {
+		struct zt_path *q = &p->paths[i];
+		if (!q->confirmed || q->last_send - q->last_recv < DEAD_PATH_MS)
+			continue;
+		q->confirmed = false;
+		q->next_probe = now;
+		q->probe_interval = 1000;
+		q->probe_until = q->pinned ? 0 : now + PROBE_WINDOW_MS;
+	}
+}
+
 void zt_node_keepalive(struct zt_node *n, struct zt_peer *p, int64_t now)
 {
+	demote_dead_paths(p, now);
 	probe_candidates(n, p, now);
 	bool active = p->root || (p->last_active && now - p->last_active < ZT_NODE_PEER_ACTIVITY_MS);
 	if (!active)
