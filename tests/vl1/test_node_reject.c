@@ -369,7 +369,7 @@ static void test_fragment_flood_bounded(void)
 static void test_stranger_flood_bounded(void)
 {
 	struct pair p;
-	uint8_t pkt[600];
+	uint8_t pkt[600], junk[500] = {0};
 	uint64_t rng = 5;
 	struct zt_identity fake;
 	pair_setup(&p, 15);
@@ -378,8 +378,8 @@ static void test_stranger_flood_bounded(void)
 	for (int i = 0; i < 500; i++) {
 		uint64_t addr = (splitmix(&rng) & 0x7fffffffffULL) | 0x0100000000ULL;
 		sim_fake_identity(&fake, addr, (uint64_t)i);
-		size_t len =
-		    sim_craft(pkt, sizeof(pkt), &fake, &p.a->id, 0, ZT_VERB_USER_MESSAGE, pkt, 500, 0, NULL);
+		size_t len = sim_craft(pkt, sizeof(pkt), &fake, &p.a->id, 0, ZT_VERB_USER_MESSAGE, junk,
+		                       sizeof(junk), 0, NULL);
 		sim_inject(&p.s, &p.b->addr, &p.a->addr, pkt, len);
 		CHECK(zt_node_memory(p.a->node) <= mem0 + ZT_NODE_RXQ_ENTRIES * 600);
 	}
