@@ -206,11 +206,12 @@ struct zt_node_msg {
 	const struct zt_inetaddr *remote;
 };
 
-/* An OK or ERROR for a packet the upper layer sent with zt_node_send. OKs are passed on only if they
- * quote a packet ID we sent within the last ZT_NODE_REPLY_WINDOW_MS, to that peer, with that verb (a
- * config arriving in several chunks quotes one ID several times: each is passed on). ERRORs are passed
- * on whenever their in-re verb is not one the node handles itself (stock nodes do not check ERROR IDs
- * either): the upper layer decides whom to trust for which code. */
+/* An OK or ERROR for a packet the upper layer sent with zt_node_send. OKs are passed on only if they quote
+ * the ID of a request we sent within the last ZT_NODE_REPLY_WINDOW_MS, to that peer, with that verb; the
+ * requests remembered are ECHO, NETWORK_CONFIG_REQUEST, MULTICAST_GATHER and MULTICAST_FRAME (what
+ * stock nodes remember; a config arriving in several chunks quotes one ID several times: each is
+ * passed on). ERRORs are passed on whenever their in-re verb is not one the node handles itself (stock
+ * nodes do not check ERROR IDs either): the upper layer decides whom to trust for which code. */
 struct zt_node_reply {
 	uint64_t source;
 	const struct zt_identity *peer;
@@ -233,8 +234,10 @@ struct zt_node_upper {
 	int version; /* ZT_NODE_UPPER_VERSION */
 	/* REQUIRED. A packet with a verb the node does not handle itself: FRAME, EXT_FRAME, MULTICAST_LIKE,
 	 * NETWORK_CREDENTIALS, NETWORK_CONFIG_REQUEST, NETWORK_CONFIG, MULTICAST_GATHER, MULTICAST_FRAME
-	 * (0x06, 0x07, 0x09..0x0e) and USER_MESSAGE (0x14). Exact duplicates of a recent packet (replays) are
-	 * dropped before this. */
+	 * (0x06, 0x07, 0x09..0x0e) and USER_MESSAGE (0x14). Exact duplicates of a recently accepted packet
+	 * (replays) are dropped before this; "recently" is a window of a few thousand packets, so a replay of
+	 * something older can arrive: the upper layer must tolerate a duplicate as an IP network does, and
+	 * should not let an old config or credential replace a newer one (their own timestamps say which). */
 	void (*verb_in)(void *arg, struct zt_node *n, const struct zt_node_msg *m, int64_t now);
 	/* REQUIRED. OK/ERROR replies, see struct zt_node_reply. OK(ECHO) for an ECHO sent with zt_node_send
 	 * comes here too. */
