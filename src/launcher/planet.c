@@ -77,7 +77,7 @@ static void print_new_help(FILE *f)
 	    "                        [--root IDENTITY --endpoint IP/PORT...]...\n"
 	    "\n"
 	    "Makes a signed planet naming 1 to 4 roots, each with 1 to 32 stable endpoints. Give it to\n"
-	    "stock nodes as the file \"planet\" in their home directory, and to ztrun with --planet.\n"
+	    "stock nodes as the file \"planet\" in their home directory, read when they start.\n"
 	    "\n"
 	    "  -o, --output PLANET     the file to write (mode 0644)\n"
 	    "  -k, --key KEY           the key that signs this and later revisions: read if KEY exists,\n"
