@@ -9,9 +9,25 @@
 #include "lwip/sys.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/ip6_addr.h"
 
 static bool stack_ready;
+static int64_t last_ack_flush;
+
+/* lwIP sends a delayed ACK from its 250 ms TCP timer. With Nagle on the sender (the default), an
+ * app that writes a block and waits for the peer's answer stalls up to that long on the last partial
+ * segment; Linux bounds its delayed ACK at 40 ms. So delayed ACKs go out at most this late. */
+#define ZT_DELAYED_ACK_MS 20
+
+static bool acks_delayed(void)
+{
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->flags & TF_ACK_DELAY)
+			return true;
+	return false;
+}
 
 u32_t sys_now(void)
 {
@@ -36,6 +52,12 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 	(void)arg;
 	(void)now;
 	sys_check_timeouts();
+	bool delayed = acks_delayed();
+	if (delayed && now - last_ack_flush >= ZT_DELAYED_ACK_MS) {
+		tcp_fasttmr(); /* only sends delayed ACKs and pending FINs; the slow timer is untouched */
+		last_ack_flush = now;
+		delayed = acks_delayed();
+	}
 	for (int pass = 0; pass < 64; pass++) {
 		bool pending = false;
 		struct netif *nif;
@@ -56,7 +78,10 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 			return now;
 	}
 	u32_t sleep = sys_timeouts_sleeptime();
-	return sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : now + (int64_t)sleep;
+	int64_t deadline = sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : now + (int64_t)sleep;
+	if (delayed && (deadline < 0 || last_ack_flush + ZT_DELAYED_ACK_MS < deadline))
+		deadline = last_ack_flush + ZT_DELAYED_ACK_MS;
+	return deadline;
 }
 
 int zt_stack_init(struct zt_loop *loop)
