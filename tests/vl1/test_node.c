@@ -414,6 +414,83 @@ static void test_push_direct_paths(void)
 	sim_free(&t.s);
 }
 
+/* The same discovery over IPv6 (addresses in fd00::/8), firewalls and all. */
+static void test_ipv6_discovery(void)
+{
+	struct sim s;
+	struct sim_node_opts leaf = {.firewall = true};
+	sim_init(&s, 12);
+	struct sim_node *root = sim_add(&s, 0, "fd00::1", 9993, NULL);
+	struct sim_node *a = sim_add(&s, 1, "fd00:a::2", 9993, &leaf);
+	struct sim_node *b = sim_add(&s, 2, "fd00:b::3", 9993, &leaf);
+	sim_planet(&s, &root, 1);
+	REQUIRE(sim_start(&s) == 0);
+	REQUIRE(sim_run_until(&s, 10000, sim_all_online, NULL));
+	REQUIRE(sim_send(a, b->id.address, ZT_VERB_ECHO, NULL, 0, NULL) == 1);
+	sim_run_for(&s, 4000);
+	CHECK(sim_has_direct_path(a, b->id.address));
+	uint64_t id;
+	REQUIRE(sim_send(a, b->id.address, ZT_VERB_ECHO, NULL, 0, &id) == 0);
+	sim_run_for(&s, 100);
+	REQUIRE(sim_last_reply(a) != NULL);
+	CHECK(sim_last_reply(a)->in_re_id == id);
+	CHECK_EQ_INT(sim_last_reply(a)->hops, 0);
+	sim_free(&s);
+}
+
+struct two_roots {
+	struct sim_node *r1, *r2, *a, *b;
+};
+
+static bool involves(const struct sim_dgram *d, const struct sim_node *sn)
+{
+	return zt_inetaddr_equal(&d->from, &sn->addr) || zt_inetaddr_equal(&d->to, &sn->addr);
+}
+
+/* a cannot reach the second root, b the first, nor the leaves each other. */
+static bool split_roots(struct sim *s, struct sim_dgram *d, void *arg)
+{
+	struct two_roots *t = arg;
+	(void)s;
+	return !((involves(d, t->a) && involves(d, t->r2)) || (involves(d, t->b) && involves(d, t->r1)) ||
+	         (involves(d, t->a) && involves(d, t->b)));
+}
+
+/* Two roots, each leaf reaching only one of them: a packet for a peer a root has no path to goes on
+ * to the other root, which delivers it. */
+static void test_roots_forward_to_each_other(void)
+{
+	struct sim s;
+	struct two_roots t;
+	sim_init(&s, 13);
+	struct sim_node *r1 = t.r1 = sim_add(&s, 0, "10.0.0.1", 9993, NULL);
+	t.r2 = sim_add(&s, 3, "10.0.0.2", 9993, NULL);
+	t.a = sim_add(&s, 1, "10.1.0.2", 9993, NULL);
+	t.b = sim_add(&s, 2, "10.2.0.3", 9993, NULL);
+	struct sim_node *roots[2] = {r1, t.r2};
+	sim_planet(&s, roots, 2);
+	s.tap = split_roots;
+	s.tap_arg = &t;
+	REQUIRE(sim_start(&s) == 0);
+	REQUIRE(sim_run_until(&s, 20000, sim_all_online, NULL));
+	sim_run_for(&s, 5000);
+	CHECK(sim_has_direct_path(r1, t.a->id.address));
+	CHECK(!sim_has_direct_path(t.r2, t.a->id.address));
+	CHECK(sim_has_direct_path(r1, t.r2->id.address)); /* roots greet each other too */
+	uint64_t before = sim_counters(r1).relayed + sim_counters(t.r2).relayed;
+	unsigned got = 0;
+	for (int i = 0; i < 3; i++) {
+		unsigned n = t.a->n_replies;
+		(void)sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, NULL, 0, NULL);
+		sim_run_for(&s, 2000);
+		got += t.a->n_replies > n;
+	}
+	CHECK(got >= 2);
+	CHECK(sim_last_reply(t.a) && sim_last_reply(t.a)->hops >= 2);
+	CHECK(sim_counters(r1).relayed + sim_counters(t.r2).relayed - before >= 4);
+	sim_free(&s);
+}
+
 static const struct zt_test tests[] = {
     ZT_TEST(test_config_and_callbacks_checked),
     ZT_TEST(test_leaves_come_online_through_the_root),
@@ -426,6 +503,8 @@ static const struct zt_test tests[] = {
     ZT_TEST(test_planet_update_from_root),
     ZT_TEST(test_peer_table_bounded_by_cache),
     ZT_TEST(test_push_direct_paths),
+    ZT_TEST(test_ipv6_discovery),
+    ZT_TEST(test_roots_forward_to_each_other),
 };
 
 /* libsodium and OpenSSL set themselves up on first use: not a leak of any test's. */

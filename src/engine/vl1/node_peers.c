@@ -91,8 +91,14 @@ struct zt_peer *zt_node_peer_get(struct zt_node *n, uint64_t address, int64_t no
 	p->major = r.major;
 	p->minor = r.minor;
 	p->rev = r.rev;
-	for (unsigned i = 0; i < r.n_addrs; i++)
-		(void)zt_node_try_path(n, p, ZT_SOCK_ANY, &r.addrs[i], now);
+	/* Where it was last seen: kept idle, probed only if we send to it without a path (zt_node_send). */
+	for (unsigned i = 0; i < r.n_addrs; i++) {
+		struct zt_path *q = zt_node_path_ok(n, p, ZT_SOCK_ANY, &r.addrs[i])
+		                        ? zt_paths_add(p->paths, &p->n_paths, ZT_SOCK_ANY, &r.addrs[i], now)
+		                        : NULL;
+		if (q && !q->confirmed)
+			q->probe_until = now + ZT_NODE_PEER_ACTIVITY_MS;
+	}
 	return p;
 }
 

@@ -80,9 +80,16 @@ void zt_node_relay(struct zt_node *n, const uint8_t *dgram, size_t len, bool fra
 		n->ctr.drop_hops++;
 		return;
 	}
-	/* Only to a peer that has talked to us lately, over the path it used: a root does not go looking. */
+	/* To a peer that has talked to us lately, over the path it used; failing that, to another root of
+	 * the planet (the peer may be connected there), never back to the sender. A root does not WHOIS. */
 	struct zt_peer *to = zt_peers_find(&n->peers, dest);
 	struct zt_path *path = to ? zt_paths_best(to->paths, to->n_paths, now) : NULL;
+	bool onward = false;
+	if (!path) {
+		to = zt_node_best_root(n, now);
+		path = to && to->id.address != src ? zt_paths_best(to->paths, to->n_paths, now) : NULL;
+		onward = true;
+	}
 	if (!path) {
 		n->ctr.drop_unknown_peer++;
 		return;
@@ -92,6 +99,6 @@ void zt_node_relay(struct zt_node *n, const uint8_t *dgram, size_t len, bool fra
 	zt_node_send_raw(n, path->sock, &path->addr, n->fwdbuf, len, 0);
 	path->last_send = now;
 	n->ctr.relayed++;
-	if (!fragment && hops == 0)
+	if (!fragment && hops == 0 && !onward)
 		unite(n, src, to, now);
 }

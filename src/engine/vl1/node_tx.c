@@ -201,6 +201,21 @@ static bool expects_reply(uint8_t verb)
 	}
 }
 
+/* Relayed traffic to a peer we remember addresses for (from the cache): try them, as stock tries a
+ * memorized path. */
+static void kick_idle_paths(struct zt_node *n, struct zt_peer *p, int64_t now)
+{
+	for (unsigned i = 0; i < p->n_paths; i++) {
+		struct zt_path *q = &p->paths[i];
+		if (q->confirmed || q->next_probe || q->pinned)
+			continue;
+		q->next_probe = now;
+		q->probe_interval = 1000;
+		q->probe_until = now + PROBE_WINDOW_MS;
+		zt_node_want(n, now);
+	}
+}
+
 /* Builds and routes an upper-layer packet with a given ID, and remembers the ID if a reply may come. */
 static int send_upper(struct zt_node *n, struct zt_peer *p, const uint8_t id[8], uint8_t verb,
                       const void *payload, size_t len, int64_t now)
@@ -212,6 +227,8 @@ static int send_upper(struct zt_node *n, struct zt_peer *p, const uint8_t id[8],
 	struct zt_path *used;
 	bool direct;
 	int ret = send_routed(n, p, (size_t)plen, now, &used, &direct);
+	if (ret == 0 && !direct)
+		kick_idle_paths(n, p, now);
 	if (ret == 0 && expects_reply(verb))
 		zt_node_expect(n, pid, p->id.address, verb, used->sock, &used->addr, direct, true, now);
 	p->last_active = now;

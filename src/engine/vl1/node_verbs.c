@@ -176,6 +176,10 @@ void zt_node_whois_in(struct zt_node *n, struct zt_peer *p, const uint8_t *pkt, 
 		if (found) {
 			zt_identity_write(found, false, &w);
 			count++;
+		} else if (!zt_address_reserved(a) && !p->root) {
+			/* Ask our own roots (another root of the planet, for a root): the asker's retry finds
+			 * it. */
+			(void)zt_node_whois_ask(n, a, now);
 		}
 	}
 	if (count == 0 || w.bad)
