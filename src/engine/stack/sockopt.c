@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <netinet/tcp.h>
+
+#include "lwip/priv/tcp_priv.h"
 #include <string.h>
 
 /* Hints accepted and remembered, so programs that set them keep working; none changes behaviour. */
@@ -182,6 +184,44 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 	return -ENOPROTOOPT;
 }
 
+/* TCP_INFO from the PCB, in Linux's units (microseconds, segments); what lwIP does not track stays 0. */
+static int tcp_info_of(struct zt_sock *s, void *out, uint32_t *len)
+{
+	static const uint8_t linux_state[] = {
+		[CLOSED] = TCP_CLOSE,		 [LISTEN] = TCP_LISTEN,		  [SYN_SENT] = TCP_SYN_SENT,
+		[SYN_RCVD] = TCP_SYN_RECV,	 [ESTABLISHED] = TCP_ESTABLISHED, [FIN_WAIT_1] = TCP_FIN_WAIT1,
+		[FIN_WAIT_2] = TCP_FIN_WAIT2,	 [CLOSE_WAIT] = TCP_CLOSE_WAIT,	  [CLOSING] = TCP_CLOSING,
+		[LAST_ACK] = TCP_LAST_ACK,	 [TIME_WAIT] = TCP_TIME_WAIT,
+	};
+	struct tcp_info ti;
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = TCP_CLOSE;
+	if (s->state == ZT_SOCK_LISTENING)
+		ti.tcpi_state = TCP_LISTEN;
+	struct tcp_pcb *pcb = conn_pcb(s);
+	if (pcb) {
+		ti.tcpi_state = linux_state[pcb->state];
+		ti.tcpi_retransmits = pcb->nrtx;
+		ti.tcpi_rto = (uint32_t)pcb->rto * TCP_SLOW_INTERVAL * 1000;
+		ti.tcpi_snd_mss = ti.tcpi_rcv_mss = pcb->mss;
+		ti.tcpi_advmss = TCP_MSS;
+		for (struct tcp_seg *seg = pcb->unacked; seg; seg = seg->next)
+			ti.tcpi_unacked++;
+		ti.tcpi_rtt = (uint32_t)(pcb->sa >> 3) * TCP_SLOW_INTERVAL * 1000;
+		ti.tcpi_rttvar = (uint32_t)(pcb->sv >> 2) * TCP_SLOW_INTERVAL * 1000;
+		ti.tcpi_snd_cwnd = pcb->mss ? pcb->cwnd / pcb->mss : 0;
+		ti.tcpi_snd_ssthresh = pcb->mss ? pcb->ssthresh / pcb->mss : 0;
+		ti.tcpi_rcv_space = pcb->rcv_wnd;
+		ti.tcpi_snd_wscale = pcb->snd_scale;
+		ti.tcpi_rcv_wscale = pcb->rcv_scale;
+		ti.tcpi_options = (pcb->flags & TF_WND_SCALE ? TCPI_OPT_WSCALE : 0) |
+				  (pcb->flags & TF_TIMESTAMP ? TCPI_OPT_TIMESTAMPS : 0);
+	}
+	*len = *len < sizeof(ti) ? *len : (uint32_t)sizeof(ti);
+	memcpy(out, &ti, *len);
+	return 0;
+}
+
 static int put_int(void *out, uint32_t *len, int v)
 {
 	*len = *len < sizeof(int) ? *len : (uint32_t)sizeof(int);
@@ -226,6 +266,8 @@ int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *out
 		return -ENOPROTOOPT;
 	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
 		return put_int(out, len, s->v6only);
+	if (level == IPPROTO_TCP && name == TCP_INFO)
+		return tcp_info_of(s, out, len);
 	if (level == IPPROTO_TCP && name == TCP_MAXSEG && conn_pcb(s) && s->state == ZT_SOCK_CONNECTED)
 		return put_int(out, len, tcp_mss(conn_pcb(s)));
 	struct zt_sockopt_val *o = find_opt(s, level, name);
