@@ -195,6 +195,8 @@ out:
 int64_t zt_node_tick(struct zt_node *n, int64_t now)
 {
 	n->now = now;
+	/* First, so what the work below schedules (a probe "now") can pull it in. */
+	n->deadline = now + ZT_NODE_TICK_MS;
 	zt_reasm_expire(n->reasm, now);
 	zt_node_whois_retry(n, now);
 	zt_node_queues_expire(n, now);
@@ -216,7 +218,6 @@ int64_t zt_node_tick(struct zt_node *n, int64_t now)
 		zt_node_release_waiting(n, now);
 	if (n->has_up && n->up.tick)
 		n->upper_deadline = n->up.tick(n->up_arg, n, now);
-	n->deadline = now + ZT_NODE_TICK_MS;
 	zt_node_want(n, n->upper_deadline);
 	return n->deadline;
 }
