@@ -9,7 +9,11 @@
  * state, so a test can run many in one process.
  *
  * Malformed, forged, replayed or unwanted input is never the caller's error: it is dropped and counted
- * (zt_node_counters); the call still returns the next deadline. */
+ * (zt_node_counters); the call still returns the next deadline.
+ *
+ * A host's loop, in short: zt_node_new; for each datagram read, deadline = zt_node_wire_in(...); when the
+ * clock passes the deadline, deadline = zt_node_tick(n, now); after calling zt_node_send or
+ * zt_node_whois from outside a handler, deadline = zt_node_next_deadline(n); zt_node_free at the end. */
 #ifndef ZTRUN_VL1_NODE_H
 #define ZTRUN_VL1_NODE_H
 
@@ -133,8 +137,9 @@ struct zt_node_callbacks {
 struct zt_node_config {
 	/* REQUIRED: our identity, with its secret (checked with zt_identity_check_secret). */
 	const struct zt_identity *identity;
-	/* The planet whose roots we use; NULL means the built-in Earth. A node listed among its roots is a
-	 * root itself: it answers WHOIS for anyone and relays between peers (spec §6.5). */
+	/* The planet whose roots we use; NULL means the built-in Earth. Trusted as given (its signature only
+	 * matters for the next revision, which must be signed with its updates key). A node listed among its
+	 * roots is a root itself: it answers WHOIS for anyone and relays between peers (spec §6.5). */
 	const struct zt_world *planet;
 	/* Accept 127.0.0.0/8 and ::1 as paths (our nodes may share one host's loopback; stock ones never
 	 * do). Default true. */
