@@ -143,15 +143,22 @@ static void test_whois_relay_rendezvous_then_direct(void)
 	sim_free(&t.s);
 }
 
-static void test_survives_loss_and_reordering(void)
+/* 20% loss each way and a delay spread that reorders bursts, on several seeds (some lose a RENDEZVOUS,
+ * so the root must introduce the pair again). Each ECHO needs two datagrams while direct (64%
+ * expected), four while relayed. */
+static void run_lossy(uint64_t seed, unsigned *answered, unsigned *direct, bool *path)
 {
 	struct trio t;
-	trio_setup(&t, 4, true);
+	trio_setup(&t, seed, true);
 	t.s.loss_permille = 200;
 	t.s.delay_min = 5;
-	t.s.delay_max = 120; /* wider than the gaps between a burst's datagrams: reorders them */
-	REQUIRE(sim_run_until(&t.s, 60000, sim_all_online, NULL));
-	unsigned answered = 0, direct = 0;
+	t.s.delay_max = 120;
+	*answered = *direct = 0;
+	if (!sim_run_until(&t.s, 60000, sim_all_online, NULL)) {
+		*path = false;
+		sim_free(&t.s);
+		return;
+	}
 	for (int i = 0; i < 40; i++) {
 		uint64_t id;
 		unsigned before = t.a->n_replies;
@@ -159,17 +166,26 @@ static void test_survives_loss_and_reordering(void)
 		CHECK(ret == 0 || ret == 1);
 		sim_run_for(&t.s, 1000);
 		if (t.a->n_replies > before && sim_last_reply(t.a)->in_re_id == id) {
-			answered++;
-			direct += sim_last_reply(t.a)->hops == 0;
+			(*answered)++;
+			*direct += sim_last_reply(t.a)->hops == 0;
 		}
 	}
-	fprintf(stderr, "answered %u direct %u\n", answered, direct);
-	/* Each ECHO needs two datagrams through 20% loss (64% expected), more while relayed. */
-	CHECK(answered >= 16);
-	CHECK(direct >= 12);
-	CHECK(sim_has_direct_path(t.a, t.b->id.address));
+	*path = sim_has_direct_path(t.a, t.b->id.address);
 	CHECK(sim_counters(t.a).drop_bad_mac == 0);
 	sim_free(&t.s);
+}
+
+static void test_survives_loss_and_reordering(void)
+{
+	static const uint64_t seeds[] = {4, 7, 11, 20};
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		unsigned answered, direct;
+		bool path;
+		run_lossy(seeds[i], &answered, &direct, &path);
+		CHECK(path);
+		CHECK(answered >= 16);
+		CHECK(direct >= 10);
+	}
 }
 
 static uint64_t splitmix(uint64_t *s)

@@ -28,7 +28,8 @@
 #define PROBE_WINDOW_MS   12000 /* how long we try to confirm a candidate path */
 #define ECHO_GATE_MS      160   /* answer at most one ECHO per path per this */
 #define WHOIS_GATE_MS     100   /* leaves answer one WHOIS per peer per this */
-#define UNITE_GATE_MS     30000
+#define UNITE_GATE_MS     30000 /* stock introduces a pair at most this often: our longest wait */
+#define UNITE_FIRST_MS    2000
 #define PUSH_WINDOW_MS    30000
 #define PUSH_PER_WINDOW   8
 #define PUSH_ADDRS_MAX    8
@@ -59,7 +60,7 @@ struct gate {
 
 struct unite {
 	uint64_t a, b;
-	int64_t last;
+	int64_t last, interval; /* the next introduction waits `interval`: 2 s doubling to 30 s */
 };
 
 struct whois {

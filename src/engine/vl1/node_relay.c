@@ -42,9 +42,14 @@ static void unite(struct zt_node *n, uint64_t src, struct zt_peer *dst, int64_t 
 		return;
 	uint64_t a = src < dst->id.address ? src : dst->id.address;
 	uint64_t b = src < dst->id.address ? dst->id.address : src;
+	/* Stock introduces a pair every 30 s. One lost RENDEZVOUS (or a probe lost on the way) leaves only
+	 * one side punching, so while the pair keeps coming through us we introduce it again sooner: 2 s,
+	 * 4 s, ... 30 s. A pair quiet for two minutes starts over. */
 	struct unite *u = &n->unite[((a * 0x9e3779b97f4a7c15ULL) ^ b) % UNITE_SLOTS];
-	if (u->a == a && u->b == b && now - u->last < UNITE_GATE_MS)
+	bool same = u->a == a && u->b == b;
+	if (same && now - u->last < u->interval)
 		return;
+	int64_t interval = !same || now - u->last > 4 * UNITE_GATE_MS ? UNITE_FIRST_MS : u->interval * 2;
 	/* One family both ends have, IPv6 first (no NAT to cross, as a rule). */
 	static const uint8_t families[2] = {ZT_INET_V6, ZT_INET_V4};
 	for (int f = 0; f < 2; f++) {
@@ -52,7 +57,10 @@ static void unite(struct zt_node *n, uint64_t src, struct zt_peer *dst, int64_t 
 		struct zt_path *dp_path = best_of_family(dst, families[f], now);
 		if (!sp_path || !dp_path)
 			continue;
-		*u = (struct unite){.a = a, .b = b, .last = now};
+		*u = (struct unite){.a = a,
+		                    .b = b,
+		                    .last = now,
+		                    .interval = interval > UNITE_GATE_MS ? UNITE_GATE_MS : interval};
 		/* Either order, at random, as stock does: which side's NAT opens first is luck anyway. */
 		uint8_t coin;
 		n->cb.random(n->arg, &coin, 1);
