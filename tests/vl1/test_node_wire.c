@@ -27,7 +27,7 @@ struct host {
 	uint8_t script[16];
 	size_t script_len, script_off;
 	uint64_t fallback;
-	unsigned n_sent, n_online;
+	unsigned n_sent, n_online, n_collision;
 	uint8_t sent[4][1500];
 	size_t sent_len[4];
 	struct zt_inetaddr sent_to[4];
@@ -65,6 +65,7 @@ static void host_event(void *arg, enum zt_node_event ev, const void *data)
 	struct host *h = arg;
 	(void)data;
 	h->n_online += ev == ZT_NODE_EVENT_ONLINE;
+	h->n_collision += ev == ZT_NODE_EVENT_IDENTITY_COLLISION;
 }
 
 static const struct zt_node_callbacks host_cb = {
@@ -147,6 +148,26 @@ static void test_hello_is_the_spec_vector_and_stock_ok_accepted(void)
 	(void)zt_node_wire_in(n, 3, &root_at, ok, olen, T0 + 30);
 	zt_node_counters(n, &c1);
 	CHECK_EQ_INT(c1.drop_replay - c0.drop_replay, 1);
+
+	/* The root says our address belongs to another key (ERROR(IDENTITY_COLLISION) quoting our HELLO):
+	 * the host hears of it. The same from a root about a HELLO we never sent is ignored. */
+	uint8_t err[64], key[ZT_SHARED_KEY_LEN];
+	static const uint8_t eid[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+	REQUIRE(zt_identity_agree(&b, &a, key) == 0);
+	for (int quoted_ok = 0; quoted_ok < 2; quoted_ok++) {
+		struct zt_wr w;
+		zt_wr_init(&w, err, sizeof(err));
+		zt_packet_write_header(&w, eid, a.address, b.address, 0, ZT_VERB_ERROR);
+		zt_wr_u8(&w, ZT_VERB_HELLO);
+		zt_wr_bytes(&w, want, quoted_ok ? 8 : 0); /* §8.6's packet ID, or a made-up one */
+		if (!quoted_ok)
+			zt_wr_u64(&w, 0x1111111111111111ULL);
+		zt_wr_u8(&w, ZT_ERR_IDENTITY_COLLISION);
+		err[0] = (uint8_t)quoted_ok; /* a fresh packet ID each time */
+		REQUIRE(!w.bad && zt_packet_armor(err, w.len, key, ZT_CIPHER_SALSA2012_POLY1305) == 0);
+		(void)zt_node_wire_in(n, 3, &root_at, err, w.len, T0 + 40);
+		CHECK_EQ_INT(h.n_collision, quoted_ok ? 1 : 0);
+	}
 	zt_node_free(n);
 }
 
