@@ -88,15 +88,30 @@ void zt_loop_unwatch(struct zt_loop *loop, struct zt_watch *w)
 int zt_loop_before_sleep(struct zt_loop *loop, zt_hook_fn *fn, void *arg)
 {
 	if (loop->nhooks == ZT_LOOP_MAX_HOOKS)
-		return -ENOSPC;
+		return -ENOSPC; /* (removed hooks free their slot at the next round) */
 	loop->hooks[loop->nhooks++] = (struct zt_loop_hook){fn, arg};
 	return 0;
 }
 
+void zt_loop_remove_hook(struct zt_loop *loop, zt_hook_fn *fn, void *arg)
+{
+	/* Only marked here: the hooks may be running. Compacted at the start of the next round. */
+	for (int i = 0; i < loop->nhooks; i++)
+		if (loop->hooks[i].fn == fn && loop->hooks[i].arg == arg)
+			loop->hooks[i].fn = NULL;
+}
+
 int zt_loop_run_once(struct zt_loop *loop, int max_wait_ms)
 {
+	int kept = 0;
+	for (int i = 0; i < loop->nhooks; i++)
+		if (loop->hooks[i].fn)
+			loop->hooks[kept++] = loop->hooks[i];
+	loop->nhooks = kept;
 	int64_t now = zt_now_ms(), deadline = -1;
 	for (int i = 0; i < loop->nhooks; i++) {
+		if (!loop->hooks[i].fn)
+			continue;
 		int64_t d = loop->hooks[i].fn(loop, now, loop->hooks[i].arg);
 		if (d >= 0 && (deadline < 0 || d < deadline))
 			deadline = d;

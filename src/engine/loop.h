@@ -41,6 +41,8 @@ void zt_loop_unwatch(struct zt_loop *loop, struct zt_watch *w);
 /* Hooks run in registration order before every sleep; the loop sleeps until the earliest deadline
  * they return or an fd is ready. At most 8 hooks. Returns 0 or -errno. */
 int zt_loop_before_sleep(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
+/* Removes the hook registered with (fn, arg); safe from inside any handler or hook. */
+void zt_loop_remove_hook(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
 
 /* Runs one round: hooks, wait (at most max_wait_ms; -1 = until an event or deadline), dispatch.
  * Returns 0 or -errno (EINTR is not an error). */

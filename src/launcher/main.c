@@ -13,6 +13,7 @@ static const struct zt_cmd {
     {"run", run_main, "run COMMAND with its sockets on NETWORK (the default: \"run\" may be omitted)"},
     {"idtool", idtool_main, "make, check and use identities, as zerotier-idtool does"},
     {"planet", planet_main, "make, show and update a signed private planet (world) file"},
+    {"service", service_main, "run a long-lived node with a home directory, as zerotier-one does"},
 };
 
 void zt_print_subcommands(FILE *f)

@@ -12,6 +12,9 @@ int idtool_main(int argc, char **argv);
 /* ztrun planet COMMAND ...: new, show, update and verify private planets (what upstream's mkworld does). */
 int planet_main(int argc, char **argv);
 
+/* ztrun service [OPTIONS]: a long-lived node with a home directory. */
+int service_main(int argc, char **argv);
+
 /* Prints the subcommand table (name and summary) for --help. */
 void zt_print_subcommands(FILE *f);
 

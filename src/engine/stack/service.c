@@ -461,6 +461,7 @@ void zt_service_free(struct zt_service *svc)
 {
 	if (!svc)
 		return;
+	zt_loop_remove_hook(svc->loop, service_hook, svc);
 	zt_sock_free_all(svc);
 	while (svc->ctls) {
 		struct zt_ctl *c = svc->ctls;

@@ -16,8 +16,7 @@ struct zt_service_config {
 /* Initialises lwIP (once per process), creates the control socket and watches it on loop.
  * Returns 0 or -errno; on error nothing is left behind. */
 int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct zt_service_config *cfg);
-/* Closes every socket (abortively), the control socket, and unlinks its path. The loop must not
- * run again afterwards (its hooks still name the service): free the loop next. */
+/* Closes every socket (abortively), the control socket, and unlinks its path; leaves the loop. */
 void zt_service_free(struct zt_service *svc);
 
 /* How many app sockets the service holds (tests assert nothing leaks). */

@@ -1,0 +1,272 @@
+/* The host side of a VL1 node: UDP sockets on the event loop, state through the home directory, the
+ * node's deadlines from a before-sleep hook. */
+#include "nodehost.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sysio.h"
+
+#define ZT_HOST_MAX_SOCKS        2
+#define ZT_HOST_DGRAMS_PER_EVENT 64
+
+struct zt_host_sock {
+	int fd;
+	int family;
+	struct zt_watch watch;
+	struct zt_nodehost *host;
+};
+
+struct zt_nodehost {
+	struct zt_loop *loop;
+	struct zt_node *node;
+	struct zt_home *home;
+	void (*event)(void *arg, enum zt_node_event ev, const void *data);
+	void *event_arg;
+	uint16_t port;
+	int nsocks;
+	struct zt_host_sock socks[ZT_HOST_MAX_SOCKS];
+	uint8_t buf[16384];
+};
+
+static int wire_send(void *arg, zt_sock_id sock, const struct zt_inetaddr *to, const void *data, size_t len,
+                     unsigned ttl)
+{
+	struct zt_nodehost *h = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl = zt_inetaddr_to_sockaddr(to, &ss);
+	if (!sl)
+		return -EAFNOSUPPORT;
+	struct zt_host_sock *s = NULL;
+	if (sock >= 0 && sock < h->nsocks)
+		s = &h->socks[sock];
+	for (int i = 0; !s && i < h->nsocks; i++)
+		if (h->socks[i].family == ss.ss_family)
+			s = &h->socks[i];
+	if (!s || s->family != ss.ss_family)
+		return -EAFNOSUPPORT;
+	/* NAT-opening junk goes out with a small TTL (spec 5.6); everything else with the default. */
+	int level = s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	int name = s->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS;
+	int t = (int)ttl, dflt = -1;
+	if (ttl)
+		setsockopt(s->fd, level, name, &t, sizeof(t));
+	ssize_t n = sendto(s->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
+	int err = n < 0 ? -errno : 0;
+	if (ttl)
+		setsockopt(s->fd, level, name, &dflt, sizeof(dflt));
+	return err;
+}
+
+static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)w;
+	(void)events;
+	struct zt_host_sock *s = arg;
+	struct zt_nodehost *h = s->host;
+	for (int i = 0; i < ZT_HOST_DGRAMS_PER_EVENT; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n =
+		    recvfrom(s->fd, h->buf, sizeof(h->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		struct zt_inetaddr a;
+		if (zt_inetaddr_from_sockaddr(&a, (struct sockaddr *)&from, fl) < 0)
+			continue;
+		zt_node_wire_in(h->node, (zt_sock_id)(s - h->socks), &a, h->buf, (size_t)n, zt_now_ms());
+	}
+}
+
+/* Before every sleep: run the node's background work once it is due; sleep until it is due next. */
+static int64_t node_hook(struct zt_loop *loop, int64_t now, void *arg)
+{
+	(void)loop;
+	struct zt_nodehost *h = arg;
+	if (!h->node)
+		return -1;
+	int64_t d = zt_node_next_deadline(h->node);
+	if (d <= now)
+		d = zt_node_tick(h->node, now);
+	return d;
+}
+
+static int open_socket(struct zt_nodehost *h, int family, const void *addr, uint16_t port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		if (addr)
+			memcpy(&in->sin_addr, addr, 4);
+		sl = sizeof(*in);
+	} else {
+		int one = 1;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		if (addr)
+			memcpy(&in6->sin6_addr, addr, 16);
+		sl = sizeof(*in6);
+	}
+	/* Room for bursts: a busy node receives faster than one loop round drains. */
+	int size = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	struct zt_host_sock *s = &h->socks[h->nsocks];
+	*s = (struct zt_host_sock){.fd = fd, .family = family, .host = h};
+	int err = zt_loop_watch(h->loop, &s->watch, fd, EPOLLIN, sock_io, s);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	h->nsocks++;
+	if (!h->port) {
+		sl = sizeof(ss);
+		getsockname(fd, (struct sockaddr *)&ss, &sl);
+		h->port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+		                                  : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return 0;
+}
+
+static void close_sockets(struct zt_nodehost *h)
+{
+	for (int i = 0; i < h->nsocks; i++) {
+		zt_loop_unwatch(h->loop, &h->socks[i].watch);
+		close(h->socks[i].fd);
+	}
+	h->nsocks = 0;
+}
+
+/* One socket on the bind address, or one per family on the same port (any free one for port 0). */
+static int open_sockets(struct zt_nodehost *h, const struct zt_nodehost_config *cfg)
+{
+	if (cfg->bind) {
+		uint8_t a[16];
+		if (inet_pton(AF_INET, cfg->bind, a) == 1)
+			return open_socket(h, AF_INET, a, cfg->port);
+		if (inet_pton(AF_INET6, cfg->bind, a) == 1)
+			return open_socket(h, AF_INET6, a, cfg->port);
+		return -EINVAL;
+	}
+	for (int attempt = 0; attempt < 16; attempt++) {
+		h->port = cfg->port;
+		int err = open_socket(h, AF_INET, NULL, cfg->port);
+		if (err)
+			return err;
+		err = open_socket(h, AF_INET6, NULL, h->port);
+		if (err == -EAFNOSUPPORT)
+			return 0; /* no IPv6 on this host: IPv4 alone */
+		if (err != -EADDRINUSE || cfg->port)
+			return err;
+		close_sockets(h); /* the free IPv4 port is taken on IPv6: try another */
+	}
+	return -EADDRINUSE;
+}
+
+/* The node passes one arg to every callback: these forward to the home and to getrandom. */
+static int state_put(void *arg, enum zt_state_object type, uint64_t id, const void *data, int len)
+{
+	return zt_home_state_put(((struct zt_nodehost *)arg)->home, type, id, data, len);
+}
+
+static int state_get(void *arg, enum zt_state_object type, uint64_t id, void *buf, size_t cap)
+{
+	return zt_home_state_get(((struct zt_nodehost *)arg)->home, type, id, buf, cap);
+}
+
+static void node_event(void *arg, enum zt_node_event ev, const void *data)
+{
+	struct zt_nodehost *h = arg;
+	if (h->event)
+		h->event(h->event_arg, ev, data);
+}
+
+static void random_bytes(void *arg, void *buf, size_t len)
+{
+	(void)arg;
+	zt_sys_random(NULL, buf, len);
+}
+
+int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct zt_nodehost_config *cfg)
+{
+	struct zt_nodehost *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->loop = loop;
+	h->home = cfg->home;
+	h->event = cfg->event;
+	h->event_arg = cfg->event_arg;
+	int err = zt_sys_random_check();
+	if (!err)
+		err = open_sockets(h, cfg);
+	if (err)
+		goto fail;
+	static const struct zt_node_callbacks cb = {
+	    .version = ZT_NODE_CALLBACKS_VERSION,
+	    .wire_send = wire_send,
+	    .random = random_bytes,
+	    .state_put = state_put,
+	    .state_get = state_get,
+	    .event = node_event,
+	};
+	struct zt_node_config nc;
+	zt_node_config_init(&nc);
+	nc.identity = cfg->identity;
+	nc.planet = cfg->planet;
+	nc.allow_loopback = cfg->allow_loopback;
+	err = zt_node_new(&h->node, &cb, h, &nc, zt_now_ms());
+	if (!err)
+		err = zt_loop_before_sleep(loop, node_hook, h);
+	if (err)
+		goto fail;
+	*out = h;
+	return 0;
+fail:
+	zt_loop_remove_hook(loop, node_hook, h);
+	zt_node_free(h->node);
+	close_sockets(h);
+	free(h);
+	return err;
+}
+
+void zt_nodehost_free(struct zt_nodehost *h)
+{
+	if (!h)
+		return;
+	zt_loop_remove_hook(h->loop, node_hook, h);
+	zt_node_free(h->node);
+	h->node = NULL;
+	close_sockets(h);
+	free(h);
+}
+
+struct zt_node *zt_nodehost_node(struct zt_nodehost *h)
+{
+	return h->node;
+}
+
+uint16_t zt_nodehost_port(const struct zt_nodehost *h)
+{
+	return h->port;
+}

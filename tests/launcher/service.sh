@@ -1,0 +1,68 @@
+#!/bin/bash
+# ztrun service: a root and a leaf of a private planet on this host's loopback; the leaf goes online
+# through the root. The home directory is locked; bad planets and busy ports are clear errors.
+set -eu
+ZTRUN=$1
+. "$(dirname "$0")/lib.sh"
+
+port=$(( (RANDOM % 20000) + 30000 ))
+"$ZTRUN" idtool generate "$T/root.secret" "$T/root.public" >/dev/null
+mkdir -p "$T/root" "$T/leaf"
+cp "$T/root.secret" "$T/root/identity.secret"
+cp "$T/root.public" "$T/root/identity.public"
+"$ZTRUN" planet new -o "$T/planet" --root "$T/root.public" --endpoint "127.0.0.1/$port" 2>/dev/null
+
+pids=()
+cleanup_nodes() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap 'cleanup_nodes; chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+
+"$ZTRUN" service -v --home "$T/root" --planet "$T/planet" -p "$port" 2>"$T/root.log" &
+pids+=($!)
+"$ZTRUN" service -v --home "$T/leaf" --planet "$T/planet" -p 0 2>"$T/leaf.log" &
+pids+=($!)
+for _ in $(seq 100); do
+	grep -q "online" "$T/leaf.log" && break
+	sleep 0.1
+done
+grep -q "online: a root answered" "$T/leaf.log" || fail "leaf never went online: $(cat "$T/leaf.log")"
+grep -q "(new identity)" "$T/leaf.log" || fail "leaf did not make an identity"
+[ -s "$T/leaf/identity.secret" ] && [ "$(stat -c %a "$T/leaf/identity.secret")" = 600 ] ||
+	fail "identity.secret missing or not 0600"
+leaf_port=$(cat "$T/leaf/zerotier-one.port")
+[ "$leaf_port" -gt 0 ] || fail "no zerotier-one.port"
+# The root keeps what it learned of the leaf.
+ls "$T/root/peers.d/"*.peer >/dev/null 2>&1 || fail "root stored no peer"
+
+# One node per home: the second is refused, naming the holder and the way out.
+zt service --home "$T/leaf" --planet "$T/planet" -p 0
+expect_rc 1 "second node on a home"
+grep -q "in use by process ${pids[1]}" "$T/err" && grep -q -- "--ephemeral" "$T/err" ||
+	fail "lock error unclear: $(cat "$T/err")"
+# A busy port.
+zt service --ephemeral --planet "$T/planet" -p "$port"
+expect_rc 1 "busy port"
+grep -q "Address already in use" "$T/err" || fail "busy port error unclear: $(cat "$T/err")"
+# A file that is not a planet.
+echo "not a planet" >"$T/bad"
+zt service --ephemeral --planet "$T/bad" -p 0
+expect_rc 1 "bad planet"
+grep -q "cannot load the planet" "$T/err" || fail "bad planet error unclear: $(cat "$T/err")"
+# Bad arguments.
+zt service --port 70000
+expect_rc 2 "bad port"
+zt service --home "$T/x" --ephemeral
+expect_rc 2 "--home with --ephemeral"
+
+# SIGTERM stops a node cleanly; its identity survives for the next start.
+kill -TERM "${pids[1]}"
+wait "${pids[1]}" || fail "leaf exited with $? on SIGTERM"
+addr=$(cut -d: -f1 "$T/leaf/identity.public")
+"$ZTRUN" service -v --home "$T/leaf" --planet "$T/planet" -p 0 2>"$T/leaf2.log" &
+pids+=($!)
+for _ in $(seq 100); do
+	grep -q "online" "$T/leaf2.log" && break
+	sleep 0.1
+done
+grep -q "node $addr on" "$T/leaf2.log" || fail "restart did not reuse the identity: $(cat "$T/leaf2.log")"
+grep -q "online" "$T/leaf2.log" || fail "restarted leaf never went online"
+echo ok
