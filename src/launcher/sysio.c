@@ -32,7 +32,8 @@ int zt_file_read(const char *path, size_t max, uint8_t **data, size_t *len)
 	}
 	/* Not trusting st_size: the file may be a pipe, or change while we read. */
 	for (;;) {
-		if (have == cap) {
+		/* Room for at least one byte and the NUL; at most max + 2, enough to see a file is too long. */
+		if (cap - have < 2) {
 			size_t next = cap ? 2 * cap : 4096;
 			if (next > max + 2)
 				next = max + 2;
