@@ -72,19 +72,13 @@ static bool is_help(const char *arg)
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
-/* How to name an identity argument in a message: never echo identity text, it may hold a secret. */
-static const char *id_name(const char *arg)
-{
-	return zt_keyfile_is_literal(arg) ? "(text on the command line)" : arg;
-}
-
 static int load_identity(const char *arg, struct zt_identity *id)
 {
 	int ret = zt_keyfile_load_identity(arg, id);
 	if (ret == -EBADMSG)
 		zt_log(ZT_LOG_ERROR,
 		       "cannot read identity %s: not an identity (expected ADDRESS:0:PUBLIC[:SECRET])",
-		       id_name(arg));
+		       zt_keyfile_arg_name(arg));
 	else if (ret == -EFBIG)
 		zt_log(ZT_LOG_ERROR,
 		       "cannot read identity %s: file too long (an identity is one line of 141 or 270 "
@@ -192,21 +186,21 @@ static int check_identity(const char *arg, const struct zt_identity *id)
 	int ret = zt_identity_validate(id, NULL);
 	if (ret == -ENOMEM) {
 		zt_log(ZT_LOG_ERROR, "cannot validate %s: out of memory (the check needs 2 MiB)",
-		       id_name(arg));
+		       zt_keyfile_arg_name(arg));
 		return ret;
 	}
 	if (ret) {
 		zt_log(ZT_LOG_ERROR,
 		       "%s FAILED validation: its address is not the one its public key proves "
 		       "(the file is damaged or forged)",
-		       id_name(arg));
+		       zt_keyfile_arg_name(arg));
 		return ret;
 	}
 	if (id->has_priv && zt_identity_check_secret(id) != 0) {
 		zt_log(ZT_LOG_ERROR,
 		       "%s FAILED validation: its secret key does not belong to its public key "
 		       "(the file is damaged)",
-		       id_name(arg));
+		       zt_keyfile_arg_name(arg));
 		return -EINVAL;
 	}
 	return 0;
@@ -262,14 +256,14 @@ static int sign(int argc, char **argv)
 		zt_log(ZT_LOG_ERROR,
 		       "cannot sign with %s: it has no secret key (use identity.secret, not "
 		       "identity.public)",
-		       id_name(argv[1]));
+		       zt_keyfile_arg_name(argv[1]));
 		goto out;
 	}
 	if (zt_identity_check_secret(&id) != 0) {
 		zt_log(ZT_LOG_ERROR,
 		       "cannot sign with %s: its secret key does not belong to its public key "
 		       "(the file is damaged)",
-		       id_name(argv[1]));
+		       zt_keyfile_arg_name(argv[1]));
 		goto out;
 	}
 	if (read_signed_file(argv[2], &data, &len) != 0)
@@ -332,7 +326,7 @@ static int verify(int argc, char **argv)
 		goto out;
 	if (!zt_identity_verify(&id, data, len, sig)) {
 		zt_log(ZT_LOG_ERROR, "%s signature check FAILED: not a signature of this file by %s", argv[2],
-		       id_name(argv[1]));
+		       zt_keyfile_arg_name(argv[1]));
 		goto out;
 	}
 	printf("%s signature valid\n", argv[2]);

@@ -12,6 +12,11 @@ bool zt_keyfile_is_literal(const char *arg)
 	return strlen(arg) > 32 && arg[ZT_ADDRESS_TEXT_LEN] == ':';
 }
 
+const char *zt_keyfile_arg_name(const char *arg)
+{
+	return zt_keyfile_is_literal(arg) ? "(text on the command line)" : arg;
+}
+
 int zt_keyfile_load_identity(const char *arg, struct zt_identity *id)
 {
 	uint8_t *data;

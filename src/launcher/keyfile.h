@@ -15,6 +15,9 @@
 /* True if arg is identity text rather than a file name: zerotier-idtool's rule, longer than 32 characters
  * with ':' after the 10-digit address. */
 bool zt_keyfile_is_literal(const char *arg);
+/* How to name such an argument in a message: the file name, or a placeholder for identity text, which is
+ * never echoed since it may hold a secret. */
+const char *zt_keyfile_arg_name(const char *arg);
 /* Parses identity text from arg itself or from the file it names. Does not run the memory-hard check.
  * 0, -EBADMSG (not identity text), -EFBIG (file too long), or -errno from reading. */
 int zt_keyfile_load_identity(const char *arg, struct zt_identity *id);

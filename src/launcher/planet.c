@@ -141,7 +141,7 @@ void zt_planet_print_hex(FILE *f, const uint8_t *b, size_t n)
 		fprintf(f, "%02x", b[i]);
 }
 
-int zt_planet_load(const char *path, struct zt_world *w)
+int zt_planet_load(const char *path, struct zt_world *w, size_t *file_len)
 {
 	uint8_t *data;
 	size_t len;
@@ -157,6 +157,8 @@ int zt_planet_load(const char *path, struct zt_world *w)
 	}
 	ret = zt_world_parse(w, data, len);
 	free(data);
+	if (file_len)
+		*file_len = len;
 	if (ret) {
 		zt_log(ZT_LOG_ERROR,
 		       "cannot read planet %s: not a planet or moon file (damaged, or another "
@@ -471,7 +473,7 @@ static int planet_update(int argc, char **argv)
 		       "missing PLANET, the planet file to update (see ztrun planet update --help)");
 		goto out;
 	}
-	if (prepare_crypto() != 0 || zt_planet_load(o.file, &held) != 0)
+	if (prepare_crypto() != 0 || zt_planet_load(o.file, &held, NULL) != 0)
 		goto out;
 	key = default_key(&o, o.file);
 	if (load_or_make_key(key, pub, secret, false, &made_key) != 0)

@@ -13,8 +13,9 @@
 
 /* "planet", "moon" or "null". */
 const char *zt_planet_type_name(uint8_t type);
-/* Reads and parses a world file; on failure prints the error line and returns -1. */
-int zt_planet_load(const char *path, struct zt_world *w);
+/* Reads and parses a world file (its size in *len if len is not NULL); on failure prints the error line
+ * and returns -1. */
+int zt_planet_load(const char *path, struct zt_world *w, size_t *len);
 /* Prints `n` bytes as lowercase hex. */
 void zt_planet_print_hex(FILE *f, const uint8_t *b, size_t n);
 

@@ -85,7 +85,7 @@ static int check_endpoint(const char *text, const struct zt_inetaddr *a)
 /* Loads a root's identity and runs the check every node will run on it. */
 static int load_root(const char *arg, struct zt_identity *id)
 {
-	const char *name = zt_keyfile_is_literal(arg) ? "(text on the command line)" : arg;
+	const char *name = zt_keyfile_arg_name(arg);
 	int ret = zt_keyfile_load_identity(arg, id);
 	if (ret == -EBADMSG) {
 		zt_log(ZT_LOG_ERROR,
@@ -115,7 +115,7 @@ static int select_root(struct zt_world *w, const char *arg, uint64_t *selected)
 	struct zt_identity id;
 	char addr[ZT_ADDRESS_TEXT_LEN + 1];
 	uint64_t address;
-	int i;
+	int i, ret = -1;
 	if (is_address(arg, &address)) {
 		if (zt_world_find_root(w, address) < 0) {
 			zt_log(ZT_LOG_ERROR, "no root %s in the planet (give its identity to add it)", arg);
@@ -125,24 +125,23 @@ static int select_root(struct zt_world *w, const char *arg, uint64_t *selected)
 		return 0;
 	}
 	if (load_root(arg, &id) != 0)
-		return -1;
+		goto out;
 	zt_address_format(id.address, addr);
 	*selected = id.address;
 	i = zt_world_find_root(w, id.address);
-	if (i >= 0 && !zt_identity_equal(&w->roots[i].id, &id)) {
+	if (i >= 0 && !zt_identity_equal(&w->roots[i].id, &id))
 		zt_log(ZT_LOG_ERROR,
-		       "root %s in the planet has another public key than %s (remove it first to "
-		       "replace it)",
-		       addr, arg);
-		return -1;
-	}
-	if (i < 0 && zt_world_add_root(w, &id) != 0) {
+		       "root %s in the planet has another public key than %s (remove it first to replace it)",
+		       addr, zt_keyfile_arg_name(arg));
+	else if (i < 0 && zt_world_add_root(w, &id) != 0)
 		zt_log(ZT_LOG_ERROR,
 		       "cannot add root %s: a planet has at most %d roots (stock nodes refuse more)", addr,
 		       ZT_WORLD_MAX_ROOTS);
-		return -1;
-	}
-	return 0;
+	else
+		ret = 0;
+out:
+	zt_identity_wipe(&id); /* the identity given may have been a secret one */
+	return ret;
 }
 
 static int remove_root(struct zt_world *w, const char *arg, uint64_t *selected)
@@ -150,13 +149,14 @@ static int remove_root(struct zt_world *w, const char *arg, uint64_t *selected)
 	struct zt_identity id;
 	uint64_t address;
 	if (!is_address(arg, &address)) {
-		int ret = zt_keyfile_load_identity(arg, &id);
-		if (ret) {
+		if (zt_keyfile_load_identity(arg, &id) != 0) {
 			zt_log(ZT_LOG_ERROR,
-			       "bad --remove-root %s: not an address (10 hex digits) nor an identity", arg);
+			       "bad --remove-root %s: not an address (10 hex digits) nor an identity",
+			       zt_keyfile_arg_name(arg));
 			return -1;
 		}
 		address = id.address;
+		zt_identity_wipe(&id);
 	}
 	if (zt_world_remove_root(w, address) != 0) {
 		char addr[ZT_ADDRESS_TEXT_LEN + 1];

@@ -141,8 +141,8 @@ static int parse(int argc, char **argv, const char *shorts, const struct option 
 int zt_planet_show(int argc, char **argv)
 {
 	static struct zt_world w;
-	uint8_t buf[ZT_WORLD_MAX_LEN];
 	const char *file = NULL, *unused = NULL;
+	size_t len;
 	bool json = false;
 	int ret = parse(
 	    argc, argv, ":jh", show_options,
@@ -160,14 +160,13 @@ int zt_planet_show(int argc, char **argv)
 		zt_log(ZT_LOG_ERROR, "cannot initialise libsodium");
 		return 1;
 	}
-	if (zt_planet_load(file, &w) != 0)
+	if (zt_planet_load(file, &w, &len) != 0)
 		return 1;
-	int len = zt_world_encode(&w, buf, sizeof(buf));
 	bool self_signed = zt_world_verify(&w, w.updates_key);
 	if (json)
 		show_json(&w, self_signed);
 	else
-		show_text(&w, len > 0 ? (size_t)len : 0, self_signed);
+		show_text(&w, len, self_signed);
 	return 0;
 }
 
@@ -217,7 +216,7 @@ int zt_planet_verify(int argc, char **argv)
 		zt_log(ZT_LOG_ERROR, "cannot initialise libsodium");
 		return 1;
 	}
-	if (zt_planet_load(file, &w) != 0 || (previous && zt_planet_load(previous, &held) != 0))
+	if (zt_planet_load(file, &w, NULL) != 0 || (previous && zt_planet_load(previous, &held, NULL) != 0))
 		return 1;
 	if (!previous) {
 		if (!zt_world_verify(&w, w.updates_key)) {

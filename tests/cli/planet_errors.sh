@@ -61,6 +61,12 @@ zt planet new -o p -r g.public -e 192.0.2.1/9993
 expect_error "cannot read root identity g.public: not an identity" "garbage root"
 zt planet new -o p -r forged.public -e 192.0.2.1/9993
 expect_error "root identity forged.public FAILED validation" "forged root"
+# Identity text given for a root is never echoed: it may be a secret identity.
+RS=$(cat r.secret)
+[ "${RS:0:1}" = 0 ] && first=1 || first=0
+zt planet new -o p -r "$first${RS:1}" -e 192.0.2.1/9993
+expect_error "root identity (text on the command line) FAILED validation" "forged root as text"
+grep -q "$(cut -c150-190 r.secret)" err && fail "secret identity text echoed in an error"
 zt planet new -o p -r "$R" -e 192.0.2.1/9993
 expect_error "no root $R in the planet (give its identity" "new with an address for a root"
 for bad in 192.0.2.1 192.0.2.1/0 192.0.2.1/65536 192.0.2.1/99999 192.0.2.1/ 300.0.2.1/9993 /9993 host.example/9993 \
