@@ -24,24 +24,9 @@ void zt_service_reply(struct zt_ctl *ctl, enum zt_nc_op op, uint32_t id, int res
 	zt_nc_put_bytes(&b, payload, plen);
 	if (b.bad || ctl->dead)
 		return;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {msg, b.off};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
 	/* A client that does not read its replies is broken; it loses its control connection, not us
 	 * our loop. */
-	if (sendmsg(ctl->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	if (zt_send_with_fd(ctl->fd, msg, b.off, fd) < 0)
 		shutdown(ctl->fd, SHUT_RDWR);
 }
 

@@ -98,6 +98,9 @@ int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *val
 /* Accepted sockets start with the listener's options, as on Linux. */
 void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
 
+/* Sends one message, with fd (>= 0) attached as SCM_RIGHTS, without blocking. 0 or -errno. */
+int zt_send_with_fd(int sock, const void *msg, size_t len, int fd);
+
 /* service.c */
 void zt_service_reply(struct zt_ctl *ctl, enum zt_nc_op op, uint32_t id, int result, const void *payload,
                       size_t plen, int fd);

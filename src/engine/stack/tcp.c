@@ -267,20 +267,9 @@ static int deliver_accept(struct zt_sock *l, struct zt_sock *c)
 	uint8_t rec[ZT_NC_ADDR_LEN];
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
 	zt_nc_put_addr(&b, &c->peer_for_accept);
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {rec, sizeof(rec)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &c->app_fd_pending, sizeof(int));
-	if (sendmsg(l->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return -errno;
+	int r = zt_send_with_fd(l->fd, rec, sizeof(rec), c->app_fd_pending);
+	if (r < 0)
+		return r;
 	close(c->app_fd_pending);
 	c->app_fd_pending = -1;
 	return 0;
