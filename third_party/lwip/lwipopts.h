@@ -32,7 +32,26 @@
 #define LWIP_IGMP                  1
 #define LWIP_DNS                   0
 #define LWIP_RAW                   0
-#define LWIP_STATS                 0
+/* Router advertisements must not change a netif's MTU: the network's config sets it (netif.c). */
+#define LWIP_ND6_ALLOW_RA_UPDATES  0
+/* Only the memory counters: pool and heap use (tests assert nothing leaks; exhaustion is counted). */
+#define LWIP_STATS                 1
+#define MEM_STATS                  1
+#define MEMP_STATS                 1
+#define LINK_STATS                 0
+#define ETHARP_STATS               0
+#define IP_STATS                   0
+#define IPFRAG_STATS               0
+#define ICMP_STATS                 0
+#define IGMP_STATS                 0
+#define UDP_STATS                  0
+#define TCP_STATS                  0
+#define SYS_STATS                  0
+#define IP6_STATS                  0
+#define ICMP6_STATS                0
+#define IP6_FRAG_STATS             0
+#define MLD6_STATS                 0
+#define ND6_STATS                  0
 #define LWIP_NETIF_HOSTNAME        0
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK   0
@@ -66,8 +85,18 @@
 #define PBUF_POOL_BUFSIZE          LWIP_MEM_ALIGN_SIZE(2800 + 14 + PBUF_LINK_ENCAPSULATION_HLEN)
 #define ARP_TABLE_SIZE             64
 #define ARP_QUEUEING               1
+/* Packets held per neighbour while ARP resolves it, which on ZeroTier may take a multicast gather:
+ * enough for a fragmented datagram (a 10000-byte MTU) and the start of a connection. */
+#define ARP_QUEUE_LEN              32
 #define LWIP_ND6_NUM_NEIGHBORS     64
+/* lwIP walks the neighbour and destination caches with an s8_t index: 127 at most, or nd6_tmr loops
+ * forever (it did, at 128). */
+#define LWIP_ND6_NUM_DESTINATIONS  64
 #define LWIP_ND6_QUEUEING          1
+/* Multicast groups are shared by all netifs: each network's netif joins all-systems (IGMP) and the
+ * solicited-node group of each of its IPv6 addresses (MLD), and apps may join more. */
+#define MEMP_NUM_IGMP_GROUP        64
+#define MEMP_NUM_MLD6_GROUP        64
 
 /* TCP: a large MSS for the loopback netif (MTU 0 = no limit; real netifs clamp the effective MSS to
  * their MTU), window scaling so one connection can keep 512 KiB in flight. */
@@ -88,6 +117,14 @@
 #define LWIP_TCP_SACK_OUT          0
 #define SO_REUSE                   1
 #define LWIP_CALLBACK_API          1
+
+/* Routing across the netifs of joined networks (addresses with prefix lengths, routes via gateways)
+ * is decided by src/engine/stack/route.c through these hooks; with no such netif they say nothing. */
+#define LWIP_HOOK_FILENAME                    "arch/zt_hooks.h"
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)    zt_lwip_hook_ip4_route(src, dest)
+#define LWIP_HOOK_ETHARP_GET_GW(netif, dest)  zt_lwip_hook_ip4_gateway(netif, dest)
+#define LWIP_HOOK_IP6_ROUTE(src, dest)        zt_lwip_hook_ip6_route(src, dest)
+#define LWIP_HOOK_ND6_GET_GW(netif, dest)     zt_lwip_hook_ip6_gateway(netif, dest)
 
 #define LWIP_NETIF_TX_SINGLE_PBUF  0
 #define LWIP_DEBUG                 0
