@@ -1,6 +1,7 @@
 /* ztrun idtool: zerotier-idtool's identity commands with its arguments, standard output and exit status,
  * so scripts written for one work with the other and their files and signatures are interchangeable.
  * Errors are ztrun's one line on stderr; a few checks are stricter than stock's (see docs/ztrun.1). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,8 @@ static void print_help(FILE *f)
 
 static void print_cmd_help(const struct idtool_cmd *c)
 {
-	printf("Usage: ztrun idtool %s %s\n\n%s.\n", c->name, c->args, c->summary);
+	printf("Usage: ztrun idtool %s %s\n\n%c%s.\n", c->name, c->args,
+	       toupper((unsigned char)c->summary[0]), c->summary + 1);
 	if (c->fn == generate)
 		printf("Without files the secret identity is printed, with no newline after it. VANITY, 1 to "
 		       "10\n"
