@@ -120,8 +120,8 @@ uint64_t zt_controller_address(const struct zt_controller *c);
  * The host reads HOME/controller.d and hands over each file: "network/<nwid>.json" first, then that
  * network's "network/<nwid>/member/<address>.json" files. The core parses and keeps the record; it
  * writes nothing back. Records written by stock 1.14 load (unknown fields are dropped on the next write).
- * 0; -EINVAL (a name not of that form, or whose ID differs from the record's "id"); -ENOENT (a member
- * whose network is not loaded); -EBADMSG (not JSON or a field of the wrong type or value; `err` (may be
+ * 0; -EINVAL (a name not of that form); -ENOENT (a member whose network is not loaded); -EBADMSG (not
+ * JSON, a field of the wrong type or value, or an "id" that is not the one in the name; `err` (may be
  * NULL) gets a one-line reason); -EEXIST (loaded already); -ENOMEM. The host reports failures and goes
  * on: one bad file costs that record only. */
 int zt_controller_load(struct zt_controller *c, const char *name, const void *data, size_t len, char *err,
@@ -146,9 +146,14 @@ bool zt_controller_packet_in(struct zt_controller *c, const struct zt_node_msg *
  * metadata it would send (spec §4.2; may be empty: then revr is taken as 1). Same rules as a remote
  * request except the throttle; afterwards changes reach it through local_config/local_revocation.
  * 0 and *nc filled (release with zt_netconf_free), -EINVAL (not one of our networks), -ENOENT (no such
- * network), -EACCES (not authorized), -ENOMEM. */
+ * network), -EACCES (not authorized), -ENOMEM. On failure *nc holds nothing to free. */
 int zt_controller_request_local(struct zt_controller *c, uint64_t nwid, const void *metadata, size_t len,
                                 struct zt_netconf *nc, int64_t now);
+/* The config `member` would get on `nwid` now, as if it had asked: authorization, identity pinning, IP
+ * assignment (stored, as for a request) and signing all apply, but nothing is sent and the member is not
+ * marked online. For tests and fixtures that need a real signed config. Returns as request_local. */
+int zt_controller_build_config(struct zt_controller *c, uint64_t nwid, const struct zt_identity *member,
+                               const void *metadata, size_t len, struct zt_netconf *nc, int64_t now);
 /* The controller's own node subscribes to `group` on one of the controller's networks (or refreshes it):
  * GATHER answers then list it first, as stock lists itself. Expires like a LIKE. 0 or -EINVAL/-ENOSPC. */
 int zt_controller_local_like(struct zt_controller *c, uint64_t nwid, const struct zt_mcast_group *group,
