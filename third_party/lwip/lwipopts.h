@@ -21,7 +21,7 @@
 #define LWIP_IPV6_AUTOCONFIG       0
 #define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0
 #define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
-#define LWIP_IPV6_NUM_ADDRESSES    4
+#define LWIP_IPV6_NUM_ADDRESSES    8 /* link-local + up to 7 of a network's (RFC4193, 6PLANE, pools) */
 #define LWIP_IPV6_FRAG             1
 #define LWIP_IPV6_REASS            1
 #define IPV6_FRAG_COPYHEADER       1 /* 64-bit pointers do not fit in the fragment header */
