@@ -1,0 +1,393 @@
+/* The socket service with two netifs attached, back to back on the fake wire: app sockets (driven through
+ * the raw contract of rpc.h by a forked client) bound to A's and B's addresses talk TCP and UDP, over IPv4
+ * and IPv6, and every byte crosses the wire as frames. The service's loop and the wire run in this process.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "service.h"
+#include "wire.h"
+#include "../../src/preload/rpc.h"
+
+static int failures;
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond)) {                                                                               \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);             \
+			failures++;                                                                          \
+		}                                                                                            \
+	} while (0)
+
+#define NWID 0x8056c2e21c000001ULL
+static const uint8_t mac_a[6] = {0x02, 0xaa, 0, 0, 0, 1}, mac_b[6] = {0x02, 0xbb, 0, 0, 0, 2};
+static const char *ip4_a = "10.147.20.1", *ip4_b = "10.147.20.2", *ip6_a = "fd80:56c2:e21c::1",
+                  *ip6_b = "fd80:56c2:e21c::2";
+
+static char sock_path[108];
+static uint32_t next_id;
+
+/* --- the client side of rpc.h (as the shim speaks it) ---------------------------------------------- */
+
+static int ctl_open(void)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	strcpy(sun.sun_path, sock_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return -1;
+	return fd;
+}
+
+static int send_with_fd(int ctl, const void *msg, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {(void *)msg, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(ctl, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static ssize_t recv_with_fd(int sock, uint8_t *buf, size_t len, int *fd_out)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	*fd_out = -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (n >= 0 && cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
+	return n < 0 ? -errno : n;
+}
+
+static int call(int ctl, enum zt_nc_op op, int fd, const uint8_t *body, size_t blen, int *fd_out,
+                uint8_t *out, size_t *outlen)
+{
+	uint8_t msg[ZT_NC_MAX_MSG];
+	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
+	uint32_t id = ++next_id;
+	zt_nc_put_req_hdr(&b, op, id);
+	zt_nc_put_bytes(&b, body, blen);
+	if (send_with_fd(ctl, msg, b.off, fd) < 0)
+		return -EPIPE;
+	uint8_t rep[ZT_NC_MAX_MSG];
+	int rfd;
+	ssize_t n = recv_with_fd(ctl, rep, sizeof(rep), &rfd);
+	if (n < ZT_NC_REPLY_HDR_LEN)
+		return -EPIPE;
+	struct zt_nc_buf r = {.p = rep, .len = (size_t)n};
+	zt_nc_get_u32(&r);
+	zt_nc_get_u32(&r);
+	int result = (int)zt_nc_get_u32(&r);
+	if (fd_out)
+		*fd_out = rfd;
+	else if (rfd >= 0)
+		close(rfd);
+	if (out && outlen) {
+		*outlen = r.len - r.off;
+		memcpy(out, rep + r.off, *outlen);
+	}
+	return result;
+}
+
+static int nc_socket(int ctl, int domain, int type)
+{
+	uint8_t body[12];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, (uint32_t)domain);
+	zt_nc_put_u32(&b, (uint32_t)type);
+	zt_nc_put_u32(&b, 0);
+	int fd = -1;
+	int r = call(ctl, ZT_NC_SOCKET, -1, body, b.off, &fd, NULL, NULL);
+	return r < 0 ? r : fd;
+}
+
+static struct zt_nc_addr nc_addr(const char *text, uint16_t port)
+{
+	struct zt_nc_addr a = {.family = strchr(text, ':') ? AF_INET6 : AF_INET, .port_be = htons(port)};
+	inet_pton(a.family, text, a.addr);
+	return a;
+}
+
+static int nc_addr_op(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr a, int *fd_out)
+{
+	uint8_t body[ZT_NC_ADDR_LEN + 4];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_addr(&b, &a);
+	zt_nc_put_u32(&b, 0);
+	return call(ctl, op, fd, body, op == ZT_NC_CONNECT ? b.off : ZT_NC_ADDR_LEN, fd_out, NULL, NULL);
+}
+
+static int nc_name(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr *a)
+{
+	uint8_t out[64];
+	size_t n = 0;
+	int r = call(ctl, op, fd, NULL, 0, NULL, out, &n);
+	struct zt_nc_buf b = {.p = out, .len = n};
+	if (r == 0)
+		zt_nc_get_addr(&b, a);
+	return r;
+}
+
+/* --- scenarios (in the forked client) ---------------------------------------------------------------- */
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 13 + (i >> 11));
+}
+
+/* A listener on B's address, a client bound to A's: 1 MiB each way at once, then a half-close. */
+static void tcp_across(const char *a, const char *b)
+{
+	int ctl = ctl_open();
+	CHECK(ctl >= 0);
+	int ls = nc_socket(ctl, strchr(b, ':') ? AF_INET6 : AF_INET, SOCK_STREAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, nc_addr(b, 7000), NULL) == 0);
+	int lfd = -1;
+	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	dup2(lfd, ls);
+	close(lfd);
+	int cs = nc_socket(ctl, strchr(a, ':') ? AF_INET6 : AF_INET, SOCK_STREAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_BIND, cs, nc_addr(a, 0), NULL) == 0);
+	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, cs, nc_addr(b, 7000), NULL) == 0);
+	uint8_t rec[64];
+	int as = -1;
+	CHECK(recv_with_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
+	struct zt_nc_addr peer, mine;
+	CHECK(nc_name(ctl, ZT_NC_GETPEERNAME, as, &peer) == 0);
+	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, cs, &mine) == 0);
+	struct zt_nc_addr want = nc_addr(a, 0);
+	CHECK(memcmp(peer.addr, want.addr, 16) == 0 && memcmp(mine.addr, want.addr, 16) == 0);
+
+	size_t total = 1 << 20, sent[2] = {0}, got[2] = {0};
+	bool intact = true;
+	int fds[2] = {cs, as};
+	fcntl(cs, F_SETFL, O_NONBLOCK);
+	fcntl(as, F_SETFL, O_NONBLOCK);
+	uint8_t buf[32768];
+	while (got[0] < total || got[1] < total) {
+		struct pollfd p[2];
+		for (int i = 0; i < 2; i++)
+			p[i] = (struct pollfd){fds[i], (short)(POLLIN | (sent[i] < total ? POLLOUT : 0)), 0};
+		if (poll(p, 2, 5000) <= 0)
+			break;
+		for (int i = 0; i < 2; i++) {
+			if ((p[i].revents & POLLOUT) && sent[i] < total) {
+				size_t n = total - sent[i] < sizeof(buf) ? total - sent[i] : sizeof(buf);
+				for (size_t k = 0; k < n; k++)
+					buf[k] = pattern(sent[i] + k);
+				ssize_t w = write(fds[i], buf, n);
+				if (w > 0)
+					sent[i] += (size_t)w;
+			}
+			if (p[i].revents & POLLIN) {
+				ssize_t r = read(fds[i], buf, sizeof(buf));
+				for (ssize_t k = 0; k < r; k++)
+					intact = intact && buf[k] == pattern(got[i] + (size_t)k);
+				if (r > 0)
+					got[i] += (size_t)r;
+			}
+		}
+	}
+	CHECK(got[0] == total && got[1] == total && intact);
+	shutdown(cs, SHUT_WR);
+	fcntl(as, F_SETFL, 0);
+	char c;
+	CHECK(read(as, &c, 1) == 0);
+	close(as);
+	fcntl(cs, F_SETFL, 0);
+	CHECK(read(cs, &c, 1) == 0);
+	close(cs);
+	close(ls);
+	close(ctl);
+}
+
+static void scenario_tcp4(void)
+{
+	tcp_across(ip4_a, ip4_b);
+}
+
+static void scenario_tcp6(void)
+{
+	tcp_across(ip6_a, ip6_b);
+}
+
+/* Datagrams from A's address to B's and back, with the source each side sees. */
+static void udp_across(const char *a, const char *b)
+{
+	int ctl = ctl_open();
+	int domain = strchr(a, ':') ? AF_INET6 : AF_INET;
+	int sa = nc_socket(ctl, domain, SOCK_DGRAM), sb = nc_socket(ctl, domain, SOCK_DGRAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_BIND, sa, nc_addr(a, 5000), NULL) == 0);
+	CHECK(nc_addr_op(ctl, ZT_NC_BIND, sb, nc_addr(b, 6000), NULL) == 0);
+	for (int dir = 0; dir < 2; dir++) {
+		int from = dir ? sb : sa, to = dir ? sa : sb;
+		struct zt_nc_addr dst = dir ? nc_addr(a, 5000) : nc_addr(b, 6000),
+		                  src = dir ? nc_addr(b, 6000) : nc_addr(a, 5000);
+		uint8_t dg[ZT_NC_ADDR_LEN + 3000];
+		struct zt_nc_buf w = {.p = dg, .len = sizeof(dg)};
+		zt_nc_put_addr(&w, &dst);
+		for (size_t i = 0; i < 3000; i++)
+			dg[w.off + i] = pattern(i);
+		CHECK(send(from, dg, w.off + 3000, 0) == (ssize_t)(w.off + 3000));
+		uint8_t in[ZT_NC_ADDR_LEN + 4000];
+		struct pollfd p = {to, POLLIN, 0};
+		CHECK(poll(&p, 1, 5000) == 1);
+		ssize_t got = recv(to, in, sizeof(in), MSG_DONTWAIT);
+		CHECK(got == ZT_NC_ADDR_LEN + 3000);
+		struct zt_nc_buf r = {.p = in, .len = ZT_NC_ADDR_LEN};
+		struct zt_nc_addr seen;
+		zt_nc_get_addr(&r, &seen);
+		CHECK(seen.port_be == src.port_be &&
+		      memcmp(seen.addr, src.addr, domain == AF_INET ? 4 : 16) == 0);
+		bool intact = got == ZT_NC_ADDR_LEN + 3000;
+		for (size_t i = 0; intact && i < 3000; i++)
+			intact = in[ZT_NC_ADDR_LEN + i] == pattern(i);
+		CHECK(intact);
+	}
+	close(sa);
+	close(sb);
+	close(ctl);
+}
+
+static void scenario_udp4(void)
+{
+	udp_across(ip4_a, ip4_b);
+}
+
+static void scenario_udp6(void)
+{
+	udp_across(ip6_a, ip6_b);
+}
+
+/* --- the service's side ------------------------------------------------------------------------------ */
+
+static struct wire W;
+
+static int64_t wire_hook(struct zt_loop *loop, int64_t now, void *arg)
+{
+	(void)loop;
+	(void)now;
+	wire_pump(arg);
+	return -1;
+}
+
+struct seg_match {
+	int from;
+	uint8_t proto;
+	const char *dst;
+};
+
+/* A TCP or UDP packet (or a first fragment) from one end to the other's address: proof it used the wire. */
+static bool is_seg(const struct wire_frame *f, void *arg)
+{
+	const struct seg_match *m = arg;
+	uint8_t want[16];
+	bool v6 = strchr(m->dst, ':') != NULL;
+	inet_pton(v6 ? AF_INET6 : AF_INET, m->dst, want);
+	if (!v6)
+		return f->type == 0x0800 && f->len >= 20 && f->data[9] == m->proto &&
+		       memcmp(f->data + 16, want, 4) == 0;
+	return f->type == 0x86dd && f->len >= 40 && (f->data[6] == m->proto || f->data[6] == 44) &&
+	       memcmp(f->data + 24, want, 16) == 0;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/ztrun-netif-svc.XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(sock_path, sizeof(sock_path), "%s/nc", dir);
+	struct zt_loop *loop;
+	struct zt_service *svc;
+	if (zt_loop_new(&loop) < 0 ||
+	    zt_service_new(&svc, loop, &(struct zt_service_config){.socket_path = sock_path}) < 0 ||
+	    wire_init(&W, NWID, mac_a, mac_b, 2800) < 0 || zt_loop_before_sleep(loop, wire_hook, &W) < 0) {
+		fprintf(stderr, "cannot start the service and its netifs\n");
+		return 1;
+	}
+	struct zt_netif_ip a[2] = {{AF_INET, {0}, 24}, {AF_INET6, {0}, 88}},
+	                   b[2] = {{AF_INET, {0}, 24}, {AF_INET6, {0}, 88}};
+	inet_pton(AF_INET, ip4_a, a[0].ip);
+	inet_pton(AF_INET6, ip6_a, a[1].ip);
+	inet_pton(AF_INET, ip4_b, b[0].ip);
+	inet_pton(AF_INET6, ip6_b, b[1].ip);
+	CHECK(zt_netif_set_config(W.end[0].nif, &(struct zt_netif_ipconfig){.addrs = a, .naddrs = 2}) == 0);
+	CHECK(zt_netif_set_config(W.end[1].nif, &(struct zt_netif_ipconfig){.addrs = b, .naddrs = 2}) == 0);
+
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+		uint8_t proto;
+		const char *dst;
+	} scenarios[] = {{"tcp4", scenario_tcp4, 6, "10.147.20.2"},
+	                 {"tcp6", scenario_tcp6, 6, "fd80:56c2:e21c::2"},
+	                 {"udp4", scenario_udp4, 17, "10.147.20.2"},
+	                 {"udp6", scenario_udp6, 17, "fd80:56c2:e21c::2"}};
+	int passed = 0, failed = 0;
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		size_t since = W.nlog;
+		pid_t pid = fork();
+		if (pid == 0) {
+			scenarios[i].fn();
+			_exit(failures ? 1 : 0);
+		}
+		int status = 0;
+		int64_t deadline = zt_now_ms() + 30000;
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (zt_now_ms() > deadline) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				break;
+			}
+			zt_loop_run_once(loop, 5);
+		}
+		struct seg_match m = {0, scenarios[i].proto, scenarios[i].dst};
+		size_t frames = wire_count(&W, 0, since, is_seg, &m);
+		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && frames > 0 && W.oversize == 0;
+		if (!ok)
+			fprintf(stderr, "%s: client status %d, %zu frames A->B\n", scenarios[i].name, status,
+			        frames);
+		printf("%s %s\n", ok ? "PASS" : "FAIL", scenarios[i].name);
+		ok ? passed++ : failed++;
+	}
+	for (int i = 0; i < 50; i++)
+		zt_loop_run_once(loop, 10);
+	if (zt_service_socket_count(svc) != 0 || failures) {
+		printf("FAIL leak: %zu sockets still held\n", zt_service_socket_count(svc));
+		failed++;
+	}
+	zt_service_free(svc);
+	wire_free(&W);
+	zt_loop_free(loop);
+	unlink(sock_path);
+	rmdir(dir);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
