@@ -14,6 +14,7 @@ static const struct zt_cmd {
     {"idtool", idtool_main, "make, check and use identities, as zerotier-idtool does"},
     {"planet", planet_main, "make, show and update a signed private planet (world) file"},
     {"service", service_main, "run a long-lived node with a home directory, as zerotier-one does"},
+    {"controller", controller_main, "run a network controller and root, and manage its networks"},
 };
 
 void zt_print_subcommands(FILE *f)

@@ -14,6 +14,8 @@ int planet_main(int argc, char **argv);
 
 /* ztrun service [OPTIONS]: a long-lived node with a home directory. */
 int service_main(int argc, char **argv);
+/* ztrun controller [OPTIONS] HOME, and ztrun controller network|member ...: our controller and root. */
+int controller_main(int argc, char **argv);
 
 /* Prints the subcommand table (name and summary) for --help. */
 void zt_print_subcommands(FILE *f);

@@ -1,0 +1,694 @@
+/* ztrun controller: a long-lived node that is the only root of its own private planet and the controller of
+ * its networks (IDs = its address + 24 bits), with stock zerotier-one's controller JSON API on
+ * 127.0.0.1:PORT. `ztrun controller network|member ...` (ctlcli.c) manage it, running or not. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctlhost.h"
+#include "home.h"
+#include "httpd.h"
+#include "keyfile.h"
+#include "log.h"
+#include "loop.h"
+#include "nodehost.h"
+#include "planet.h"
+#include "subcommands.h"
+#include "sysio.h"
+#include "vl1/crypto.h"
+
+#define USAGE        "ztrun controller [-p PORT] [--bind ADDR] [--endpoint IP/PORT]... HOME"
+#define MAX_ENDPOINT ZT_WORLD_MAX_ENDPOINTS
+
+struct ctl_opts {
+	const char *home, *bind;
+	const char *endpoints[MAX_ENDPOINT];
+	size_t n_endpoints;
+	long port;
+	int64_t com_window_min;
+};
+
+struct ctl_daemon {
+	struct zt_home home;
+	struct zt_identity id;
+	struct zt_world planet;
+	struct zt_loop *loop;
+	struct zt_nodehost *host;
+	struct zt_node *node;
+	struct zt_controller *ctl;
+	struct zt_ctlstore store;
+	struct zt_httpd *httpd;
+	char token[ZT_CTL_TOKEN_MAX];
+	int64_t wall_offset; /* wall-clock ms = monotonic ms + wall_offset */
+	uint16_t port;
+	unsigned bad_records;
+};
+
+static void print_help(FILE *f)
+{
+	fprintf(
+	    f, "Usage: " USAGE "\n"
+	       "       ztrun controller network|member COMMAND HOME ...\n"
+	       "\n"
+	       "Runs a ZeroTier network controller until SIGINT or SIGTERM: a node that is the only root of\n"
+	       "its own private planet (HOME/planet, made at first start: give it to members) and serves\n"
+	       "networks whose IDs start with its address. Its state is JSON under HOME/controller.d, the\n"
+	       "layout stock zerotier-one uses; stock's controller API answers on TCP 127.0.0.1:PORT with\n"
+	       "the token in HOME/authtoken.secret (header X-ZT1-Auth).\n"
+	       "\n"
+	       "Options:\n"
+	       "  -p, --port N           UDP port of the node, and TCP port of the API (default 9993)\n"
+	       "      --bind ADDR        listen for members on this address only\n"
+	       "      --endpoint IP/PORT where members reach this root (repeatable; default ADDR/PORT of\n"
+	       "                         --bind, else 127.0.0.1/PORT); given again later, the planet is\n"
+	       "                         updated (signed with HOME/planet.key) and members take it over\n"
+	       "      --min-credential-window MS\n"
+	       "                         let networks set a shorter membership-certificate window than\n"
+	       "                         stock's 5 minutes (tests of deauthorization)\n"
+	       "  -v, --verbose          say more; -q, --quiet: errors only\n"
+	       "  -h, --help             print this help\n"
+	       "\n");
+	zt_ctlcli_usage(f);
+}
+
+static int parse_opts(int argc, char **argv, struct ctl_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"port", required_argument, NULL, 'p'},
+	    {"bind", required_argument, NULL, 'B'},
+	    {"endpoint", required_argument, NULL, 'e'},
+	    {"min-credential-window", required_argument, NULL, 'W'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	*o = (struct ctl_opts){.port = ZT_CTL_DEFAULT_PORT};
+	int opt, verbosity = 0;
+	char *end;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:vqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			o->port = strtol(optarg, &end, 10);
+			if (*end || end == optarg || o->port < 1 || o->port > 65535) {
+				zt_log(ZT_LOG_ERROR,
+				       "bad port '%s' (1 to 65535: it goes into the planet, so it must be "
+				       "fixed)",
+				       optarg);
+				return -1;
+			}
+			break;
+		case 'B':
+			o->bind = optarg;
+			break;
+		case 'e':
+			if (o->n_endpoints == MAX_ENDPOINT) {
+				zt_log(ZT_LOG_ERROR, "too many --endpoint options (a root has at most %d)",
+				       MAX_ENDPOINT);
+				return -1;
+			}
+			o->endpoints[o->n_endpoints++] = optarg;
+			break;
+		case 'W':
+			o->com_window_min = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || o->com_window_min < 1) {
+				zt_log(ZT_LOG_ERROR,
+				       "bad --min-credential-window '%s' (milliseconds, 1 or more)", optarg);
+				return -1;
+			}
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'h':
+			print_help(stdout);
+			return 1;
+		case ':':
+			zt_log(ZT_LOG_ERROR, "option '%s' needs a value (see ztrun controller --help)",
+			       argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				zt_log(ZT_LOG_ERROR, "bad option '-%c' (see ztrun controller --help)",
+				       optopt);
+			else
+				zt_log(ZT_LOG_ERROR, "bad option '%s' (see ztrun controller --help)",
+				       argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		zt_log(ZT_LOG_ERROR, "missing HOME, the controller's directory (usage: " USAGE ")");
+		return -1;
+	}
+	if (optind + 1 < argc) {
+		zt_log(ZT_LOG_ERROR, "unexpected argument '%s' (usage: " USAGE ")", argv[optind + 1]);
+		return -1;
+	}
+	o->home = argv[optind];
+	if (o->bind && !o->n_endpoints && (strcmp(o->bind, "0.0.0.0") == 0 || strcmp(o->bind, "::") == 0)) {
+		zt_log(ZT_LOG_ERROR, "--bind %s is no address members can reach: give --endpoint IP/PORT too", o->bind);
+		return -1;
+	}
+	if (verbosity)
+		zt_log_set_level(verbosity < 0 ? ZT_LOG_ERROR : verbosity == 1 ? ZT_LOG_INFO : ZT_LOG_DEBUG);
+	return 0;
+}
+
+/* ---- The planet ------------------------------------------------------------------------------------- */
+
+static uint64_t random_world_id(void)
+{
+	uint64_t id;
+	do { /* never 0 nor Earth's; 63 bits, for readers that take it as signed */
+		zt_sys_random(NULL, &id, sizeof(id));
+		id &= INT64_MAX;
+	} while (id == 0 || id == ZT_EARTH_ID);
+	return id;
+}
+
+/* The endpoints the planet should name for us, as text. *explicit: the user gave them (--endpoint, --bind).
+ */
+static size_t wanted_endpoints(const struct ctl_opts *o, char text[][ZT_INETADDR_TEXT_MAX + 8],
+                               bool *explicit)
+{
+	*explicit = o->n_endpoints > 0 || o->bind;
+	if (o->n_endpoints) {
+		for (size_t i = 0; i < o->n_endpoints; i++)
+			snprintf(text[i], ZT_INETADDR_TEXT_MAX + 8, "%s", o->endpoints[i]);
+		return o->n_endpoints;
+	}
+	snprintf(text[0], ZT_INETADDR_TEXT_MAX + 8, "%s/%ld", o->bind ? o->bind : "127.0.0.1", o->port);
+	return 1;
+}
+
+static int write_planet_file(const char *path, const struct zt_world *w,
+                             const uint8_t pub[ZT_IDENTITY_PUB_LEN], bool no_clobber)
+{
+	static uint8_t buf[ZT_WORLD_MAX_LEN];
+	static struct zt_world back;
+	int n = zt_world_encode(w, buf, sizeof(buf));
+	if (n < 0 || zt_world_parse(&back, buf, (size_t)n) != 0 || !zt_world_verify(&back, pub)) {
+		zt_log(ZT_LOG_ERROR, "cannot encode the planet: %s (a bug: please report it)",
+		       n < 0 ? strerror(-n) : "it does not read back");
+		return -1;
+	}
+	int err = zt_file_write_atomic(path, buf, (size_t)n, 0644, no_clobber);
+	if (err)
+		zt_log(ZT_LOG_ERROR, "cannot write %s: %s", path, strerror(-err));
+	return err ? -1 : 0;
+}
+
+/* First start: HOME/planet naming us as its only root, signed with HOME/planet.key (made 0600 if missing). */
+static int make_planet(struct ctl_daemon *d, const struct ctl_opts *o, const char *path, const char *key_path)
+{
+	char ep[MAX_ENDPOINT][ZT_INETADDR_TEXT_MAX + 8], idtext[ZT_IDENTITY_TEXT_MAX];
+	struct zt_planet_edit edits[1 + MAX_ENDPOINT];
+	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN];
+	bool explicit, made_key = false;
+	int ret = -1;
+	size_t n = wanted_endpoints(o, ep, &explicit);
+	zt_identity_to_text(&d->id, false, idtext, sizeof(idtext));
+	edits[0] = (struct zt_planet_edit){ZT_EDIT_ROOT, idtext};
+	for (size_t i = 0; i < n; i++)
+		edits[1 + i] = (struct zt_planet_edit){ZT_EDIT_ENDPOINT, ep[i]};
+	memset(&d->planet, 0, sizeof(d->planet));
+	d->planet.type = ZT_WORLD_TYPE_PLANET;
+	if (zt_planet_apply_edits(&d->planet, edits, 1 + n) != 0)
+		return -1;
+	int err = zt_keyfile_load_world_key(key_path, pub, secret);
+	if (err == -ENOENT) {
+		zt_world_key_generate(pub, secret, zt_sys_random, NULL);
+		made_key = true;
+	} else if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot read the planet's signing key %s: %s", key_path,
+		       err == -EBADMSG || err == -EKEYREJECTED ? "damaged" : strerror(-err));
+		goto out;
+	}
+	d->planet.id = random_world_id();
+	d->planet.ts = (uint64_t)zt_ctl_wall_ms();
+	memcpy(d->planet.updates_key, pub, sizeof(pub));
+	if (zt_world_sign(&d->planet, secret) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot sign the planet (a bug: please report it)");
+		goto out;
+	}
+	/* the key first: a planet nobody can update is worse than a key with no planet yet */
+	if (made_key && (err = zt_keyfile_save_world_key(key_path, pub, secret)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot write the planet's signing key %s: %s", key_path,
+		       strerror(-err));
+		goto out;
+	}
+	if (write_planet_file(path, &d->planet, pub, true) != 0)
+		goto out;
+	zt_log(ZT_LOG_INFO,
+	       "wrote %s (planet %" PRIu64 ", this node its only root at %s%s): give it to members", path,
+	       d->planet.id, ep[0], n > 1 ? " and more" : "");
+	ret = 0;
+out:
+	zt_wipe(secret, sizeof(secret));
+	return ret;
+}
+
+static bool same_endpoints(const struct zt_world_root *r, char ep[][ZT_INETADDR_TEXT_MAX + 8], size_t n)
+{
+	if (r->n_endpoints != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char t[ZT_INETADDR_TEXT_MAX];
+		if (zt_inetaddr_format(&r->endpoints[i], t, sizeof(t)) < 0 || strcmp(t, ep[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Later starts: the planet as it is, or its next revision if --endpoint/--bind name other endpoints. */
+static int update_planet(struct ctl_daemon *d, const struct ctl_opts *o, const char *path,
+                         const char *key_path)
+{
+	static struct zt_world next;
+	char ep[MAX_ENDPOINT][ZT_INETADDR_TEXT_MAX + 8], addr[ZT_ADDRESS_TEXT_LEN + 1], old[MAX_ENDPOINT][64];
+	struct zt_planet_edit edits[1 + 2 * MAX_ENDPOINT];
+	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN];
+	bool explicit;
+	size_t n = wanted_endpoints(o, ep, &explicit), k = 0;
+	if (zt_planet_load(path, &d->planet, NULL) != 0)
+		return -1;
+	zt_address_format(d->id.address, addr);
+	int i = zt_world_find_root(&d->planet, d->id.address);
+	if (i < 0) {
+		zt_log(ZT_LOG_WARN,
+		       "%s does not name this node (%s) as a root: members must reach the controller through "
+		       "its roots",
+		       path, addr);
+		return 0;
+	}
+	const struct zt_world_root *me = &d->planet.roots[i];
+	if (!explicit) {
+		bool port_ok = false;
+		for (unsigned e = 0; e < me->n_endpoints; e++)
+			port_ok |= me->endpoints[e].port == o->port;
+		if (!port_ok)
+			zt_log(ZT_LOG_WARN,
+			       "%s names no endpoint with port %ld: members will not reach this root (give "
+			       "--endpoint IP/%ld to update it)",
+			       path, o->port, o->port);
+		return 0;
+	}
+	if (same_endpoints(me, ep, n))
+		return 0;
+	int err = zt_keyfile_load_world_key(key_path, pub, secret);
+	if (err) {
+		zt_log(ZT_LOG_ERROR,
+		       "cannot update %s with the new endpoints: %s: %s (without it the planet cannot "
+		       "change: start without --endpoint/--bind)",
+		       path, key_path, err == -ENOENT ? "no such file" : "damaged");
+		return -1;
+	}
+	edits[k++] = (struct zt_planet_edit){ZT_EDIT_ROOT, addr};
+	for (unsigned e = 0; e < me->n_endpoints; e++) {
+		zt_inetaddr_format(&me->endpoints[e], old[e], sizeof(old[e]));
+		edits[k++] = (struct zt_planet_edit){ZT_EDIT_REMOVE_ENDPOINT, old[e]};
+	}
+	for (size_t e = 0; e < n; e++)
+		edits[k++] = (struct zt_planet_edit){ZT_EDIT_ENDPOINT, ep[e]};
+	next = d->planet;
+	int ret = -1;
+	uint64_t now = (uint64_t)zt_ctl_wall_ms();
+	if (zt_planet_apply_edits(&next, edits, k) != 0)
+		goto out;
+	err = zt_world_next_revision(&next, now > d->planet.ts ? now : d->planet.ts + 1, NULL, secret);
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot sign the next revision of %s with %s: %s", path, key_path,
+		       err == -EPERM ? "not the key the planet names for updates" : strerror(-err));
+		goto out;
+	}
+	if (write_planet_file(path, &next, pub, false) != 0)
+		goto out;
+	d->planet = next;
+	zt_log(ZT_LOG_INFO,
+	       "updated %s: this root is now at %s%s (members take it over when they next talk to it)", path,
+	       ep[0], n > 1 ? " and more" : "");
+	ret = 0;
+out:
+	zt_wipe(secret, sizeof(secret));
+	return ret;
+}
+
+static int setup_planet(struct ctl_daemon *d, const struct ctl_opts *o)
+{
+	char path[4096], key_path[4096];
+	snprintf(path, sizeof(path), "%s/planet", d->home.dir);
+	snprintf(key_path, sizeof(key_path), "%s/planet.key", d->home.dir);
+	if (access(path, F_OK) != 0)
+		return make_planet(d, o, path, key_path);
+	return update_planet(d, o, path, key_path);
+}
+
+/* ---- The controller on the node ---------------------------------------------------------------------- */
+
+static int ctl_send(void *arg, uint64_t dest, uint8_t verb, const void *payload, size_t len, int64_t now)
+{
+	struct ctl_daemon *d = arg;
+	int r = zt_node_send(d->node, dest, verb, payload, len, now - d->wall_offset, NULL);
+	return r < 0 ? r : 0;
+}
+
+static int ctl_store_put(void *arg, const char *name, const void *data, size_t len)
+{
+	return zt_ctlstore_put(&((struct ctl_daemon *)arg)->store, name, data, len);
+}
+
+static int ctl_store_delete(void *arg, const char *name)
+{
+	return zt_ctlstore_delete(&((struct ctl_daemon *)arg)->store, name);
+}
+
+static void ctl_log(void *arg, const char *line)
+{
+	(void)arg;
+	zt_log(ZT_LOG_WARN, "controller: %s", line);
+}
+
+static void report_record(void *arg, const char *path, const char *why)
+{
+	struct ctl_daemon *d = arg;
+	d->bad_records++;
+	zt_log(ZT_LOG_WARN, "skipping %s: %s (its network or member is not served until it is fixed)", path,
+	       why);
+}
+
+static void upper_verb_in(void *arg, struct zt_node *n, const struct zt_node_msg *m, int64_t now)
+{
+	(void)n;
+	struct ctl_daemon *d = arg;
+	zt_controller_packet_in(d->ctl, m, now + d->wall_offset);
+}
+
+static void upper_reply_in(void *arg, struct zt_node *n, const struct zt_node_reply *r, int64_t now)
+{
+	(void)arg, (void)n, (void)r, (void)now; /* the controller sends no requests */
+}
+
+static int64_t upper_tick(void *arg, struct zt_node *n, int64_t now)
+{
+	(void)n;
+	struct ctl_daemon *d = arg;
+	return zt_controller_tick(d->ctl, now + d->wall_offset) - d->wall_offset;
+}
+
+/* ---- The HTTP API ------------------------------------------------------------------------------------ */
+
+/* Compares without leaking through timing how much of the token matched. */
+static bool token_equal(const struct ctl_daemon *d, const char *given, size_t len)
+{
+	size_t tlen = strlen(d->token);
+	unsigned diff = len != tlen;
+	for (size_t i = 0; i < tlen; i++)
+		diff |= (unsigned)(uint8_t)d->token[i] ^ (unsigned)(uint8_t)(i < len ? given[i] : 0);
+	return diff == 0;
+}
+
+/* As stock: X-ZT1-Auth, ?auth=, or Authorization: Bearer. */
+static bool authorized(const struct ctl_daemon *d, const struct zt_http_request *req)
+{
+	const struct zt_http_header *h = zt_http_header(req, "x-zt1-auth");
+	if (h && token_equal(d, h->value.p, h->value.len))
+		return true;
+	char q[ZT_CTL_TOKEN_MAX];
+	if (zt_http_query_param(req, "auth", q, sizeof(q)) == 0 && token_equal(d, q, strlen(q)))
+		return true;
+	h = zt_http_header(req, "authorization");
+	if (h && h->value.len > 7 && strncasecmp(h->value.p, "bearer ", 7) == 0) {
+		const char *t = h->value.p + 7;
+		size_t n = h->value.len - 7;
+		while (n && *t == ' ')
+			t++, n--;
+		return token_equal(d, t, n);
+	}
+	return false;
+}
+
+static void set_body(struct zt_http_response *res, int status, const char *text)
+{
+	res->status = status;
+	res->body = strdup(text);
+	res->len = res->body ? strlen(res->body) : 0;
+	if (!res->body)
+		res->status = 500;
+}
+
+/* GET /status: who this node is, in the fields stock's /status has that make sense here. */
+static void status_json(struct ctl_daemon *d, struct zt_http_response *res)
+{
+	char addr[ZT_ADDRESS_TEXT_LEN + 1], idtext[ZT_IDENTITY_TEXT_MAX], buf[1024];
+	zt_address_format(d->id.address, addr);
+	zt_identity_to_text(&d->id, false, idtext, sizeof(idtext));
+	snprintf(buf, sizeof(buf),
+	         "{\"address\":\"%s\",\"publicIdentity\":\"%s\",\"online\":%s,\"version\":\"%d.%d.%d\","
+	         "\"versionMajor\":%d,\"versionMinor\":%d,\"versionRev\":%d,\"clock\":%" PRId64
+	         ",\"planetWorldId\":%" PRIu64 ",\"planetWorldTimestamp\":%" PRIu64 ",\"controller\":true,"
+	         "\"primaryPort\":%u}\n",
+	         addr, idtext, zt_node_online(d->node) ? "true" : "false", ZT_NODE_VERSION_MAJOR,
+	         ZT_NODE_VERSION_MINOR, ZT_NODE_VERSION_REV, ZT_NODE_VERSION_MAJOR, ZT_NODE_VERSION_MINOR,
+	         ZT_NODE_VERSION_REV, zt_ctl_wall_ms(), d->planet.id, d->planet.ts, d->port);
+	set_body(res, 200, buf);
+}
+
+static bool path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static void api_request(void *arg, const struct zt_http_request *req, const char *body, size_t len,
+                        struct zt_http_response *res)
+{
+	struct ctl_daemon *d = arg;
+	char method[ZT_HTTP_MAX_METHOD], *path = NULL;
+	if (!authorized(d, req)) {
+		set_body(
+		    res, 401,
+		    "{\"error\":\"missing or wrong auth token: send the contents of HOME/authtoken.secret as "
+		    "header X-ZT1-Auth\"}\n");
+		return;
+	}
+	snprintf(method, sizeof(method), "%.*s", (int)req->method.len, req->method.p);
+	if (!(path = strndup(req->path.p, req->path.len))) {
+		res->status = 500;
+		return;
+	}
+	if (path_under(path, "/controller") || path_under(path, "/unstable/controller")) {
+		int status = 500;
+		char *out = NULL;
+		if (zt_controller_api(d->ctl, method, path, body, len, &status, &out, zt_ctl_wall_ms()) ==
+		    0) {
+			res->status = status;
+			res->body = out;
+			res->len = out ? strlen(out) : 0;
+		} else {
+			set_body(res, 500, "{\"error\":\"out of memory\"}\n");
+		}
+	} else if (strcmp(path, "/status") == 0 || strcmp(path, "/status/") == 0) {
+		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+			status_json(d, res);
+		else
+			set_body(res, 405, "{\"error\":\"method not allowed (GET)\"}\n");
+	} else {
+		set_body(res, 404,
+		         "{\"error\":\"no such path (this node serves /status and /controller...)\"}\n");
+	}
+	free(path);
+}
+
+/* ---- Running ----------------------------------------------------------------------------------------- */
+
+static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	struct signalfd_siginfo si;
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		zt_log(ZT_LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
+		zt_loop_stop(loop);
+	}
+}
+
+static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
+{
+	(void)arg;
+	(void)data;
+	if (ev == ZT_NODE_EVENT_IDENTITY_COLLISION)
+		zt_log(ZT_LOG_ERROR,
+		       "a root says our address belongs to another key: this identity cannot be used");
+	else if (ev == ZT_NODE_EVENT_PLANET_CHANGED)
+		zt_log(ZT_LOG_WARN, "the planet was replaced by a newer revision from a root");
+}
+
+static int start_controller(struct ctl_daemon *d, const struct ctl_opts *o)
+{
+	struct zt_controller_config cc;
+	zt_controller_config_init(&cc);
+	cc.identity = &d->id;
+	if (o->com_window_min)
+		cc.credential_window_min = o->com_window_min;
+	static const struct zt_controller_callbacks cb = {
+	    .version = ZT_CONTROLLER_CALLBACKS_VERSION,
+	    .send = ctl_send,
+	    .random = zt_sys_random,
+	    .store_put = ctl_store_put,
+	    .store_delete = ctl_store_delete,
+	    .log = ctl_log,
+	};
+	int err = zt_controller_new(&d->ctl, &cb, d, &cc, zt_ctl_wall_ms());
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot start the controller: %s", strerror(-err));
+		return -1;
+	}
+	int loaded = zt_ctlstore_load(&d->store, d->ctl, report_record, d);
+	if (loaded < 0) {
+		zt_log(ZT_LOG_ERROR, "cannot read %s: %s", d->store.dir, strerror(-loaded));
+		return -1;
+	}
+	zt_log(ZT_LOG_INFO, "loaded %d record%s from %s%s", loaded, loaded == 1 ? "" : "s", d->store.dir,
+	       d->bad_records ? " (some were skipped, see above)" : "");
+	static const struct zt_node_upper upper = {
+	    .version = ZT_NODE_UPPER_VERSION,
+	    .verb_in = upper_verb_in,
+	    .reply_in = upper_reply_in,
+	    .tick = upper_tick,
+	};
+	if ((err = zt_node_set_upper(d->node, &upper, d)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot attach the controller to the node: %s", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int run_daemon(const struct ctl_opts *o)
+{
+	static struct ctl_daemon d;
+	int ret = 1, sfd = -1, err;
+	struct zt_watch sw = {0};
+	char text[32], addr[ZT_ADDRESS_TEXT_LEN + 1];
+	memset(&d, 0, sizeof(d));
+	d.home.lock_fd = -1;
+
+	if (zt_crypto_init() != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot initialise libsodium");
+		return 1;
+	}
+	if ((err = zt_sys_random_check()) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot get random bytes: getrandom: %s", strerror(-err));
+		return 1;
+	}
+	if (zt_home_open_or_say(&d.home, o->home, false) < 0)
+		return 1;
+	if ((err = zt_home_identity(&d.home, &d.id)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot load or make the identity in %s: %s", d.home.dir,
+		       strerror(-err));
+		goto cleanup;
+	}
+	if (zt_ctlstore_init(&d.store, d.home.dir) != 0 || setup_planet(&d, o) != 0)
+		goto cleanup;
+	if ((err = zt_ctl_token(d.home.dir, true, d.token, sizeof(d.token))) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot %s %s/" ZT_CTL_TOKEN_FILE ": %s",
+		       err == -EBADMSG ? "use" : "make", d.home.dir,
+		       err == -EBADMSG ? "empty, too long or not one word (remove it to get a new one)"
+		                       : strerror(-err));
+		goto cleanup;
+	}
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	err = sfd < 0 ? -errno : zt_loop_new(&d.loop);
+	if (!err)
+		err = zt_loop_watch(d.loop, &sw, sfd, EPOLLIN, on_signal, NULL);
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot set up the event loop: %s", strerror(-err));
+		goto cleanup;
+	}
+	struct zt_nodehost_config hc = {
+	    .home = &d.home,
+	    .identity = &d.id,
+	    .planet = &d.planet,
+	    .port = (uint16_t)o->port,
+	    .bind = o->bind,
+	    .allow_loopback = true,
+	    .event = on_node_event,
+	};
+	if ((err = zt_nodehost_new(&d.host, d.loop, &hc)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot start the node on UDP port %ld%s%s: %s%s", o->port,
+		       o->bind ? " of " : "", o->bind ? o->bind : "", strerror(-err),
+		       err == -EADDRINUSE ? " (another node or controller runs there? give another -p PORT)"
+		                          : "");
+		goto cleanup;
+	}
+	d.node = zt_nodehost_node(d.host);
+	d.port = zt_nodehost_port(d.host);
+	d.wall_offset = zt_ctl_wall_ms() - zt_now_ms();
+	if (start_controller(&d, o) != 0)
+		goto cleanup;
+	if ((err = zt_httpd_new(&d.httpd, d.loop, "127.0.0.1", d.port, api_request, &d)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot serve the API on TCP 127.0.0.1:%u: %s%s", d.port, strerror(-err),
+		       err == -EADDRINUSE ? " (another program uses that TCP port: give another -p PORT)"
+		                          : "");
+		goto cleanup;
+	}
+	snprintf(text, sizeof(text), "%u", d.port);
+	zt_home_write_text(&d.home, "zerotier-one.port", text);
+	snprintf(text, sizeof(text), "%d", (int)getpid());
+	zt_home_write_text(&d.home, "zerotier-one.pid", text);
+	zt_address_format(d.id.address, addr);
+	zt_log(ZT_LOG_INFO,
+	       "controller %s%s: UDP port %u, API on http://127.0.0.1:%u/controller, networks %s______, "
+	       "planet %" PRIu64,
+	       addr, d.home.created_identity ? " (new identity)" : "", d.port, d.port, addr, d.planet.id);
+	err = zt_loop_run(d.loop);
+	ret = err ? 1 : 0;
+	if (err)
+		zt_log(ZT_LOG_ERROR, "event loop failed: %s", strerror(-err));
+cleanup:
+	zt_httpd_free(d.httpd);
+	if (d.node)
+		zt_node_set_upper(d.node, NULL, NULL);
+	zt_nodehost_free(d.host);
+	zt_controller_free(d.ctl);
+	if (sw.active)
+		zt_loop_unwatch(d.loop, &sw);
+	zt_loop_free(d.loop);
+	if (sfd >= 0)
+		close(sfd);
+	zt_ctlstore_fini(&d.store);
+	zt_identity_wipe(&d.id);
+	zt_wipe(d.token, sizeof(d.token));
+	zt_home_close(&d.home);
+	return ret;
+}
+
+int controller_main(int argc, char **argv)
+{
+	if (argc > 1 && (strcmp(argv[1], "network") == 0 || strcmp(argv[1], "member") == 0))
+		return zt_ctlcli_main(argc - 1, argv + 1);
+	struct ctl_opts o;
+	int r = parse_opts(argc, argv, &o);
+	if (r)
+		return r > 0 ? 0 : 2;
+	return run_daemon(&o);
+}

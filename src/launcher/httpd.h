@@ -1,0 +1,86 @@
+/* A small HTTP/1.1 server on ztrun's event loop, for the controller's JSON API: one listening TCP socket,
+ * non-blocking connections with bounded heads and bodies, keep-alive, idle timeouts. The request parser is
+ * a pure function over bytes (fuzzed); requests are answered synchronously by one handler. */
+#ifndef ZTRUN_HTTPD_H
+#define ZTRUN_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+#define ZT_HTTP_MAX_HEAD    16384     /* request line + headers + blank line */
+#define ZT_HTTP_MAX_BODY    (1 << 20) /* Content-Length beyond this: 413 */
+#define ZT_HTTP_MAX_HEADERS 64
+#define ZT_HTTP_MAX_METHOD  16
+#define ZT_HTTP_IDLE_MS     30000 /* a connection with nothing happening is closed */
+#define ZT_HTTP_REQUEST_MS  60000 /* a request must arrive whole within this of its first byte */
+#define ZT_HTTP_LINGER_MS   2000  /* after a closing answer: how long the peer's leftovers are drained */
+#define ZT_HTTP_MAX_CONNS   64    /* more are answered 503 and closed */
+
+struct zt_http_slice {
+	const char *p; /* into the parsed buffer: not NUL-terminated */
+	size_t len;
+};
+
+struct zt_http_header {
+	struct zt_http_slice name, value; /* value without surrounding whitespace */
+};
+
+struct zt_http_request {
+	struct zt_http_slice method, target, path, query; /* query: after '?', empty if none */
+	int minor;                                        /* HTTP/1.<minor>: 0 or 1 */
+	size_t n_headers;
+	struct zt_http_header headers[ZT_HTTP_MAX_HEADERS];
+	size_t content_length;
+	bool keep_alive;      /* the connection stays open after the answer */
+	bool expect_continue; /* "Expect: 100-continue" */
+};
+
+/* Parses the request head at the start of buf[0..len). Returns the head's length (through the blank line)
+ * when it is complete and valid, 0 when more bytes are needed, or a negative HTTP status: -400 (malformed),
+ * -414 (request line over ZT_HTTP_MAX_HEAD), -431 (head over ZT_HTTP_MAX_HEAD or too many headers), -413
+ * (Content-Length over ZT_HTTP_MAX_BODY), -501 (Transfer-Encoding: bodies need a Content-Length here),
+ * -505 (not HTTP/1.x). req points into buf. Any bytes are safe input. */
+int zt_http_parse(struct zt_http_request *req, const char *buf, size_t len);
+
+/* The first header called `name` (case-insensitive), or NULL. */
+const struct zt_http_header *zt_http_header(const struct zt_http_request *req, const char *name);
+/* True if s holds exactly the NUL-terminated text t. */
+bool zt_http_slice_is(struct zt_http_slice s, const char *t);
+/* The value of query parameter `name`, %XX and '+' decoded, NUL-terminated in out. 0, -ENOENT, -ENOSPC or
+ * -EINVAL (bad escape, or a NUL). */
+int zt_http_query_param(const struct zt_http_request *req, const char *name, char *out, size_t cap);
+/* "Not Found" and the like; "Unknown" for codes it does not know. */
+const char *zt_http_reason(int status);
+
+/* The handler's answer: status, and a body it malloc'd (or NULL for none), which the server frees. */
+struct zt_http_response {
+	int status;
+	const char *content_type; /* NULL: application/json */
+	char *body;
+	size_t len;
+};
+
+/* Answers one complete request (body: content_length bytes, not NUL-terminated). Runs on the loop; must
+ * not block. */
+typedef void zt_http_handler(void *arg, const struct zt_http_request *req, const char *body, size_t len,
+                             struct zt_http_response *res);
+
+struct zt_httpd;
+
+/* Listens on TCP addr:port (IPv4 or IPv6 text) and serves on loop. 0, -EADDRINUSE, -EINVAL (addr), or
+ * -errno. */
+int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, uint16_t port,
+                 zt_http_handler *fn, void *arg);
+/* Closes the listener and every connection; leaves the loop. NULL is fine. */
+void zt_httpd_free(struct zt_httpd *s);
+
+struct zt_httpd_counters {
+	uint64_t accepted, refused, requests, bad_requests, timeouts;
+	unsigned open; /* connections now */
+};
+void zt_httpd_counters(const struct zt_httpd *s, struct zt_httpd_counters *out);
+
+#endif
