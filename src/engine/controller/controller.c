@@ -195,8 +195,10 @@ static void handle_request(struct zt_controller *c, const struct zt_node_msg *m,
 		return;
 	}
 	/* Kept for unauthorized members too (stock keeps it only once authorized), so authorizing one
-	 * pushes its config at once instead of waiting for its next retry. */
-	if (s)
+	 * pushes its config at once instead of waiting for its next retry; never for a key other than the
+	 * one the address is pinned to. */
+	struct ctl_member *rec = ctl_member_find(n, m->source);
+	if (s && (!rec || !rec->has_identity || zt_identity_equal(&rec->identity, m->peer)))
 		keep_request(s, m->peer, md, md_len);
 	zt_dict_init(&d, md, md_len);
 	ctl_serve(c, n, m->peer, &d, m->packet_id, false, NULL, now);
