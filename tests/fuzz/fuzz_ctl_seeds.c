@@ -1,0 +1,98 @@
+/* Writes the starting corpus of the controller's fuzz targets into <dir>/{ctl_request,ctl_api}/ (input
+ * formats in fuzz_ctl_request.c and fuzz_ctl_api.c): fuzz_ctl_seeds <dir>. */
+#include "fuzz_ctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int put(const char *dir, const char *target, const char *name, const void *data, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, target);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t n = fwrite(data, 1, len, f);
+	return fclose(f) == 0 && n == len ? 0 : -1;
+}
+
+/* One packet record: [sel][u16 len][payload]. */
+static size_t record(uint8_t *out, uint8_t sel, const void *p, size_t len)
+{
+	out[0] = sel;
+	out[1] = (uint8_t)(len >> 8);
+	out[2] = (uint8_t)len;
+	memcpy(out + 3, p, len);
+	return 3 + len;
+}
+
+/* A request after the network ID (which sel bit 5 puts in front): [u16 len][metadata][r][ts]. */
+static size_t request_body(uint8_t *out, const char *md)
+{
+	size_t n = strlen(md);
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	memcpy(out + 2, md, n);
+	memset(out + 2 + n, 0, 16);
+	return 18 + n;
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t buf[8192], body[2048];
+	static const uint8_t group[] = {0x5a, 0x19, 0x8f, 0x70, 0x32, 0x7c, 0x71, 0x84, 0xff,
+	                                0xff, 0xff, 0xff, 0xff, 0xff, 0x0a, 0x93, 0x14, 0x03};
+	static const uint8_t gather[] = {0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0a,
+	                                 0x93, 0x14, 0x03, 0x00, 0x00, 0x00, 0x10};
+	int bad = 0;
+	if (argc != 2) {
+		fprintf(stderr, "usage: fuzz_ctl_seeds DIR\n");
+		return 2;
+	}
+	const char *dir = argv[1];
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return 1;
+	size_t bl = request_body(body, fuzz_ctl_md), n = 0;
+	/* member 0 (authorized), member 2 (token), member 5 (another key for member 0's address) */
+	n = record(buf, 0x20, body, bl);
+	bad |= put(dir, "ctl_request", "request-member0", buf, n);
+	n = record(buf, 0x22, body, bl);
+	n += record(buf + n, 0x65, body, bl);
+	bad |= put(dir, "ctl_request", "request-token-and-collision", buf, n);
+	/* request, LIKE, request by another member, GATHER, tick */
+	n = record(buf, 0x20, body, bl);
+	n += record(buf + n, 0x08, group, sizeof(group));
+	n += record(buf + n, 0x61, body, bl);
+	n += record(buf + n, 0x31, gather, sizeof(gather));
+	n += record(buf + n, 0xc0, body, 0);
+	bad |= put(dir, "ctl_request", "like-gather", buf, n);
+
+	static const struct {
+		const char *name, *text;
+	} api[] = {
+	    {"post-network",
+	     "\x05\n{\"name\":\"x\",\"v4AssignMode\":{\"zt\":true},\"ipAssignmentPools\":[{\"ipRangeStart\":"
+	     "\"10.0.0.1\","
+	     "\"ipRangeEnd\":\"10.0.0.9\"}],\"routes\":[{\"target\":\"10.0.0.0/"
+	     "24\",\"via\":null}],\"rules\":[{\"type\":"
+	     "\"MATCH_IP_DEST_PORT_RANGE\",\"start\":1,\"end\":2,\"not\":true},{\"type\":\"ACTION_ACCEPT\"}],"
+	     "\"dns\":{\"domain\":\"a\",\"servers\":[\"10.0.0.1\"]},\"tags\":[{\"id\":1,\"default\":2}],"
+	     "\"capabilities\":[{\"id\":3,\"rules\":[]}],\"authTokens\":{\"t\":0}}"},
+	    {"post-member",
+	     "\x0d\n{\"authorized\":false,\"ipAssignments\":[\"10.147.20.9\"],\"tags\":[[1,2]],"
+	     "\"capabilities\":[1],\"activeBridge\":true}"},
+	    {"new-member", "\x15\n{\"authorized\":true,\"name\":\"n\"}"},
+	    {"create", "\x25\n{\"private\":false}"},
+	    {"delete-member", "\x0e\n"},
+	    {"get-path", "\x00/controller/network/5a198f70327c7184/member/1000000001\n"},
+	    {"bad-json", "\x05\n{\"mtu\":"},
+	};
+	for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++)
+		bad |= put(dir, "ctl_api", api[i].name, api[i].text, strlen(api[i].text));
+	return bad ? 1 : 0;
+}
