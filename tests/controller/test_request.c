@@ -479,9 +479,47 @@ static void local_member(void)
 	cJSON_Delete(fx_ok(&F, "POST", PATH_B, "{\"name\":\"renamed\"}", 3000));
 	CHECK_EQ_INT(F.local_configs, 2);
 	CHECK(F.last_local && !strcmp(F.last_local->name, "renamed"));
+	/* The same through the dictionary form vl2's local_request wants. */
+	uint8_t dict[4096];
+	struct zt_wr w;
+	zt_wr_init(&w, dict, sizeof(dict));
+	REQUIRE(zt_controller_local_request_dict(F.c, VEC_NWID_B, fx_stock_md, strlen(fx_stock_md), &w,
+	                                         3500) == 0);
+	REQUIRE(zt_netconf_parse(&nc, dict, w.len) == 0);
+	CHECK(nc.issued_to == F.id.address && !strcmp(nc.name, "renamed"));
+	zt_netconf_free(&nc);
+	zt_wr_init(&w, dict, sizeof(dict));
+	CHECK_EQ_INT(zt_controller_local_request_dict(F.c, VEC_NWID_A, NULL, 0, &w, 3500),
+	             ZT_ERR_OBJ_NOT_FOUND);
+	CHECK(zt_controller_recently_configured(F.c, VEC_NWID_B, F.id.address, 3500 + 179999));
+	CHECK(!zt_controller_recently_configured(F.c, VEC_NWID_B, F.id.address, 3500 + 180000));
+	CHECK(!zt_controller_recently_configured(F.c, VEC_NWID_B, 0x1111111111, 3500));
 	cJSON_Delete(fx_ok(&F, "POST", PATH_B "/member/5a198f7032", "{\"authorized\":false}", 4000));
 	CHECK_EQ_INT(F.local_revocations, 1);
+	zt_wr_init(&w, dict, sizeof(dict));
+	CHECK_EQ_INT(zt_controller_local_request_dict(F.c, VEC_NWID_B, NULL, 0, &w, 4100),
+	             ZT_ERR_NETWORK_ACCESS_DENIED);
 	CHECK_EQ_INT(F.npkts, 0);
+	fx_free(&F);
+}
+
+/* A member deleted while online is not brought back by the next push (stock's push re-creates it). */
+static void push_does_not_recreate_deleted_member(void)
+{
+	struct zt_identity m;
+	fx_init(&F, 0);
+	fx_member(&m, 0x5000000001);
+	cJSON_Delete(fx_ok(&F, "POST", PATH_B, "{\"private\":false}", 1000));
+	CHECK(fx_request(&F, &m, VEC_NWID_B, NULL, 1, 2000));
+	cJSON_Delete(fx_ok(&F, "DELETE", PATH_B "/member/5000000001", NULL, 3000));
+	fx_clear(&F);
+	cJSON_Delete(fx_ok(&F, "POST", PATH_B, "{\"name\":\"after\"}", 4000));
+	CHECK_EQ_INT(F.npkts, 0);
+	CHECK_EQ_INT(fx_api(&F, "GET", PATH_B "/member/5000000001", NULL, NULL, 4000), 404);
+	CHECK(fx_file(&F, "network/5a198f7032e84eb2/member/5000000001.json") == NULL);
+	/* Its next request makes it a member again, as any newcomer. */
+	CHECK(fx_request(&F, &m, VEC_NWID_B, NULL, 2, 5000));
+	CHECK_EQ_INT(fx_api(&F, "GET", PATH_B "/member/5000000001", NULL, NULL, 5000), 200);
 	fx_free(&F);
 }
 
@@ -638,6 +676,7 @@ int main(int argc, char **argv)
 	    ZT_TEST(local_member),
 	    ZT_TEST(build_config_for_fixtures),
 	    ZT_TEST(multicast_like_and_gather),
+	    ZT_TEST(push_does_not_recreate_deleted_member),
 	};
 	return zt_test_main("controller_request", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc,
 	                    argv);

@@ -275,6 +275,33 @@ int zt_controller_build_config(struct zt_controller *c, uint64_t nwid, const str
 	return serve_direct(c, nwid, &pub, false, metadata, len, nc, now);
 }
 
+int zt_controller_local_request_dict(struct zt_controller *c, uint64_t nwid, const void *metadata, size_t len,
+                                     struct zt_wr *out, int64_t now)
+{
+	struct zt_netconf *nc = malloc(sizeof(*nc));
+	int rc;
+	if (!nc)
+		return -ENOMEM;
+	rc = zt_controller_request_local(c, nwid, metadata, len, nc, now);
+	if (rc == 0) {
+		rc = zt_netconf_encode(nc, out);
+		zt_netconf_free(nc);
+	} else if (rc == -EINVAL || rc == -ENOENT) {
+		rc = ZT_ERR_OBJ_NOT_FOUND;
+	} else if (rc == -EACCES) {
+		rc = ZT_ERR_NETWORK_ACCESS_DENIED;
+	}
+	free(nc);
+	return rc;
+}
+
+bool zt_controller_recently_configured(const struct zt_controller *c, uint64_t nwid, uint64_t address,
+                                       int64_t now)
+{
+	struct ctl_status *s = ctl_status_find((struct zt_controller *)c, nwid, address);
+	return s && s->configured_at && now - s->configured_at < ZT_CONTROLLER_CONFIGURED_MS;
+}
+
 int zt_controller_local_like(struct zt_controller *c, uint64_t nwid, const struct zt_mcast_group *group,
                              int64_t now)
 {

@@ -159,6 +159,19 @@ int zt_controller_build_config(struct zt_controller *c, uint64_t nwid, const str
 int zt_controller_local_like(struct zt_controller *c, uint64_t nwid, const struct zt_mcast_group *group,
                              int64_t now);
 
+/* For a host whose VL2 layer owns the node's upper layer (vl2.h's zt_vl2_controller_ops):
+ * - local_request: the controller's own node asks for a config, answered as a serialized dictionary into
+ *   `out`: 0; or a positive ZT_ERR_* code (OBJ_NOT_FOUND, NETWORK_ACCESS_DENIED); or -ENOSPC/-ENOMEM.
+ *   Same rules as zt_controller_request_local; pushes and revocations still go to local_config /
+ *   local_revocation (the glue hands them to zt_vl2_controller_push / _credentials).
+ * - recently_configured: did the controller send `address` a config for `nwid` within 180 s (spec §8.3)?
+ *   vl2 then runs the LIKE/GATHER service itself; zt_controller_packet_in's is for hosts without vl2.
+ *   Pure query. */
+int zt_controller_local_request_dict(struct zt_controller *c, uint64_t nwid, const void *metadata, size_t len,
+                                     struct zt_wr *out, int64_t now);
+bool zt_controller_recently_configured(const struct zt_controller *c, uint64_t nwid, uint64_t address,
+                                       int64_t now);
+
 /* Background work: revocations held back by the one-per-second credential limit, expiry of member state
  * and subscriptions. Returns the next deadline (wall-clock ms; at most now + 10000). */
 int64_t zt_controller_tick(struct zt_controller *c, int64_t now);

@@ -89,8 +89,7 @@ int ctl_mcast_add(struct zt_controller *c, uint64_t nwid, const struct zt_mcast_
 /* Spec §8.3: the controller takes a member's LIKEs while it configured that member within 180 s. */
 static bool configured_recently(struct zt_controller *c, uint64_t nwid, uint64_t address, int64_t now)
 {
-	struct ctl_status *s = ctl_status_find(c, nwid, address);
-	return s && s->configured_at && now - s->configured_at < ZT_CONTROLLER_CONFIGURED_MS;
+	return zt_controller_recently_configured(c, nwid, address, now);
 }
 
 bool ctl_mcast_like(struct zt_controller *c, const struct zt_node_msg *m, int64_t now)

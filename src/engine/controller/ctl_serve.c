@@ -152,6 +152,9 @@ int ctl_serve(struct zt_controller *c, struct ctl_network *n, const struct zt_id
 	struct zt_netconf *nc;
 	int rc;
 
+	/* A push never brings back a member that was deleted while online (stock's does, unauthorized). */
+	if (new_member && !in_re && !out)
+		return CTL_DENIED;
 	if (new_member) {
 		if (!(m = malloc(sizeof(*m))))
 			return CTL_FAILED;
