@@ -166,9 +166,10 @@ int ctl_serve(struct zt_controller *c, struct ctl_network *n, const struct zt_id
 	}
 	/* An address is pinned to the identity it first came with: another key claiming it is refused. */
 	if (m->has_identity && !zt_identity_equal(&m->identity, id)) {
-		if (in_re)
+		if (in_re) {
 			ctl_send_error(c, id->address, in_re, ZT_ERR_NETWORK_ACCESS_DENIED, n->rec.id, now);
-		c->counters.denied++;
+			c->counters.denied++;
+		}
 		return CTL_DENIED;
 	}
 	if (!m->has_identity) {
@@ -192,9 +193,10 @@ int ctl_serve(struct zt_controller *c, struct ctl_network *n, const struct zt_id
 	}
 	if (!ok) {
 		save_member(c, n, m, changed);
-		if (in_re)
+		if (in_re) {
 			ctl_send_error(c, id->address, in_re, ZT_ERR_NETWORK_ACCESS_DENIED, n->rec.id, now);
-		c->counters.denied++;
+			c->counters.denied++;
+		}
 		return CTL_DENIED;
 	}
 	if (in_re && md) {
