@@ -191,12 +191,14 @@ int64_t zt_controller_tick(struct zt_controller *c, int64_t now);
  * PUT is POST. Bodies are JSON objects; omitted fields keep their value, unknown and read-only fields are
  * ignored (tools post whole records back). Values are checked strictly: a body that is not a JSON object,
  * or any field of the wrong type or out of range, is refused with 400 and {"error":"<what and why>"} and
- * changes nothing. Other answers: 404 (no such network/member/path), 405 (method), 500 (the store failed;
- * nothing changed), 503 (no free network ID). Successful POSTs and DELETEs answer with the record, as stock.
- * A change is stored (store_put) before the call returns, then pushed to online members; deauthorizing or
- * deleting an authorized member sends revocations.
- * Returns 0 with *status and *response set (*response: NUL-terminated JSON, malloc'd, the caller frees it),
- * or -ENOMEM (nothing changed). `now` is wall-clock ms. */
+ * changes nothing (stock clamps, masks or drops such values silently). Also refused: an "ipAssignments"
+ * address another member of the network holds. Accepted beyond stock's API: "certificateTimeoutWindowSize"
+ * (the COM window in ms, which stock reads only from its files). Other answers: 404 (no such
+ * network/member/path), 405 (method), 500 (the store failed; nothing changed), 503 (no free network ID).
+ * Successful POSTs and DELETEs answer with the record, as stock. A change is stored (store_put) before the
+ * call returns, then pushed to online members; deauthorizing or deleting an authorized member sends
+ * revocations. Returns 0 with *status and *response set (*response: NUL-terminated JSON, malloc'd, the caller
+ * frees it), or -ENOMEM (nothing changed). `now` is wall-clock ms. */
 int zt_controller_api(struct zt_controller *c, const char *method, const char *path, const void *body,
                       size_t len, int *status, char **response, int64_t now);
 
