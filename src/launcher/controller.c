@@ -159,7 +159,8 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 	}
 	o->home = argv[optind];
 	if (o->bind && !o->n_endpoints && (strcmp(o->bind, "0.0.0.0") == 0 || strcmp(o->bind, "::") == 0)) {
-		zt_log(ZT_LOG_ERROR, "--bind %s is no address members can reach: give --endpoint IP/PORT too", o->bind);
+		zt_log(ZT_LOG_ERROR, "--bind %s is no address members can reach: give --endpoint IP/PORT too",
+		       o->bind);
 		return -1;
 	}
 	if (verbosity)
@@ -226,7 +227,13 @@ static int make_planet(struct ctl_daemon *d, const struct ctl_opts *o, const cha
 		edits[1 + i] = (struct zt_planet_edit){ZT_EDIT_ENDPOINT, ep[i]};
 	memset(&d->planet, 0, sizeof(d->planet));
 	d->planet.type = ZT_WORLD_TYPE_PLANET;
-	if (zt_planet_apply_edits(&d->planet, edits, 1 + n) != 0)
+	/* the default endpoint is loopback by design: no warning that it is */
+	enum zt_log_level level = zt_log_get_level();
+	if (!explicit && level == ZT_LOG_WARN)
+		zt_log_set_level(ZT_LOG_ERROR);
+	int edited = zt_planet_apply_edits(&d->planet, edits, 1 + n);
+	zt_log_set_level(level);
+	if (edited != 0)
 		return -1;
 	int err = zt_keyfile_load_world_key(key_path, pub, secret);
 	if (err == -ENOENT) {

@@ -598,6 +598,48 @@ static int member_one(struct cli *c, const char *op, const char *nwid, const cha
 	return ret;
 }
 
+/* True if ip (text) lies in the CIDR `target`. */
+static bool cidr_contains(const char *target, const char *ip)
+{
+	int family, bits;
+	uint8_t net[16], a[16] = {0};
+	if (parse_cidr(target, &family, net, &bits) != 0 || inet_pton(family, ip, a) != 1)
+		return false;
+	int len = family == AF_INET ? 4 : 16;
+	mask_bits(net, len, bits, false);
+	mask_bits(a, len, bits, false);
+	return memcmp(net, a, (size_t)len) == 0;
+}
+
+/* Stock stores any IP but gives a member only those inside one of the network's routes: say so. */
+static void warn_unrouted(struct cli *c, const char *nwid, char **ips, int n)
+{
+	char path[64], *res = NULL;
+	int status = 0;
+	snprintf(path, sizeof(path), "/controller/network/%s", nwid);
+	if (zt_ctlconn_call(&c->cc, "GET", path, NULL, &status, &res) != 0 || status != 200) {
+		free(res);
+		return;
+	}
+	cJSON *net = cJSON_Parse(res);
+	free(res);
+	for (int i = 0; i < n; i++) {
+		bool routed = false;
+		const cJSON *r;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(net, "routes"))
+		{
+			routed |= cidr_contains(str_of(r, "target", ""), ips[i]);
+		}
+		if (!routed)
+			zt_log(ZT_LOG_WARN,
+			       "warning: %s is in no route of network %s: the member does not get it (add a "
+			       "route "
+			       "that contains it)",
+			       ips[i], nwid);
+	}
+	cJSON_Delete(net);
+}
+
 /* set-ip's addresses, checked here so a typo is a usage error, not a round trip. */
 static char *ip_list_body(struct cli *c, char **ips, int n, int *ret)
 {
@@ -736,8 +778,8 @@ static int run_command(struct cli *c, const char *group, const char *name, int a
 		ret = member_list(c, pos[0]);
 	else if (strcmp(name, "show") == 0)
 		ret = member_one(c, "show", pos[0], pos[1], NULL);
-	else if (set_ip)
-		ret = member_one(c, "set IPs of", pos[0], pos[1], body);
+	else if (set_ip && (ret = member_one(c, "set IPs of", pos[0], pos[1], body)) == OK)
+		warn_unrouted(c, pos[0], pos + need, npos - need);
 	else
 		ret = member_one(c, name, pos[0], pos[1],
 		                 strcmp(name, "authorize") == 0 ? "{\"authorized\":true}"

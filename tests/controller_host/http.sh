@@ -1,0 +1,37 @@
+#!/bin/bash
+# The API's HTTP server against what curl cannot send (http_raw.py): malformed and oversized requests,
+# pipelining, half-closed and vanished clients, slow clients, a connection flood. Afterwards the daemon
+# still serves, holds no more file descriptors than before, and its records are as they were.
+set -eu
+ZTRUN=$1
+. "$(dirname "$0")/lib.sh"
+
+H=$T/ctl
+PORT=$(pick_port)
+start_ctl "$H" "$PORT"
+api POST /controller/network '{"name":"before"}'
+expect_status 200 "create a network"
+NWID=$(json "$T/body" "j['id']")
+api POST "/controller/network/$NWID/member/abcdef0123" '{"authorized":true}'
+expect_status 200 "authorize a member"
+fds_before=$(ls "/proc/$ctl_pid/fd" | wc -l)
+
+python3 "$(dirname "$0")/http_raw.py" "$PORT" "$TOKEN" "$NWID" || fail "http_raw.py"
+
+kill -0 "$ctl_pid" 2>/dev/null || fail "the controller died"
+# connections the clients closed are gone within the linger time
+for _ in $(seq 50); do
+	[ "$(ls "/proc/$ctl_pid/fd" | wc -l)" -le "$fds_before" ] && break
+	sleep 0.1
+done
+fds_after=$(ls "/proc/$ctl_pid/fd" | wc -l)
+[ "$fds_after" -le "$fds_before" ] || fail "file descriptors: $fds_before before, $fds_after after"
+# the one valid change (a POST from a half-closed client) happened, nothing else did
+api GET "/controller/network/$NWID"
+expect_json "$T/body" "j['name'] == 'halfclose'" "the network as the valid requests left it"
+api GET "/controller/network/$NWID/member/abcdef0123"
+expect_json "$T/body" "j['authorized'] is True" "the member as it was"
+api GET /controller/network
+expect_json "$T/body" "j == ['$NWID']" "no network made or lost by bad requests"
+stop_ctl
+echo ok
