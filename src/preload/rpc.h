@@ -79,7 +79,21 @@ enum zt_nc_op {
 	 * child that changes its uid (nginx and postgres workers do) still reaches the service, whose
 	 * socket lies in a 0700 directory. */
 	ZT_NC_CLONE = 9,
+	/* no fd; req: u32 first (index of the first entry wanted).
+	 * reply: 0 + u32 total, u32 count, then count entries of ZT_NC_IFADDR_LEN bytes each: the
+	 * virtual interfaces as getifaddrs() reports them, in a stable order: one link entry
+	 * (family ZT_NC_IF_LINK) per interface, then every IPv4 address, then every IPv6 address.
+	 * Entry: name[ZT_NC_IFNAMSIZ] (NUL-padded, NUL-terminated), u32 index, u32 flags (IFF_*),
+	 * u32 mtu, u16 family, u16 prefix, addr[16]. A link entry carries the hardware address in
+	 * addr and its length in prefix; an address entry its prefix length. A reply holds as many
+	 * whole entries as fit in a message; the shim asks again from first + count until it has
+	 * total, and starts over if total changed (the interfaces changed between its requests). */
+	ZT_NC_IFADDRS = 10,
 };
+
+#define ZT_NC_IFNAMSIZ   16 /* IFNAMSIZ */
+#define ZT_NC_IFADDR_LEN (ZT_NC_IFNAMSIZ + 16 + 16)
+#define ZT_NC_IF_LINK    17 /* AF_PACKET: the entry describes the interface itself */
 
 #define ZT_NC_CONNECT_NONBLOCK 0x01
 
