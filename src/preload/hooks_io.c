@@ -342,7 +342,10 @@ ZT_EXPORT int ioctl(int fd, unsigned long request, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	zt_shim_init();
-	int r = CALL_REAL(ioctl, fd, request, arg);
+	int r;
+	if (zt_shim_enabled && zt_if_ioctl(fd, request, arg, &r))
+		return r;
+	r = CALL_REAL(ioctl, fd, request, arg);
 	if (r != 0 || request != FIONREAD || !zt_shim_enabled || !arg)
 		return r;
 	/* UDP answers the size of the next datagram; a SOCK_SEQPACKET app end would count every queued

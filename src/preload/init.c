@@ -49,7 +49,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 /* dlsym(RTLD_NEXT) normally finds libc's definition. If it finds nothing, or our own hook (the
  * library loaded twice, or an odd link order), libc is asked directly; failing that the pointer stays
  * NULL and the hook reports ENOSYS. Never abort: the app must not die because of us. */
-static void *resolve_one(const char *name, void *self)
+void *zt_resolve_symbol(const char *name, void *self)
 {
 	void *p = dlsym(RTLD_NEXT, name);
 	if (p && p != self)
@@ -64,7 +64,7 @@ static void *resolve_one(const char *name, void *self)
 	return NULL;
 }
 
-#define RESOLVE(name) (real_##name = (__typeof__(real_##name))resolve_one(#name, (void *)name))
+#define RESOLVE(name) (real_##name = (__typeof__(real_##name))zt_resolve_symbol(#name, (void *)name))
 
 static void resolve_symbols(void)
 {
@@ -86,9 +86,9 @@ static void resolve_symbols(void)
 	RESOLVE(recvfrom);
 	RESOLVE(recvmsg);
 	RESOLVE(recvmmsg);
-	real_recv_chk = (__typeof__(real_recv_chk))resolve_one("__recv_chk", (void *)__recv_chk);
+	real_recv_chk = (__typeof__(real_recv_chk))zt_resolve_symbol("__recv_chk", (void *)__recv_chk);
 	real_recvfrom_chk =
-	    (__typeof__(real_recvfrom_chk))resolve_one("__recvfrom_chk", (void *)__recvfrom_chk);
+	    (__typeof__(real_recvfrom_chk))zt_resolve_symbol("__recvfrom_chk", (void *)__recvfrom_chk);
 	RESOLVE(ioctl);
 	RESOLVE(close);
 	RESOLVE(dup2);
@@ -104,6 +104,8 @@ static void init_once_fn(void)
 	if (dbg && strlen(dbg) < sizeof(debug_path))
 		strcpy(debug_path, dbg);
 	zt_ctl_init();
+	zt_resolver_init();
+	zt_resolv_conf_path_init();
 	/* Virtual sockets need every entry point they are reached through. */
 	const char *network = getenv("ZT_NC_NETWORK");
 	zt_shim_enabled = network && *network && real_socket && real_close && real_getsockname &&

@@ -9,8 +9,15 @@
  *   cost too much), so on an unconnected UDP socket ('d') read() returns the address header with
  *   the payload, and write() sends a frame the service drops (the kernel says EDESTADDRREQ).
  *   On connected UDP and on TCP they work natively.
- * - glibc's own resolver (getaddrinfo over DNS) and other libc internals call socket() without the
- *   PLT, so their sockets are the host's. getifaddrs() (netlink) shows the host's interfaces.
+ * - glibc's resolver opens its sockets inside libc, so the shim replaces it (hooks_resolv.c,
+ *   dns_client.c): getaddrinfo, getnameinfo, gethostbyname*, gethostbyaddr*, res_query/search/
+ *   querydomain/send (and their res_n and __res_ names). Not replaced: getaddrinfo_a (libc calls its
+ *   own getaddrinfo), gethostent and other NSS databases (no network), RES_OPTIONS/LOCALDOMAIN,
+ *   nameservers with an interface name as scope, NI_NOFQDN (no local domain here), IDN conversion.
+ *   getifaddrs, if_nameindex, if_nametoindex, if_indextoname and SIOCGIF* ioctls show the virtual
+ *   interfaces (ifa_data of AF_PACKET entries is NULL); a raw NETLINK_ROUTE socket still shows the
+ *   host's (iproute2 does that).
+ * - Other libc internals call socket() without the PLT, so their sockets are the host's.
  * - listen() and connect() on UDP install a new app end on the calling fd number only: a dup()
  *   made earlier keeps the old end.
  * - Ancillary data is not carried: no IP_PKTINFO, timestamps or MSG_ERRQUEUE on virtual sockets;
@@ -117,5 +124,33 @@ size_t zt_ctl_list(int *fds, size_t max);
 
 /* Registers thread-exit and fork handling; called once from init. */
 void zt_ctl_init(void);
+
+/* dlsym(RTLD_NEXT) with the self-reference check of init.c, for the other files' real_ pointers. */
+void *zt_resolve_symbol(const char *name, void *self);
+
+/* ---- virtual interfaces (hooks_if.c) ---- */
+
+/* One entry of the service's interface list (rpc.h, ZT_NC_IFADDRS). */
+struct zt_if_entry {
+	char name[ZT_NC_IFNAMSIZ];
+	uint32_t index, flags, mtu;
+	uint16_t family, prefix; /* family ZT_NC_IF_LINK: addr holds the MAC, prefix its length */
+	uint8_t addr[16];
+};
+
+/* The list into a malloc'd array *out (free it when the count is > 0). Count, or -errno. */
+int zt_if_list(struct zt_if_entry **out);
+
+/* The SIOCGIF* requests, answered from that list for any socket (SIOCSIF* get EPERM). Returns true
+ * when it handled the request (its result in *ret, errno set), false for anything else. */
+bool zt_if_ioctl(int fd, unsigned long request, void *arg, int *ret);
+
+/* ---- resolver (dns_client.c, hooks_resolv.c) ---- */
+
+/* Where resolv.conf is read from: ZTRUN_RESOLV_CONF, else beside ZT_NC_NETWORK. From init. */
+void zt_resolv_conf_path_init(void);
+/* Resolve libc's resolver and interface entry points for the disabled shim. From init. */
+void zt_resolver_init(void);
+void zt_if_init(void);
 
 #endif

@@ -7,6 +7,9 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -137,6 +140,54 @@ static void fake_reply(int conn, enum zt_nc_op op, uint32_t id, int32_t result, 
 	fake_send(conn, msg, b.off, fd);
 }
 
+/* The interface list the fake reports: lo, and a ZeroTier-like "ztfake000" with a MAC, an IPv4 /24
+ * and a link-local IPv6 address. At most three entries per reply, so the shim has to page. */
+static const struct fake_if {
+	const char *name;
+	uint32_t index, flags;
+	uint16_t family, prefix;
+	uint8_t addr[16];
+} fake_ifs[] = {
+    {"lo", 1, IFF_UP | IFF_LOOPBACK | IFF_RUNNING, ZT_NC_IF_LINK, 0, {0}},
+    {"ztfake000",
+     2,
+     IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST,
+     ZT_NC_IF_LINK,
+     6,
+     {0x32, 1, 2, 3, 4, 5}},
+    {"lo", 1, IFF_UP | IFF_LOOPBACK | IFF_RUNNING, AF_INET, 8, {127, 0, 0, 1}},
+    {"ztfake000", 2, IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST, AF_INET, 24, {10, 147, 17, 5}},
+    {"lo", 1, IFF_UP | IFF_LOOPBACK | IFF_RUNNING, AF_INET6, 128, {[15] = 1}},
+    {"ztfake000",
+     2,
+     IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST,
+     AF_INET6,
+     64,
+     {0xfe, 0x80, [15] = 9}},
+};
+#define FAKE_NIFS (sizeof(fake_ifs) / sizeof(fake_ifs[0]))
+
+static size_t fake_ifaddrs(uint32_t first, uint8_t *out, size_t cap)
+{
+	struct zt_nc_buf b = {.p = out, .len = cap};
+	uint32_t count = 0;
+	zt_nc_put_u32(&b, FAKE_NIFS);
+	zt_nc_put_u32(&b, 0);
+	for (uint32_t k = first; k < FAKE_NIFS && count < 3; k++, count++) {
+		char name[ZT_NC_IFNAMSIZ] = {0};
+		strcpy(name, fake_ifs[k].name);
+		zt_nc_put_bytes(&b, name, sizeof(name));
+		zt_nc_put_u32(&b, fake_ifs[k].index);
+		zt_nc_put_u32(&b, fake_ifs[k].flags);
+		zt_nc_put_u32(&b, fake_ifs[k].family == ZT_NC_IF_LINK && k == 0 ? 65536 : 2800);
+		zt_nc_put_u32(&b, (uint32_t)fake_ifs[k].family | (uint32_t)fake_ifs[k].prefix << 16);
+		zt_nc_put_bytes(&b, fake_ifs[k].addr, 16);
+	}
+	struct zt_nc_buf c = {.p = out + 4, .len = 4};
+	zt_nc_put_u32(&c, count);
+	return b.off;
+}
+
 static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 {
 	struct zt_nc_buf in = {.p = (uint8_t *)msg, .len = len};
@@ -160,7 +211,7 @@ static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 	int32_t result = 0;
 	int give = -1;
 	struct zt_nc_addr a;
-	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && !s) {
+	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS && !s) {
 		fake_reply(conn, op, rid, -EBADF, NULL, 0, -1);
 		return;
 	}
@@ -246,6 +297,12 @@ static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 		zt_nc_put_u32(&ob, n);
 		zt_nc_put_bytes(&ob, &v, n);
 		break;
+	}
+	case ZT_NC_IFADDRS: {
+		uint8_t body[ZT_NC_MAX_MSG];
+		size_t blen = fake_ifaddrs(zt_nc_get_u32(&in), body, sizeof(body));
+		fake_reply(conn, op, rid, 0, body, blen, -1);
+		return;
 	}
 	case ZT_NC_CLONE: {
 		int sv[2];
@@ -822,6 +879,83 @@ static void test_protection(void)
 	close(nul);
 }
 
+/* getifaddrs, if_* and SIOCGIF* show the service's interfaces, paged in, never the host's. */
+static void test_interfaces(void)
+{
+	struct ifaddrs *ifa = NULL;
+	CHECK(getifaddrs(&ifa) == 0 && ifa, "getifaddrs through the service");
+	int n = 0, links = 0, v4 = 0, v6 = 0;
+	bool saw_zt4 = false, saw_ll_scope = false, saw_mac = false;
+	for (struct ifaddrs *p = ifa; p; p = p->ifa_next, n++) {
+		if (!p->ifa_addr)
+			continue;
+		if (p->ifa_addr->sa_family == AF_PACKET) {
+			links++;
+			struct sockaddr_ll *ll = (struct sockaddr_ll *)p->ifa_addr;
+			saw_mac = saw_mac ||
+			          (ll->sll_halen == 6 && ll->sll_addr[0] == 0x32 && ll->sll_ifindex == 2);
+		} else if (p->ifa_addr->sa_family == AF_INET) {
+			v4++;
+			struct sockaddr_in *a = (struct sockaddr_in *)p->ifa_addr,
+			                   *m = (struct sockaddr_in *)p->ifa_netmask,
+			                   *b = (struct sockaddr_in *)p->ifa_broadaddr;
+			if (strcmp(p->ifa_name, "ztfake000") == 0)
+				saw_zt4 = a->sin_addr.s_addr == inet_addr("10.147.17.5") &&
+				          m->sin_addr.s_addr == inet_addr("255.255.255.0") && b &&
+				          b->sin_addr.s_addr == inet_addr("10.147.17.255");
+		} else if (p->ifa_addr->sa_family == AF_INET6) {
+			v6++;
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)p->ifa_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr))
+				saw_ll_scope = a->sin6_scope_id == 2;
+		}
+	}
+	CHECK(n == 6 && links == 2 && v4 == 2 && v6 == 2, "getifaddrs: every entry of every page");
+	CHECK(saw_zt4, "getifaddrs: IPv4 address, netmask and broadcast");
+	CHECK(saw_ll_scope, "getifaddrs: a link-local address carries its interface as scope");
+	CHECK(saw_mac, "getifaddrs: the link entry carries the MAC and index");
+	freeifaddrs(ifa); /* libc's own: our block must be its shape */
+
+	struct if_nameindex *ni = if_nameindex();
+	CHECK(ni && ni[0].if_index == 1 && strcmp(ni[0].if_name, "lo") == 0 && ni[1].if_index == 2 &&
+	          strcmp(ni[1].if_name, "ztfake000") == 0 && ni[2].if_index == 0 && !ni[2].if_name,
+	      "if_nameindex lists lo and the network");
+	if_freenameindex(ni);
+	char name[IF_NAMESIZE];
+	CHECK(if_nametoindex("ztfake000") == 2 && if_nametoindex("eth0") == 0 && errno == ENODEV,
+	      "if_nametoindex: ours, and ENODEV for the host's");
+	CHECK(if_indextoname(1, name) && strcmp(name, "lo") == 0, "if_indextoname(1) is lo");
+	CHECK(!if_indextoname(7, name) && errno == ENXIO, "if_indextoname of an unknown index: ENXIO");
+
+	int s =
+	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* any socket: the question is about interfaces */
+	struct ifconf ic = {.ifc_len = 0, .ifc_buf = NULL};
+	CHECK(ioctl(s, SIOCGIFCONF, &ic) == 0 && ic.ifc_len == 2 * (int)sizeof(struct ifreq),
+	      "SIOCGIFCONF without a buffer: the length needed");
+	struct ifreq reqs[4];
+	ic.ifc_len = sizeof(reqs);
+	ic.ifc_req = reqs;
+	CHECK(ioctl(s, SIOCGIFCONF, &ic) == 0 && ic.ifc_len == 2 * (int)sizeof(struct ifreq) &&
+	          strcmp(reqs[0].ifr_name, "lo") == 0 && strcmp(reqs[1].ifr_name, "ztfake000") == 0,
+	      "SIOCGIFCONF lists the IPv4 interfaces");
+	struct ifreq r;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.ifr_name, "ztfake000");
+	CHECK(ioctl(s, SIOCGIFADDR, &r) == 0 &&
+	          ((struct sockaddr_in *)&r.ifr_addr)->sin_addr.s_addr == inet_addr("10.147.17.5"),
+	      "SIOCGIFADDR");
+	CHECK(ioctl(s, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_UP) && (r.ifr_flags & IFF_BROADCAST),
+	      "SIOCGIFFLAGS");
+	CHECK(ioctl(s, SIOCGIFMTU, &r) == 0 && r.ifr_mtu == 2800, "SIOCGIFMTU");
+	CHECK(ioctl(s, SIOCGIFHWADDR, &r) == 0 && (uint8_t)r.ifr_hwaddr.sa_data[0] == 0x32, "SIOCGIFHWADDR");
+	CHECK(ioctl(s, SIOCSIFMTU, &r) < 0 && errno == EPERM, "SIOCSIFMTU: EPERM");
+	r.ifr_ifindex = 1;
+	CHECK(ioctl(s, SIOCGIFNAME, &r) == 0 && strcmp(r.ifr_name, "lo") == 0, "SIOCGIFNAME");
+	strcpy(r.ifr_name, "eth0");
+	CHECK(ioctl(s, SIOCGIFINDEX, &r) < 0 && errno == ENODEV, "SIOCGIFINDEX of a host interface: ENODEV");
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -857,6 +991,7 @@ int main(int argc, char **argv)
 	test_datagrams();
 	test_threads_and_fork();
 	test_protection();
+	test_interfaces();
 
 	write(F.wake[1], "x", 1);
 	pthread_join(t, NULL);
