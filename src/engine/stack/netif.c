@@ -133,7 +133,8 @@ size_t zt_netif_multicast_groups(const struct zt_netif *nif, struct zt_netif_gro
 			continue;
 		g[uniq++] = g[i];
 	}
-	memcpy(out, g, (uniq < max ? uniq : max) * sizeof(g[0]));
+	if (out && max)
+		memcpy(out, g, (uniq < max ? uniq : max) * sizeof(g[0]));
 	return uniq;
 }
 
@@ -172,6 +173,19 @@ static struct netif *lnif_for_ip4(struct zt_netif *z, const uint8_t *a)
 	return n ? n : &z->lnif[0];
 }
 
+/* lwIP 2.1.3 answers some packets from the unspecified address :: (ICMPv6 errors, which RFC 4443 §2.4
+ * forbids) and queues each answer on a dead neighbour entry, never freed: nd6_get_next_hop_entry's caches
+ * match :: against a cleared destination entry and a freed neighbour entry. A pbuf lost per packet, which
+ * anyone on the network could send. Only a bare neighbour solicitation (duplicate address detection) may
+ * come from ::; lwIP answers that to all-nodes. */
+static bool ip6_source_ok(const uint8_t *p, size_t len)
+{
+	static const uint8_t unspecified[16];
+	if (len < 40 || memcmp(p + 8, unspecified, 16) != 0)
+		return true; /* too short for lwIP anyway, or a source lwIP can answer */
+	return len > 40 && p[6] == 58 && p[40] == 135;
+}
+
 void zt_netif_frame_in(struct zt_netif *z, const uint8_t src[6], const uint8_t dst[6], uint16_t ethertype,
                        const void *payload, size_t len)
 {
@@ -181,6 +195,10 @@ void zt_netif_frame_in(struct zt_netif *z, const uint8_t src[6], const uint8_t d
 	}
 	if ((src[0] & 1) || memcmp(src, z->cfg.mac, 6) == 0 || len > ZT_NETIF_MTU_MAX ||
 	    (ethertype != ETHTYPE_IP && ethertype != ETHTYPE_ARP && ethertype != ETHTYPE_IPV6)) {
+		z->stats.rx_bad++;
+		return;
+	}
+	if (ethertype == ETHTYPE_IPV6 && !ip6_source_ok(payload, len)) {
 		z->stats.rx_bad++;
 		return;
 	}
