@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,11 +16,9 @@
 #include "ctlhost.h"
 #include "home.h"
 #include "httpd.h"
-#include "keyfile.h"
 #include "log.h"
 #include "loop.h"
 #include "nodehost.h"
-#include "planet.h"
 #include "subcommands.h"
 #include "sysio.h"
 #include "vl1/crypto.h"
@@ -166,201 +165,6 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 	if (verbosity)
 		zt_log_set_level(verbosity < 0 ? ZT_LOG_ERROR : verbosity == 1 ? ZT_LOG_INFO : ZT_LOG_DEBUG);
 	return 0;
-}
-
-/* ---- The planet ------------------------------------------------------------------------------------- */
-
-static uint64_t random_world_id(void)
-{
-	uint64_t id;
-	do { /* never 0 nor Earth's; 63 bits, for readers that take it as signed */
-		zt_sys_random(NULL, &id, sizeof(id));
-		id &= INT64_MAX;
-	} while (id == 0 || id == ZT_EARTH_ID);
-	return id;
-}
-
-/* The endpoints the planet should name for us, as text. *explicit: the user gave them (--endpoint, --bind).
- */
-static size_t wanted_endpoints(const struct ctl_opts *o, char text[][ZT_INETADDR_TEXT_MAX + 8],
-                               bool *explicit)
-{
-	*explicit = o->n_endpoints > 0 || o->bind;
-	if (o->n_endpoints) {
-		for (size_t i = 0; i < o->n_endpoints; i++)
-			snprintf(text[i], ZT_INETADDR_TEXT_MAX + 8, "%s", o->endpoints[i]);
-		return o->n_endpoints;
-	}
-	snprintf(text[0], ZT_INETADDR_TEXT_MAX + 8, "%s/%ld", o->bind ? o->bind : "127.0.0.1", o->port);
-	return 1;
-}
-
-static int write_planet_file(const char *path, const struct zt_world *w,
-                             const uint8_t pub[ZT_IDENTITY_PUB_LEN], bool no_clobber)
-{
-	static uint8_t buf[ZT_WORLD_MAX_LEN];
-	static struct zt_world back;
-	int n = zt_world_encode(w, buf, sizeof(buf));
-	if (n < 0 || zt_world_parse(&back, buf, (size_t)n) != 0 || !zt_world_verify(&back, pub)) {
-		zt_log(ZT_LOG_ERROR, "cannot encode the planet: %s (a bug: please report it)",
-		       n < 0 ? strerror(-n) : "it does not read back");
-		return -1;
-	}
-	int err = zt_file_write_atomic(path, buf, (size_t)n, 0644, no_clobber);
-	if (err)
-		zt_log(ZT_LOG_ERROR, "cannot write %s: %s", path, strerror(-err));
-	return err ? -1 : 0;
-}
-
-/* First start: HOME/planet naming us as its only root, signed with HOME/planet.key (made 0600 if missing). */
-static int make_planet(struct ctl_daemon *d, const struct ctl_opts *o, const char *path, const char *key_path)
-{
-	char ep[MAX_ENDPOINT][ZT_INETADDR_TEXT_MAX + 8], idtext[ZT_IDENTITY_TEXT_MAX];
-	struct zt_planet_edit edits[1 + MAX_ENDPOINT];
-	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN];
-	bool explicit, made_key = false;
-	int ret = -1;
-	size_t n = wanted_endpoints(o, ep, &explicit);
-	zt_identity_to_text(&d->id, false, idtext, sizeof(idtext));
-	edits[0] = (struct zt_planet_edit){ZT_EDIT_ROOT, idtext};
-	for (size_t i = 0; i < n; i++)
-		edits[1 + i] = (struct zt_planet_edit){ZT_EDIT_ENDPOINT, ep[i]};
-	memset(&d->planet, 0, sizeof(d->planet));
-	d->planet.type = ZT_WORLD_TYPE_PLANET;
-	/* the default endpoint is loopback by design: no warning that it is */
-	enum zt_log_level level = zt_log_get_level();
-	if (!explicit && level == ZT_LOG_WARN)
-		zt_log_set_level(ZT_LOG_ERROR);
-	int edited = zt_planet_apply_edits(&d->planet, edits, 1 + n);
-	zt_log_set_level(level);
-	if (edited != 0)
-		return -1;
-	int err = zt_keyfile_load_world_key(key_path, pub, secret);
-	if (err == -ENOENT) {
-		zt_world_key_generate(pub, secret, zt_sys_random, NULL);
-		made_key = true;
-	} else if (err) {
-		zt_log(ZT_LOG_ERROR, "cannot read the planet's signing key %s: %s", key_path,
-		       err == -EBADMSG || err == -EKEYREJECTED ? "damaged" : strerror(-err));
-		goto out;
-	}
-	d->planet.id = random_world_id();
-	d->planet.ts = (uint64_t)zt_ctl_wall_ms();
-	memcpy(d->planet.updates_key, pub, sizeof(pub));
-	if (zt_world_sign(&d->planet, secret) != 0) {
-		zt_log(ZT_LOG_ERROR, "cannot sign the planet (a bug: please report it)");
-		goto out;
-	}
-	/* the key first: a planet nobody can update is worse than a key with no planet yet */
-	if (made_key && (err = zt_keyfile_save_world_key(key_path, pub, secret)) != 0) {
-		zt_log(ZT_LOG_ERROR, "cannot write the planet's signing key %s: %s", key_path,
-		       strerror(-err));
-		goto out;
-	}
-	if (write_planet_file(path, &d->planet, pub, true) != 0)
-		goto out;
-	zt_log(ZT_LOG_INFO,
-	       "wrote %s (planet %" PRIu64 ", this node its only root at %s%s): give it to members", path,
-	       d->planet.id, ep[0], n > 1 ? " and more" : "");
-	ret = 0;
-out:
-	zt_wipe(secret, sizeof(secret));
-	return ret;
-}
-
-static bool same_endpoints(const struct zt_world_root *r, char ep[][ZT_INETADDR_TEXT_MAX + 8], size_t n)
-{
-	if (r->n_endpoints != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char t[ZT_INETADDR_TEXT_MAX];
-		if (zt_inetaddr_format(&r->endpoints[i], t, sizeof(t)) < 0 || strcmp(t, ep[i]) != 0)
-			return false;
-	}
-	return true;
-}
-
-/* Later starts: the planet as it is, or its next revision if --endpoint/--bind name other endpoints. */
-static int update_planet(struct ctl_daemon *d, const struct ctl_opts *o, const char *path,
-                         const char *key_path)
-{
-	static struct zt_world next;
-	char ep[MAX_ENDPOINT][ZT_INETADDR_TEXT_MAX + 8], addr[ZT_ADDRESS_TEXT_LEN + 1], old[MAX_ENDPOINT][64];
-	struct zt_planet_edit edits[1 + 2 * MAX_ENDPOINT];
-	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN];
-	bool explicit;
-	size_t n = wanted_endpoints(o, ep, &explicit), k = 0;
-	if (zt_planet_load(path, &d->planet, NULL) != 0)
-		return -1;
-	zt_address_format(d->id.address, addr);
-	int i = zt_world_find_root(&d->planet, d->id.address);
-	if (i < 0) {
-		zt_log(ZT_LOG_WARN,
-		       "%s does not name this node (%s) as a root: members must reach the controller through "
-		       "its roots",
-		       path, addr);
-		return 0;
-	}
-	const struct zt_world_root *me = &d->planet.roots[i];
-	if (!explicit) {
-		bool port_ok = false;
-		for (unsigned e = 0; e < me->n_endpoints; e++)
-			port_ok |= me->endpoints[e].port == o->port;
-		if (!port_ok)
-			zt_log(ZT_LOG_WARN,
-			       "%s names no endpoint with port %ld: members will not reach this root (give "
-			       "--endpoint IP/%ld to update it)",
-			       path, o->port, o->port);
-		return 0;
-	}
-	if (same_endpoints(me, ep, n))
-		return 0;
-	int err = zt_keyfile_load_world_key(key_path, pub, secret);
-	if (err) {
-		zt_log(ZT_LOG_ERROR,
-		       "cannot update %s with the new endpoints: %s: %s (without it the planet cannot "
-		       "change: start without --endpoint/--bind)",
-		       path, key_path, err == -ENOENT ? "no such file" : "damaged");
-		return -1;
-	}
-	edits[k++] = (struct zt_planet_edit){ZT_EDIT_ROOT, addr};
-	for (unsigned e = 0; e < me->n_endpoints; e++) {
-		zt_inetaddr_format(&me->endpoints[e], old[e], sizeof(old[e]));
-		edits[k++] = (struct zt_planet_edit){ZT_EDIT_REMOVE_ENDPOINT, old[e]};
-	}
-	for (size_t e = 0; e < n; e++)
-		edits[k++] = (struct zt_planet_edit){ZT_EDIT_ENDPOINT, ep[e]};
-	next = d->planet;
-	int ret = -1;
-	uint64_t now = (uint64_t)zt_ctl_wall_ms();
-	if (zt_planet_apply_edits(&next, edits, k) != 0)
-		goto out;
-	err = zt_world_next_revision(&next, now > d->planet.ts ? now : d->planet.ts + 1, NULL, secret);
-	if (err) {
-		zt_log(ZT_LOG_ERROR, "cannot sign the next revision of %s with %s: %s", path, key_path,
-		       err == -EPERM ? "not the key the planet names for updates" : strerror(-err));
-		goto out;
-	}
-	if (write_planet_file(path, &next, pub, false) != 0)
-		goto out;
-	d->planet = next;
-	zt_log(ZT_LOG_INFO,
-	       "updated %s: this root is now at %s%s (members take it over when they next talk to it)", path,
-	       ep[0], n > 1 ? " and more" : "");
-	ret = 0;
-out:
-	zt_wipe(secret, sizeof(secret));
-	return ret;
-}
-
-static int setup_planet(struct ctl_daemon *d, const struct ctl_opts *o)
-{
-	char path[4096], key_path[4096];
-	snprintf(path, sizeof(path), "%s/planet", d->home.dir);
-	snprintf(key_path, sizeof(key_path), "%s/planet.key", d->home.dir);
-	if (access(path, F_OK) != 0)
-		return make_planet(d, o, path, key_path);
-	return update_planet(d, o, path, key_path);
 }
 
 /* ---- The controller on the node ---------------------------------------------------------------------- */
@@ -607,7 +411,9 @@ static int run_daemon(const struct ctl_opts *o)
 		       strerror(-err));
 		goto cleanup;
 	}
-	if (zt_ctlstore_init(&d.store, d.home.dir) != 0 || setup_planet(&d, o) != 0)
+	struct zt_ctl_endpoints ep = {o->endpoints, o->n_endpoints, o->bind, (uint16_t)o->port};
+	if (zt_ctlstore_init(&d.store, d.home.dir) != 0 ||
+	    zt_ctl_planet(d.home.dir, &d.id, &ep, &d.planet) != 0)
 		goto cleanup;
 	if ((err = zt_ctl_token(d.home.dir, true, d.token, sizeof(d.token))) != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot %s %s/" ZT_CTL_TOKEN_FILE ": %s",

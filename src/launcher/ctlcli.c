@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctlfmt.h"
 #include "ctlhost.h"
 #include "log.h"
 
@@ -131,132 +132,6 @@ static bool hex_id(const char *s, size_t digits)
 	return true;
 }
 
-/* An IP and prefix: "10.1.2.0/24", "fd00::/64". family AF_INET or AF_INET6; 0 or -1. */
-static int parse_cidr(const char *s, int *family, uint8_t ip[16], int *bits)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	if (!slash || (size_t)(slash - s) >= sizeof(buf) || !slash[1] ||
-	    strspn(slash + 1, "0123456789") != strlen(slash + 1) || strlen(slash + 1) > 3)
-		return -1;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = 0;
-	*bits = atoi(slash + 1);
-	memset(ip, 0, 16);
-	if (inet_pton(AF_INET, buf, ip) == 1)
-		*family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, ip) == 1)
-		*family = AF_INET6;
-	else
-		return -1;
-	return *bits <= (*family == AF_INET ? 32 : 128) ? 0 : -1;
-}
-
-static void mask_bits(uint8_t ip[16], int len, int bits, bool ones)
-{
-	for (int i = 0; i < len * 8; i++) {
-		if (i < bits)
-			continue;
-		if (ones)
-			ip[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-		else
-			ip[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
-	}
-}
-
-static void add_one(uint8_t ip[16], int len, int delta)
-{
-	for (int i = len - 1; i >= 0; i--) {
-		int v = ip[i] + delta;
-		ip[i] = (uint8_t)v;
-		if (v >= 0 && v <= 255)
-			break;
-	}
-}
-
-static bool ip_le(const uint8_t *a, const uint8_t *b, int len)
-{
-	return memcmp(a, b, (size_t)len) <= 0;
-}
-
-/* A --pool: "CIDR" (its usable addresses: no network or broadcast address for IPv4 /30 and wider) or
- * "FIRST-LAST". *route gets the CIDR's network in text (empty for a range). 0 or -1. */
-static int parse_pool(const char *s, cJSON *pools, bool *v4, bool *v6, char *route, size_t cap)
-{
-	int family, bits;
-	uint8_t a[16], b[16];
-	char ta[INET6_ADDRSTRLEN], tb[INET6_ADDRSTRLEN];
-	const char *dash = strchr(s, '-');
-	route[0] = 0;
-	if (dash) {
-		char first[64];
-		if ((size_t)(dash - s) >= sizeof(first))
-			return -1;
-		snprintf(first, sizeof(first), "%.*s", (int)(dash - s), s);
-		memset(a, 0, 16);
-		memset(b, 0, 16);
-		if (inet_pton(AF_INET, first, a) == 1 && inet_pton(AF_INET, dash + 1, b) == 1)
-			family = AF_INET;
-		else if (inet_pton(AF_INET6, first, a) == 1 && inet_pton(AF_INET6, dash + 1, b) == 1)
-			family = AF_INET6;
-		else
-			return -1;
-		if (!ip_le(a, b, family == AF_INET ? 4 : 16))
-			return -1;
-	} else {
-		if (parse_cidr(s, &family, a, &bits) != 0)
-			return -1;
-		int len = family == AF_INET ? 4 : 16, max = len * 8;
-		mask_bits(a, len, bits, false);
-		inet_ntop(family, a, ta, sizeof(ta));
-		snprintf(route, cap, "%s/%d", ta, bits);
-		memcpy(b, a, 16);
-		mask_bits(b, len, bits, true);
-		if (max - bits >= 2) { /* skip the network address (and IPv4's broadcast) */
-			add_one(a, len, 1);
-			if (family == AF_INET)
-				add_one(b, len, -1);
-		}
-	}
-	inet_ntop(family, a, ta, sizeof(ta));
-	inet_ntop(family, b, tb, sizeof(tb));
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "ipRangeStart", ta);
-	cJSON_AddStringToObject(p, "ipRangeEnd", tb);
-	cJSON_AddItemToArray(pools, p);
-	*(family == AF_INET ? v4 : v6) = true;
-	return 0;
-}
-
-/* A --route: "CIDR" or "CIDR,VIA"; the target is written as its network ("10.1.2.0/24"). 0 or -1. */
-static int parse_route(const char *s, cJSON *routes, char *target, size_t cap)
-{
-	char buf[128], t[INET6_ADDRSTRLEN];
-	int family, bits;
-	uint8_t ip[16], via[16];
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	char *comma = strchr(buf, ',');
-	if (comma)
-		*comma = 0;
-	if (parse_cidr(buf, &family, ip, &bits) != 0)
-		return -1;
-	if (comma && inet_pton(family, comma + 1, via) != 1)
-		return -1;
-	mask_bits(ip, family == AF_INET ? 4 : 16, bits, false);
-	inet_ntop(family, ip, t, sizeof(t));
-	snprintf(target, cap, "%s/%d", t, bits);
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "target", target);
-	if (comma)
-		cJSON_AddStringToObject(r, "via", comma + 1);
-	else
-		cJSON_AddNullToObject(r, "via");
-	cJSON_AddItemToArray(routes, r);
-	return 0;
-}
-
 static int usage_error(struct cli *c, const char *fmt, const char *arg)
 {
 	char msg[256];
@@ -276,123 +151,6 @@ static int check_ids(struct cli *c, char **pos, int n, int need)
 	if (need >= 2 && !hex_id(pos[1], 10))
 		return usage_error(c, "bad member address '%s': not 10 hex digits", pos[1]);
 	return OK;
-}
-
-/* ---- Human-readable output --------------------------------------------------------------------------------
- */
-
-static const char *str_of(const cJSON *o, const char *key, const char *dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
-static bool bool_of(const cJSON *o, const char *key, bool dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
-}
-
-static double num_of(const cJSON *o, const char *key, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
-/* The strings of an array, joined with ", " (or "-" if none). */
-static void join_strings(const cJSON *arr, char *out, size_t cap)
-{
-	size_t n = 0;
-	const cJSON *e;
-	out[0] = 0;
-	cJSON_ArrayForEach(e, arr)
-	{
-		if (cJSON_IsString(e) && n < cap)
-			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", e->valuestring);
-	}
-	if (!out[0])
-		snprintf(out, cap, "-");
-}
-
-static void print_time(const char *label, const cJSON *o, const char *key)
-{
-	double ms = num_of(o, key, 0);
-	if (ms <= 0)
-		return;
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[64];
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	printf("  %-16s %s\n", label, buf);
-}
-
-static void print_network(const cJSON *n)
-{
-	char buf[4096];
-	size_t k = 0;
-	const cJSON *e;
-	printf("network %s\n", str_of(n, "id", str_of(n, "nwid", "?")));
-	printf("  %-16s %s\n", "name", str_of(n, "name", ""));
-	printf("  %-16s %s\n", "access",
-	       bool_of(n, "private", true) ? "private (members must be authorized)"
-	                                   : "public (anyone may join)");
-	buf[0] = 0;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(n, "routes"))
-	{
-		const char *via = str_of(e, "via", NULL);
-		if (k < sizeof(buf))
-			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%s%s%s", k ? ", " : "",
-			                      str_of(e, "target", "?"), via ? " via " : "", via ? via : "");
-	}
-	printf("  %-16s %s\n", "routes", buf[0] ? buf : "-");
-	k = 0;
-	buf[0] = 0;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(n, "ipAssignmentPools"))
-	{
-		if (k < sizeof(buf))
-			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%s-%s", k ? ", " : "",
-			                      str_of(e, "ipRangeStart", "?"), str_of(e, "ipRangeEnd", "?"));
-	}
-	printf("  %-16s %s\n", "pools", buf[0] ? buf : "-");
-	const cJSON *v4 = cJSON_GetObjectItemCaseSensitive(n, "v4AssignMode");
-	const cJSON *v6 = cJSON_GetObjectItemCaseSensitive(n, "v6AssignMode");
-	printf("  %-16s IPv4 from pools: %s; IPv6 from pools: %s, rfc4193: %s, 6plane: %s\n", "auto-assign",
-	       bool_of(v4, "zt", false) ? "yes" : "no", bool_of(v6, "zt", false) ? "yes" : "no",
-	       bool_of(v6, "rfc4193", false) ? "yes" : "no", bool_of(v6, "6plane", false) ? "yes" : "no");
-	const cJSON *dns = cJSON_GetObjectItemCaseSensitive(n, "dns");
-	join_strings(cJSON_GetObjectItemCaseSensitive(dns, "servers"), buf, sizeof(buf));
-	if (str_of(dns, "domain", "")[0] || strcmp(buf, "-") != 0)
-		printf("  %-16s %s, servers %s\n", "dns", str_of(dns, "domain", "-"), buf);
-	printf("  %-16s %.0f\n", "mtu", num_of(n, "mtu", 2800));
-	printf("  %-16s limit %.0f, broadcast %s\n", "multicast", num_of(n, "multicastLimit", 32),
-	       bool_of(n, "enableBroadcast", true) ? "on" : "off");
-	printf("  %-16s %.0f\n", "revision", num_of(n, "revision", 0));
-	print_time("created", n, "creationTime");
-}
-
-static void print_member(const cJSON *m, const char *nwid)
-{
-	char ips[4096];
-	join_strings(cJSON_GetObjectItemCaseSensitive(m, "ipAssignments"), ips, sizeof(ips));
-	printf("member %s of network %s\n", str_of(m, "address", str_of(m, "id", "?")),
-	       str_of(m, "nwid", nwid));
-	printf("  %-16s %s\n", "authorized", bool_of(m, "authorized", false) ? "yes" : "no");
-	printf("  %-16s %s\n", "ips", ips);
-	if (str_of(m, "name", "")[0])
-		printf("  %-16s %s\n", "name", str_of(m, "name", ""));
-	printf("  %-16s %s\n", "identity",
-	       str_of(m, "identity", "")[0] ? str_of(m, "identity", "") : "(not seen yet)");
-	if (num_of(m, "vMajor", -1) >= 0)
-		printf("  %-16s %.0f.%.0f.%.0f (protocol %.0f)\n", "version", num_of(m, "vMajor", 0),
-		       num_of(m, "vMinor", 0), num_of(m, "vRev", 0), num_of(m, "vProto", 0));
-	printf("  %-16s bridge %s, auto-assign %s\n", "flags",
-	       bool_of(m, "activeBridge", false) ? "yes" : "no",
-	       bool_of(m, "noAutoAssignIps", false) ? "off" : "on");
-	printf("  %-16s %.0f\n", "revision", num_of(m, "revision", 0));
-	print_time("created", m, "creationTime");
-	print_time("authorized at", m, "lastAuthorizedTime");
-	print_time("deauthorized at", m, "lastDeauthorizedTime");
 }
 
 /* Parses an answer that must be JSON; says so if it is not. */
@@ -462,10 +220,10 @@ static int network_create(struct cli *c, const struct create_opts *o)
 	int ret = OK;
 	if (c->json)
 		print_json(res);
-	else if (!j || !str_of(j, "id", NULL))
+	else if (!j || !zt_ctl_str(j, "id", NULL))
 		ret = FAILED;
 	else
-		printf("%s\n", str_of(j, "id", ""));
+		printf("%s\n", zt_ctl_str(j, "id", ""));
 	cJSON_Delete(j);
 	free(res);
 	return ret;
@@ -501,8 +259,8 @@ static int network_list(struct cli *c)
 			ret = FAILED;
 			break;
 		}
-		printf("%s  %-7s  %s\n", e->valuestring, bool_of(n, "private", true) ? "private" : "public",
-		       str_of(n, "name", ""));
+		printf("%s  %-7s  %s\n", e->valuestring,
+		       zt_ctl_bool(n, "private", true) ? "private" : "public", zt_ctl_str(n, "name", ""));
 		cJSON_Delete(n);
 	}
 	cJSON_Delete(ids);
@@ -524,7 +282,7 @@ static int network_one(struct cli *c, const char *op, const char *nwid)
 	} else if (!del) {
 		cJSON *n = parse_answer(what, res);
 		if (n)
-			print_network(n);
+			zt_ctl_print_network(n);
 		ret = n ? OK : FAILED;
 		cJSON_Delete(n);
 	}
@@ -565,10 +323,10 @@ static int member_list(struct cli *c, const char *nwid)
 			ret = FAILED;
 			break;
 		}
-		join_strings(cJSON_GetObjectItemCaseSensitive(m, "ipAssignments"), ips, sizeof(ips));
+		zt_ctl_join_strings(cJSON_GetObjectItemCaseSensitive(m, "ipAssignments"), ips, sizeof(ips));
 		printf("%s  %-12s  %s%s%s\n", e->string,
-		       bool_of(m, "authorized", false) ? "authorized" : "unauthorized", ips,
-		       str_of(m, "name", "")[0] ? "  " : "", str_of(m, "name", ""));
+		       zt_ctl_bool(m, "authorized", false) ? "authorized" : "unauthorized", ips,
+		       zt_ctl_str(m, "name", "")[0] ? "  " : "", zt_ctl_str(m, "name", ""));
 		cJSON_Delete(m);
 	}
 	cJSON_Delete(map);
@@ -590,25 +348,12 @@ static int member_one(struct cli *c, const char *op, const char *nwid, const cha
 	} else if (!body) {
 		cJSON *m = parse_answer(what, res);
 		if (m)
-			print_member(m, nwid);
+			zt_ctl_print_member(m, nwid);
 		ret = m ? OK : FAILED;
 		cJSON_Delete(m);
 	}
 	free(res);
 	return ret;
-}
-
-/* True if ip (text) lies in the CIDR `target`. */
-static bool cidr_contains(const char *target, const char *ip)
-{
-	int family, bits;
-	uint8_t net[16], a[16] = {0};
-	if (parse_cidr(target, &family, net, &bits) != 0 || inet_pton(family, ip, a) != 1)
-		return false;
-	int len = family == AF_INET ? 4 : 16;
-	mask_bits(net, len, bits, false);
-	mask_bits(a, len, bits, false);
-	return memcmp(net, a, (size_t)len) == 0;
 }
 
 /* Stock stores any IP but gives a member only those inside one of the network's routes: say so. */
@@ -628,7 +373,7 @@ static void warn_unrouted(struct cli *c, const char *nwid, char **ips, int n)
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(net, "routes"))
 		{
-			routed |= cidr_contains(str_of(r, "target", ""), ips[i]);
+			routed |= zt_ctl_cidr_contains(zt_ctl_str(r, "target", ""), ips[i]);
 		}
 		if (!routed)
 			zt_log(ZT_LOG_WARN,
@@ -668,7 +413,7 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 		return OK;
 	case 'P':
 		if (o->n_pool_routes == MAX_LIST ||
-		    parse_pool(optarg, o->pools, &o->v4, &o->v6, route, sizeof(route)) != 0)
+		    zt_ctl_parse_pool(optarg, o->pools, &o->v4, &o->v6, route, sizeof(route)) != 0)
 			return usage_error(
 			    c, "bad --pool '%s' (a CIDR such as 10.147.20.0/24, or FIRST-LAST)", optarg);
 		if (route[0])
@@ -676,7 +421,7 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 		return OK;
 	case 'R':
 		if (o->n_routes == MAX_LIST ||
-		    parse_route(optarg, o->routes, o->route_targets[o->n_routes], 64) != 0)
+		    zt_ctl_parse_route(optarg, o->routes, o->route_targets[o->n_routes], 64) != 0)
 			return usage_error(
 			    c, "bad --route '%s' (a CIDR, optionally ,VIA: 10.0.0.0/8,10.147.20.1)", optarg);
 		o->n_routes++;

@@ -10,6 +10,7 @@
 
 #include "controller/controller.h"
 #include "home.h"
+#include "vl1/world.h"
 
 #define ZT_CTL_STORE_DIR    "controller.d"
 #define ZT_CTL_TOKEN_FILE   "authtoken.secret"
@@ -40,6 +41,20 @@ int zt_ctlstore_delete(void *arg, const char *name);
  * cannot be read at all (a missing store is an empty one). */
 int zt_ctlstore_load(struct zt_ctlstore *s, struct zt_controller *c,
                      void (*report)(void *arg, const char *path, const char *why), void *arg);
+
+/* Where members reach a controller that is its planet's root: the --endpoint values, else --bind's address,
+ * else 127.0.0.1, with the port. */
+struct zt_ctl_endpoints {
+	const char *const *given;
+	size_t n_given;
+	const char *bind;
+	uint16_t port;
+};
+
+/* Loads HOME/planet into *planet, or makes it at first start (ctlplanet.c). Says in one line why it cannot;
+ * 0 or -1. */
+int zt_ctl_planet(const char *home_dir, const struct zt_identity *id, const struct zt_ctl_endpoints *e,
+                  struct zt_world *planet);
 
 /* Wall-clock ms (CLOCK_REALTIME): the controller core's clock (controller.h, THE CLOCK). */
 int64_t zt_ctl_wall_ms(void);
