@@ -333,34 +333,6 @@ static enum zt_res_status lookup_one(const struct zt_resolv_conf *c, const char 
 	return any_nx ? ZT_RES_NOTFOUND : ZT_RES_AGAIN;
 }
 
-size_t zt_dns_candidates(const struct zt_resolv_conf *c, const char *name, char out[][ZT_DNS_NAME_MAX])
-{
-	size_t len = strlen(name);
-	if (len == 0 || len >= ZT_DNS_NAME_MAX)
-		return 0;
-	bool absolute = name[len - 1] == '.';
-	unsigned dots = 0;
-	for (size_t i = 0; i < len; i++)
-		dots += name[i] == '.';
-	size_t n = 0;
-	if (absolute || dots >= c->ndots)
-		memcpy(out[n++], name, len + 1);
-	if (!absolute) {
-		for (size_t i = 0; i < c->nsearch; i++) {
-			size_t dl = strlen(c->search[i]);
-			if (len + 1 + dl >= ZT_DNS_NAME_MAX)
-				continue;
-			memcpy(out[n], name, len);
-			out[n][len] = '.';
-			memcpy(out[n] + len + 1, c->search[i], dl + 1);
-			n++;
-		}
-		if (dots < c->ndots)
-			memcpy(out[n++], name, len + 1);
-	}
-	return n;
-}
-
 enum zt_res_status zt_dns_lookup_host(const struct zt_resolv_conf *c, const char *name, bool want4,
                                       bool want6, struct zt_host *h)
 {

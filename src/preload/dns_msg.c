@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,34 @@ int zt_dns_question(const uint8_t *msg, size_t len, uint16_t *id, char name[ZT_D
 	if (r.bad || odd || (flags & 0x8000) || qd != 1 || !name[0])
 		return -EBADMSG;
 	return 0;
+}
+
+size_t zt_dns_candidates(const struct zt_resolv_conf *c, const char *name, char out[][ZT_DNS_NAME_MAX])
+{
+	size_t len = strlen(name);
+	if (len == 0 || len >= ZT_DNS_NAME_MAX)
+		return 0;
+	bool absolute = name[len - 1] == '.';
+	unsigned dots = 0;
+	for (size_t i = 0; i < len; i++)
+		dots += name[i] == '.';
+	size_t n = 0;
+	if (absolute || dots >= c->ndots)
+		memcpy(out[n++], name, len + 1);
+	if (!absolute) {
+		for (size_t i = 0; i < c->nsearch; i++) {
+			size_t dl = strlen(c->search[i]);
+			if (len + 1 + dl >= ZT_DNS_NAME_MAX)
+				continue;
+			memcpy(out[n], name, len);
+			out[n][len] = '.';
+			memcpy(out[n] + len + 1, c->search[i], dl + 1);
+			n++;
+		}
+		if (dots < c->ndots)
+			memcpy(out[n++], name, len + 1);
+	}
+	return n;
 }
 
 /* ---- resolv.conf ---- */
