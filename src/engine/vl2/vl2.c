@@ -187,7 +187,6 @@ void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, 
 	v->c.held++;
 }
 
-static void dispatch(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now);
 
 void vl2_release(struct zt_vl2 *v, uint64_t address, int64_t now)
 {
@@ -209,7 +208,7 @@ void vl2_release(struct zt_vl2 *v, uint64_t address, int64_t now)
 		                        .sock = ZT_SOCK_ANY};
 		v->c.held_replayed++;
 		v->replay_depth++;
-		dispatch(v, &m, now);
+		vl2_dispatch(v, &m, now);
 		v->replay_depth--;
 		free(copy.payload);
 	}
@@ -226,7 +225,7 @@ static void held_expire(struct zt_vl2 *v, int64_t now)
 
 /* ---- the node's upper layer ---- */
 
-static void dispatch(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
+void vl2_dispatch(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 {
 	switch (m->verb) {
 	case ZT_VERB_FRAME:
@@ -261,13 +260,17 @@ static void dispatch(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 static void up_verb_in(void *arg, struct zt_node *n, const struct zt_node_msg *m, int64_t now)
 {
 	(void)n;
-	dispatch(arg, m, now);
+	vl2_dispatch(arg, m, now);
 }
 
 static void up_reply_in(void *arg, struct zt_node *n, const struct zt_node_reply *r, int64_t now)
 {
-	struct zt_vl2 *v = arg;
 	(void)n;
+	vl2_reply_dispatch(arg, r, now);
+}
+
+void vl2_reply_dispatch(struct zt_vl2 *v, const struct zt_node_reply *r, int64_t now)
+{
 	if (r->verb == ZT_VERB_OK) {
 		switch (r->in_re_verb) {
 		case ZT_VERB_NETWORK_CONFIG_REQUEST: {

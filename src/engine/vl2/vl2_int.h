@@ -141,6 +141,9 @@ struct zt_vl2 {
 };
 
 /* vl2.c */
+/* What the node's upper-layer handlers run (also the fuzzer's way in). */
+void vl2_dispatch(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now);
+void vl2_reply_dispatch(struct zt_vl2 *v, const struct zt_node_reply *r, int64_t now);
 struct vl2_net *vl2_net_find(const struct zt_vl2 *v, uint64_t nwid);
 uint64_t vl2_random(struct zt_vl2 *v);
 void vl2_random_fill(void *arg, void *buf, size_t len); /* zt_random_fn over vl2_random */
