@@ -135,6 +135,52 @@ static void multicast_to_subscribers(void)
 	vt_teardown();
 }
 
+static void multicast_set_and_ipv6_group(void)
+{
+	if (!vt_setup(&(struct vt_opts){.members = 3}))
+		return;
+	struct fx_network *net = vt_network(1, 3);
+	/* B also holds its RFC4193 address: its solicited-node group is announced without the host asking */
+	struct fx_member *mb = fx_find(net, vt_addr(VT_B));
+	mb->ips[1].family = ZT_INET_V6;
+	zt_ipv6_rfc4193(mb->ips[1].ip, net->nwid, vt_addr(VT_B));
+	mb->ips[1].port = 88;
+	mb->n_ips = 2;
+	net->flags |= ZT_NETCONF_FLAG_NDP_EMULATION;
+	for (unsigned i = 0; i < 3; i++)
+		(void)vsim_join(vt_node(VT_A + i), net->nwid);
+	for (unsigned i = 0; i < 3; i++)
+		REQUIRE(vt_wait_status(VT_A + i, net->nwid, ZT_VL2_STATUS_OK, 5000));
+	struct zt_vl2_network_info info;
+	REQUIRE(zt_vl2_network(vt_node(VT_B)->vl2, net->nwid, &info) == 0);
+	CHECK(info.ndp_emulation);
+	struct zt_mcast_group sn;
+	zt_mcast_group_for_ipv6(&sn, mb->ips[1].ip);
+	CHECK_EQ_INT(vsim_frame(vt_node(VT_A), net->nwid, sn.mac, 0x86dd, "neighbour solicitation", 22), 0);
+	vsim_run(&vt, 2000);
+	CHECK_EQ_INT(vsim_count_frames(vt_node(VT_B), net->nwid, 0x86dd), 1);
+	CHECK_EQ_INT(vsim_count_frames(vt_node(VT_C), net->nwid, 0x86dd), 0);
+	/* C's host replaces its whole set; a new group is announced at once. */
+	const struct zt_mcast_group set1[2] = {{{0x01, 0x00, 0x5e, 0, 0, 1}, 0},
+	                                       {{0x33, 0x33, 0, 0, 0, 1}, 0}};
+	const struct zt_mcast_group set2[1] = {{{0x01, 0x00, 0x5e, 0, 0, 0xfb}, 0}};
+	CHECK_EQ_INT(zt_vl2_multicast_set(vt_node(VT_C)->vl2, net->nwid, set1, 2, vt.sim.now), 0);
+	vt_settle(VT_C);
+	vsim_run(&vt, 300);
+	CHECK_EQ_INT(vsim_frame(vt_node(VT_A), net->nwid, set1[1].mac, 0x86dd, "all nodes", 9), 0);
+	vsim_run(&vt, 2000);
+	CHECK_EQ_INT(vsim_count_frames(vt_node(VT_C), net->nwid, 0x86dd), 1);
+	CHECK_EQ_INT(zt_vl2_multicast_set(vt_node(VT_C)->vl2, net->nwid, set2, 1, vt.sim.now), 0);
+	vt_settle(VT_C);
+	vsim_run(&vt, 300);
+	CHECK_EQ_INT(vsim_frame(vt_node(VT_A), net->nwid, set2[0].mac, 0x0800, "mdns", 4), 0);
+	vsim_run(&vt, 2000);
+	CHECK_EQ_INT(vsim_count_frames(vt_node(VT_C), net->nwid, 0x0800), 1);
+	const struct zt_mcast_group bad[1] = {{{0x02, 0, 0, 0, 0, 1}, 0}};
+	CHECK_EQ_INT(zt_vl2_multicast_set(vt_node(VT_C)->vl2, net->nwid, bad, 1, vt.sim.now), -EINVAL);
+	vt_teardown();
+}
+
 static void multicast_off(void)
 {
 	if (!vt_setup(&(struct vt_opts){.members = 2}))
@@ -325,6 +371,7 @@ int main(int argc, char **argv)
 	    ZT_TEST(arp_through_root),
 	    ZT_TEST(deferred_stack),
 	    ZT_TEST(multicast_to_subscribers),
+	    ZT_TEST(multicast_set_and_ipv6_group),
 	    ZT_TEST(multicast_off),
 	    ZT_TEST(broadcast_off),
 	    ZT_TEST(rules_drop_outbound),

@@ -8,7 +8,6 @@
 
 #include "vl1/packet.h"
 #include "vl2/dict.h"
-#include "vl2/vl2_int.h"
 #include "vtest.h"
 
 static const uint8_t ip_a[4] = {10, 147, 1, 10}, ip_b[4] = {10, 147, 1, 11};

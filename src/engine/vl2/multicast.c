@@ -213,16 +213,19 @@ size_t vl2_always_contact(struct zt_vl2 *v, const struct vl2_net *n, uint64_t *o
 	return k;
 }
 
-void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group *g, int64_t now)
+void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group *g, size_t count,
+                  int64_t now)
 {
-	if (!n->conf)
+	if (!n->conf || (g && !count))
 		return;
-	bool periodic = now - n->last_announce_upstream >= VL2_ANNOUNCE_MS;
+	/* Nothing announced yet (the first config): everything, now. */
+	bool periodic = !n->last_announce_upstream || now - n->last_announce_upstream >= VL2_ANNOUNCE_MS;
 	if (!g && !periodic)
 		return;
+	if (!n->last_announce_upstream)
+		g = NULL;
 	struct zt_mcast_group all[MY_GROUPS_MAX];
 	const struct zt_mcast_group *groups = g;
-	size_t count = 1;
 	if (!g) {
 		n->last_announce_upstream = now;
 		count = vl2_my_groups(n, all, MY_GROUPS_MAX);
@@ -249,12 +252,17 @@ void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_gro
 	}
 }
 
-static int subs_find(const struct vl2_net *n, const struct zt_mcast_group *g)
+static int subs_find_in(const struct zt_mcast_group *set, size_t n, const struct zt_mcast_group *g)
 {
-	for (size_t i = 0; i < n->n_subs; i++)
-		if (zt_mcast_group_equal(&n->subs[i], g))
+	for (size_t i = 0; i < n; i++)
+		if (zt_mcast_group_equal(&set[i], g))
 			return (int)i;
 	return -1;
+}
+
+static int subs_find(const struct vl2_net *n, const struct zt_mcast_group *g)
+{
+	return subs_find_in(n->subs, n->n_subs, g);
 }
 
 int zt_vl2_multicast_subscribe(struct zt_vl2 *v, uint64_t nwid, const uint8_t mac[6], uint32_t adi,
@@ -272,7 +280,7 @@ int zt_vl2_multicast_subscribe(struct zt_vl2 *v, uint64_t nwid, const uint8_t ma
 	if (n->n_subs == ZT_VL2_MAX_SUBSCRIPTIONS)
 		return -ENOSPC;
 	n->subs[n->n_subs++] = g;
-	vl2_announce(v, n, &g, now);
+	vl2_announce(v, n, &g, 1, now);
 	return 0;
 }
 
@@ -306,15 +314,12 @@ int zt_vl2_multicast_set(struct zt_vl2 *v, uint64_t nwid, const struct zt_mcast_
 	for (size_t i = 0; i < count; i++)
 		if (subs_find(n, &groups[i]) < 0)
 			n->subs[n->n_subs++] = groups[i];
-	for (size_t i = 0; i < n->n_subs; i++) {
-		bool known = false;
-		for (size_t j = 0; j < n_old && !known; j++)
-			known = zt_mcast_group_equal(&old[j], &n->subs[i]);
-		if (!known) {
-			struct zt_mcast_group g = n->subs[i];
-			vl2_announce(v, n, &g, now);
-		}
-	}
+	struct zt_mcast_group fresh[ZT_VL2_MAX_SUBSCRIPTIONS];
+	size_t k = 0;
+	for (size_t i = 0; i < n->n_subs; i++)
+		if (subs_find_in(old, n_old, &n->subs[i]) < 0)
+			fresh[k++] = n->subs[i];
+	vl2_announce(v, n, fresh, k, now);
 	return 0;
 }
 

@@ -122,10 +122,11 @@ int vl2_apply_config(struct zt_vl2 *v, struct vl2_net *n, const uint8_t *dict, s
 		(void)v->cb.state_put(v->arg, ZT_STATE_NETWORK_CONFIG, n->nwid, dict, (int)len);
 	/* New addresses mean new resolution groups: announce them at once (spec §4.8). */
 	if (before && store) {
-		size_t na = vl2_my_groups(n, after, GROUPS_MAX);
+		size_t na = vl2_my_groups(n, after, GROUPS_MAX), k = 0;
 		for (size_t i = 0; i < na; i++)
 			if (!has_group(before, nb, &after[i]))
-				vl2_announce(v, n, &after[i], now);
+				after[k++] = after[i];
+		vl2_announce(v, n, after, k, now);
 	}
 	free(before);
 	notify(v, n, ZT_VL2_NET_UPDATE);
@@ -194,7 +195,7 @@ void vl2_net_tick(struct zt_vl2 *v, struct vl2_net *n, int64_t now)
 	if (stale && now - n->last_request >= VL2_REQUEST_RETRY_MS)
 		send_request(v, n, now);
 	if (n->conf)
-		vl2_announce(v, n, NULL, now);
+		vl2_announce(v, n, NULL, 0, now);
 }
 
 /* ---- join and leave ---- */

@@ -187,7 +187,6 @@ void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, 
 	v->c.held++;
 }
 
-
 void vl2_release(struct zt_vl2 *v, uint64_t address, int64_t now)
 {
 	if (v->replay_depth >= 2)

@@ -236,8 +236,10 @@ int vl2_mc_send(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group
 size_t vl2_my_groups(const struct vl2_net *n, struct zt_mcast_group *out, size_t cap);
 void vl2_announce_to(struct zt_vl2 *v, struct vl2_net *n, uint64_t dest, const struct zt_mcast_group *g,
                      size_t count, int64_t now);
-/* Announces `g` (NULL: all, if the period passed) upstream and to gated members. */
-void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group *g, int64_t now);
+/* Announces `count` new groups `g` (NULL: all of them, if the period passed) upstream and to gated
+ * members; before the first announcement of n, always all of them. */
+void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group *g, size_t count,
+                  int64_t now);
 void vl2_mc_tick(struct zt_vl2 *v, bool sweep, int64_t now);
 void vl2_mc_forget_net(struct zt_vl2 *v, uint64_t nwid);
 void vl2_mc_free(struct zt_vl2 *v);
