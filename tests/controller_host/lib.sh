@@ -50,6 +50,7 @@ stop_ctl() {
 	local rc=0
 	wait "$ctl_pid" || rc=$?
 	[ "$rc" = 0 ] || fail "controller exited with $rc on SIGTERM"
+	! grep -q "Sanitizer\|runtime error:" "$T/ctl.log" || fail "sanitizer report in the controller's log"
 }
 
 # api METHOD PATH [BODY]: a request with the token; the status in $status, the body in $T/body.
