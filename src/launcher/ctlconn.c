@@ -245,7 +245,7 @@ int zt_ctlconn_open(struct zt_ctlconn *cc, const char *dir)
 		return -1;
 	}
 	int64_t deadline = zt_now_ms() + CONN_WAIT_MS;
-	const char *why = NULL;
+	char why[128] = "";
 	for (;;) {
 		int err = zt_home_open(&cc->home, dir);
 		if (err == 0)
@@ -255,11 +255,18 @@ int zt_ctlconn_open(struct zt_ctlconn *cc, const char *dir)
 			return -1;
 		}
 		/* held: by a running controller (talk to it), or by another command for a moment (wait) */
-		err = read_port(dir, &cc->port);
-		if (err) {
-			why = "it wrote no zerotier-one.port";
-		} else if (zt_ctl_token(dir, false, cc->token, sizeof(cc->token)) != 0) {
-			why = "there is no usable " ZT_CTL_TOKEN_FILE;
+		if ((err = read_port(dir, &cc->port)) != 0) {
+			snprintf(why, sizeof(why), "no zerotier-one.port");
+		} else if ((err = zt_ctl_token(dir, false, cc->token, sizeof(cc->token))) != 0) {
+			if (err == -EACCES) {
+				zt_log(ZT_LOG_ERROR,
+				       "cannot read %s/" ZT_CTL_TOKEN_FILE
+				       ": %s (run this as the controller's user)",
+				       dir, strerror(-err));
+				return -1;
+			}
+			snprintf(why, sizeof(why), ZT_CTL_TOKEN_FILE ": %s",
+			         err == -EBADMSG ? "not a token" : strerror(-err));
 		} else {
 			int fd = connect_api(cc->port);
 			if (fd >= 0) {
@@ -267,17 +274,18 @@ int zt_ctlconn_open(struct zt_ctlconn *cc, const char *dir)
 				cc->remote = true;
 				return 0;
 			}
-			why = strerror(-fd);
+			snprintf(why, sizeof(why), "127.0.0.1:%u: %s", cc->port, strerror(-fd));
 		}
 		if (zt_now_ms() >= deadline)
 			break;
 		struct timespec ts = {0, 100 * 1000000};
 		nanosleep(&ts, NULL);
 	}
-	zt_log(ZT_LOG_ERROR,
-	       "cannot reach the controller of %s: process %d holds it but does not serve the API on "
-	       "127.0.0.1:%u (%s; is it a ztrun service rather than a controller? stop it to edit offline)",
-	       dir, (int)cc->home.holder, cc->port, why);
+	zt_log(
+	    ZT_LOG_ERROR,
+	    "cannot reach the controller of %s: process %d holds it but does not serve the API (%s; a ztrun "
+	    "service or another command? stop it to edit offline)",
+	    dir, (int)cc->home.holder, why);
 	return -1;
 }
 
