@@ -320,7 +320,10 @@ static enum zt_res_status lookup_one(const struct zt_resolv_conf *c, const char 
 		/* the question's name, when the chain led elsewhere, is an alias (as gethostbyname shows it)
 		 */
 		if (q->rep.naddrs && !h->naliases && !zt_dns_name_eq(q->rep.canon, name)) {
-			snprintf(h->aliases[0], sizeof(h->aliases[0]), "%s", name);
+			/* a DNS name fits (253 bytes); a longer query name is cut, as in the answer */
+			size_t n = strnlen(name, sizeof(h->aliases[0]) - 1);
+			memcpy(h->aliases[0], name, n);
+			h->aliases[0][n] = '\0';
 			h->naliases = 1;
 		}
 	}
