@@ -173,16 +173,23 @@ static struct netif *lnif_for_ip4(struct zt_netif *z, const uint8_t *a)
 	return n ? n : &z->lnif[0];
 }
 
-/* lwIP 2.1.3 answers some packets from the unspecified address :: (ICMPv6 errors, which RFC 4443 §2.4
- * forbids) and queues each answer on a dead neighbour entry, never freed: nd6_get_next_hop_entry's caches
- * match :: against a cleared destination entry and a freed neighbour entry. A pbuf lost per packet, which
- * anyone on the network could send. Only a bare neighbour solicitation (duplicate address detection) may
- * come from ::; lwIP answers that to all-nodes. */
-static bool ip6_source_ok(const uint8_t *p, size_t len)
+/* Sources no frame from the network may carry. Loopback ones (127/8, ::1): lwIP accepts them for our
+ * addresses, and its answers would go to the apps' private loopback. The unspecified address :: : lwIP
+ * 2.1.3 answers some packets from it (ICMPv6 errors, which RFC 4443 §2.4 forbids) and queues each answer
+ * on a dead neighbour entry it never frees (nd6_get_next_hop_entry's caches match :: against a cleared
+ * destination and a freed neighbour): a pbuf lost per packet. Only a bare neighbour solicitation
+ * (duplicate address detection) may come from ::; lwIP answers that to all-nodes. */
+static bool source_ok(uint16_t ethertype, const uint8_t *p, size_t len)
 {
-	static const uint8_t unspecified[16];
-	if (len < 40 || memcmp(p + 8, unspecified, 16) != 0)
-		return true; /* too short for lwIP anyway, or a source lwIP can answer */
+	static const uint8_t unspecified[16], loopback[16] = {[15] = 1};
+	if (ethertype == ETHTYPE_IP)
+		return len < 20 || (p[12] != 127 && p[16] != 127);
+	if (ethertype != ETHTYPE_IPV6 || len < 40)
+		return true; /* ARP, or too short for lwIP anyway */
+	if (memcmp(p + 8, loopback, 16) == 0 || memcmp(p + 24, loopback, 16) == 0)
+		return false;
+	if (memcmp(p + 8, unspecified, 16) != 0)
+		return true;
 	return len > 40 && p[6] == 58 && p[40] == 135;
 }
 
@@ -198,7 +205,7 @@ void zt_netif_frame_in(struct zt_netif *z, const uint8_t src[6], const uint8_t d
 		z->stats.rx_bad++;
 		return;
 	}
-	if (ethertype == ETHTYPE_IPV6 && !ip6_source_ok(payload, len)) {
+	if (!source_ok(ethertype, payload, len)) {
 		z->stats.rx_bad++;
 		return;
 	}

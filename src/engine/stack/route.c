@@ -129,9 +129,10 @@ static struct netif *hook_ip4_route(const ip4_addr_t *src, const ip4_addr_t *des
 {
 	if (!zt_netif_list)
 		return NULL;
+	if (ip4_addr_isloopback(dest))
+		return NULL; /* lwIP's loopback netif */
 	struct netif *src_nif = src && !ip4_addr_isany(src) ? find_owner4(src) : NULL;
-	if (ip4_addr_ismulticast(dest) || ip4_addr_get_u32(dest) == IPADDR_BROADCAST ||
-	    ip4_addr_isany(dest) || ip4_addr_isloopback(dest))
+	if (ip4_addr_ismulticast(dest) || ip4_addr_get_u32(dest) == IPADDR_BROADCAST || ip4_addr_isany(dest))
 		return src_nif;
 	struct pick4 best = {0};
 	if (src_nif) {
@@ -226,8 +227,10 @@ static struct netif *hook_ip6_route(const ip6_addr_t *src, const ip6_addr_t *des
 {
 	if (!zt_netif_list)
 		return NULL;
+	if (ip6_addr_isloopback(dest))
+		return NULL;
 	struct zt_netif *src_z = src && !ip6_addr_isany(src) ? owner6(src) : NULL;
-	if (ip6_addr_ismulticast(dest) || ip6_addr_isloopback(dest))
+	if (ip6_addr_ismulticast(dest))
 		return src_z ? &src_z->lnif[0] : NULL;
 	struct pick6 best = {0};
 	if (src_z) {
