@@ -27,9 +27,11 @@ struct zt_netif;
 #define ZT_NETIF_MAX_ROUTES 128
 
 /* A frame leaving lwIP: `payload` (after the ethertype, at most the MTU) is valid only during the call.
- * `vlan` is always 0 (ZeroTier carries no 802.1Q tag). Called from inside lwIP, also before
- * zt_netif_new returns (an MLD report for the link-local address): it must not call back into the
- * netif or lwIP (no zt_netif_frame_in from here; queue and deliver later). */
+ * `vlan` is always 0 (ZeroTier carries no 802.1Q tag). Called from inside lwIP: from zt_netif_frame_in,
+ * zt_netif_set_config (gratuitous ARP, MLD reports), lwIP's timers (sys_check_timeouts: ARP and ND
+ * retries, TCP retransmissions), the apps' socket calls, and even before zt_netif_new returns (an MLD
+ * report for the link-local address). It must not call back into the netif or lwIP (no
+ * zt_netif_frame_in from here; queue and deliver later). */
 typedef void zt_netif_frame_out_fn(void *arg, const uint8_t dst[6], const uint8_t src[6], uint16_t ethertype,
                                    uint16_t vlan, const void *payload, size_t len);
 /* The set of multicast groups the netif wants (zt_netif_multicast_groups) may have changed. Called from
@@ -80,7 +82,7 @@ struct zt_netif_group {
 struct zt_netif_stats {
 	uint64_t rx_frames;     /* delivered into lwIP */
 	uint64_t rx_not_for_us; /* unicast to another MAC */
-	uint64_t rx_bad;        /* bad source MAC, oversized, or an ethertype lwIP does not speak */
+	uint64_t rx_bad;        /* bad source MAC or IP source (loopback, ::), oversized, other ethertypes */
 	uint64_t rx_nomem;      /* no pool pbuf for the copy */
 	uint64_t tx_frames;     /* handed to frame_out */
 	uint64_t tx_too_big;    /* payload over the MTU (lwIP fragments first, so this means a bug) */
@@ -98,14 +100,19 @@ void zt_netif_free(struct zt_netif *nif);
 
 /* A frame the network delivered to us (spec §2.4: MACs, ethertype, payload after the ethertype). It is
  * copied into pool pbufs and handed to lwIP at once, which may call frame_out before this returns.
- * Frames to another unicast MAC, from a multicast or our own source MAC, over ZT_NETIF_MTU_MAX, or with
- * an ethertype other than IPv4, ARP and IPv6 are dropped and counted. Never from inside frame_out. */
+ * Frames to another unicast MAC, from a multicast or our own source MAC, over ZT_NETIF_MTU_MAX, with an
+ * ethertype other than IPv4, ARP and IPv6, or an IP packet from a loopback address or from :: (but
+ * duplicate address detection) are dropped and counted. Any multicast destination is taken (lwIP
+ * filters by its groups). Never from inside frame_out. */
 void zt_netif_frame_in(struct zt_netif *nif, const uint8_t src[6], const uint8_t dst[6], uint16_t ethertype,
                        const void *payload, size_t len);
 
 /* Applies a network config live: addresses not in `c` are removed (their connections aborted), new ones
  * added, prefixes, routes, MTU and flags replaced; everything else, including connections on addresses
- * that stay, is untouched. 0; -EINVAL for a malformed entry (bad family or prefix; nothing applied);
+ * that stay, is untouched. Entries of family 0 are skipped (a config's nil records). Routes apply as
+ * given: leave out a default route the app did not ask for. A route whose gateway lies on none of our
+ * subnets is kept but unusable (spec §5.3). A smaller MTU also applies to open connections (their
+ * segments are fragmented). 0; -EINVAL for a malformed entry (bad family or prefix; nothing applied);
  * -ENOSPC when addresses did not fit (the first ones in `c`'s order were applied, the rest counted). */
 int zt_netif_set_config(struct zt_netif *nif, const struct zt_netif_ipconfig *c);
 
