@@ -33,7 +33,9 @@ unsigned vt_x;
 
 bool vt_setup(const struct vt_opts *o)
 {
-	vsim_init(&vt, 0x5eed + o->members);
+	/* VT_SEED=n varies the wire's randomness (loss, delays) for soak runs. */
+	const char *seed = getenv("VT_SEED");
+	vsim_init(&vt, 0x5eed + o->members + (seed ? strtoull(seed, NULL, 0) : 0));
 	struct sim *s = &vt.sim;
 	struct sim_node *root = sim_add(s, VT_ROOT, vt_ips[VT_ROOT], 9993, NULL);
 	sim_add(s, VT_CTL, vt_ips[VT_CTL], 9993, NULL);

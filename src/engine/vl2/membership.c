@@ -104,7 +104,7 @@ bool vl2_gate_traffic(struct zt_vl2 *v, struct vl2_net *n, const struct zt_ident
 		m->last_announced = now;
 		struct zt_mcast_group g[ZT_VL2_MAX_SUBSCRIPTIONS + ZT_MAX_ZT_ASSIGNED_ADDRESSES + 1];
 		size_t k = vl2_my_groups(n, g, sizeof(g) / sizeof(g[0]));
-		vl2_announce_to(v, n, id->address, g, k, now);
+		vl2_announce_to(v, n, id->address, id->address != n->controller, g, k, now);
 	}
 	return true;
 }

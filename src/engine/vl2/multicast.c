@@ -163,18 +163,14 @@ bool vl2_subscribed(const struct vl2_net *n, const struct zt_mcast_group *g)
 
 /* ---- announcing (MULTICAST_LIKE) ---- */
 
-static bool is_member_peer(const struct vl2_net *n, uint64_t a)
-{
-	return a != n->controller;
-}
-
-void vl2_announce_to(struct zt_vl2 *v, struct vl2_net *n, uint64_t dest, const struct zt_mcast_group *g,
-                     size_t count, int64_t now)
+void vl2_announce_to(struct zt_vl2 *v, struct vl2_net *n, uint64_t dest, bool member,
+                     const struct zt_mcast_group *g, size_t count, int64_t now)
 {
 	if (!dest || dest == v->self || !count)
 		return;
-	/* A member accepts our LIKEs only once it holds our COM (spec §8.3). */
-	if (is_member_peer(n, dest) && !zt_node_is_root(v->node))
+	/* A member accepts our LIKEs only once it holds our COM (spec §8.3); the controller and the roots
+	 * need none. */
+	if (member)
 		vl2_push_if_due(v, n, dest, now);
 	struct zt_wr w;
 	size_t i = 0;
@@ -218,8 +214,15 @@ void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_gro
 {
 	if (!n->conf || (g && !count))
 		return;
-	/* Nothing announced yet (the first config): everything, now. */
-	bool periodic = !n->last_announce_upstream || now - n->last_announce_upstream >= VL2_ANNOUNCE_MS;
+	/* Nothing announced yet (the first config): everything, now. After that and after a change, the
+	 * whole set goes again a few times VL2_ANNOUNCE_EARLY_MS apart before settling to stock's minute:
+	 * one lost LIKE would otherwise leave us unresolvable (ARP) for up to a minute. */
+	int64_t period = n->announce_early ? VL2_ANNOUNCE_EARLY_MS : VL2_ANNOUNCE_MS;
+	bool periodic = !n->last_announce_upstream || now - n->last_announce_upstream >= period;
+	if (!n->last_announce_upstream || g)
+		n->announce_early = VL2_ANNOUNCE_EARLY_COUNT;
+	else if (periodic && n->announce_early)
+		n->announce_early--;
 	if (!g && !periodic)
 		return;
 	if (!n->last_announce_upstream)
@@ -234,7 +237,7 @@ void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_gro
 	uint64_t up[64];
 	size_t nup = vl2_always_contact(v, n, up, 64, now);
 	for (size_t i = 0; i < nup; i++)
-		vl2_announce_to(v, n, up[i], groups, count, now);
+		vl2_announce_to(v, n, up[i], false, groups, count, now);
 	struct zt_identity tmp;
 	for (size_t i = 0; i < n->n_members; i++) {
 		struct vl2_member *m = n->members[i];
@@ -248,7 +251,7 @@ void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_gro
 			continue;
 		if (!g)
 			m->last_announced = now;
-		vl2_announce_to(v, n, m->address, groups, count, now);
+		vl2_announce_to(v, n, m->address, true, groups, count, now);
 	}
 }
 

@@ -10,17 +10,19 @@
 #include "vl2/vl2.h"
 
 /* Timers (spec §4.7, §6.4, §8.8). */
-#define VL2_REQUEST_RETRY_MS   5000   /* without a fresh config */
-#define VL2_REFRESH_MS         60000  /* with one */
-#define VL2_CRED_PUSH_MS       500000 /* re-push our credentials to a peer we send to */
-#define VL2_CRED_REPUSH_MIN_MS 1000   /* on ERROR NEED_MEMBERSHIP_CERTIFICATE */
-#define VL2_LIKE_EXPIRE_MS     600000
-#define VL2_ANNOUNCE_MS        60000
-#define VL2_GATHER_MS          60000
-#define VL2_MC_TX_MS           5000
-#define VL2_HELD_MS            5000
-#define VL2_CTL_RECENT_MS      180000
-#define VL2_SWEEP_MS           5000
+#define VL2_REQUEST_RETRY_MS     5000   /* without a fresh config */
+#define VL2_REFRESH_MS           60000  /* with one */
+#define VL2_CRED_PUSH_MS         500000 /* re-push our credentials to a peer we send to */
+#define VL2_CRED_REPUSH_MIN_MS   1000   /* on ERROR NEED_MEMBERSHIP_CERTIFICATE */
+#define VL2_LIKE_EXPIRE_MS       600000
+#define VL2_ANNOUNCE_MS          60000
+#define VL2_ANNOUNCE_EARLY_MS    5000 /* ours: repeats after a change, see vl2_announce */
+#define VL2_ANNOUNCE_EARLY_COUNT 2
+#define VL2_GATHER_MS            60000
+#define VL2_MC_TX_MS             5000
+#define VL2_HELD_MS              5000
+#define VL2_CTL_RECENT_MS        180000
+#define VL2_SWEEP_MS             5000
 
 /* Bounds: whatever arrives, memory stays below these. */
 #define VL2_MAX_MEMBERS      1024 /* per network; the least recently used is forgotten */
@@ -69,6 +71,7 @@ struct vl2_net {
 	size_t n_subs; /* the host's subscriptions */
 	struct zt_mcast_group subs[ZT_VL2_MAX_SUBSCRIPTIONS];
 	int64_t last_announce_upstream;
+	unsigned announce_early; /* full announcements still to repeat at the short period */
 	size_t n_members;
 	struct vl2_member **members;
 };
@@ -234,8 +237,9 @@ int vl2_mc_send(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group
 /* All our groups on n: the host's, each address's resolution group, broadcast if enabled. Sorted,
  * unique; returns the count (at most cap). */
 size_t vl2_my_groups(const struct vl2_net *n, struct zt_mcast_group *out, size_t cap);
-void vl2_announce_to(struct zt_vl2 *v, struct vl2_net *n, uint64_t dest, const struct zt_mcast_group *g,
-                     size_t count, int64_t now);
+/* LIKEs for `count` groups to dest; a `member` peer gets our credentials first if due. */
+void vl2_announce_to(struct zt_vl2 *v, struct vl2_net *n, uint64_t dest, bool member,
+                     const struct zt_mcast_group *g, size_t count, int64_t now);
 /* Announces `count` new groups `g` (NULL: all of them, if the period passed) upstream and to gated
  * members; before the first announcement of n, always all of them. */
 void vl2_announce(struct zt_vl2 *v, struct vl2_net *n, const struct zt_mcast_group *g, size_t count,
