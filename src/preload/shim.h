@@ -13,7 +13,8 @@
  *   dns_client.c): getaddrinfo, getnameinfo, gethostbyname*, gethostbyaddr*, res_query/search/
  *   querydomain/send (and their res_n and __res_ names). Not replaced: getaddrinfo_a (libc calls its
  *   own getaddrinfo), gethostent and other NSS databases (no network), RES_OPTIONS/LOCALDOMAIN,
- *   nameservers with an interface name as scope, NI_NOFQDN (no local domain here), IDN conversion.
+ *   nameservers with an interface name as scope, NI_NOFQDN (no local domain here), IDN conversion;
+ *   nameservers an app sets in _res or a res_state are ignored (ztrun's resolv.conf decides).
  *   getifaddrs, if_nameindex, if_nametoindex, if_indextoname and SIOCGIF* ioctls show the virtual
  *   interfaces (ifa_data of AF_PACKET entries is NULL); a raw NETLINK_ROUTE socket still shows the
  *   host's (iproute2 does that).
