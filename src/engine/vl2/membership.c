@@ -152,8 +152,10 @@ void vl2_push_if_due(struct zt_vl2 *v, struct vl2_net *n, uint64_t dest, int64_t
 	if (!m)
 		return;
 	m->last_used = now;
-	if (!m->last_pushed || m->last_pushed < n->last_config_update ||
-	    now - m->last_pushed >= VL2_CRED_PUSH_MS)
+	/* Never twice within a second: a stock receiver would drop the second (spec §6.4). */
+	bool due = !m->last_pushed || m->last_pushed < n->last_config_update ||
+	           now - m->last_pushed >= VL2_CRED_PUSH_MS;
+	if (due && (!m->last_pushed || now - m->last_pushed >= VL2_CRED_REPUSH_MIN_MS))
 		vl2_push_credentials(v, n, dest, now);
 }
 

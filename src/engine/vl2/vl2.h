@@ -12,7 +12,16 @@
  * node's new deadline with zt_node_next_deadline(node), as after zt_node_send.
  *
  * Malformed, forged, unauthorised or unwanted input is dropped and counted (zt_vl2_counters), never
- * returned as the caller's error. */
+ * returned as the caller's error.
+ *
+ * Not done (spec §14's optional parts): bridging (frames for MACs that are no member's are dropped both
+ * ways; configs naming us an active bridge change nothing), sending through multicast replicators (we
+ * always replicate ourselves; replicators and anchors do get our LIKEs and GATHERs), relaying fast-
+ * propagated config chunks, ad-hoc (0xff...) networks, SSO (such a network reports
+ * AUTHENTICATION_REQUIRED), QoS. Capabilities and tags in our own config are used outbound; of a peer's
+ * credentials we keep its COM, COOs and tags, not its capabilities, so inbound only the rule table
+ * applies. NDP emulation (config flag 0x04) is the host stack's job (info->ndp_emulation; see
+ * stack/netif.h). */
 #ifndef ZTRUN_VL2_VL2_H
 #define ZTRUN_VL2_VL2_H
 
