@@ -5,6 +5,11 @@ set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 scripts/deps.sh test
+# The tests run nodes only on loopback and in their own namespaces. Should one not name its planet,
+# it fails to start rather than fall back to ZeroTier's public roots; nor does any use your home.
+export ZTRUN_PLANET="$PWD/build/no-planet-given-in-tests"
+export ZTRUN_HOME="${TMPDIR:-/tmp}/ztrun-tests-home-$$"
+trap 'rm -rf "$ZTRUN_HOME"' EXIT
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
 ctest --preset default -j "$jobs"

@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "home.h"
 #include "log.h"
+#include "netjoin.h"
 #include "loop.h"
 #include "rundir.h"
 #include "shim.h"
@@ -41,6 +43,7 @@ struct run {
 	int child_status;   /* a wait status, once child_done */
 	int64_t kill_after; /* once COMMAND is done: when the orphans still alive get SIGKILL */
 	bool session_leader;
+	int stop_signal; /* a signal that came while joining, before COMMAND started */
 };
 
 static void print_help(FILE *f)
@@ -50,18 +53,26 @@ static void print_help(FILE *f)
 	           "\n"
 	           "Runs COMMAND with its IPv4 and IPv6 sockets in ztrun's own network stack. NETWORK is\n"
 	           "\"none\" (a private loopback, 127.0.0.1 and ::1, and nothing else) or a 16-hex-digit\n"
-	           "ZeroTier network ID (not yet supported).\n"
+	           "ZeroTier network ID: ztrun joins it and runs COMMAND once it has its addresses.\n"
 	           "\n"
 	           "Options:\n"
-	           "  -v, --verbose    say more (twice: debug); overrides ZTRUN_LOG\n"
-	           "  -q, --quiet      print errors only; overrides ZTRUN_LOG\n"
-	           "      --keep-caps  do not drop COMMAND's capabilities\n"
-	           "  -h, --help       print this help and exit\n"
-	           "  -V, --version    print the version and exit\n"
+	           "  -n, --network ID  join this network too (repeatable; NETWORK is the app's first)\n"
+	           "      --home DIR    node state directory (default $ZTRUN_HOME, $XDG_DATA_HOME/ztrun or\n"
+	           "                    ~/.local/share/ztrun), locked while ztrun runs\n"
+	           "      --ephemeral   no state directory: a new identity, in memory only\n"
+	           "      --port N      UDP port of the node (default 0: any free one)\n"
+	           "      --planet FILE the planet (default $ZTRUN_PLANET, DIR/planet, the built-in Earth)\n"
+	           "      --wait SECS   how long to wait for the networks (default 60; 0: start at once)\n"
+	           "  -v, --verbose     say more (twice: debug); overrides ZTRUN_LOG\n"
+	           "  -q, --quiet       print errors only; overrides ZTRUN_LOG\n"
+	           "      --keep-caps   do not drop COMMAND's capabilities\n"
+	           "  -h, --help        print this help and exit\n"
+	           "  -V, --version     print the version and exit\n"
 	           "\n");
 	zt_print_subcommands(f);
 	fprintf(f, "\n"
-	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR.\n"
+	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR, ZTRUN_HOME,\n"
+	           "ZTRUN_PLANET.\n"
 	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
 	           "126 if COMMAND could not be run, 127 if it was not found.\n");
 }
@@ -184,6 +195,12 @@ static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 		}
 		if (r->child_done)
 			continue;
+		if (r->child <= 0) {
+			/* still joining the networks: stop, as COMMAND would have */
+			r->stop_signal = sig;
+			zt_loop_stop(loop);
+			continue;
+		}
 		zt_log(ZT_LOG_DEBUG, "forwarding %s to %d", strsignal(sig), (int)r->child);
 		kill(r->child, sig);
 	}
@@ -196,13 +213,159 @@ static int exit_status_of(int wait_status)
 	return WEXITSTATUS(wait_status);
 }
 
+/* The options that concern joining ZeroTier networks. */
+struct join_opts {
+	uint64_t nwids[ZT_NETJOIN_MAX_NETWORKS];
+	size_t n_nwids;
+	const char *home, *planet;
+	bool ephemeral;
+	long port, wait_s;
+};
+
+/* Takes one of the join options; -1 after saying what is wrong. */
+static int parse_join_opt(struct join_opts *jo, int opt, const char *arg)
+{
+	char *end;
+	switch (opt) {
+	case 'n':
+		if (parse_network(arg) != 1) {
+			zt_log(ZT_LOG_ERROR, "bad network ID '%s' for -n: 16 hex digits", arg);
+			return -1;
+		}
+		if (jo->n_nwids + 1 >= ZT_NETJOIN_MAX_NETWORKS) {
+			zt_log(ZT_LOG_ERROR, "too many networks: %d at most", ZT_NETJOIN_MAX_NETWORKS);
+			return -1;
+		}
+		jo->nwids[jo->n_nwids++] = strtoull(arg, NULL, 16);
+		return 0;
+	case 'H':
+		jo->home = arg;
+		break;
+	case 'E':
+		jo->ephemeral = true;
+		break;
+	case 'L':
+		jo->planet = arg;
+		break;
+	case 'P':
+	case 'W':
+		errno = 0;
+		long v = strtol(arg, &end, 10);
+		if (*end || end == arg || errno || v < 0 || v > (opt == 'P' ? 65535 : 86400)) {
+			zt_log(ZT_LOG_ERROR, "bad %s '%s' (%s)", opt == 'P' ? "port" : "wait", arg,
+			       opt == 'P' ? "0 to 65535" : "seconds, 0 to 86400");
+			return -1;
+		}
+		*(opt == 'P' ? &jo->port : &jo->wait_s) = v;
+		break;
+	default:
+		return 0;
+	}
+	if (jo->home && jo->ephemeral) {
+		zt_log(ZT_LOG_ERROR, "--home and --ephemeral exclude each other");
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the node, joins the networks and waits (up to --wait) until each has its addresses, saying
+ * what it waits for. 0, or the exit status to leave with. */
+static int join_networks(struct run *r, const struct join_opts *jo, struct zt_home *home,
+                         struct zt_netjoin **nj, const char *rundir)
+{
+	char resolv[4200];
+	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", rundir);
+	if (zt_home_open_or_say(home, jo->home, jo->ephemeral) < 0)
+		return EXIT_ZTRUN;
+	const char *what;
+	struct zt_netjoin_config cfg = {
+	    .nwids = jo->nwids,
+	    .n_nwids = jo->n_nwids,
+	    .home = home,
+	    .planet_file = jo->planet,
+	    .port = (uint16_t)jo->port,
+	    .allow_loopback = true,
+	    .resolv_conf = resolv,
+	};
+	int err = zt_netjoin_new(nj, r->loop, &cfg, &what);
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot start the ZeroTier node (%s): %s%s", what, strerror(-err),
+		       err == -EADDRINUSE ? " (--port 0 picks a free port)" : "");
+		return EXIT_ZTRUN;
+	}
+	char addr[ZT_ADDRESS_TEXT_LEN + 1], nw[17], desc[300];
+	zt_address_format(zt_netjoin_address(*nj), addr);
+	snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)jo->nwids[0]);
+	zt_log(ZT_LOG_INFO, "node %s on UDP port %u, planet from %s", addr, zt_netjoin_port(*nj),
+	       zt_netjoin_planet_source(*nj));
+	if (jo->wait_s == 0)
+		return 0;
+	int64_t deadline = zt_now_ms() + jo->wait_s * 1000;
+	enum zt_netjoin_state said = ZT_NETJOIN_READY;
+	uint64_t which;
+	for (;;) {
+		enum zt_netjoin_state st = zt_netjoin_state(*nj, &which);
+		snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)which);
+		if (st == ZT_NETJOIN_READY)
+			break;
+		if (st == ZT_NETJOIN_NOT_FOUND) {
+			zt_log(ZT_LOG_ERROR, "cannot join %s: its controller %.10s says it does not exist",
+			       nw, nw);
+			return EXIT_ZTRUN;
+		}
+		if (st != said) {
+			/* one line per change of what we wait for */
+			zt_log(ZT_LOG_WARN, "joining %s as node %s... %s", nw, addr,
+			       st == ZT_NETJOIN_DENIED ? "waiting for authorization"
+			                               : "waiting for its configuration");
+			said = st;
+		}
+		if (r->stop_signal)
+			return 128 + r->stop_signal;
+		int64_t now = zt_now_ms();
+		if (now >= deadline) {
+			if (st == ZT_NETJOIN_DENIED)
+				zt_log(ZT_LOG_ERROR,
+				       "not authorized on %s after %ld s (authorize node %s on its "
+				       "controller, or wait "
+				       "longer with --wait)",
+				       nw, jo->wait_s, addr);
+			else
+				zt_log(ZT_LOG_ERROR,
+				       "no configuration for %s after %ld s (is its controller %.10s "
+				       "reachable through "
+				       "the planet's roots? authorize node %s there; or wait longer with "
+				       "--wait)",
+				       nw, jo->wait_s, nw, addr);
+			return EXIT_ZTRUN;
+		}
+		int err2 = zt_loop_run_once(r->loop, (int)(deadline - now < 200 ? deadline - now : 200));
+		if (err2) {
+			zt_log(ZT_LOG_ERROR, "event loop failed: %s", strerror(-err2));
+			return EXIT_ZTRUN;
+		}
+	}
+	for (size_t i = 0; i < jo->n_nwids; i++) {
+		snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)jo->nwids[i]);
+		zt_netjoin_describe(*nj, jo->nwids[i], desc, sizeof(desc));
+		zt_log(ZT_LOG_WARN, "joined %s as node %s: %s", nw, addr, desc);
+	}
+	return 0;
+}
+
 int run_main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-	    {"verbose", no_argument, NULL, 'v'},   {"quiet", no_argument, NULL, 'q'},
-	    {"keep-caps", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},   {0},
+	    {"verbose", no_argument, NULL, 'v'},    {"quiet", no_argument, NULL, 'q'},
+	    {"keep-caps", no_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {"network", required_argument, NULL, 'n'},
+	    {"home", required_argument, NULL, 'H'}, {"ephemeral", no_argument, NULL, 'E'},
+	    {"port", required_argument, NULL, 'P'}, {"planet", required_argument, NULL, 'L'},
+	    {"wait", required_argument, NULL, 'W'}, {0},
 	};
+	struct join_opts jo = {.wait_s = 60};
+	struct zt_netjoin *nj = NULL;
+	struct zt_home home = {.lock_fd = -1};
 	struct run r = {.signal_fd = -1, .child = -1};
 	struct zt_service *svc = NULL;
 	char rundir[4096] = "", shim_path[4200], socket_path[4200], socket_name[64];
@@ -219,7 +382,9 @@ int run_main(int argc, char **argv)
 		bad_env_level = true;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+vqhV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+vqhVn:", long_options, NULL)) != -1) {
+		if (parse_join_opt(&jo, opt, optarg) < 0)
+			return EXIT_ZTRUN;
 		switch (opt) {
 		case 'v':
 			verbose++;
@@ -236,6 +401,13 @@ int run_main(int argc, char **argv)
 		case 'V':
 			printf("ztrun %s\n", ZTRUN_VERSION);
 			return 0;
+		case 'n':
+		case 'H':
+		case 'E':
+		case 'P':
+		case 'L':
+		case 'W':
+			break;
 		default:
 			/* optopt names a bad short option even in a cluster like -vx; 0: a long one. */
 			if (optopt)
@@ -266,11 +438,22 @@ int run_main(int argc, char **argv)
 	network = argv[optind];
 	switch (parse_network(network)) {
 	case 0:
+		if (jo.n_nwids) {
+			zt_log(ZT_LOG_ERROR,
+			       "-n joins networks beside NETWORK, which is none: give a network ID");
+			return EXIT_ZTRUN;
+		}
 		break;
 	case 1:
-		zt_log(ZT_LOG_ERROR,
-		       "cannot join network %s: ZeroTier networks are not yet supported (use none)", network);
-		return EXIT_ZTRUN;
+		if (jo.n_nwids == ZT_NETJOIN_MAX_NETWORKS) {
+			zt_log(ZT_LOG_ERROR, "too many networks: %d at most", ZT_NETJOIN_MAX_NETWORKS);
+			return EXIT_ZTRUN;
+		}
+		/* NETWORK is the app's first network (ZT_NC_NETWORK): put it in front */
+		memmove(jo.nwids + 1, jo.nwids, jo.n_nwids * sizeof(jo.nwids[0]));
+		jo.nwids[0] = strtoull(network, NULL, 16);
+		jo.n_nwids++;
+		break;
 	default:
 		zt_log(ZT_LOG_ERROR,
 		       "bad NETWORK '%s': not \"none\" or a 16-hex-digit network ID (usage: " USAGE ")",
@@ -340,7 +523,8 @@ int run_main(int argc, char **argv)
 	snprintf(socket_name, sizeof(socket_name), NC_PREFIX "%s", network);
 	snprintf(shim_path, sizeof(shim_path), "%s/" ZT_SHIM_NAME, rundir);
 	snprintf(socket_path, sizeof(socket_path), "%s/%s", rundir, socket_name);
-	err = zt_rundir_remove_on_crash(rundir, (const char *const[]){ZT_SHIM_NAME, socket_name}, 2);
+	err = zt_rundir_remove_on_crash(rundir,
+	                                (const char *const[]){ZT_SHIM_NAME, socket_name, "resolv.conf"}, 3);
 	if (err)
 		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", rundir, strerror(-err));
 	err = zt_rundir_write_file(rundir, ZT_SHIM_NAME, zt_shim_start, (size_t)(zt_shim_end - zt_shim_start),
@@ -372,6 +556,13 @@ int run_main(int argc, char **argv)
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot watch the signalfd: %s", strerror(-err));
 		goto cleanup;
+	}
+
+	if (jo.n_nwids) {
+		ret = join_networks(&r, &jo, &home, &nj, rundir);
+		if (ret)
+			goto cleanup;
+		ret = EXIT_ZTRUN;
 	}
 
 	if (!keep_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
@@ -434,6 +625,13 @@ cleanup:
 		zt_loop_unwatch(r.loop, &r.signals);
 	if (r.signal_fd >= 0)
 		close(r.signal_fd);
+	if (nj && zt_log_get_level() >= ZT_LOG_DEBUG) {
+		char counters[1024];
+		zt_netjoin_counters(nj, counters, sizeof(counters));
+		zt_log(ZT_LOG_DEBUG, "%s", counters);
+	}
+	zt_netjoin_free(nj);
+	zt_home_close(&home);
 	if (svc)
 		zt_service_free(svc);
 	if (r.loop)

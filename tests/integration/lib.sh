@@ -1,11 +1,15 @@
 # Shared by the integration tests: each test runs real servers and clients inside `ztrun none`.
 # usage in a test: . "$(dirname "$0")/lib.sh"; then $ZTRUN is the binary under test (argument 1).
 set -eu
-ZTRUN=${1:?usage: $0 /path/to/ztrun}
+ZTRUN=$(realpath "${1:?usage: $0 /path/to/ztrun}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-it.XXXXXX")
 export XDG_RUNTIME_DIR="$WORK/run"
 mkdir -p "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
+# Never the user's home, never ZeroTier's public planet (the built-in default): a ztrun that is not
+# given a planet in a test fails to start instead of contacting the public roots.
+export ZTRUN_HOME="$WORK/default-home"
+export ZTRUN_PLANET="$WORK/no-planet-given"
 cleanup() {
 	rc=$?
 	# the runtime directory must be gone whatever happened

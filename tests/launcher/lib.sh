@@ -6,6 +6,10 @@ trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -m 0700 "$T/run"
 export XDG_RUNTIME_DIR="$T/run"
 unset ZTRUN_LOG
+# Never the user's home, never ZeroTier's public planet (the built-in default): a ztrun that is not
+# given a planet in a test fails to start instead of contacting the public roots.
+export ZTRUN_HOME="$T/default-home"
+export ZTRUN_PLANET="$T/no-planet-given"
 
 fail() {
 	echo "FAIL: $*" >&2

@@ -12,8 +12,19 @@ zt 8056c2e21c00000 -- true
 expect_one_error "^ztrun: bad NETWORK '8056c2e21c00000'" "15 hex digits"
 zt 8056c2e21c00000g -- true
 expect_one_error "^ztrun: bad NETWORK" "non-hex network ID"
-zt 8056c2e21c000001 -- true
-expect_one_error "^ztrun: cannot join network 8056c2e21c000001: .*not yet supported" "network ID"
+# A network whose controller never answers: the planet's only root is a loopback port nobody uses.
+"$ZTRUN" idtool generate "$T/r.secret" "$T/r.public" >/dev/null
+"$ZTRUN" planet new -o "$T/planet" --root "$T/r.public" --endpoint "127.0.0.1/$(( (RANDOM % 20000) + 30000 ))" 2>/dev/null
+zt --ephemeral --planet "$T/planet" --wait 1 8056c2e21c000001 -- true
+expect_rc 125 "network ID, no answer"
+grep -q "^ztrun: no configuration for 8056c2e21c000001 after 1 s (.*authorize node [0-9a-f]\{10\}" "$T/err" ||
+	fail "network ID, no answer: $(cat "$T/err")"
+zt --ephemeral --planet "$T/planet" -n 8056c2e21c00000 8056c2e21c000001 -- true
+expect_one_error "^ztrun: bad network ID '8056c2e21c00000' for -n" "bad -n"
+zt --ephemeral --planet "$T/planet" --wait x 8056c2e21c000001 -- true
+expect_one_error "^ztrun: bad wait 'x'" "bad --wait"
+zt --home "$T/h" --ephemeral 8056c2e21c000001 -- true
+expect_one_error "^ztrun: --home and --ephemeral exclude each other" "--home with --ephemeral"
 zt none
 expect_one_error "^ztrun: missing '--' and COMMAND" "no --"
 zt none true

@@ -1,0 +1,59 @@
+/* The run command's ZeroTier side: a node (home, identity, planet, UDP sockets), the VL2 layer joined to
+ * the requested networks, and one lwIP netif per network that follows the network's config. The socket
+ * service then finds the networks' addresses on lwIP like any other. Lower layer: prints nothing. */
+#ifndef ZTRUN_NETJOIN_H
+#define ZTRUN_NETJOIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "home.h"
+#include "loop.h"
+
+#define ZT_NETJOIN_MAX_NETWORKS 8
+
+struct zt_netjoin;
+
+struct zt_netjoin_config {
+	const uint64_t *nwids; /* the networks to join, at least one */
+	size_t n_nwids;
+	struct zt_home *home;    /* opened by the caller (ephemeral or not) */
+	const char *planet_file; /* --planet, or NULL for the home's default order */
+	uint16_t port;           /* UDP port; 0 = any free */
+	bool allow_loopback;
+	/* Where the shim's resolver looks for nameservers: written from the first network's DNS config
+	 * (search domain, servers) whenever it changes; NULL: not written. */
+	const char *resolv_conf;
+};
+
+/* Starts the node and joins every network. 0, or -errno with *what naming the step that failed
+ * ("identity", "planet", "node", "join"). */
+int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct zt_netjoin_config *cfg,
+                   const char **what);
+/* Leaves the loop and frees everything (netifs first, so the app's connections are aborted). */
+void zt_netjoin_free(struct zt_netjoin *nj);
+
+uint64_t zt_netjoin_address(const struct zt_netjoin *nj);
+uint16_t zt_netjoin_port(const struct zt_netjoin *nj);
+const char *zt_netjoin_planet_source(const struct zt_netjoin *nj);
+
+enum zt_netjoin_state {
+	ZT_NETJOIN_WAITING,  /* some network has no config with an address yet */
+	ZT_NETJOIN_READY,    /* every network has its config and at least one address */
+	ZT_NETJOIN_DENIED,   /* a controller refused us (authorize the node; we keep asking) */
+	ZT_NETJOIN_NOT_FOUND /* a controller says a network does not exist */
+};
+/* Where joining stands; *nwid is the network that holds it back (WAITING/DENIED/NOT_FOUND). */
+enum zt_netjoin_state zt_netjoin_state(const struct zt_netjoin *nj, uint64_t *nwid);
+
+/* The addresses assigned on nwid, as text ("10.147.17.100/24 fd80::…/88"), into out. */
+void zt_netjoin_describe(const struct zt_netjoin *nj, uint64_t nwid, char *out, size_t cap);
+
+/* The node's, VL2's and the netifs' counters as one line of "name=value" pairs (for -vv). */
+void zt_netjoin_counters(const struct zt_netjoin *nj, char *out, size_t cap);
+
+/* Has anything changed since the last call (a network came up, its config changed)? For progress lines. */
+bool zt_netjoin_changed(struct zt_netjoin *nj);
+
+#endif
