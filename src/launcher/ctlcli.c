@@ -31,7 +31,7 @@ static const struct {
 	const char *group, *name, *args, *what;
 } commands[] = {
     {"network", "create",
-     "[--name N] [--pool CIDR|IP-IP]... [--route CIDR[,VIA]]... [--v6 rfc4193|6plane]... [--public]",
+     "[--name N] [--pool CIDR|FIRST-LAST]... [--route CIDR[,VIA]]... [--v6 rfc4193|6plane]... [--public]",
      "make a network (prints its ID)"},
     {"network", "list", "", "list networks"},
     {"network", "show", "NWID", "show a network"},
@@ -47,8 +47,8 @@ void zt_ctlcli_usage(FILE *f)
 {
 	fprintf(f, "Management (works with the controller running or stopped; -j prints JSON):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  ztrun controller %s %s [-j] HOME %s\n      %s\n", commands[i].group,
-		        commands[i].name, commands[i].args, commands[i].what);
+		fprintf(f, "  ztrun controller %s %s [-j] HOME%s%s\n      %s\n", commands[i].group,
+		        commands[i].name, commands[i].args[0] ? " " : "", commands[i].args, commands[i].what);
 }
 
 /* ---- Talking to the controller ------------------------------------------------------------------------ */
@@ -136,7 +136,8 @@ static int usage_error(struct cli *c, const char *fmt, const char *arg)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), fmt, arg);
-	zt_log(ZT_LOG_ERROR, "%s (usage: ztrun controller %s [-j] HOME %s)", msg, c->cmd, c->args);
+	zt_log(ZT_LOG_ERROR, "%s (usage: ztrun controller %s [-j] HOME%s%s)", msg, c->cmd,
+	       c->args[0] ? " " : "", c->args);
 	return USAGE;
 }
 
@@ -467,7 +468,8 @@ static int run_command(struct cli *c, const char *group, const char *name, int a
 		if (opt == 'j') {
 			c->json = true;
 		} else if (opt == 'h') {
-			printf("Usage: ztrun controller %s [-j] HOME %s\n", c->cmd, c->args);
+			printf("Usage: ztrun controller %s [-j] HOME%s%s\n", c->cmd, c->args[0] ? " " : "",
+			       c->args);
 			goto out;
 		} else if (opt == 'N' && set_ip) {
 			none = true;
