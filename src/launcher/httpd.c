@@ -189,9 +189,13 @@ static void conn_process(struct conn *c, int64_t now)
 			}
 			if (r > 0 && req.expect_continue && req.minor == 1 && !c->continued) {
 				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-				/* small enough to go out at once on a fresh socket; if not, the client just
-				 * sends the body after its own timeout */
-				(void)send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+				/* fits a fresh socket's buffer; if it does not go out whole, the stream is
+				 * broken */
+				if (send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+				    (ssize_t)(sizeof(cont) - 1)) {
+					conn_close(c);
+					return;
+				}
 				c->continued = true;
 			}
 			if (r > 0 && !ensure_in(c, (size_t)r + req.content_length)) {

@@ -170,6 +170,19 @@ rs, _ = exchange(("POST /controller/network/%s HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth
                   % (NWID, TOKEN, len(body))).encode() + body, half_close=True)
 if not rs or rs[0][0] != 200 or json.loads(rs[0][2])["name"] != "halfclose":
     fail("half-closed client: %r" % rs)
+# Expect: 100-continue: the interim answer comes before the body is sent, the final one after
+body = b'{"name":"continued"}'
+s = connect()
+s.sendall(("POST /controller/network/%s HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: %s\r\nExpect: 100-continue\r\n"
+           "Content-Length: %d\r\nConnection: close\r\n\r\n" % (NWID, TOKEN, len(body))).encode())
+first = s.recv(4096)
+if first != b"HTTP/1.1 100 Continue\r\n\r\n":
+    fail("Expect: 100-continue: got %r before sending the body" % first)
+s.sendall(body)
+rs, _ = responses(read_all(s))
+s.close()
+if len(rs) != 1 or rs[0][0] != 200 or json.loads(rs[0][2])["name"] != "continued":
+    fail("Expect: 100-continue: final answer %r" % rs)
 # a client that gives up halfway costs nothing
 s = connect()
 s.sendall(b"POST /controller/network HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na")
