@@ -101,7 +101,7 @@ static void need_com(struct zt_vl2 *v, struct vl2_net *n, const struct zt_node_m
 	v->c.drop_gate++;
 	if (v->replay_depth)
 		return;
-	vl2_hold(v, m, m->source, now);
+	vl2_hold(v, m, m->source, n->nwid, now);
 	vl2_send_error(v, m->source, m->verb, m->packet_id, ZT_ERR_NEED_MEMBERSHIP_CERTIFICATE, n->nwid, now);
 	v->c.need_com_sent++;
 }

@@ -269,7 +269,7 @@ void vl2_mc_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 	if (!vl2_gate_traffic(v, n, m->peer, now)) {
 		v->c.drop_gate++;
 		if (!v->replay_depth) {
-			vl2_hold(v, m, m->source, now);
+			vl2_hold(v, m, m->source, n->nwid, now);
 			vl2_send_error(v, m->source, m->verb, m->packet_id,
 			               ZT_ERR_NEED_MEMBERSHIP_CERTIFICATE, n->nwid, now);
 			v->c.need_com_sent++;

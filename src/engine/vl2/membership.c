@@ -179,7 +179,7 @@ struct cred_ctx {
 	struct zt_vl2 *v;
 	const struct zt_node_msg *m;
 	int64_t now;
-	uint64_t released[8]; /* members whose new COM may release held frames */
+	uint64_t released[8], released_nwid[8]; /* members whose new COM may release held frames */
 	unsigned n_released;
 	uint64_t wait_for; /* the signer to WHOIS before this packet can be read */
 };
@@ -234,8 +234,10 @@ static int visit_com(void *arg, const struct zt_com *com)
 		return 0;
 	}
 	x->v->c.credentials_in++;
-	if (ret == 1 && x->n_released < sizeof(x->released) / sizeof(x->released[0]))
+	if (ret == 1 && x->n_released < sizeof(x->released) / sizeof(x->released[0])) {
+		x->released_nwid[x->n_released] = zt_com_network_id(com);
 		x->released[x->n_released++] = zt_com_issued_to(com);
+	}
 	return 0;
 }
 
@@ -432,12 +434,13 @@ void vl2_credentials_in(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t n
 	struct cred_ctx x = {.v = v, .m = m, .now = now};
 	int ret = zt_netcred_read(m->payload, m->len, &cred_visitor, &x);
 	if (ret == -EAGAIN)
-		vl2_hold(v, m, x.wait_for, now); /* WHOIS asked: the packet runs again when it is answered */
+		vl2_hold(v, m, x.wait_for, 0,
+		         now); /* WHOIS asked: the packet runs again when it is answered */
 	else if (ret < 0) {
 		v->c.drop_malformed++;
 	}
 	for (unsigned i = 0; i < x.n_released; i++)
-		vl2_release(v, x.released[i], now);
+		vl2_release(v, x.released[i], x.released_nwid[i], now);
 }
 
 void vl2_com_in(struct zt_vl2 *v, const struct zt_com *com, int64_t now)
@@ -445,7 +448,7 @@ void vl2_com_in(struct zt_vl2 *v, const struct zt_com *com, int64_t now)
 	int ret = com_add(v, com, now);
 	if (ret == 1) {
 		v->c.credentials_in++;
-		vl2_release(v, zt_com_issued_to(com), now);
+		vl2_release(v, zt_com_issued_to(com), zt_com_network_id(com), now);
 	} else if (ret == -EPERM) {
 		v->c.credentials_rejected++;
 	}

@@ -150,7 +150,7 @@ static void held_drop(struct vl2_held *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, int64_t now)
+void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, uint64_t nwid, int64_t now)
 {
 	if (v->replay_depth)
 		return;
@@ -179,6 +179,7 @@ void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, 
 	h->used = true;
 	h->expires = now + VL2_HELD_MS;
 	h->wait_for = wait_for;
+	h->nwid = nwid;
 	h->source = m->source;
 	h->packet_id = m->packet_id;
 	h->verb = m->verb;
@@ -187,13 +188,13 @@ void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, 
 	v->c.held++;
 }
 
-void vl2_release(struct zt_vl2 *v, uint64_t address, int64_t now)
+void vl2_release(struct zt_vl2 *v, uint64_t address, uint64_t nwid, int64_t now)
 {
 	if (v->replay_depth >= 2)
 		return;
 	for (unsigned i = 0; i < VL2_HELD; i++) {
 		struct vl2_held *h = &v->held[i];
-		if (!h->used || h->wait_for != address)
+		if (!h->used || h->wait_for != address || (nwid && h->nwid && h->nwid != nwid))
 			continue;
 		struct vl2_held copy = *h;
 		memset(h, 0, sizeof(*h)); /* the slot is free while it runs (it may hold something else) */
@@ -327,7 +328,7 @@ static void up_peer_learned(void *arg, struct zt_node *n, uint64_t address, cons
 {
 	(void)n;
 	(void)id;
-	vl2_release(arg, address, now);
+	vl2_release(arg, address, 0, now);
 }
 
 static const struct zt_node_upper vl2_upper = {

@@ -110,6 +110,7 @@ struct vl2_held {
 	bool used;
 	int64_t expires;
 	uint64_t wait_for; /* the address whose COM (or identity) releases it */
+	uint64_t nwid;     /* the network of that COM; 0: any */
 	uint64_t source, packet_id;
 	uint8_t verb, hops;
 	struct zt_identity peer;
@@ -159,10 +160,11 @@ int vl2_send(struct zt_vl2 *v, uint64_t dest, uint8_t verb, const void *payload,
              uint64_t *id);
 void vl2_send_error(struct zt_vl2 *v, uint64_t dest, uint8_t in_re_verb, uint64_t in_re_id, uint8_t code,
                     uint64_t nwid, int64_t now);
-/* Keeps a packet until `wait_for`'s credentials arrive (or VL2_HELD_MS pass). */
-void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, int64_t now);
-/* Runs the held packets waiting for `address` again. */
-void vl2_release(struct zt_vl2 *v, uint64_t address, int64_t now);
+/* Keeps a packet until `wait_for`'s credentials on `nwid` (0: its identity) arrive, or VL2_HELD_MS
+ * pass. */
+void vl2_hold(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t wait_for, uint64_t nwid, int64_t now);
+/* Runs the held packets waiting for `address` on `nwid` (0: all of them) again. */
+void vl2_release(struct zt_vl2 *v, uint64_t address, uint64_t nwid, int64_t now);
 
 /* network.c */
 void vl2_net_free(struct vl2_net *n);
