@@ -45,7 +45,6 @@ struct ctl_daemon {
 	struct zt_ctlstore store;
 	struct zt_httpd *httpd;
 	char token[ZT_CTL_TOKEN_MAX];
-	int64_t wall_offset; /* wall-clock ms = monotonic ms + wall_offset */
 	uint16_t port;
 	unsigned bad_records;
 };
@@ -172,7 +171,8 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 static int ctl_send(void *arg, uint64_t dest, uint8_t verb, const void *payload, size_t len, int64_t now)
 {
 	struct ctl_daemon *d = arg;
-	int r = zt_node_send(d->node, dest, verb, payload, len, now - d->wall_offset, NULL);
+	(void)now; /* the controller's wall clock; the node runs on the monotonic one */
+	int r = zt_node_send(d->node, dest, verb, payload, len, zt_now_ms(), NULL);
 	return r < 0 ? r : 0;
 }
 
@@ -204,7 +204,8 @@ static void upper_verb_in(void *arg, struct zt_node *n, const struct zt_node_msg
 {
 	(void)n;
 	struct ctl_daemon *d = arg;
-	zt_controller_packet_in(d->ctl, m, now + d->wall_offset);
+	(void)now;
+	zt_controller_packet_in(d->ctl, m, zt_ctl_wall_ms());
 }
 
 static void upper_reply_in(void *arg, struct zt_node *n, const struct zt_node_reply *r, int64_t now)
@@ -216,7 +217,11 @@ static int64_t upper_tick(void *arg, struct zt_node *n, int64_t now)
 {
 	(void)n;
 	struct ctl_daemon *d = arg;
-	return zt_controller_tick(d->ctl, now + d->wall_offset) - d->wall_offset;
+	/* The controller runs on the wall clock (controller.h, THE CLOCK), read afresh each time so that a
+	 * clock set right after we started (NTP at boot) is what records and certificates carry; only the
+	 * delay until its next deadline goes back to the node's monotonic clock. */
+	int64_t wall = zt_ctl_wall_ms();
+	return now + (zt_controller_tick(d->ctl, wall) - wall);
 }
 
 /* ---- The HTTP API ------------------------------------------------------------------------------------ */
@@ -455,7 +460,6 @@ static int run_daemon(const struct ctl_opts *o)
 	}
 	d.node = zt_nodehost_node(d.host);
 	d.port = zt_nodehost_port(d.host);
-	d.wall_offset = zt_ctl_wall_ms() - zt_now_ms();
 	if (start_controller(&d, o) != 0)
 		goto cleanup;
 	if ((err = zt_httpd_new(&d.httpd, d.loop, "127.0.0.1", d.port, api_request, &d)) != 0) {
