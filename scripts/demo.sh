@@ -1,6 +1,7 @@
 #!/bin/bash
-# The main job: builds ztrun and runs a web server and its client inside `ztrun none`, a private
-# network that nothing on the host can reach, and shows that the host indeed cannot.
+# The main job: builds ztrun, then runs a whole private ZeroTier network on this machine's loopback,
+# all from the one binary: a controller (also the planet's root), a web server under one ztrun node,
+# and curl under another, which fetches the page across the virtual network. Then stops everything.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
@@ -9,27 +10,52 @@ set -o pipefail
 cmake --preset default 2>&1 >/dev/null | { grep -v Doxygen || true; } >&2
 cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 ZTRUN=$PWD/build/src/launcher/ztrun
-WWW=$(mktemp -d)
-trap 'rm -rf "$WWW"' EXIT
-echo "Hello from inside ztrun's private network" > "$WWW/index.html"
-PORT=8000
+DEMO=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-demo.XXXXXX")
+pids=()
+stop() {
+	kill "${pids[@]}" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$DEMO"
+}
+trap stop EXIT
+cd "$DEMO"
+say() { printf '\n== %s\n' "$*"; }
+# A free UDP/TCP port on loopback for the controller
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-echo "== ztrun none: python3 -m http.server on 127.0.0.1:$PORT, curl on the same private network"
-"$ZTRUN" none -- bash -c "
-	python3 -m http.server $PORT --bind 127.0.0.1 --directory '$WWW' >/dev/null 2>&1 &
-	for i in \$(seq 100); do curl -s -o /dev/null http://127.0.0.1:$PORT/ && break; sleep 0.05; done
-	echo -n 'inside ztrun, curl says: '; curl -s http://127.0.0.1:$PORT/
-	touch '$WWW/up'
-	while [ ! -e '$WWW/host-check' ]; do sleep 0.05; done
-	echo -n 'from the host, the same port: '; cat '$WWW/host-check'
-	kill %1
-" &
-zt=$!
-# While the server runs inside ztrun, the host's kernel knows nothing of it.
-while [ ! -e "$WWW/up" ]; do sleep 0.05; done
-if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
-	echo "something on the host listens on $PORT (not ztrun's server)" > "$WWW/host-check"
-else
-	echo "connection refused (the server lives only in ztrun)" > "$WWW/host-check"
-fi
-wait $zt
+say "1. A controller on 127.0.0.1:$PORT: the root of its own private planet, and the controller of its networks"
+"$ZTRUN" controller -v -p "$PORT" controller 2>controller.log &
+pids+=($!)
+for _ in $(seq 100); do [ -s controller/planet ] && [ -s controller/zerotier-one.port ] && break; sleep 0.05; done
+grep -v warning controller.log | sed 's/^/   /'
+
+say "2. A network with an IPv4 pool and RFC4193 IPv6 addresses"
+NW=$("$ZTRUN" controller network create controller --name demo --pool 10.99.0.0/24 --v6 rfc4193)
+echo "   network $NW"
+
+say "3. python3 -m http.server under ztrun on that network: it waits until the node is authorized"
+mkdir -p www && echo "Hello from a web server on a private ZeroTier network" >www/index.html
+"$ZTRUN" --home server --planet controller/planet "$NW" -- \
+	python3 -m http.server 8080 --bind :: --directory www >server.log 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do grep -q "joining" server.log 2>/dev/null && break; sleep 0.05; done
+sed 's/^/   /' server.log
+SERVER=$(cut -d: -f1 server/identity.public)
+
+say "4. Authorize node $SERVER"
+"$ZTRUN" controller member authorize controller "$NW" "$SERVER" >/dev/null
+for _ in $(seq 200); do grep -q "joined" server.log && break; sleep 0.05; done
+grep "joined" server.log | sed 's/^/   /'
+IP=$(grep -o '10\.99\.0\.[0-9]*' server.log | head -1)
+
+say "5. A second node, authorized before it ever asks, runs curl http://$IP:8080/"
+mkdir -p client
+"$ZTRUN" idtool generate client/identity.secret client/identity.public >/dev/null
+"$ZTRUN" controller member authorize controller "$NW" "$(cut -d: -f1 client/identity.public)" >/dev/null
+"$ZTRUN" --home client --planet controller/planet "$NW" -- curl -sS -m 20 --retry 3 --retry-connrefused \
+	"http://$IP:8080/" 2>client.log | sed 's/^/   curl got: /'
+grep "joined" client.log | sed 's/^/   /'
+
+say "6. The members, as the controller sees them"
+"$ZTRUN" controller member list controller "$NW" | sed 's/^/   /'
+say "Done: stopping the controller and the server."
