@@ -308,6 +308,25 @@ static void scenario_refused(void)
 	      -EINPROGRESS);
 	CHECK(nc_so_error(ctl, t) == ECONNREFUSED);
 	CHECK(nc_so_error(ctl, t) == 0); /* reading SO_ERROR clears it */
+	/* connect() repeated while the first is in progress answers once the handshake is over (hiredis
+	 * checks its connects so): the error, or EISCONN, never EALREADY */
+	int u = nc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, u, v4("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
+	      -EINPROGRESS);
+	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, u, v4("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
+	      -ECONNREFUSED);
+	int ls = nc_socket(ctl, AF_INET, SOCK_STREAM), lfd = -1;
+	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, v4("127.0.0.1", 0), 0, NULL) == 0);
+	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	struct zt_nc_addr la;
+	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, lfd, &la) == 0);
+	int v = nc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, v, la, ZT_NC_CONNECT_NONBLOCK, NULL) == -EINPROGRESS);
+	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, v, la, ZT_NC_CONNECT_NONBLOCK, NULL) == -EISCONN);
+	close(u);
+	close(v);
+	close(lfd);
+	close(ls);
 	/* a fd that is not a virtual socket */
 	CHECK(nc_so_error(ctl, 0) == -ENOTSOCK);
 	close(s);

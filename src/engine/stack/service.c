@@ -142,9 +142,14 @@ static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, s
 		return r;
 	r = zt_tcp_connect(s, &ip, port);
 	if (r == -EINPROGRESS && !(flags & ZT_NC_CONNECT_NONBLOCK)) {
-		if (zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT) == 0)
+		if (zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT, false) == 0)
 			*deferred = true;
 	}
+	/* connect() again while the first is in progress: on a kernel the app polled for POLLOUT, which
+	 * came only once the handshake was over, and gets EISCONN or the error. Our socketpair is always
+	 * writable, so the answer waits for the handshake here (hiredis checks a connect this way). */
+	if (r == -EALREADY && zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT, true) == 0)
+		*deferred = true;
 	return r;
 }
 
@@ -200,7 +205,7 @@ static int op_getsockopt(struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int
 	/* The app saw POLLOUT on a socketpair that is always writable; the answer it wants is the
 	 * connect's outcome, so it waits for it here. */
 	if (level == SOL_SOCKET && name == SO_ERROR && s->state == ZT_SOCK_CONNECTING &&
-	    zt_sock_add_waiter(s, ctl, id, ZT_NC_GETSOCKOPT) == 0) {
+	    zt_sock_add_waiter(s, ctl, id, ZT_NC_GETSOCKOPT, false) == 0) {
 		*deferred = true;
 		return 0;
 	}

@@ -224,17 +224,18 @@ void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 			s->so_error = 0;
 			zt_service_reply(p->ctl, op, p->id, 0, buf, b.off, -1);
 		} else {
-			zt_service_reply(p->ctl, op, p->id, result, NULL, 0, -1);
+			zt_service_reply(p->ctl, op, p->id, result == 0 && p->again ? -EISCONN : result, NULL,
+			                 0, -1);
 		}
 	}
 	s->nwaiters = kept;
 }
 
-int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op)
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op, bool again)
 {
 	if (s->nwaiters == ZT_SOCK_MAX_WAITERS)
 		return -EAGAIN;
-	s->waiters[s->nwaiters++] = (struct zt_pending){.ctl = ctl, .id = id, .op = op};
+	s->waiters[s->nwaiters++] = (struct zt_pending){.ctl = ctl, .id = id, .op = op, .again = again};
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct zt_pending {
 	struct zt_ctl *ctl;
 	uint32_t id;
 	enum zt_nc_op op;
+	bool again; /* a connect() repeated while the first was in progress: EISCONN when it succeeds */
 };
 
 #define ZT_SOCK_MAX_WAITERS 4
@@ -78,7 +79,7 @@ void zt_sock_reap(struct zt_service *svc);
 size_t zt_sock_rx_consume(struct zt_sock *s, size_t n);
 void zt_sock_free_all(struct zt_service *svc);
 void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
-int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op);
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op, bool again);
 
 int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 int zt_tcp_listen(struct zt_sock *s, int backlog);

@@ -288,7 +288,10 @@ static void flush_acceptq(struct zt_sock *l)
 		l->nacceptq--;
 		c->next_in_acceptq = NULL;
 		if (r < 0) {
-			c->app_gone = true;
+			/* the listener's app end is gone: nobody will ever hold this connection */
+			close(c->app_fd_pending);
+			c->app_fd_pending = -1;
+			c->app_gone = c->app_eof = true;
 			tcp_maybe_finish(c);
 		}
 	}
