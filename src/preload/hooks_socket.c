@@ -122,9 +122,9 @@ ZT_EXPORT int socket(int domain, int type, int protocol)
 			return zt_fail(EPROTONOSUPPORT);
 		break;
 	case SOCK_DGRAM:
-		if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6)
-			return zt_fail(EACCES); /* ping sockets: as for a user outside ping_group_range */
-		if (protocol != 0 && protocol != IPPROTO_UDP)
+		/* ICMP echo ("ping") sockets are the service's too; raw ICMP below stays refused */
+		if (protocol != 0 && protocol != IPPROTO_UDP &&
+		    protocol != (domain == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 			return zt_fail(EPROTONOSUPPORT);
 		break;
 	case SOCK_RAW:

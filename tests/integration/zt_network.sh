@@ -1,9 +1,11 @@
 #!/bin/bash
 # A whole private ZeroTier network on this host's loopback: ztrun's controller (also the planet's
-# root), a web server under one ztrun node and curl under another, over IPv4 and IPv6. The server's
+# root), a web server under one ztrun node and curl under another, over IPv4 and IPv6; the server's
+# node answers ICMP echo on both addresses. The server's
 # node is refused until authorized, then gets its addresses from the pool; the client's node is
 # authorized before it ever asks.
-. "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 PORT=$(free_host_port)
 cd "$WORK"
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
@@ -36,7 +38,9 @@ mkdir -p b
 "$ZTRUN" controller member authorize ctl "$NW" "$(cut -d: -f1 b/identity.public)" >/dev/null
 "$ZTRUN" --home b --planet ctl/planet --wait 30 "$NW" -- bash -c "
 	curl -sS -m 20 --retry 3 --retry-connrefused http://$A4:8080/ >v4.out &&
-	curl -sS -m 20 -g 'http://[$A6]:8080/' >v6.out" 2>b.log || fail "client failed: $(cat b.log)"
+	curl -sS -m 20 -g 'http://[$A6]:8080/' >v6.out &&
+	python3 '$HERE/icmp_ping.py' $A4 $A6 >ping.out" 2>b.log || fail "client failed: $(cat b.log)"
+grep -c "ok=True" ping.out | grep -qx 2 || fail "the server's node did not answer ping: $(cat ping.out)"
 grep -q "hello over zerotier" v4.out || fail "IPv4 fetch: $(cat v4.out)"
 grep -q "hello over zerotier" v6.out || fail "IPv6 fetch: $(cat v6.out)"
 # The two members got different addresses from the pool.

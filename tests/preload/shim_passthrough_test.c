@@ -157,8 +157,11 @@ static void check_nosvc(void)
 	CHECK(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) < 0 && errno == EACCES,
 	      "nosvc: SOCK_RAW refused with EACCES");
 	errno = 0;
-	CHECK(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) < 0 && errno == EACCES,
-	      "nosvc: ping socket refused with EACCES");
+	CHECK(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) < 0 && errno == EAFNOSUPPORT,
+	      "nosvc: ping socket (the service's) fails as the other sockets do, EAFNOSUPPORT");
+	errno = 0;
+	CHECK(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMPV6) < 0 && errno == EPROTONOSUPPORT,
+	      "nosvc: ICMPv6 on an IPv4 socket gives EPROTONOSUPPORT");
 	errno = 0;
 	CHECK(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP) < 0 && errno == EPROTONOSUPPORT,
 	      "nosvc: stream with UDP gives EPROTONOSUPPORT");

@@ -31,7 +31,8 @@
 #define LWIP_AUTOIP                0
 #define LWIP_IGMP                  1
 #define LWIP_DNS                   0
-#define LWIP_RAW                   0
+#define LWIP_RAW                   1 /* ICMP echo ("ping") sockets */
+#define MEMP_NUM_RAW_PCB           64
 /* Router advertisements must not change a netif's MTU: the network's config sets it (netif.c). */
 #define LWIP_ND6_ALLOW_RA_UPDATES  0
 /* Only the memory counters: pool and heap use (tests assert nothing leaks; exhaustion is counted). */

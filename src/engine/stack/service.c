@@ -42,7 +42,8 @@ static int op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_f
 		return -EAFNOSUPPORT;
 	if (type == SOCK_STREAM && proto != 0 && proto != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
-	if (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP)
+	bool icmp = type == SOCK_DGRAM && proto == (domain == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP && !icmp)
 		return -EPROTONOSUPPORT;
 	if (type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
@@ -51,7 +52,10 @@ static int op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_f
 	struct zt_sock *s = zt_sock_new(svc, domain, type, type == SOCK_STREAM ? 's' : 'd', &app_fd);
 	if (!s)
 		return app_fd;
-	if (type == SOCK_STREAM) {
+	s->protocol = icmp ? proto : type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	if (icmp) {
+		zt_icmp_attach(s);
+	} else if (type == SOCK_STREAM) {
 		struct tcp_pcb *pcb = tcp_new_ip_type(iptype);
 		if (pcb)
 			zt_tcp_attach(s, pcb);
@@ -90,6 +94,11 @@ static int op_bind(struct zt_sock *s, struct zt_nc_buf *req)
 		ip = *IP_ANY_TYPE;
 	else if (s->domain == AF_INET6 && s->v6only && ip_addr_isany(&ip))
 		ip = *IP6_ADDR_ANY;
+	if (zt_sock_is_icmp(s)) {
+		if (!zt_stack_addr_is_local(&ip))
+			return -EADDRNOTAVAIL;
+		return zt_stack_errno(raw_bind(s->pcb.raw, &ip));
+	}
 	r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
 	if (r == -EADDRINUSE && zt_sock_settle_port(s->svc, s->type, port))
 		r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
@@ -123,6 +132,8 @@ static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, s
 	uint32_t flags = zt_nc_get_u32(req);
 	if (req->bad)
 		return -EINVAL;
+	if (zt_sock_is_icmp(s))
+		return -EOPNOTSUPP; /* ping sockets here send with an address (sendto), as ping does */
 	if (s->type == SOCK_DGRAM) {
 		int r = zt_udp_connect(s, &a);
 		if (r > 0) {
@@ -156,7 +167,11 @@ static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, s
 static int op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen)
 {
 	struct zt_nc_addr a;
-	if (s->type == SOCK_STREAM) {
+	if (zt_sock_is_icmp(s)) {
+		if (peer)
+			return -ENOTCONN;
+		zt_stack_addr_to_nc(&s->pcb.raw->local_ip, s->icmp_id, s->domain, &a);
+	} else if (s->type == SOCK_STREAM) {
 		struct tcp_pcb *pcb = s->pcb.tcp;
 		if (peer) {
 			if (!pcb || s->state != ZT_SOCK_CONNECTED)

@@ -36,6 +36,8 @@ void zt_sock_io(struct zt_sock *s, uint32_t events)
 {
 	if (s->type == SOCK_STREAM)
 		zt_tcp_io(s, events);
+	else if (zt_sock_is_icmp(s))
+		zt_icmp_io(s, events);
 	else
 		zt_udp_io(s, events);
 }
@@ -258,6 +260,8 @@ void zt_sock_kill(struct zt_sock *s)
 			tcp_err(s->pcb.tcp, NULL);
 			tcp_abort(s->pcb.tcp);
 		}
+	} else if (zt_sock_is_icmp(s) && s->pcb.raw) {
+		raw_remove(s->pcb.raw);
 	} else if (s->type == SOCK_DGRAM && s->pcb.udp) {
 		udp_remove(s->pcb.udp);
 	}

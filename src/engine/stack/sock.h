@@ -8,6 +8,7 @@
 
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "lwip/raw.h"
 #include "loop.h"
 #include "../../preload/rpc.h"
 
@@ -44,7 +45,10 @@ struct zt_sock {
 	union {
 		struct tcp_pcb *tcp;
 		struct udp_pcb *udp;
+		struct raw_pcb *raw; /* ICMP echo sockets (protocol IPPROTO_ICMP/ICMPV6) */
 	} pcb;
+	int protocol;     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6 */
+	uint16_t icmp_id; /* an ICMP socket's echo identifier (its "port") */
 	bool bound, v6only, app_eof, app_gone, remote_eof, shut_sent, need_fin_to_app, dead;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
 	int so_error;
@@ -92,6 +96,14 @@ int zt_udp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 int zt_udp_connect(struct zt_sock *s, const struct zt_nc_addr *to);
 void zt_udp_attach(struct zt_sock *s, struct udp_pcb *pcb);
 void zt_udp_io(struct zt_sock *s, uint32_t events);
+
+/* icmp.c */
+int zt_icmp_attach(struct zt_sock *s);
+void zt_icmp_io(struct zt_sock *s, uint32_t events);
+static inline bool zt_sock_is_icmp(const struct zt_sock *s)
+{
+	return s->protocol == IPPROTO_ICMP || s->protocol == IPPROTO_ICMPV6;
+}
 
 /* sockopt.c */
 int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const void *val, uint32_t len);

@@ -71,6 +71,8 @@ static int stored_int(struct zt_sock *s, int level, int name, int dflt)
 /* The common IP fields of either PCB type, NULL for none. */
 static struct ip_pcb *ip_pcb_of(struct zt_sock *s)
 {
+	if (zt_sock_is_icmp(s))
+		return (struct ip_pcb *)s->pcb.raw;
 	return s->type == SOCK_STREAM ? (struct ip_pcb *)s->pcb.tcp : (struct ip_pcb *)s->pcb.udp;
 }
 
@@ -188,10 +190,10 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 static int tcp_info_of(struct zt_sock *s, void *out, uint32_t *len)
 {
 	static const uint8_t linux_state[] = {
-		[CLOSED] = TCP_CLOSE,		 [LISTEN] = TCP_LISTEN,		  [SYN_SENT] = TCP_SYN_SENT,
-		[SYN_RCVD] = TCP_SYN_RECV,	 [ESTABLISHED] = TCP_ESTABLISHED, [FIN_WAIT_1] = TCP_FIN_WAIT1,
-		[FIN_WAIT_2] = TCP_FIN_WAIT2,	 [CLOSE_WAIT] = TCP_CLOSE_WAIT,	  [CLOSING] = TCP_CLOSING,
-		[LAST_ACK] = TCP_LAST_ACK,	 [TIME_WAIT] = TCP_TIME_WAIT,
+	    [CLOSED] = TCP_CLOSE,         [LISTEN] = TCP_LISTEN,           [SYN_SENT] = TCP_SYN_SENT,
+	    [SYN_RCVD] = TCP_SYN_RECV,    [ESTABLISHED] = TCP_ESTABLISHED, [FIN_WAIT_1] = TCP_FIN_WAIT1,
+	    [FIN_WAIT_2] = TCP_FIN_WAIT2, [CLOSE_WAIT] = TCP_CLOSE_WAIT,   [CLOSING] = TCP_CLOSING,
+	    [LAST_ACK] = TCP_LAST_ACK,    [TIME_WAIT] = TCP_TIME_WAIT,
 	};
 	struct tcp_info ti;
 	memset(&ti, 0, sizeof(ti));
@@ -215,7 +217,7 @@ static int tcp_info_of(struct zt_sock *s, void *out, uint32_t *len)
 		ti.tcpi_snd_wscale = pcb->snd_scale;
 		ti.tcpi_rcv_wscale = pcb->rcv_scale;
 		ti.tcpi_options = (pcb->flags & TF_WND_SCALE ? TCPI_OPT_WSCALE : 0) |
-				  (pcb->flags & TF_TIMESTAMP ? TCPI_OPT_TIMESTAMPS : 0);
+		                  (pcb->flags & TF_TIMESTAMP ? TCPI_OPT_TIMESTAMPS : 0);
 	}
 	*len = *len < sizeof(ti) ? *len : (uint32_t)sizeof(ti);
 	memcpy(out, &ti, *len);
@@ -245,7 +247,7 @@ int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *out
 		case SO_DOMAIN:
 			return put_int(out, len, s->domain);
 		case SO_PROTOCOL:
-			return put_int(out, len, s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+			return put_int(out, len, s->protocol);
 		case SO_ACCEPTCONN:
 			return put_int(out, len, s->state == ZT_SOCK_LISTENING);
 		case SO_ERROR: {
