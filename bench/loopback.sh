@@ -8,7 +8,7 @@ SECS=${2:-5}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-PORT=$(( (RANDOM % 20000) + 30000 ))
+PORT=$(( (RANDOM % 12000) + 20000 ))
 WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then return 0; fi; sleep 0.05; done; return 1; }'
 
 mkdir -p "$WORK/www" "$WORK/ng"

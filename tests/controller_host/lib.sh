@@ -18,9 +18,23 @@ fail() {
 	exit 1
 }
 
-# A free-looking port for UDP and TCP; the kernel says no if it is taken, and start_ctl notices.
+# A port free for UDP and TCP on 127.0.0.1, below the kernel's ephemeral range (32768 and up) so that
+# no client connection of a test running alongside takes it in the meantime.
 pick_port() {
-	echo $(((RANDOM % 20000) + 30000))
+	python3 - <<'PY'
+import random, socket
+while True:
+    p = random.randrange(20000, 32000)
+    try:
+        for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, t)
+            s.bind(("127.0.0.1", p))
+            s.close()
+    except OSError:
+        continue
+    print(p)
+    break
+PY
 }
 
 # start_ctl HOME PORT [OPTION...]: starts a controller in the background (log in $T/ctl.log) and waits until

@@ -30,7 +30,7 @@ fail() {
 # A port that nothing on the host listens on, so "unreachable from the host" means something.
 free_host_port() {
 	while :; do
-		p=$(( (RANDOM % 20000) + 30000 ))
+		p=$(( (RANDOM % 12000) + 20000 ))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return

@@ -5,7 +5,7 @@ set -eu
 ZTRUN=$1
 . "$(dirname "$0")/lib.sh"
 
-port=$(( (RANDOM % 20000) + 30000 ))
+port=$(( (RANDOM % 12000) + 20000 ))
 "$ZTRUN" idtool generate "$T/root.secret" "$T/root.public" >/dev/null
 mkdir -p "$T/root" "$T/leaf"
 cp "$T/root.secret" "$T/root/identity.secret"

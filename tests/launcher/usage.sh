@@ -14,7 +14,7 @@ zt 8056c2e21c00000g -- true
 expect_one_error "^ztrun: bad NETWORK" "non-hex network ID"
 # A network whose controller never answers: the planet's only root is a loopback port nobody uses.
 "$ZTRUN" idtool generate "$T/r.secret" "$T/r.public" >/dev/null
-"$ZTRUN" planet new -o "$T/planet" --root "$T/r.public" --endpoint "127.0.0.1/$(( (RANDOM % 20000) + 30000 ))" 2>/dev/null
+"$ZTRUN" planet new -o "$T/planet" --root "$T/r.public" --endpoint "127.0.0.1/$(( (RANDOM % 12000) + 20000 ))" 2>/dev/null
 zt --ephemeral --planet "$T/planet" --wait 1 8056c2e21c000001 -- true
 expect_rc 125 "network ID, no answer"
 grep -q "^ztrun: no configuration for 8056c2e21c000001 after 1 s (.*authorize node [0-9a-f]\{10\}" "$T/err" ||
