@@ -17,8 +17,9 @@
 #include "sysio.h"
 #include "vl2/vl2.h"
 
-#define ZT_NETJOIN_QUEUE_MAX 4096 /* frames waiting either way; beyond it they are dropped, as a NIC would   \
-	                           */
+#define ZT_NETJOIN_QUEUE_MAX                                                                                 \
+	4096 /* frames waiting either way; beyond it they are dropped, as a NIC would                        \
+	      */
 
 enum frame_dir { TO_LWIP, TO_VL2 };
 
@@ -265,6 +266,22 @@ static int vl2_state_get(void *arg, enum zt_state_object type, uint64_t id, void
 	return zt_home_state_get(((struct zt_netjoin *)arg)->home, type, id, buf, cap);
 }
 
+/* The UDP port the node had in this home last time (zerotier-one.port), or 0. */
+static uint16_t last_port(struct zt_home *home)
+{
+	if (!home->dir)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/zerotier-one.port", home->dir);
+	uint8_t *data;
+	size_t len;
+	if (zt_file_read(path, 16, &data, &len) < 0)
+		return 0;
+	long p = strtol((char *)data, NULL, 10);
+	free(data);
+	return p > 0 && p < 65536 ? (uint16_t)p : 0;
+}
+
 int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct zt_netjoin_config *cfg,
                    const char **what)
 {
@@ -297,9 +314,21 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 	    .port = cfg->port,
 	    .allow_loopback = cfg->allow_loopback,
 	};
+	/* Without --port, the port of the last run: peers that knew this node keep using its address
+	 * until they find it gone (stock nodes for minutes), so a node that moves is cut off meanwhile. */
+	uint16_t last = cfg->port ? 0 : last_port(cfg->home);
+	if (last)
+		hc.port = last;
 	err = zt_nodehost_new(&nj->host, loop, &hc);
+	if (err == -EADDRINUSE && last) {
+		hc.port = 0;
+		err = zt_nodehost_new(&nj->host, loop, &hc);
+	}
 	if (err)
 		goto fail;
+	char port_text[16];
+	snprintf(port_text, sizeof(port_text), "%u", zt_nodehost_port(nj->host));
+	zt_home_write_text(cfg->home, "zerotier-one.port", port_text);
 	static const struct zt_vl2_callbacks cb = {
 	    .version = ZT_VL2_CALLBACKS_VERSION,
 	    .network_changed = network_changed,
