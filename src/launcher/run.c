@@ -17,6 +17,7 @@
 #include "home.h"
 #include "log.h"
 #include "netjoin.h"
+#include "run_join.h"
 #include "loop.h"
 #include "rundir.h"
 #include "shim.h"
@@ -75,16 +76,6 @@ static void print_help(FILE *f)
 	           "ZTRUN_PLANET.\n"
 	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
 	           "126 if COMMAND could not be run, 127 if it was not found.\n");
-}
-
-/* Returns 0 for "none", 1 for a network ID, or -EINVAL. */
-static int parse_network(const char *s)
-{
-	if (strcmp(s, "none") == 0)
-		return 0;
-	if (strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16)
-		return 1;
-	return -EINVAL;
 }
 
 /* The hint for a runtime directory base that cannot be used. */
@@ -213,146 +204,6 @@ static int exit_status_of(int wait_status)
 	return WEXITSTATUS(wait_status);
 }
 
-/* The options that concern joining ZeroTier networks. */
-struct join_opts {
-	uint64_t nwids[ZT_NETJOIN_MAX_NETWORKS];
-	size_t n_nwids;
-	const char *home, *planet;
-	bool ephemeral;
-	long port, wait_s;
-};
-
-/* Takes one of the join options; -1 after saying what is wrong. */
-static int parse_join_opt(struct join_opts *jo, int opt, const char *arg)
-{
-	char *end;
-	switch (opt) {
-	case 'n':
-		if (parse_network(arg) != 1) {
-			zt_log(ZT_LOG_ERROR, "bad network ID '%s' for -n: 16 hex digits", arg);
-			return -1;
-		}
-		if (jo->n_nwids + 1 >= ZT_NETJOIN_MAX_NETWORKS) {
-			zt_log(ZT_LOG_ERROR, "too many networks: %d at most", ZT_NETJOIN_MAX_NETWORKS);
-			return -1;
-		}
-		jo->nwids[jo->n_nwids++] = strtoull(arg, NULL, 16);
-		return 0;
-	case 'H':
-		jo->home = arg;
-		break;
-	case 'E':
-		jo->ephemeral = true;
-		break;
-	case 'L':
-		jo->planet = arg;
-		break;
-	case 'P':
-	case 'W':
-		errno = 0;
-		long v = strtol(arg, &end, 10);
-		if (*end || end == arg || errno || v < 0 || v > (opt == 'P' ? 65535 : 86400)) {
-			zt_log(ZT_LOG_ERROR, "bad %s '%s' (%s)", opt == 'P' ? "port" : "wait", arg,
-			       opt == 'P' ? "0 to 65535" : "seconds, 0 to 86400");
-			return -1;
-		}
-		*(opt == 'P' ? &jo->port : &jo->wait_s) = v;
-		break;
-	default:
-		return 0;
-	}
-	if (jo->home && jo->ephemeral) {
-		zt_log(ZT_LOG_ERROR, "--home and --ephemeral exclude each other");
-		return -1;
-	}
-	return 0;
-}
-
-/* Starts the node, joins the networks and waits (up to --wait) until each has its addresses, saying
- * what it waits for. 0, or the exit status to leave with. */
-static int join_networks(struct run *r, const struct join_opts *jo, struct zt_home *home,
-                         struct zt_netjoin **nj, const char *rundir)
-{
-	char resolv[4200];
-	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", rundir);
-	if (zt_home_open_or_say(home, jo->home, jo->ephemeral) < 0)
-		return EXIT_ZTRUN;
-	const char *what;
-	struct zt_netjoin_config cfg = {
-	    .nwids = jo->nwids,
-	    .n_nwids = jo->n_nwids,
-	    .home = home,
-	    .planet_file = jo->planet,
-	    .port = (uint16_t)jo->port,
-	    .allow_loopback = true,
-	    .resolv_conf = resolv,
-	};
-	int err = zt_netjoin_new(nj, r->loop, &cfg, &what);
-	if (err) {
-		zt_log(ZT_LOG_ERROR, "cannot start the ZeroTier node (%s): %s%s", what, strerror(-err),
-		       err == -EADDRINUSE ? " (--port 0 picks a free port)" : "");
-		return EXIT_ZTRUN;
-	}
-	char addr[ZT_ADDRESS_TEXT_LEN + 1], nw[17], desc[300];
-	zt_address_format(zt_netjoin_address(*nj), addr);
-	snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)jo->nwids[0]);
-	zt_log(ZT_LOG_INFO, "node %s on UDP port %u, planet from %s", addr, zt_netjoin_port(*nj),
-	       zt_netjoin_planet_source(*nj));
-	if (jo->wait_s == 0)
-		return 0;
-	int64_t deadline = zt_now_ms() + jo->wait_s * 1000;
-	enum zt_netjoin_state said = ZT_NETJOIN_READY;
-	uint64_t which;
-	for (;;) {
-		enum zt_netjoin_state st = zt_netjoin_state(*nj, &which);
-		snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)which);
-		if (st == ZT_NETJOIN_READY)
-			break;
-		if (st == ZT_NETJOIN_NOT_FOUND) {
-			zt_log(ZT_LOG_ERROR, "cannot join %s: its controller %.10s says it does not exist",
-			       nw, nw);
-			return EXIT_ZTRUN;
-		}
-		if (st != said) {
-			/* one line per change of what we wait for */
-			zt_log(ZT_LOG_WARN, "joining %s as node %s... %s", nw, addr,
-			       st == ZT_NETJOIN_DENIED ? "waiting for authorization"
-			                               : "waiting for its configuration");
-			said = st;
-		}
-		if (r->stop_signal)
-			return 128 + r->stop_signal;
-		int64_t now = zt_now_ms();
-		if (now >= deadline) {
-			if (st == ZT_NETJOIN_DENIED)
-				zt_log(ZT_LOG_ERROR,
-				       "not authorized on %s after %ld s (authorize node %s on its "
-				       "controller, or wait "
-				       "longer with --wait)",
-				       nw, jo->wait_s, addr);
-			else
-				zt_log(ZT_LOG_ERROR,
-				       "no configuration for %s after %ld s (is its controller %.10s "
-				       "reachable through "
-				       "the planet's roots? authorize node %s there; or wait longer with "
-				       "--wait)",
-				       nw, jo->wait_s, nw, addr);
-			return EXIT_ZTRUN;
-		}
-		int err2 = zt_loop_run_once(r->loop, (int)(deadline - now < 200 ? deadline - now : 200));
-		if (err2) {
-			zt_log(ZT_LOG_ERROR, "event loop failed: %s", strerror(-err2));
-			return EXIT_ZTRUN;
-		}
-	}
-	for (size_t i = 0; i < jo->n_nwids; i++) {
-		snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)jo->nwids[i]);
-		zt_netjoin_describe(*nj, jo->nwids[i], desc, sizeof(desc));
-		zt_log(ZT_LOG_WARN, "joined %s as node %s: %s", nw, addr, desc);
-	}
-	return 0;
-}
-
 int run_main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -363,7 +214,7 @@ int run_main(int argc, char **argv)
 	    {"port", required_argument, NULL, 'P'}, {"planet", required_argument, NULL, 'L'},
 	    {"wait", required_argument, NULL, 'W'}, {0},
 	};
-	struct join_opts jo = {.wait_s = 60};
+	struct zt_join_opts jo = {.wait_s = 60};
 	struct zt_netjoin *nj = NULL;
 	struct zt_home home = {.lock_fd = -1};
 	struct run r = {.signal_fd = -1, .child = -1};
@@ -383,7 +234,7 @@ int run_main(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+vqhVn:", long_options, NULL)) != -1) {
-		if (parse_join_opt(&jo, opt, optarg) < 0)
+		if (zt_join_parse_opt(&jo, opt, optarg) < 0)
 			return EXIT_ZTRUN;
 		switch (opt) {
 		case 'v':
@@ -436,7 +287,7 @@ int run_main(int argc, char **argv)
 		return EXIT_ZTRUN;
 	}
 	network = argv[optind];
-	switch (parse_network(network)) {
+	switch (zt_network_kind(network)) {
 	case 0:
 		if (jo.n_nwids) {
 			zt_log(ZT_LOG_ERROR,
@@ -559,7 +410,7 @@ int run_main(int argc, char **argv)
 	}
 
 	if (jo.n_nwids) {
-		ret = join_networks(&r, &jo, &home, &nj, rundir);
+		ret = zt_join_networks(r.loop, &r.stop_signal, &jo, &home, &nj, rundir);
 		if (ret)
 			goto cleanup;
 		ret = EXIT_ZTRUN;
