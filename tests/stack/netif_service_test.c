@@ -18,7 +18,7 @@
 #include "loop.h"
 #include "service.h"
 #include "wire.h"
-#include "../../src/preload/rpc.h"
+#include "rpc_client.h"
 
 static int failures;
 #define CHECK(cond)                                                                                          \
@@ -35,125 +35,6 @@ static const char *ip4_a = "10.147.20.1", *ip4_b = "10.147.20.2", *ip6_a = "fd80
                   *ip6_b = "fd80:56c2:e21c::2";
 
 static char sock_path[108];
-static uint32_t next_id;
-
-/* --- the client side of rpc.h (as the shim speaks it) ---------------------------------------------- */
-
-static int ctl_open(void)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	strcpy(sun.sun_path, sock_path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return -1;
-	return fd;
-}
-
-static int send_with_fd(int ctl, const void *msg, size_t len, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(ctl, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static ssize_t recv_with_fd(int sock, uint8_t *buf, size_t len, int *fd_out)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, len};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	*fd_out = -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (n >= 0 && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
-	return n < 0 ? -errno : n;
-}
-
-static int call(int ctl, enum zt_nc_op op, int fd, const uint8_t *body, size_t blen, int *fd_out,
-                uint8_t *out, size_t *outlen)
-{
-	uint8_t msg[ZT_NC_MAX_MSG];
-	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
-	uint32_t id = ++next_id;
-	zt_nc_put_req_hdr(&b, op, id);
-	zt_nc_put_bytes(&b, body, blen);
-	if (send_with_fd(ctl, msg, b.off, fd) < 0)
-		return -EPIPE;
-	uint8_t rep[ZT_NC_MAX_MSG];
-	int rfd;
-	ssize_t n = recv_with_fd(ctl, rep, sizeof(rep), &rfd);
-	if (n < ZT_NC_REPLY_HDR_LEN)
-		return -EPIPE;
-	struct zt_nc_buf r = {.p = rep, .len = (size_t)n};
-	zt_nc_get_u32(&r);
-	zt_nc_get_u32(&r);
-	int result = (int)zt_nc_get_u32(&r);
-	if (fd_out)
-		*fd_out = rfd;
-	else if (rfd >= 0)
-		close(rfd);
-	if (out && outlen) {
-		*outlen = r.len - r.off;
-		memcpy(out, rep + r.off, *outlen);
-	}
-	return result;
-}
-
-static int nc_socket(int ctl, int domain, int type)
-{
-	uint8_t body[12];
-	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
-	zt_nc_put_u32(&b, (uint32_t)domain);
-	zt_nc_put_u32(&b, (uint32_t)type);
-	zt_nc_put_u32(&b, 0);
-	int fd = -1;
-	int r = call(ctl, ZT_NC_SOCKET, -1, body, b.off, &fd, NULL, NULL);
-	return r < 0 ? r : fd;
-}
-
-static struct zt_nc_addr nc_addr(const char *text, uint16_t port)
-{
-	struct zt_nc_addr a = {.family = strchr(text, ':') ? AF_INET6 : AF_INET, .port_be = htons(port)};
-	inet_pton(a.family, text, a.addr);
-	return a;
-}
-
-static int nc_addr_op(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr a, int *fd_out)
-{
-	uint8_t body[ZT_NC_ADDR_LEN + 4];
-	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
-	zt_nc_put_addr(&b, &a);
-	zt_nc_put_u32(&b, 0);
-	return call(ctl, op, fd, body, op == ZT_NC_CONNECT ? b.off : ZT_NC_ADDR_LEN, fd_out, NULL, NULL);
-}
-
-static int nc_name(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr *a)
-{
-	uint8_t out[64];
-	size_t n = 0;
-	int r = call(ctl, op, fd, NULL, 0, NULL, out, &n);
-	struct zt_nc_buf b = {.p = out, .len = n};
-	if (r == 0)
-		zt_nc_get_addr(&b, a);
-	return r;
-}
 
 /* --- scenarios (in the forked client) ---------------------------------------------------------------- */
 
@@ -165,24 +46,24 @@ static uint8_t pattern(size_t i)
 /* A listener on B's address, a client bound to A's: 1 MiB each way at once, then a half-close. */
 static void tcp_across(const char *a, const char *b)
 {
-	int ctl = ctl_open();
+	int ctl = rpc_open(sock_path);
 	CHECK(ctl >= 0);
-	int ls = nc_socket(ctl, strchr(b, ':') ? AF_INET6 : AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, nc_addr(b, 7000), NULL) == 0);
+	int ls = rpc_socket(ctl, strchr(b, ':') ? AF_INET6 : AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, ls, rpc_addr(b, 7000), 0, NULL) == 0);
 	int lfd = -1;
-	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	CHECK(rpc_call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
 	dup2(lfd, ls);
 	close(lfd);
-	int cs = nc_socket(ctl, strchr(a, ':') ? AF_INET6 : AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, cs, nc_addr(a, 0), NULL) == 0);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, cs, nc_addr(b, 7000), NULL) == 0);
+	int cs = rpc_socket(ctl, strchr(a, ':') ? AF_INET6 : AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, cs, rpc_addr(a, 0), 0, NULL) == 0);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, cs, rpc_addr(b, 7000), 0, NULL) == 0);
 	uint8_t rec[64];
 	int as = -1;
-	CHECK(recv_with_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
+	CHECK(rpc_recv_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
 	struct zt_nc_addr peer, mine;
-	CHECK(nc_name(ctl, ZT_NC_GETPEERNAME, as, &peer) == 0);
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, cs, &mine) == 0);
-	struct zt_nc_addr want = nc_addr(a, 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETPEERNAME, as, &peer) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, cs, &mine) == 0);
+	struct zt_nc_addr want = rpc_addr(a, 0);
 	CHECK(memcmp(peer.addr, want.addr, 16) == 0 && memcmp(mine.addr, want.addr, 16) == 0);
 
 	size_t total = 1 << 20, sent[2] = {0}, got[2] = {0};
@@ -241,15 +122,15 @@ static void scenario_tcp6(void)
 /* Datagrams from A's address to B's and back, with the source each side sees. */
 static void udp_across(const char *a, const char *b)
 {
-	int ctl = ctl_open();
+	int ctl = rpc_open(sock_path);
 	int domain = strchr(a, ':') ? AF_INET6 : AF_INET;
-	int sa = nc_socket(ctl, domain, SOCK_DGRAM), sb = nc_socket(ctl, domain, SOCK_DGRAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, sa, nc_addr(a, 5000), NULL) == 0);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, sb, nc_addr(b, 6000), NULL) == 0);
+	int sa = rpc_socket(ctl, domain, SOCK_DGRAM), sb = rpc_socket(ctl, domain, SOCK_DGRAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, sa, rpc_addr(a, 5000), 0, NULL) == 0);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, sb, rpc_addr(b, 6000), 0, NULL) == 0);
 	for (int dir = 0; dir < 2; dir++) {
 		int from = dir ? sb : sa, to = dir ? sa : sb;
-		struct zt_nc_addr dst = dir ? nc_addr(a, 5000) : nc_addr(b, 6000),
-		                  src = dir ? nc_addr(b, 6000) : nc_addr(a, 5000);
+		struct zt_nc_addr dst = dir ? rpc_addr(a, 5000) : rpc_addr(b, 6000),
+		                  src = dir ? rpc_addr(b, 6000) : rpc_addr(a, 5000);
 		uint8_t dg[ZT_NC_ADDR_LEN + 3000];
 		struct zt_nc_buf w = {.p = dg, .len = sizeof(dg)};
 		zt_nc_put_addr(&w, &dst);

@@ -15,7 +15,7 @@
 
 #include "loop.h"
 #include "service.h"
-#include "../../src/preload/rpc.h"
+#include "rpc_client.h"
 
 static int failures;
 #define CHECK(cond)                                                                                          \
@@ -27,128 +27,6 @@ static int failures;
 	} while (0)
 
 static char sock_path[108];
-static uint32_t next_id;
-
-static int ctl_open(void)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	strcpy(sun.sun_path, sock_path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return -1;
-	return fd;
-}
-
-static int send_with_fd(int ctl, const void *msg, size_t len, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(ctl, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-/* Receives one message; returns its length or -errno, *fd_out the fd it carried or -1. */
-static ssize_t recv_with_fd(int sock, uint8_t *buf, size_t len, int *fd_out)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, len};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	*fd_out = -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (n >= 0 && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
-	return n < 0 ? -errno : n;
-}
-
-/* One request, one reply. Returns the reply's result; the payload goes to out. */
-static int call(int ctl, enum zt_nc_op op, int fd, const uint8_t *body, size_t blen, int *fd_out,
-                uint8_t *out, size_t *outlen)
-{
-	uint8_t msg[ZT_NC_MAX_MSG];
-	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
-	uint32_t id = ++next_id;
-	zt_nc_put_req_hdr(&b, op, id);
-	zt_nc_put_bytes(&b, body, blen);
-	if (send_with_fd(ctl, msg, b.off, fd) < 0)
-		return -EPIPE;
-	uint8_t rep[ZT_NC_MAX_MSG];
-	int rfd;
-	ssize_t n = recv_with_fd(ctl, rep, sizeof(rep), &rfd);
-	if (n < ZT_NC_REPLY_HDR_LEN)
-		return -EPIPE;
-	struct zt_nc_buf r = {.p = rep, .len = (size_t)n};
-	uint32_t w = zt_nc_get_u32(&r);
-	CHECK((w & 0xff) == (uint32_t)op);
-	CHECK(zt_nc_get_u32(&r) == id);
-	int result = (int)zt_nc_get_u32(&r);
-	if (fd_out)
-		*fd_out = rfd;
-	else if (rfd >= 0)
-		close(rfd);
-	if (out && outlen) {
-		*outlen = r.len - r.off;
-		memcpy(out, rep + r.off, *outlen);
-	}
-	return result;
-}
-
-static int nc_socket(int ctl, int domain, int type)
-{
-	uint8_t body[12];
-	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
-	zt_nc_put_u32(&b, (uint32_t)domain);
-	zt_nc_put_u32(&b, (uint32_t)type);
-	zt_nc_put_u32(&b, 0);
-	int fd = -1;
-	int r = call(ctl, ZT_NC_SOCKET, -1, body, b.off, &fd, NULL, NULL);
-	return r < 0 ? r : fd;
-}
-
-static struct zt_nc_addr v4(const char *dotted_unused, uint16_t port)
-{
-	(void)dotted_unused;
-	struct zt_nc_addr a = {.family = AF_INET, .port_be = htons(port)};
-	a.addr[0] = 127;
-	a.addr[3] = 1;
-	return a;
-}
-
-static int nc_addr_op(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr a, uint32_t flags, int *fd_out)
-{
-	uint8_t body[ZT_NC_ADDR_LEN + 4];
-	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
-	zt_nc_put_addr(&b, &a);
-	zt_nc_put_u32(&b, flags);
-	return call(ctl, op, fd, body, op == ZT_NC_CONNECT ? b.off : ZT_NC_ADDR_LEN, fd_out, NULL, NULL);
-}
-
-static int nc_name(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr *a)
-{
-	uint8_t out[64];
-	size_t n = 0;
-	int r = call(ctl, op, fd, NULL, 0, NULL, out, &n);
-	struct zt_nc_buf b = {.p = out, .len = n};
-	if (r == 0)
-		zt_nc_get_addr(&b, a);
-	return r;
-}
 
 static int nc_so_error(int ctl, int fd)
 {
@@ -158,7 +36,7 @@ static int nc_so_error(int ctl, int fd)
 	zt_nc_put_u32(&b, SO_ERROR);
 	zt_nc_put_u32(&b, 4);
 	size_t n = 0;
-	int r = call(ctl, ZT_NC_GETSOCKOPT, fd, body, b.off, NULL, out, &n);
+	int r = rpc_call(ctl, ZT_NC_GETSOCKOPT, fd, body, b.off, NULL, out, &n);
 	if (r < 0)
 		return r;
 	int v = -1;
@@ -169,29 +47,29 @@ static int nc_so_error(int ctl, int fd)
 
 static void scenario_tcp(void)
 {
-	int ctl = ctl_open();
+	int ctl = rpc_open(sock_path);
 	CHECK(ctl >= 0);
-	int ls = nc_socket(ctl, AF_INET, SOCK_STREAM);
+	int ls = rpc_socket(ctl, AF_INET, SOCK_STREAM);
 	CHECK(ls >= 0);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, v4("127.0.0.1", 0), 0, NULL) == 0);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, ls, rpc_addr("127.0.0.1", 0), 0, NULL) == 0);
 	int lfd = -1;
-	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	CHECK(rpc_call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
 	CHECK(lfd >= 0);
 	dup2(lfd, ls); /* what the shim does: the listener takes the socket's place */
 	close(lfd);
 	struct zt_nc_addr la;
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, ls, &la) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, ls, &la) == 0);
 	CHECK(la.family == AF_INET && la.port_be != 0);
 
-	int cs = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, cs, la, 0, NULL) == 0);
+	int cs = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, cs, la, 0, NULL) == 0);
 	uint8_t rec[64];
 	int as = -1;
-	CHECK(recv_with_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
+	CHECK(rpc_recv_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
 	CHECK(as >= 0);
 	struct zt_nc_addr peer, cname;
-	CHECK(nc_name(ctl, ZT_NC_GETPEERNAME, as, &peer) == 0);
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, cs, &cname) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETPEERNAME, as, &peer) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, cs, &cname) == 0);
 	CHECK(peer.port_be == cname.port_be);
 
 	/* 4 MiB one way while the other side reads, then a half-close and a reply the other way */
@@ -239,20 +117,20 @@ static void scenario_tcp(void)
  * the service gets the hang-up with lwIP's send buffer full and bytes still in the socketpair. */
 static void write_then_close(size_t total)
 {
-	int ctl = ctl_open();
-	int ls = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, v4("127.0.0.1", 0), 0, NULL) == 0);
+	int ctl = rpc_open(sock_path);
+	int ls = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, ls, rpc_addr("127.0.0.1", 0), 0, NULL) == 0);
 	int lfd = -1;
-	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	CHECK(rpc_call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
 	dup2(lfd, ls);
 	close(lfd);
 	struct zt_nc_addr la;
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, ls, &la) == 0);
-	int cs = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, cs, la, 0, NULL) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, ls, &la) == 0);
+	int cs = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, cs, la, 0, NULL) == 0);
 	uint8_t rec[64];
 	int as = -1;
-	CHECK(recv_with_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
+	CHECK(rpc_recv_fd(ls, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
 	pid_t writer = fork();
 	if (writer == 0) {
 		uint8_t *buf = malloc(total);
@@ -300,29 +178,29 @@ static void scenario_write_then_close(void)
 
 static void scenario_refused(void)
 {
-	int ctl = ctl_open();
-	int s = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, s, v4("127.0.0.1", 1), 0, NULL) == -ECONNREFUSED);
-	int t = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, t, v4("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
+	int ctl = rpc_open(sock_path);
+	int s = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, s, rpc_addr("127.0.0.1", 1), 0, NULL) == -ECONNREFUSED);
+	int t = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, t, rpc_addr("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
 	      -EINPROGRESS);
 	CHECK(nc_so_error(ctl, t) == ECONNREFUSED);
 	CHECK(nc_so_error(ctl, t) == 0); /* reading SO_ERROR clears it */
 	/* connect() repeated while the first is in progress answers once the handshake is over (hiredis
 	 * checks its connects so): the error, or EISCONN, never EALREADY */
-	int u = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, u, v4("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
+	int u = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, u, rpc_addr("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
 	      -EINPROGRESS);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, u, v4("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, u, rpc_addr("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
 	      -ECONNREFUSED);
-	int ls = nc_socket(ctl, AF_INET, SOCK_STREAM), lfd = -1;
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, ls, v4("127.0.0.1", 0), 0, NULL) == 0);
-	CHECK(call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	int ls = rpc_socket(ctl, AF_INET, SOCK_STREAM), lfd = -1;
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, ls, rpc_addr("127.0.0.1", 0), 0, NULL) == 0);
+	CHECK(rpc_call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
 	struct zt_nc_addr la;
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, lfd, &la) == 0);
-	int v = nc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, v, la, ZT_NC_CONNECT_NONBLOCK, NULL) == -EINPROGRESS);
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, v, la, ZT_NC_CONNECT_NONBLOCK, NULL) == -EISCONN);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, lfd, &la) == 0);
+	int v = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, v, la, ZT_NC_CONNECT_NONBLOCK, NULL) == -EINPROGRESS);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, v, la, ZT_NC_CONNECT_NONBLOCK, NULL) == -EISCONN);
 	close(u);
 	close(v);
 	close(lfd);
@@ -336,11 +214,11 @@ static void scenario_refused(void)
 
 static void scenario_udp(void)
 {
-	int ctl = ctl_open();
-	int a = nc_socket(ctl, AF_INET, SOCK_DGRAM), b = nc_socket(ctl, AF_INET, SOCK_DGRAM);
-	CHECK(nc_addr_op(ctl, ZT_NC_BIND, a, v4("127.0.0.1", 0), 0, NULL) == 0);
+	int ctl = rpc_open(sock_path);
+	int a = rpc_socket(ctl, AF_INET, SOCK_DGRAM), b = rpc_socket(ctl, AF_INET, SOCK_DGRAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, a, rpc_addr("127.0.0.1", 0), 0, NULL) == 0);
 	struct zt_nc_addr aa;
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, a, &aa) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, a, &aa) == 0);
 	uint8_t dg[ZT_NC_ADDR_LEN + 5];
 	struct zt_nc_buf w = {.p = dg, .len = sizeof(dg)};
 	zt_nc_put_addr(&w, &aa);
@@ -355,11 +233,11 @@ static void scenario_udp(void)
 	struct zt_nc_addr from, bname;
 	zt_nc_get_addr(&r, &from);
 	CHECK(memcmp(in + ZT_NC_ADDR_LEN, "hello", 5) == 0);
-	CHECK(nc_name(ctl, ZT_NC_GETSOCKNAME, b, &bname) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, b, &bname) == 0);
 	CHECK(from.port_be == bname.port_be && from.port_be != 0);
 	/* connected: raw datagrams both ways */
 	int cfd = -1;
-	CHECK(nc_addr_op(ctl, ZT_NC_CONNECT, b, aa, 0, &cfd) == 0 && cfd >= 0);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, b, aa, 0, &cfd) == 0 && cfd >= 0);
 	dup2(cfd, b);
 	close(cfd);
 	CHECK(write(b, "raw", 3) == 3);
@@ -384,12 +262,12 @@ static void scenario_bad_input(void)
 	    {"truncated socket body", {1, 1, 0, 0, 1, 0, 0, 0, 2, 0}, 10},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int ctl = ctl_open();
+		int ctl = rpc_open(sock_path);
 		CHECK(ctl >= 0);
-		send_with_fd(ctl, bad[i].msg, bad[i].len, -1);
+		rpc_send_fd(ctl, bad[i].msg, bad[i].len, -1);
 		uint8_t rep[64];
 		int fd;
-		ssize_t n = recv_with_fd(ctl, rep, sizeof(rep), &fd);
+		ssize_t n = rpc_recv_fd(ctl, rep, sizeof(rep), &fd);
 		/* either a clear -EINVAL reply or a hang-up; never silence */
 		if (n >= ZT_NC_REPLY_HDR_LEN) {
 			struct zt_nc_buf r = {.p = rep + 8, .len = 4};
@@ -403,33 +281,33 @@ static void scenario_bad_input(void)
 		close(ctl);
 	}
 	/* oversized */
-	int ctl = ctl_open();
+	int ctl = rpc_open(sock_path);
 	uint8_t big[4096];
 	memset(big, 0xab, sizeof(big));
-	send_with_fd(ctl, big, sizeof(big), -1);
+	rpc_send_fd(ctl, big, sizeof(big), -1);
 	int fd;
 	uint8_t rep[64];
-	CHECK(recv_with_fd(ctl, rep, sizeof(rep), &fd) <= 0);
+	CHECK(rpc_recv_fd(ctl, rep, sizeof(rep), &fd) <= 0);
 	close(ctl);
 	/* a client that asks and leaves before the answer */
-	ctl = ctl_open();
-	int s = nc_socket(ctl, AF_INET, SOCK_STREAM);
+	ctl = rpc_open(sock_path);
+	int s = rpc_socket(ctl, AF_INET, SOCK_STREAM);
 	uint8_t body[ZT_NC_ADDR_LEN + 4];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
-	struct zt_nc_addr dst = v4("127.0.0.1", 1);
+	struct zt_nc_addr dst = rpc_addr("127.0.0.1", 1);
 	zt_nc_put_addr(&b, &dst);
 	zt_nc_put_u32(&b, 0);
 	uint8_t msg[64];
 	struct zt_nc_buf m = {.p = msg, .len = sizeof(msg)};
 	zt_nc_put_req_hdr(&m, ZT_NC_CONNECT, 1);
 	zt_nc_put_bytes(&m, body, b.off);
-	send_with_fd(ctl, msg, m.off, s);
+	rpc_send_fd(ctl, msg, m.off, s);
 	close(ctl);
 	close(s);
 	/* and the service still serves */
-	ctl = ctl_open();
+	ctl = rpc_open(sock_path);
 	CHECK(ctl >= 0);
-	s = nc_socket(ctl, AF_INET6, SOCK_STREAM);
+	s = rpc_socket(ctl, AF_INET6, SOCK_STREAM);
 	CHECK(s >= 0);
 	close(s);
 	close(ctl);

@@ -1,0 +1,130 @@
+/* The client side of rpc.h for tests; see rpc_client.h. */
+#include "rpc_client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static uint32_t next_id;
+
+int rpc_open(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int rpc_send_fd(int sock, const void *msg, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {(void *)msg, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+ssize_t rpc_recv_fd(int sock, uint8_t *buf, size_t len, int *fd_out)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	*fd_out = -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (n >= 0 && cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
+	return n < 0 ? -errno : n;
+}
+
+int rpc_call(int ctl, enum zt_nc_op op, int fd, const uint8_t *body, size_t blen, int *fd_out, uint8_t *out,
+             size_t *outlen)
+{
+	uint8_t msg[ZT_NC_MAX_MSG];
+	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
+	uint32_t id = ++next_id;
+	zt_nc_put_req_hdr(&b, op, id);
+	zt_nc_put_bytes(&b, body, blen);
+	if (rpc_send_fd(ctl, msg, b.off, fd) < 0)
+		return -EPIPE;
+	uint8_t rep[ZT_NC_MAX_MSG];
+	int rfd;
+	ssize_t n = rpc_recv_fd(ctl, rep, sizeof(rep), &rfd);
+	if (n < ZT_NC_REPLY_HDR_LEN)
+		return -EPIPE;
+	struct zt_nc_buf r = {.p = rep, .len = (size_t)n};
+	uint32_t w = zt_nc_get_u32(&r), rid = zt_nc_get_u32(&r);
+	int result = (int)zt_nc_get_u32(&r);
+	if ((w & 0xff) != (uint32_t)op || rid != id)
+		result = -EPROTO;
+	if (fd_out)
+		*fd_out = rfd;
+	else if (rfd >= 0)
+		close(rfd);
+	if (out && outlen) {
+		*outlen = r.len - r.off;
+		memcpy(out, rep + r.off, *outlen);
+	}
+	return result;
+}
+
+int rpc_socket(int ctl, int domain, int type)
+{
+	uint8_t body[12];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, (uint32_t)domain);
+	zt_nc_put_u32(&b, (uint32_t)type);
+	zt_nc_put_u32(&b, 0);
+	int fd = -1;
+	int r = rpc_call(ctl, ZT_NC_SOCKET, -1, body, b.off, &fd, NULL, NULL);
+	return r < 0 ? r : fd;
+}
+
+struct zt_nc_addr rpc_addr(const char *text, uint16_t port)
+{
+	struct zt_nc_addr a = {.family = strchr(text, ':') ? AF_INET6 : AF_INET, .port_be = htons(port)};
+	inet_pton(a.family, text, a.addr);
+	return a;
+}
+
+int rpc_addr_op(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr a, uint32_t flags, int *fd_out)
+{
+	uint8_t body[ZT_NC_ADDR_LEN + 4];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_addr(&b, &a);
+	zt_nc_put_u32(&b, flags);
+	return rpc_call(ctl, op, fd, body, op == ZT_NC_CONNECT ? b.off : ZT_NC_ADDR_LEN, fd_out, NULL, NULL);
+}
+
+int rpc_name(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr *a)
+{
+	uint8_t out[64];
+	size_t n = 0;
+	int r = rpc_call(ctl, op, fd, NULL, 0, NULL, out, &n);
+	struct zt_nc_buf b = {.p = out, .len = n};
+	if (r == 0)
+		zt_nc_get_addr(&b, a);
+	return r;
+}
