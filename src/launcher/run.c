@@ -61,7 +61,7 @@ static void print_help(FILE *f)
 	           "      --home DIR    node state directory (default $ZTRUN_HOME, $XDG_DATA_HOME/ztrun or\n"
 	           "                    ~/.local/share/ztrun), locked while ztrun runs\n"
 	           "      --ephemeral   no state directory: a new identity, in memory only\n"
-	           "      --port N      UDP port of the node (default 0: any free one)\n"
+	           "      --port N      UDP port of the node (default: its last one, else any free one)\n"
 	           "      --planet FILE the planet (default $ZTRUN_PLANET, DIR/planet, the built-in Earth)\n"
 	           "      --wait SECS   how long to wait for the networks (default 60; 0: start at once)\n"
 	           "  -v, --verbose     say more (twice: debug); overrides ZTRUN_LOG\n"
