@@ -68,7 +68,10 @@ enum zt_nc_op {
 	ZT_NC_LISTEN = 3,
 	/* fd; req: addr, u32 flags (ZT_NC_CONNECT_NONBLOCK).
 	 * stream: reply 0 when connected, -EINPROGRESS at once when non-blocking, else -errno
-	 *         (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EISCONN, EALREADY).
+	 *         (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EISCONN). Non-blocking: before replying the
+	 *         service fills the app end's send buffer from the fd it was handed, so the app sees no
+	 *         POLLOUT until the handshake ends (then the filler is dropped), as with a kernel socket.
+	 *         A connect repeated meanwhile is answered when the handshake ends (EISCONN or the error).
 	 * datagram: reply 0 + fd = new 'c' app end (or 'd' when addr family is AF_UNSPEC) to install. */
 	ZT_NC_CONNECT = 4,
 	/* fd. reply: 0 + addr, or -errno (ENOTCONN for getpeername) */
@@ -77,7 +80,7 @@ enum zt_nc_op {
 	/* fd; req: i32 level, i32 name, u32 len, len bytes. reply: 0 or -errno (ENOPROTOOPT, EINVAL) */
 	ZT_NC_SETSOCKOPT = 7,
 	/* fd; req: i32 level, i32 name, u32 maxlen. reply: 0 + u32 len + len bytes, or -errno.
-	 * SO_ERROR while a non-blocking connect is in progress is answered when it completes. */
+	 * SO_ERROR is answered at once (0 while a connect is in progress, as on Linux). */
 	ZT_NC_GETSOCKOPT = 8,
 	/* no fd; empty req. reply: 0 + fd = a new control connection, already connected to the service.
 	 * The shim asks for one before fork() (pthread_atfork prepare) and gives it to the child, so a

@@ -37,9 +37,12 @@ for _ in $(seq 300); do [ "$(grep -c ok b.out)" -ge 3 ] && [ "$(grep -c ok c.out
 mark_b=$(wc -l <b.out)
 mark_c=$(wc -l <c.out)
 sleep 8
-# After the window, every attempt of b fails; c never stopped succeeding.
-tail -n 5 b.out | grep -q ok && fail "deauthorized b still reaches the server: $(tail -n 5 b.out | tr '\n' ' ')"
-[ "$(tail -n +"$mark_b" b.out | grep -c fail)" -ge 3 ] || fail "b made no attempts after deauthorization"
+# After the revocation every attempt of b fails (the one under way at the moment may still succeed);
+# each takes at most curl's 1 s timeout, which works because the app's socket stays unwritable until
+# its handshake ends, as on a kernel. c never stopped succeeding.
+after_b=$(tail -n +"$((mark_b + 2))" b.out)
+[ "$(echo "$after_b" | grep -c fail)" -ge 3 ] || fail "b made too few attempts after deauthorization: $(echo $after_b)"
+echo "$after_b" | grep -q ok && fail "deauthorized b still reaches the server: $(echo $after_b)"
 tail -n +"$mark_c" c.out | grep -q fail && fail "c lost access too: $(tail -n +"$mark_c" c.out | tr '\n' ' ')"
 
 # A new route reaches the running members' configs (their stored copy changes).

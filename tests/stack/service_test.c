@@ -184,6 +184,9 @@ static void scenario_refused(void)
 	int t = rpc_socket(ctl, AF_INET, SOCK_STREAM);
 	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, t, rpc_addr("127.0.0.1", 1), ZT_NC_CONNECT_NONBLOCK, NULL) ==
 	      -EINPROGRESS);
+	/* the app's end turns writable only when the handshake is over, as a kernel socket does */
+	struct pollfd pw = {.fd = t, .events = POLLOUT};
+	CHECK(poll(&pw, 1, 5000) == 1 && (pw.revents & POLLOUT));
 	CHECK(nc_so_error(ctl, t) == ECONNREFUSED);
 	CHECK(nc_so_error(ctl, t) == 0); /* reading SO_ERROR clears it */
 	/* connect() repeated while the first is in progress answers once the handshake is over (hiredis

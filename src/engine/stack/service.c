@@ -123,7 +123,7 @@ static int op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
 	return 0;
 }
 
-static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, struct zt_sock *s,
+static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int app_fd,
                       struct zt_nc_buf *req, int *reply_fd, bool *deferred)
 {
 	(void)svc;
@@ -152,6 +152,9 @@ static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, s
 	if (r < 0)
 		return r;
 	r = zt_tcp_connect(s, &ip, port);
+	/* Non-blocking: the app polls for POLLOUT, which must come only when the handshake is over. */
+	if (r == -EINPROGRESS && (flags & ZT_NC_CONNECT_NONBLOCK))
+		zt_tcp_block_writes(s, app_fd);
 	if (r == -EINPROGRESS && !(flags & ZT_NC_CONNECT_NONBLOCK)) {
 		if (zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT, false) == 0)
 			*deferred = true;
@@ -208,8 +211,7 @@ static int op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req)
 	return zt_sockopt_set(s, app_fd, level, name, val, len);
 }
 
-static int op_getsockopt(struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int app_fd,
-                         struct zt_nc_buf *req, uint8_t *out, size_t *outlen, bool *deferred)
+static int op_getsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen)
 {
 	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
 	uint32_t maxlen = zt_nc_get_u32(req);
@@ -217,13 +219,6 @@ static int op_getsockopt(struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int
 		return -EINVAL;
 	if (maxlen > ZT_NC_MAX_OPTLEN)
 		maxlen = ZT_NC_MAX_OPTLEN;
-	/* The app saw POLLOUT on a socketpair that is always writable; the answer it wants is the
-	 * connect's outcome, so it waits for it here. */
-	if (level == SOL_SOCKET && name == SO_ERROR && s->state == ZT_SOCK_CONNECTING &&
-	    zt_sock_add_waiter(s, ctl, id, ZT_NC_GETSOCKOPT, false) == 0) {
-		*deferred = true;
-		return 0;
-	}
 	uint8_t val[ZT_NC_MAX_OPTLEN];
 	uint32_t len = maxlen;
 	int r = zt_sockopt_get(s, app_fd, level, name, val, &len);
@@ -393,7 +388,7 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 		r = op_listen(s, &req, &reply_fd);
 		break;
 	case ZT_NC_CONNECT:
-		r = op_connect(svc, ctl, id, s, &req, &reply_fd, &deferred);
+		r = op_connect(svc, ctl, id, s, fd, &req, &reply_fd, &deferred);
 		break;
 	case ZT_NC_GETSOCKNAME:
 	case ZT_NC_GETPEERNAME:
@@ -409,7 +404,7 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 		r = op_ifaddrs(&req, out, sizeof(out), &outlen);
 		break;
 	default:
-		r = op_getsockopt(ctl, id, s, fd, &req, out, &outlen, &deferred);
+		r = op_getsockopt(s, fd, &req, out, &outlen);
 		break;
 	}
 	if (deferred)

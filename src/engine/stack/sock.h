@@ -49,6 +49,9 @@ struct zt_sock {
 	} pcb;
 	int protocol;     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6 */
 	uint16_t icmp_id; /* an ICMP socket's echo identifier (its "port") */
+	/* Bytes we wrote into the app's end at a non-blocking connect, so that it stays unwritable (no
+	 * POLLOUT) until the handshake ends, as a kernel socket does; discarded then. */
+	size_t filler;
 	bool bound, v6only, app_eof, app_gone, remote_eof, shut_sent, need_fin_to_app, dead;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
 	int so_error;
@@ -88,6 +91,8 @@ int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum 
 int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 int zt_tcp_listen(struct zt_sock *s, int backlog);
 int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
+/* Fills the app's end (app_fd: its copy from the request) until it is not writable; see filler. */
+void zt_tcp_block_writes(struct zt_sock *s, int app_fd);
 void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);
 

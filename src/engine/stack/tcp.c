@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -76,10 +77,36 @@ static void tcp_flush_tx(struct zt_sock *s)
 		tcp_output(s->pcb.tcp);
 }
 
+void zt_tcp_block_writes(struct zt_sock *s, int app_fd)
+{
+	static const uint8_t zeros[16384];
+	for (;;) {
+		/* MSG_DONTWAIT: app_fd shares its file status flags with the app's own fd */
+		ssize_t n = send(app_fd, zeros, sizeof(zeros), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		s->filler += (size_t)n;
+	}
+}
+
+/* The handshake is over: the app's end becomes writable again (POLLOUT). */
+static void drop_filler(struct zt_sock *s)
+{
+	while (s->filler) {
+		size_t want = s->filler < sizeof(s->svc->iobuf) ? s->filler : sizeof(s->svc->iobuf);
+		ssize_t n = recv(s->fd, s->svc->iobuf, want, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		s->filler -= (size_t)n;
+	}
+	s->filler = 0;
+}
+
 /* App -> lwIP: read the socketpair only as far as lwIP can queue what we read. */
 static void tcp_read_app(struct zt_sock *s)
 {
 	uint8_t *buf = s->svc->iobuf;
+	drop_filler(s);
 	for (int i = 0; (i < ZT_TCP_READS_PER_EVENT || !s->pcb.tcp) && s->txlen == 0 && !s->app_eof; i++) {
 		struct tcp_pcb *pcb = s->pcb.tcp;
 		size_t room = pcb ? tcp_sndbuf(pcb) : 65536;
@@ -219,12 +246,12 @@ static void on_err(void *arg, err_t err)
 	s->pcb.tcp = NULL;
 	bool connecting = s->state == ZT_SOCK_CONNECTING;
 	s->state = ZT_SOCK_DONE;
+	drop_filler(s);
 	if (connecting) {
 		s->so_error = err == ERR_RST    ? ECONNREFUSED
 		              : err == ERR_ABRT ? ETIMEDOUT
 		                                : -zt_stack_errno(err);
 		zt_sock_reply_waiters(s, ZT_NC_CONNECT, -s->so_error);
-		zt_sock_reply_waiters(s, ZT_NC_GETSOCKOPT, 0);
 	} else {
 		/* The app reads what arrived, then EOF; its writes now fail with EPIPE as after a reset.
 		 * (A failed connect keeps its socketpair open so that SO_ERROR can still be asked.) */
@@ -244,7 +271,6 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_OK;
 	s->state = ZT_SOCK_CONNECTED;
 	zt_sock_reply_waiters(s, ZT_NC_CONNECT, zt_stack_errno(err));
-	zt_sock_reply_waiters(s, ZT_NC_GETSOCKOPT, 0);
 	zt_sock_update_watch(s);
 	/* Bytes the app wrote before the handshake finished are waiting in the socketpair. */
 	tcp_read_app(s);
