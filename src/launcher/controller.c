@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctlhost.h"
 #include "home.h"
 #include "httpd.h"
+#include "daemon.h"
 #include "log.h"
 #include "loop.h"
 #include "nodehost.h"
@@ -330,17 +330,6 @@ static void api_request(void *arg, const struct zt_http_request *req, const char
 
 /* ---- Running ----------------------------------------------------------------------------------------- */
 
-static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
-{
-	(void)events;
-	(void)arg;
-	struct signalfd_siginfo si;
-	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		zt_log(ZT_LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
-		zt_loop_stop(loop);
-	}
-}
-
 static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
 {
 	(void)arg;
@@ -395,8 +384,8 @@ static int start_controller(struct ctl_daemon *d, const struct ctl_opts *o)
 static int run_daemon(const struct ctl_opts *o)
 {
 	static struct ctl_daemon d;
-	int ret = 1, sfd = -1, err;
-	struct zt_watch sw = {0};
+	int ret = 1, err;
+	struct zt_daemon_loop dl = {.sfd = -1};
 	char text[32], addr[ZT_ADDRESS_TEXT_LEN + 1];
 	memset(&d, 0, sizeof(d));
 	d.home.lock_fd = -1;
@@ -428,16 +417,8 @@ static int run_daemon(const struct ctl_opts *o)
 		goto cleanup;
 	}
 
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	err = sfd < 0 ? -errno : zt_loop_new(&d.loop);
-	if (!err)
-		err = zt_loop_watch(d.loop, &sw, sfd, EPOLLIN, on_signal, NULL);
+	err = zt_daemon_loop_open(&dl);
+	d.loop = dl.loop;
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot set up the event loop: %s", strerror(-err));
 		goto cleanup;
@@ -487,11 +468,7 @@ cleanup:
 		zt_node_set_upper(d.node, NULL, NULL);
 	zt_nodehost_free(d.host);
 	zt_controller_free(d.ctl);
-	if (sw.active)
-		zt_loop_unwatch(d.loop, &sw);
-	zt_loop_free(d.loop);
-	if (sfd >= 0)
-		close(sfd);
+	zt_daemon_loop_close(&dl);
 	zt_ctlstore_fini(&d.store);
 	zt_identity_wipe(&d.id);
 	zt_wipe(d.token, sizeof(d.token));

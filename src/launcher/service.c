@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "home.h"
 #include "log.h"
 #include "loop.h"
@@ -135,17 +135,6 @@ int zt_home_open_or_say(struct zt_home *home, const char *dir, bool ephemeral)
 	return err ? -1 : 0;
 }
 
-static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
-{
-	(void)events;
-	(void)arg;
-	struct signalfd_siginfo si;
-	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		zt_log(ZT_LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
-		zt_loop_stop(loop);
-	}
-}
-
 static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
 {
 	(void)arg;
@@ -158,8 +147,9 @@ static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
 		zt_log(ZT_LOG_WARN, "offline: no root has answered for %d s", ZT_NODE_ONLINE_MS / 1000);
 		break;
 	case ZT_NODE_EVENT_IDENTITY_COLLISION:
-		zt_log(ZT_LOG_ERROR, "a root says our address belongs to another key: this identity cannot be "
-				     "used (move identity.secret away to make a new one)");
+		zt_log(ZT_LOG_ERROR,
+		       "a root says our address belongs to another key: this identity cannot be "
+		       "used (move identity.secret away to make a new one)");
 		break;
 	case ZT_NODE_EVENT_PLANET_CHANGED:
 		zt_log(ZT_LOG_INFO, "the planet was updated by a root");
@@ -173,11 +163,11 @@ int service_main(int argc, char **argv)
 	int r = parse_opts(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
-	int ret = 1, sfd = -1;
+	int ret = 1;
 	struct zt_home home = {.lock_fd = -1};
 	struct zt_loop *loop = NULL;
 	struct zt_nodehost *host = NULL;
-	struct zt_watch sw = {0};
+	struct zt_daemon_loop dl = {.sfd = -1};
 	struct zt_identity id;
 	struct zt_world planet;
 	const char *planet_source;
@@ -195,16 +185,8 @@ int service_main(int argc, char **argv)
 		zt_log(ZT_LOG_ERROR, "cannot load the planet (%s): %s", planet_source, strerror(-err));
 		goto cleanup;
 	}
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	err = sfd < 0 ? -errno : zt_loop_new(&loop);
-	if (!err)
-		err = zt_loop_watch(loop, &sw, sfd, EPOLLIN, on_signal, NULL);
+	err = zt_daemon_loop_open(&dl);
+	loop = dl.loop;
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot set up the event loop: %s", strerror(-err));
 		goto cleanup;
@@ -240,7 +222,8 @@ int service_main(int argc, char **argv)
 		struct zt_node_counters c;
 		zt_node_counters(zt_nodehost_node(host), &c);
 		zt_log(ZT_LOG_DEBUG,
-		       "node rx=%llu tx=%llu whois=%llu/%llu relayed=%llu rendezvous=%llu bad_mac=%llu replay=%llu "
+		       "node rx=%llu tx=%llu whois=%llu/%llu relayed=%llu rendezvous=%llu bad_mac=%llu "
+		       "replay=%llu "
 		       "unknown=%llu malformed=%llu",
 		       (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
 		       (unsigned long long)c.whois_sent, (unsigned long long)c.whois_answered,
@@ -253,19 +236,15 @@ int service_main(int argc, char **argv)
 			char pa[ZT_ADDRESS_TEXT_LEN + 1];
 			zt_address_format(peers[i].address, pa);
 			zt_log(ZT_LOG_DEBUG, "peer %s %s %d.%d.%d latency %d ms, %u paths", pa,
-			       peers[i].role == ZT_PEER_ROOT ? "ROOT" : "LEAF", peers[i].major, peers[i].minor,
-			       peers[i].rev, peers[i].latency_ms, peers[i].n_paths);
+			       peers[i].role == ZT_PEER_ROOT ? "ROOT" : "LEAF", peers[i].major,
+			       peers[i].minor, peers[i].rev, peers[i].latency_ms, peers[i].n_paths);
 		}
 	}
 	if (err)
 		zt_log(ZT_LOG_ERROR, "event loop failed: %s", strerror(-err));
 cleanup:
 	zt_nodehost_free(host);
-	if (sw.active)
-		zt_loop_unwatch(loop, &sw);
-	zt_loop_free(loop);
-	if (sfd >= 0)
-		close(sfd);
+	zt_daemon_loop_close(&dl);
 	zt_identity_wipe(&id);
 	zt_home_close(&home);
 	return ret;
