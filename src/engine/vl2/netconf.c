@@ -191,7 +191,13 @@ static int parse_blob(struct zt_netconf *nc, const struct zt_dict *d, const char
 
 static int parse_com(struct zt_netconf *nc, struct zt_rd *r)
 {
-	return zt_com_read(&nc->com, r) == 0 ? 0 : -EBADMSG;
+	if (zt_com_read(&nc->com, r) != 0)
+		return -EBADMSG;
+	/* A COM without qualifiers is no COM (stock's CertificateOfMembership is false then, and is not
+	 * written back): forget its signer too, so a config re-encodes to what it parsed from. */
+	if (!nc->com.count)
+		memset(&nc->com, 0, sizeof(nc->com));
+	return 0;
 }
 
 static int parse_fields(struct zt_netconf *nc, const struct zt_dict *d)
