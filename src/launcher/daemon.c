@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -45,4 +46,32 @@ void zt_daemon_loop_close(struct zt_daemon_loop *d)
 	if (d->sfd >= 0)
 		close(d->sfd);
 	d->sfd = -1;
+}
+
+/* Opens the home, or says in one line why not; 0 or -1. */
+int zt_home_open_or_say(struct zt_home *home, const char *dir, bool ephemeral)
+{
+	char *dflt = NULL;
+	if (!dir && !ephemeral) {
+		dflt = zt_home_default();
+		if (!dflt) {
+			zt_log(ZT_LOG_ERROR,
+			       "no home directory: neither HOME nor XDG_DATA_HOME is set (give --home "
+			       "DIR or --ephemeral)");
+			return -1;
+		}
+		dir = dflt;
+	}
+	int err = zt_home_open(home, ephemeral ? NULL : dir);
+	if (err == -EBUSY)
+		zt_log(ZT_LOG_ERROR,
+		       "cannot use home %s: in use by process %d (one node per identity: give another "
+		       "--home, or "
+		       "--ephemeral)",
+		       dir, (int)home->holder);
+	else if (err)
+		zt_log(ZT_LOG_ERROR, "cannot use home %s: %s (give another --home, or --ephemeral)", dir,
+		       strerror(-err));
+	free(dflt);
+	return err ? -1 : 0;
 }

@@ -1,8 +1,12 @@
-/* The event loop of a long-lived subcommand (service, controller): made with SIGINT, SIGTERM and SIGHUP
- * read from a signalfd on it, each of which stops the loop. */
+/* What the node-running subcommands (run with a network, service, controller) share: the event loop of a
+ * long-lived one, stopped by SIGINT, SIGTERM or SIGHUP read from a signalfd; opening the home with the
+ * one-line error a user needs. */
 #ifndef ZTRUN_DAEMON_H
 #define ZTRUN_DAEMON_H
 
+#include <stdbool.h>
+
+#include "home.h"
 #include "loop.h"
 
 struct zt_daemon_loop {
@@ -15,5 +19,9 @@ struct zt_daemon_loop {
 int zt_daemon_loop_open(struct zt_daemon_loop *d);
 /* Frees the loop and the signalfd; call after everything watching the loop is freed. */
 void zt_daemon_loop_close(struct zt_daemon_loop *d);
+
+/* zt_home_open for a subcommand: dir NULL and !ephemeral means the default home. Says in one line why
+ * it cannot (the lock's holder, the error); 0 or -1. */
+int zt_home_open_or_say(struct zt_home *home, const char *dir, bool ephemeral);
 
 #endif

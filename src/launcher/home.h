@@ -43,10 +43,6 @@ int zt_home_planet(struct zt_home *h, const char *file, struct zt_world *w, cons
 int zt_home_state_put(void *arg, enum zt_state_object type, uint64_t id, const void *data, int len);
 int zt_home_state_get(void *arg, enum zt_state_object type, uint64_t id, void *buf, size_t cap);
 
-/* zt_home_open for a subcommand: dir NULL and !ephemeral means the default home. Says in one line why
- * it cannot (the lock's holder, the error); 0 or -1. */
-int zt_home_open_or_say(struct zt_home *home, const char *dir, bool ephemeral);
-
 /* Writes a small text file in the home (zerotier-one.port, zerotier-one.pid); no-op when ephemeral. */
 int zt_home_write_text(struct zt_home *h, const char *name, const char *text);
 

@@ -25,9 +25,6 @@
 #include "subcommands.h"
 #include "stack/service.h"
 
-/* Exit statuses of our own, as a shell uses them (design.md). */
-enum { EXIT_ZTRUN = 125, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 127 };
-
 #define USAGE     "ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]"
 #define NC_PREFIX "nc_"
 /* How long orphans of COMMAND get between SIGTERM and SIGKILL. */

@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "log.h"
-
-/* Exit status of ztrun's own failures (design.md). */
-#define EXIT_ZTRUN 125
 
 /* Returns 0 for "none", 1 for a network ID, or -EINVAL. */
 int zt_network_kind(const char *s)

@@ -107,34 +107,6 @@ static int parse_opts(int argc, char **argv, struct service_opts *o)
 	return 0;
 }
 
-/* Opens the home, or says in one line why not; 0 or -1. */
-int zt_home_open_or_say(struct zt_home *home, const char *dir, bool ephemeral)
-{
-	char *dflt = NULL;
-	if (!dir && !ephemeral) {
-		dflt = zt_home_default();
-		if (!dflt) {
-			zt_log(ZT_LOG_ERROR,
-			       "no home directory: neither HOME nor XDG_DATA_HOME is set (give --home "
-			       "DIR or --ephemeral)");
-			return -1;
-		}
-		dir = dflt;
-	}
-	int err = zt_home_open(home, ephemeral ? NULL : dir);
-	if (err == -EBUSY)
-		zt_log(ZT_LOG_ERROR,
-		       "cannot use home %s: in use by process %d (one node per identity: give another "
-		       "--home, or "
-		       "--ephemeral)",
-		       dir, (int)home->holder);
-	else if (err)
-		zt_log(ZT_LOG_ERROR, "cannot use home %s: %s (give another --home, or --ephemeral)", dir,
-		       strerror(-err));
-	free(dflt);
-	return err ? -1 : 0;
-}
-
 static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
 {
 	(void)arg;
