@@ -1,4 +1,4 @@
-/* Hooks that keep the app from closing or overwriting the shim's control connections: some programs
+/* Hooks that keep the app from closing or overwriting the shim's rpc connections: some programs
  * close every fd they did not open, or dup2 onto a number they believe free. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 ZT_EXPORT int close(int fd)
 {
 	zt_shim_init();
-	if (zt_ctl_is_own_fd(fd))
+	if (zt_rpc_conn_is_own_fd(fd))
 		return zt_fail(EBADF); /* not the app's: as if it were not open */
 	return CALL_REAL(close, fd);
 }
@@ -19,8 +19,8 @@ ZT_EXPORT int close(int fd)
 ZT_EXPORT int dup2(int oldfd, int newfd)
 {
 	zt_shim_init();
-	if (oldfd != newfd && zt_ctl_is_own_fd(newfd)) {
-		int e = zt_ctl_evacuate(newfd);
+	if (oldfd != newfd && zt_rpc_conn_is_own_fd(newfd)) {
+		int e = zt_rpc_conn_evacuate(newfd);
 		if (e < 0)
 			return zt_fail(-e);
 	}
@@ -30,8 +30,8 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	zt_shim_init();
-	if (oldfd != newfd && zt_ctl_is_own_fd(newfd)) {
-		int e = zt_ctl_evacuate(newfd);
+	if (oldfd != newfd && zt_rpc_conn_is_own_fd(newfd)) {
+		int e = zt_rpc_conn_evacuate(newfd);
 		if (e < 0)
 			return zt_fail(-e);
 	}
@@ -49,13 +49,13 @@ static int close_range_real(unsigned int first, unsigned int last, int flags)
 #endif
 }
 
-#define CTL_LIST_MAX 256
+#define CONN_LIST_MAX 256
 
-/* close_range in pieces that step around the control connections. */
+/* close_range in pieces that step around the rpc connections. */
 static int close_range_around(unsigned int first, unsigned int last, int flags)
 {
-	int own[CTL_LIST_MAX];
-	size_t n = zt_ctl_list(own, CTL_LIST_MAX);
+	int own[CONN_LIST_MAX];
+	size_t n = zt_rpc_conn_list(own, CONN_LIST_MAX);
 	unsigned int from = first;
 	for (size_t i = 0; i < n; i++) {
 		unsigned int c = (unsigned int)own[i];
@@ -87,7 +87,7 @@ ZT_EXPORT void closefrom(int lowfd)
 	if (lowfd < 0)
 		lowfd = 0;
 	int own[1];
-	if (!zt_ctl_list(own, 1) && real_closefrom) {
+	if (!zt_rpc_conn_list(own, 1) && real_closefrom) {
 		real_closefrom(lowfd);
 		return;
 	}
@@ -96,6 +96,6 @@ ZT_EXPORT void closefrom(int lowfd)
 	/* No close_range in this kernel: what glibc falls back to, one by one. */
 	long max = sysconf(_SC_OPEN_MAX);
 	for (long fd = lowfd; fd < max && fd <= INT_MAX; fd++)
-		if (!zt_ctl_is_own_fd((int)fd))
+		if (!zt_rpc_conn_is_own_fd((int)fd))
 			real_close((int)fd);
 }

@@ -103,7 +103,7 @@ static void init_once_fn(void)
 	const char *dbg = getenv("ZTRUN_SHIM_DEBUG");
 	if (dbg && strlen(dbg) < sizeof(debug_path))
 		strcpy(debug_path, dbg);
-	zt_ctl_init();
+	zt_rpc_conn_init();
 	zt_resolver_init();
 	zt_resolv_conf_path_init();
 	/* Virtual sockets need every entry point they are reached through. */

@@ -82,7 +82,7 @@ enum zt_nc_op {
 	/* fd; req: i32 level, i32 name, u32 maxlen. reply: 0 + u32 len + len bytes, or -errno.
 	 * SO_ERROR is answered at once (0 while a connect is in progress, as on Linux). */
 	ZT_NC_GETSOCKOPT = 8,
-	/* no fd; empty req. reply: 0 + fd = a new control connection, already connected to the service.
+	/* no fd; empty req. reply: 0 + fd = a new rpc connection, already connected to the service.
 	 * The shim asks for one before fork() (pthread_atfork prepare) and gives it to the child, so a
 	 * child that changes its uid (nginx and postgres workers do) still reaches the service, whose
 	 * socket lies in a 0700 directory. */

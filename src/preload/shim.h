@@ -1,4 +1,4 @@
-/* Private to the preload shim: the real libc functions it wraps, the per-thread control connection
+/* Private to the preload shim: the real libc functions it wraps, the per-thread rpc connection
  * to the socket service, and the test that tells a virtual socket from a native one. */
 #ifndef ZTRUN_SHIM_H
 #define ZTRUN_SHIM_H
@@ -97,7 +97,7 @@ void zt_shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * letter of rpc.h ('s', 'l', 'd', 'c'). */
 int zt_fd_kind(int fd);
 
-/* ---- control connection (ctl.c) ---- */
+/* ---- rpc connections to the service (rpc_conn.c) ---- */
 
 struct zt_rpc_reply {
 	int32_t result; /* >= 0 or -errno */
@@ -107,24 +107,24 @@ struct zt_rpc_reply {
 };
 
 /* Sends one request (op, body) carrying `fd` as SCM_RIGHTS (none if fd < 0) on this thread's
- * control connection and waits for its reply. Returns 0 with *rep filled, or -errno when the service
+ * rpc connection and waits for its reply. Returns 0 with *rep filled, or -errno when the service
  * could not be asked or answered nonsense (the caller maps that to the errno its call would give).
  * `interruptible`: a signal ends the wait with -EINTR (blocking connect); otherwise it is retried.
  * A received fd the caller does not take must be closed by it (rep->fd). */
 int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool interruptible,
            struct zt_rpc_reply *rep);
 
-/* Whether fd is one of the shim's control connections (of any thread). */
-bool zt_ctl_is_own_fd(int fd);
+/* Whether fd is one of the shim's rpc connections (of any thread). */
+bool zt_rpc_conn_is_own_fd(int fd);
 
-/* Moves a control connection off `fd` to another number so the app can use `fd`. 0 or -errno. */
-int zt_ctl_evacuate(int fd);
+/* Moves an rpc connection off `fd` to another number so the app can use `fd`. 0 or -errno. */
+int zt_rpc_conn_evacuate(int fd);
 
-/* Fills fds[] (up to max) with the open control connections, ascending; returns how many. */
-size_t zt_ctl_list(int *fds, size_t max);
+/* Fills fds[] (up to max) with the open rpc connections, ascending; returns how many. */
+size_t zt_rpc_conn_list(int *fds, size_t max);
 
 /* Registers thread-exit and fork handling; called once from init. */
-void zt_ctl_init(void);
+void zt_rpc_conn_init(void);
 
 /* dlsym(RTLD_NEXT) with the self-reference check of init.c, for the other files' real_ pointers. */
 void *zt_resolve_symbol(const char *name, void *self);

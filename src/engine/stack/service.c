@@ -1,6 +1,6 @@
-/* The socket service: accepts control connections from shims, decodes requests (rpc.h) and turns
+/* The socket service: accepts rpc connections from shims, decodes requests (rpc.h) and turns
  * them into operations on virtual sockets. A malformed request gets -EINVAL; a message that is not
- * a request at all ends that control connection. Nothing a client sends can stop the service. */
+ * a request at all ends that rpc connection. Nothing a client sends can stop the service. */
 #include "service_int.h"
 #include "netif_int.h"
 #include "stack.h"
@@ -15,22 +15,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define ZT_CTL_MSGS_PER_EVENT 16
-#define ZT_CTL_MAX_FDS        4
+#define ZT_CONN_MSGS_PER_EVENT 16
+#define ZT_CONN_MAX_FDS        4
 
-void zt_service_reply(struct zt_ctl *ctl, enum zt_nc_op op, uint32_t id, int result, const void *payload,
+void zt_service_reply(struct zt_rpc_conn *conn, enum zt_nc_op op, uint32_t id, int result, const void *payload,
                       size_t plen, int fd)
 {
 	uint8_t msg[ZT_NC_MAX_MSG];
 	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
 	zt_nc_put_reply_hdr(&b, op, id, fd >= 0 ? ZT_NC_REPLY_HAS_FD : 0, result);
 	zt_nc_put_bytes(&b, payload, plen);
-	if (b.bad || ctl->dead)
+	if (b.bad || conn->dead)
 		return;
-	/* A client that does not read its replies is broken; it loses its control connection, not us
+	/* A client that does not read its replies is broken; it loses its rpc connection, not us
 	 * our loop. */
-	if (zt_send_with_fd(ctl->fd, msg, b.off, fd) < 0)
-		shutdown(ctl->fd, SHUT_RDWR);
+	if (zt_send_with_fd(conn->fd, msg, b.off, fd) < 0)
+		shutdown(conn->fd, SHUT_RDWR);
 }
 
 static int op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
@@ -123,7 +123,7 @@ static int op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
 	return 0;
 }
 
-static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, struct zt_sock *s, int app_fd,
+static int op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id, struct zt_sock *s, int app_fd,
                       struct zt_nc_buf *req, int *reply_fd, bool *deferred)
 {
 	(void)svc;
@@ -156,13 +156,13 @@ static int op_connect(struct zt_service *svc, struct zt_ctl *ctl, uint32_t id, s
 	if (r == -EINPROGRESS && (flags & ZT_NC_CONNECT_NONBLOCK))
 		zt_tcp_block_writes(s, app_fd);
 	if (r == -EINPROGRESS && !(flags & ZT_NC_CONNECT_NONBLOCK)) {
-		if (zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT, false) == 0)
+		if (zt_sock_add_waiter(s, conn, id, ZT_NC_CONNECT, false) == 0)
 			*deferred = true;
 	}
 	/* connect() again while the first is in progress: on a kernel the app polled for POLLOUT, which
 	 * came only once the handshake was over, and gets EISCONN or the error. Our socketpair is always
 	 * writable, so the answer waits for the handshake here (hiredis checks a connect this way). */
-	if (r == -EALREADY && zt_sock_add_waiter(s, ctl, id, ZT_NC_CONNECT, true) == 0)
+	if (r == -EALREADY && zt_sock_add_waiter(s, conn, id, ZT_NC_CONNECT, true) == 0)
 		*deferred = true;
 	return r;
 }
@@ -355,14 +355,14 @@ static int op_ifaddrs(struct zt_nc_buf *req, uint8_t *out, size_t cap, size_t *o
 	return b.bad ? -EPROTO : 0;
 }
 
-static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
+static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, int fd)
 {
-	struct zt_service *svc = ctl->svc;
+	struct zt_service *svc = conn->svc;
 	struct zt_nc_buf req = {.p = msg, .len = len};
 	uint32_t w = zt_nc_get_u32(&req), id = zt_nc_get_u32(&req);
 	enum zt_nc_op op = (enum zt_nc_op)(w & 0xff);
 	if (req.bad || ((w >> 8) & 0xff) != ZT_NC_VERSION || op < ZT_NC_SOCKET || op > ZT_NC_IFADDRS) {
-		shutdown(ctl->fd, SHUT_RDWR); /* not our protocol: hang up on it */
+		shutdown(conn->fd, SHUT_RDWR); /* not our protocol: hang up on it */
 		return;
 	}
 	uint8_t out[4 + ZT_NC_MAX_OPTLEN];
@@ -373,7 +373,7 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS) {
 		s = fd >= 0 ? zt_sock_lookup(svc, fd) : NULL;
 		if (!s) {
-			zt_service_reply(ctl, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
+			zt_service_reply(conn, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
 			return;
 		}
 	}
@@ -388,7 +388,7 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 		r = op_listen(s, &req, &reply_fd);
 		break;
 	case ZT_NC_CONNECT:
-		r = op_connect(svc, ctl, id, s, fd, &req, &reply_fd, &deferred);
+		r = op_connect(svc, conn, id, s, fd, &req, &reply_fd, &deferred);
 		break;
 	case ZT_NC_GETSOCKNAME:
 	case ZT_NC_GETPEERNAME:
@@ -409,19 +409,19 @@ static void handle_request(struct zt_ctl *ctl, uint8_t *msg, size_t len, int fd)
 	}
 	if (deferred)
 		return;
-	zt_service_reply(ctl, op, id, r, r < 0 ? NULL : out, r < 0 ? 0 : outlen, reply_fd);
+	zt_service_reply(conn, op, id, r, r < 0 ? NULL : out, r < 0 ? 0 : outlen, reply_fd);
 	if (reply_fd >= 0)
 		close(reply_fd);
 }
 
-static int ctl_add(struct zt_service *svc, int fd);
+static int conn_add(struct zt_service *svc, int fd);
 
 static int op_clone(struct zt_service *svc, int *reply_fd)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	int r = fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ? -errno : ctl_add(svc, sv[0]);
+	int r = fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ? -errno : conn_add(svc, sv[0]);
 	if (r < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -431,63 +431,63 @@ static int op_clone(struct zt_service *svc, int *reply_fd)
 	return 0;
 }
 
-static void ctl_close(struct zt_ctl *ctl)
+static void conn_close(struct zt_rpc_conn *conn)
 {
-	struct zt_service *svc = ctl->svc;
-	zt_loop_unwatch(svc->loop, &ctl->watch);
-	close(ctl->fd);
-	ctl->dead = true;
+	struct zt_service *svc = conn->svc;
+	zt_loop_unwatch(svc->loop, &conn->watch);
+	close(conn->fd);
+	conn->dead = true;
 	/* Replies still owed to this connection have nobody to go to. */
 	for (size_t b = 0; b < ZT_SVC_BUCKETS; b++)
 		for (struct zt_sock *s = svc->buckets[b]; s; s = s->next_in_bucket)
 			for (int i = 0; i < s->nwaiters; i++)
-				if (s->waiters[i].ctl == ctl)
-					s->waiters[i].ctl = NULL;
+				if (s->waiters[i].conn == conn)
+					s->waiters[i].conn = NULL;
 }
 
-static void ctl_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
+static void conn_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
 {
 	(void)loop;
 	(void)w;
-	struct zt_ctl *ctl = arg;
-	for (int i = 0; i < ZT_CTL_MSGS_PER_EVENT && !ctl->dead; i++) {
+	struct zt_rpc_conn *conn = arg;
+	for (int i = 0; i < ZT_CONN_MSGS_PER_EVENT && !conn->dead; i++) {
 		uint8_t msg[ZT_NC_MAX_MSG + 1];
 		union {
-			char buf[CMSG_SPACE(ZT_CTL_MAX_FDS * sizeof(int))];
+			char buf[CMSG_SPACE(ZT_CONN_MAX_FDS * sizeof(int))];
 			struct cmsghdr align;
 		} u;
 		struct iovec iov = {msg, sizeof(msg)};
 		struct msghdr mh = {
 		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-		ssize_t n = recvmsg(ctl->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		ssize_t n = recvmsg(conn->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			break;
-		int fds[ZT_CTL_MAX_FDS], nfds = 0;
+		int fds[ZT_CONN_MAX_FDS], nfds = 0;
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
 			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 				continue;
 			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t j = 0; j < k && nfds < ZT_CTL_MAX_FDS; j++)
+			for (size_t j = 0; j < k && nfds < ZT_CONN_MAX_FDS; j++)
 				memcpy(&fds[nfds++], CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
 		}
 		if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1) {
 			/* EOF, error, or a message no shim sends: this client is done or broken */
 			for (int j = 0; j < nfds; j++)
 				close(fds[j]);
-			ctl_close(ctl);
+			conn_close(conn);
 			return;
 		}
-		handle_request(ctl, msg, (size_t)n, nfds ? fds[0] : -1);
+		handle_request(conn, msg, (size_t)n, nfds ? fds[0] : -1);
 		if (nfds)
 			close(fds[0]);
 	}
-	if ((events & (EPOLLHUP | EPOLLERR)) && !ctl->dead) {
+	if ((events & (EPOLLHUP | EPOLLERR)) && !conn->dead) {
 		/* drain first: a request sent right before exit still deserves its side effects */
-		ctl_io(loop, w, 0, arg);
-		if (!ctl->dead)
-			ctl_close(ctl);
+		conn_io(loop, w, 0, arg);
+		if (!conn->dead)
+			conn_close(conn);
 	}
 }
 
@@ -501,25 +501,25 @@ static void listen_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 		int fd = accept4(svc->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (ctl_add(svc, fd) < 0)
+		if (conn_add(svc, fd) < 0)
 			close(fd);
 	}
 }
 
-static int ctl_add(struct zt_service *svc, int fd)
+static int conn_add(struct zt_service *svc, int fd)
 {
-	struct zt_ctl *ctl = calloc(1, sizeof(*ctl));
-	if (!ctl)
+	struct zt_rpc_conn *conn = calloc(1, sizeof(*conn));
+	if (!conn)
 		return -ENOMEM;
-	int r = zt_loop_watch(svc->loop, &ctl->watch, fd, EPOLLIN, ctl_io, ctl);
+	int r = zt_loop_watch(svc->loop, &conn->watch, fd, EPOLLIN, conn_io, conn);
 	if (r < 0) {
-		free(ctl);
+		free(conn);
 		return r;
 	}
-	ctl->fd = fd;
-	ctl->svc = svc;
-	ctl->next = svc->ctls;
-	svc->ctls = ctl;
+	conn->fd = fd;
+	conn->svc = svc;
+	conn->next = svc->conns;
+	svc->conns = conn;
 	return 0;
 }
 
@@ -530,8 +530,8 @@ static int64_t service_hook(struct zt_loop *loop, int64_t now, void *arg)
 	(void)now;
 	struct zt_service *svc = arg;
 	zt_sock_reap(svc);
-	for (struct zt_ctl **pp = &svc->ctls; *pp;) {
-		struct zt_ctl *c = *pp;
+	for (struct zt_rpc_conn **pp = &svc->conns; *pp;) {
+		struct zt_rpc_conn *c = *pp;
 		if (c->dead) {
 			*pp = c->next;
 			free(c);
@@ -591,11 +591,11 @@ void zt_service_free(struct zt_service *svc)
 		return;
 	zt_loop_remove_hook(svc->loop, service_hook, svc);
 	zt_sock_free_all(svc);
-	while (svc->ctls) {
-		struct zt_ctl *c = svc->ctls;
-		svc->ctls = c->next;
+	while (svc->conns) {
+		struct zt_rpc_conn *c = svc->conns;
+		svc->conns = c->next;
 		if (!c->dead)
-			ctl_close(c);
+			conn_close(c);
 		free(c);
 	}
 	zt_loop_unwatch(svc->loop, &svc->lwatch);

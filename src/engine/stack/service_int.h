@@ -9,12 +9,12 @@
 
 #define ZT_SVC_BUCKETS 1024
 
-/* One control connection (one thread of one app process). */
-struct zt_ctl {
+/* One rpc connection (one thread of one app process). */
+struct zt_rpc_conn {
 	int fd;
 	struct zt_watch watch;
 	struct zt_service *svc;
-	struct zt_ctl *next;
+	struct zt_rpc_conn *next;
 	bool dead;
 };
 
@@ -28,7 +28,7 @@ struct zt_service {
 	size_t nsocks;
 	struct zt_sock *buckets[ZT_SVC_BUCKETS];
 	struct zt_sock *dead;
-	struct zt_ctl *ctls;
+	struct zt_rpc_conn *conns;
 	struct tcp_pcb *aborted_pcb; /* see tcp.c: cb_result() */
 	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN];
 };

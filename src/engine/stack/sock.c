@@ -215,7 +215,7 @@ void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 			s->waiters[kept++] = *p;
 			continue;
 		}
-		if (!p->ctl)
+		if (!p->conn)
 			continue;
 		if (op == ZT_NC_GETSOCKOPT) {
 			/* SO_ERROR: reading it clears it, as on Linux */
@@ -224,20 +224,20 @@ void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 			zt_nc_put_u32(&b, 4);
 			zt_nc_put_u32(&b, (uint32_t)s->so_error);
 			s->so_error = 0;
-			zt_service_reply(p->ctl, op, p->id, 0, buf, b.off, -1);
+			zt_service_reply(p->conn, op, p->id, 0, buf, b.off, -1);
 		} else {
-			zt_service_reply(p->ctl, op, p->id, result == 0 && p->again ? -EISCONN : result, NULL,
+			zt_service_reply(p->conn, op, p->id, result == 0 && p->again ? -EISCONN : result, NULL,
 			                 0, -1);
 		}
 	}
 	s->nwaiters = kept;
 }
 
-int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op, bool again)
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id, enum zt_nc_op op, bool again)
 {
 	if (s->nwaiters == ZT_SOCK_MAX_WAITERS)
 		return -EAGAIN;
-	s->waiters[s->nwaiters++] = (struct zt_pending){.ctl = ctl, .id = id, .op = op, .again = again};
+	s->waiters[s->nwaiters++] = (struct zt_pending){.conn = conn, .id = id, .op = op, .again = again};
 	return 0;
 }
 

@@ -13,13 +13,13 @@
 #include "../../preload/rpc.h"
 
 struct zt_service;
-struct zt_ctl;
+struct zt_rpc_conn;
 
 enum zt_sock_state { ZT_SOCK_NEW, ZT_SOCK_CONNECTING, ZT_SOCK_CONNECTED, ZT_SOCK_LISTENING, ZT_SOCK_DONE };
 
-/* A reply owed to a control connection once an operation completes (blocking connect, SO_ERROR). */
+/* A reply owed to an rpc connection once an operation completes (blocking connect, SO_ERROR). */
 struct zt_pending {
-	struct zt_ctl *ctl;
+	struct zt_rpc_conn *conn;
 	uint32_t id;
 	enum zt_nc_op op;
 	bool again; /* a connect() repeated while the first was in progress: EISCONN when it succeeds */
@@ -86,7 +86,7 @@ void zt_sock_reap(struct zt_service *svc);
 size_t zt_sock_rx_consume(struct zt_sock *s, size_t n);
 void zt_sock_free_all(struct zt_service *svc);
 void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
-int zt_sock_add_waiter(struct zt_sock *s, struct zt_ctl *ctl, uint32_t id, enum zt_nc_op op, bool again);
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id, enum zt_nc_op op, bool again);
 
 int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 int zt_tcp_listen(struct zt_sock *s, int backlog);
@@ -120,7 +120,7 @@ void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
 int zt_send_with_fd(int sock, const void *msg, size_t len, int fd);
 
 /* service.c */
-void zt_service_reply(struct zt_ctl *ctl, enum zt_nc_op op, uint32_t id, int result, const void *payload,
+void zt_service_reply(struct zt_rpc_conn *conn, enum zt_nc_op op, uint32_t id, int result, const void *payload,
                       size_t plen, int fd);
 
 #endif

@@ -1,4 +1,4 @@
-/* The shim's control connections to the socket service: one SOCK_SEQPACKET connection per thread,
+/* The shim's rpc connections to the socket service: one SOCK_SEQPACKET connection per thread,
  * opened lazily, owned by one pid, closed at thread exit and dropped in a forked child. A small
  * registry of their fd numbers lets close/dup2/close_range keep the app's hands off them. */
 #include <fcntl.h>
@@ -16,26 +16,26 @@
 
 /* Threads with a cached connection at the same time; past this a thread opens a connection per
  * request (slower, still correct). */
-#define CTL_SLOTS 256
+#define CONN_SLOTS 256
 /* Most fds a reply may bring before we call it a protocol error (extras are closed). */
-#define CTL_MAX_RX_FDS 4
+#define RPC_MAX_RX_FDS 4
 
 /* One slot per cached connection. `fdp1` is the fd + 1: 0 free, -1 being claimed. `pid` is the
  * process that opened it: a child after fork sees another pid and must not speak on it. */
-struct ctl_slot {
+struct conn_slot {
 	_Atomic int fdp1;
 	_Atomic pid_t pid;
 };
 
-static struct ctl_slot slots[CTL_SLOTS];
+static struct conn_slot slots[CONN_SLOTS];
 static _Atomic unsigned slots_used; /* slots past this were never claimed */
 
-struct ctl_thread {
+struct conn_thread {
 	int slot; /* index into slots, or -1 */
 	uint32_t next_id;
 	int clone_fd; /* between fork's prepare and child handlers: the child's connection, or -1 */
 };
-static _Thread_local struct ctl_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0, -1};
+static _Thread_local struct conn_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0, -1};
 
 /* Set once this process (or the one it was forked from) has talked to the service: only then is a
  * connection cloned for a forked child. A shell that forks for every command never pays for it. */
@@ -47,9 +47,9 @@ static struct sockaddr_un service_addr;
 static socklen_t service_addr_len;
 /* Control fds are moved to numbers at or above this, out of the way of apps that expect the lowest
  * free number from their own socket() or dup2() onto small fixed numbers. */
-static int ctl_fd_floor = 3;
+static int conn_fd_floor = 3;
 
-static void slot_release(struct ctl_slot *s, int expect_fdp1)
+static void slot_release(struct conn_slot *s, int expect_fdp1)
 {
 	int v = expect_fdp1;
 	if (v > 0 && atomic_compare_exchange_strong(&s->fdp1, &v, 0))
@@ -61,7 +61,7 @@ static void slot_release(struct ctl_slot *s, int expect_fdp1)
 static void drop_foreign(pid_t pid)
 {
 	unsigned used = atomic_load(&slots_used);
-	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++) {
+	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++) {
 		int v = atomic_load(&slots[i].fdp1);
 		if (v > 0 && atomic_load(&slots[i].pid) != pid)
 			slot_release(&slots[i], v);
@@ -69,9 +69,9 @@ static void drop_foreign(pid_t pid)
 }
 
 /* Claims a slot for fd as this thread's cached connection; false if all are taken. */
-static bool ctl_register(int fd, pid_t pid)
+static bool conn_register(int fd, pid_t pid)
 {
-	for (int i = 0; i < CTL_SLOTS; i++) {
+	for (int i = 0; i < CONN_SLOTS; i++) {
 		int expect = 0;
 		if (!atomic_compare_exchange_strong(&slots[i].fdp1, &expect, -1))
 			continue;
@@ -91,7 +91,7 @@ static bool ctl_register(int fd, pid_t pid)
 
 static int move_high(int fd)
 {
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, ctl_fd_floor);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, conn_fd_floor);
 	if (high < 0)
 		return fd;
 	real_close(fd);
@@ -127,7 +127,7 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
 	unsigned used = atomic_load(&slots_used);
-	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++) {
+	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++) {
 		int v = atomic_exchange(&slots[i].fdp1, 0);
 		if (v > 0)
 			real_close(v - 1);
@@ -136,7 +136,7 @@ static void after_fork_child(void)
 	if (self.clone_fd >= 0) {
 		int fd = move_high(self.clone_fd);
 		self.clone_fd = -1;
-		if (!ctl_register(fd, getpid()))
+		if (!conn_register(fd, getpid()))
 			real_close(fd);
 	}
 }
@@ -146,14 +146,14 @@ static void thread_exit(void *unused)
 	(void)unused;
 	if (self.slot < 0)
 		return;
-	struct ctl_slot *s = &slots[self.slot];
+	struct conn_slot *s = &slots[self.slot];
 	int v = atomic_load(&s->fdp1);
 	if (v > 0 && atomic_load(&s->pid) == getpid())
 		slot_release(s, v);
 	self.slot = -1;
 }
 
-void zt_ctl_init(void)
+void zt_rpc_conn_init(void)
 {
 	const char *path = getenv("ZT_NC_NETWORK");
 	if (path && strlen(path) < sizeof(service_addr.sun_path)) {
@@ -165,12 +165,12 @@ void zt_ctl_init(void)
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= 64)
-		ctl_fd_floor = rl.rlim_cur >= 1024 ? 768 : (int)(rl.rlim_cur * 3 / 4);
+		conn_fd_floor = rl.rlim_cur >= 1024 ? 768 : (int)(rl.rlim_cur * 3 / 4);
 	else if (rl.rlim_cur == RLIM_INFINITY)
-		ctl_fd_floor = 768;
+		conn_fd_floor = 768;
 }
 
-static int ctl_open(void)
+static int conn_open(void)
 {
 	if (!service_addr_len)
 		return -ENAMETOOLONG;
@@ -191,27 +191,27 @@ static int ctl_open(void)
 }
 
 /* This thread's connection; *transient is set when it could not be cached (close it after use). */
-static int ctl_acquire(bool *transient)
+static int conn_acquire(bool *transient)
 {
 	pid_t pid = getpid();
 	*transient = false;
 	if (self.slot >= 0) {
-		struct ctl_slot *s = &slots[self.slot];
+		struct conn_slot *s = &slots[self.slot];
 		int v = atomic_load(&s->fdp1);
 		if (v > 0 && atomic_load(&s->pid) == pid)
 			return v - 1;
 		self.slot = -1;
 	}
 	drop_foreign(pid);
-	int fd = ctl_open();
+	int fd = conn_open();
 	if (fd < 0)
 		return fd;
-	*transient = !ctl_register(fd, pid);
+	*transient = !conn_register(fd, pid);
 	return fd;
 }
 
 /* The connection is unusable (service gone, protocol broken): forget it so the next call reopens. */
-static void ctl_discard(int fd, bool transient)
+static void conn_discard(int fd, bool transient)
 {
 	if (transient || self.slot < 0) {
 		real_close(fd);
@@ -221,25 +221,25 @@ static void ctl_discard(int fd, bool transient)
 	self.slot = -1;
 }
 
-bool zt_ctl_is_own_fd(int fd)
+bool zt_rpc_conn_is_own_fd(int fd)
 {
 	if (fd < 0)
 		return false;
 	unsigned used = atomic_load(&slots_used);
-	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++)
+	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++)
 		if (atomic_load(&slots[i].fdp1) == fd + 1)
 			return true;
 	return false;
 }
 
-int zt_ctl_evacuate(int fd)
+int zt_rpc_conn_evacuate(int fd)
 {
 	unsigned used = atomic_load(&slots_used);
-	for (unsigned i = 0; i < used && i < CTL_SLOTS; i++) {
+	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++) {
 		int v = fd + 1;
 		if (atomic_load(&slots[i].fdp1) != v)
 			continue;
-		int moved = fcntl(fd, F_DUPFD_CLOEXEC, ctl_fd_floor);
+		int moved = fcntl(fd, F_DUPFD_CLOEXEC, conn_fd_floor);
 		if (moved < 0)
 			moved = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		if (moved < 0)
@@ -253,11 +253,11 @@ int zt_ctl_evacuate(int fd)
 	return 0;
 }
 
-size_t zt_ctl_list(int *fds, size_t max)
+size_t zt_rpc_conn_list(int *fds, size_t max)
 {
 	size_t n = 0;
 	unsigned used = atomic_load(&slots_used);
-	for (unsigned i = 0; i < used && i < CTL_SLOTS && n < max; i++) {
+	for (unsigned i = 0; i < used && i < CONN_SLOTS && n < max; i++) {
 		int v = atomic_load(&slots[i].fdp1);
 		if (v > 0)
 			fds[n++] = v - 1;
@@ -304,7 +304,7 @@ static void close_all(const int *fds, size_t n)
 		real_close(fds[i]);
 }
 
-/* Reads one message from the control connection: 1 = a reply for `id` (rep filled), 0 = a stale
+/* Reads one message from the rpc connection: 1 = a reply for `id` (rep filled), 0 = a stale
  * reply (dropped), -errno = failure. */
 static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, struct zt_rpc_reply *rep)
 {
@@ -312,7 +312,7 @@ static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, 
 	struct iovec iov = {.iov_base = in, .iov_len = sizeof(in)};
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * CTL_MAX_RX_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * RPC_MAX_RX_FDS)];
 	} ctl;
 	struct msghdr m = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
@@ -326,7 +326,7 @@ static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, 
 	}
 	if (n == 0)
 		return -ECONNRESET;
-	int fds[CTL_MAX_RX_FDS];
+	int fds[RPC_MAX_RX_FDS];
 	size_t nfds = 0;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
@@ -335,7 +335,7 @@ static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, 
 		for (size_t i = 0; i < k; i++) {
 			int f;
 			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (nfds < CTL_MAX_RX_FDS)
+			if (nfds < RPC_MAX_RX_FDS)
 				fds[nfds++] = f;
 			else
 				real_close(f);
@@ -373,7 +373,7 @@ int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool int
            struct zt_rpc_reply *rep)
 {
 	bool transient;
-	int c = ctl_acquire(&transient);
+	int c = conn_acquire(&transient);
 	if (c < 0)
 		return c;
 	uint32_t id = ++self.next_id;
@@ -390,7 +390,7 @@ int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool int
 	while (r == 0)
 		r = recv_reply(c, op, id, interruptible, rep);
 	if (r < 0 && r != -EINTR)
-		ctl_discard(c, transient);
+		conn_discard(c, transient);
 	else if (transient)
 		real_close(c);
 	zt_shim_debug("rpc op %d fd %d -> %d result %d", (int)op, fd, r, r == 1 ? rep->result : 0);
