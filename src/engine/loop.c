@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ZT_LOOP_MAX_HOOKS  8
+#define ZT_LOOP_MAX_HOOKS  32
 #define ZT_LOOP_MAX_EVENTS 128
 
 struct zt_loop_hook {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ static int failures;
 		}                                                                                            \
 	} while (0)
 
-static char sock_path[108];
+static char sock_path[108], sock_path2[108];
 
 static int nc_so_error(int ctl, int fd)
 {
@@ -316,6 +317,90 @@ static void scenario_bad_input(void)
 	close(ctl);
 }
 
+/* Two services on one loop (ztrun service: one per network). Their app ends live in one abstract
+ * namespace, so sockets of both, open at once, must get distinct names; and they share lwIP, so a
+ * connection from one service's socket reaches the other's listener over the loopback. Runs first,
+ * while both services' socket counts would start equal. */
+static void scenario_two_services(void)
+{
+	int a = rpc_open(sock_path), b = rpc_open(sock_path2);
+	CHECK(a >= 0 && b >= 0);
+	int sa[3], sb[3];
+	for (int i = 0; i < 3; i++) {
+		sa[i] = rpc_socket(a, AF_INET, SOCK_STREAM);
+		sb[i] = rpc_socket(b, AF_INET, SOCK_STREAM);
+		CHECK(sa[i] >= 0 && sb[i] >= 0);
+	}
+	CHECK(rpc_addr_op(a, ZT_NC_BIND, sa[0], rpc_addr("127.0.0.1", 0), 0, NULL) == 0);
+	int lfd = -1;
+	CHECK(rpc_call(a, ZT_NC_LISTEN, sa[0], (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	dup2(lfd, sa[0]);
+	close(lfd);
+	struct zt_nc_addr la;
+	CHECK(rpc_name(a, ZT_NC_GETSOCKNAME, sa[0], &la) == 0);
+	/* b's socket asked of a: not a's, whatever its number says */
+	CHECK(rpc_addr_op(a, ZT_NC_CONNECT, sb[1], la, 0, NULL) == -ENOTSOCK);
+	CHECK(rpc_addr_op(b, ZT_NC_CONNECT, sb[1], la, 0, NULL) == 0);
+	uint8_t rec[64];
+	int as = -1;
+	CHECK(rpc_recv_fd(sa[0], rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN);
+	CHECK(write(sb[1], "ping", 4) == 4);
+	char buf[8] = {0};
+	CHECK(as >= 0 && read(as, buf, sizeof(buf)) == 4 && memcmp(buf, "ping", 4) == 0);
+	close(as);
+	for (int i = 0; i < 3; i++) {
+		close(sa[i]);
+		close(sb[i]);
+	}
+	close(a);
+	close(b);
+}
+
+/* An owner-only service: its socket is 0600, and a connection from another uid that gets through
+ * anyway (the file made world-writable here) is hung up on without an answer. Needs root to be
+ * another uid; without it only the mode is checked. */
+static void scenario_owner_only(void)
+{
+	struct stat st;
+	CHECK(stat(sock_path2, &st) == 0 && (st.st_mode & 0777) == 0600);
+	if (geteuid() != 0)
+		return;
+	char dir[108];
+	snprintf(dir, sizeof(dir), "%s", sock_path2);
+	*strrchr(dir, '/') = '\0';
+	CHECK(chmod(dir, 0711) == 0); /* others may reach the socket: only its own checks keep them out */
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		if (rpc_open(sock_path2) >= 0)
+			_exit(3); /* 0600 let another uid in */
+		_exit(0);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(chmod(sock_path2, 0666) == 0);
+	pid = fork();
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		int ctl = rpc_open(sock_path2);
+		if (ctl < 0)
+			_exit(4);
+		_exit(rpc_socket(ctl, AF_INET, SOCK_STREAM) >= 0 ? 5 : 0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(chmod(sock_path2, 0600) == 0 && chmod(dir, 0700) == 0);
+	/* and its owner still gets in */
+	int ctl = rpc_open(sock_path2);
+	int s = rpc_socket(ctl, AF_INET6, SOCK_STREAM);
+	CHECK(ctl >= 0 && s >= 0);
+	close(s);
+	close(ctl);
+}
+
 static int run_client(void (*fn)(void))
 {
 	pid_t pid = fork();
@@ -332,17 +417,22 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock_path, sizeof(sock_path), "%s/nc_test", dir);
+	snprintf(sock_path2, sizeof(sock_path2), "%s/nc_test2", dir);
 	struct zt_loop *loop;
-	struct zt_service *svc;
+	struct zt_service *svc, *svc2;
 	if (zt_loop_new(&loop) < 0 ||
-	    zt_service_new(&svc, loop, &(struct zt_service_config){.socket_path = sock_path}) < 0) {
+	    zt_service_new(&svc, loop, &(struct zt_service_config){.socket_path = sock_path}) < 0 ||
+	    zt_service_new(&svc2, loop,
+	                   &(struct zt_service_config){.socket_path = sock_path2, .owner_only = true}) < 0) {
 		fprintf(stderr, "cannot start service\n");
 		return 1;
 	}
 	static const struct {
 		const char *name;
 		void (*fn)(void);
-	} scenarios[] = {{"tcp", scenario_tcp},
+	} scenarios[] = {{"two_services", scenario_two_services},
+	                 {"owner_only", scenario_owner_only},
+	                 {"tcp", scenario_tcp},
 	                 {"write_then_close", scenario_write_then_close},
 	                 {"refused", scenario_refused},
 	                 {"udp", scenario_udp},
@@ -367,8 +457,29 @@ int main(void)
 	/* let the service see every client's sockets close, then nothing must be left */
 	for (int i = 0; i < 50; i++)
 		zt_loop_run_once(loop, 10);
-	if (zt_service_socket_count(svc) != 0) {
-		printf("FAIL leak: %zu sockets still held\n", zt_service_socket_count(svc));
+	if (zt_service_socket_count(svc) + zt_service_socket_count(svc2) != 0) {
+		printf("FAIL leak: %zu sockets still held\n",
+		       zt_service_socket_count(svc) + zt_service_socket_count(svc2));
+		failed++;
+	}
+	/* networks joined and left many times (ztrun service): each service's hooks go with it */
+	char cycle_path[120];
+	snprintf(cycle_path, sizeof(cycle_path), "%s/nc_cycle", dir);
+	for (int i = 0; i < 100; i++) {
+		struct zt_service *t = NULL;
+		if (zt_service_new(&t, loop, &(struct zt_service_config){.socket_path = cycle_path}) < 0) {
+			printf("FAIL service %d of a join/leave cycle could not start\n", i);
+			failed++;
+			break;
+		}
+		zt_loop_run_once(loop, 0);
+		zt_service_free(t);
+		zt_loop_run_once(loop, 0);
+	}
+	zt_service_free(svc2);
+	struct stat st;
+	if (stat(sock_path2, &st) == 0) {
+		printf("FAIL a freed service left its socket file\n");
 		failed++;
 	}
 	zt_service_free(svc);

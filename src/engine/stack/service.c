@@ -491,6 +491,15 @@ static void conn_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 	}
 }
 
+/* Is the process at the other end of fd one of our own uid? */
+static bool peer_is_owner(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && len == sizeof(cr) &&
+	       cr.uid == geteuid();
+}
+
 static void listen_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
 {
 	(void)loop;
@@ -501,7 +510,7 @@ static void listen_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 		int fd = accept4(svc->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (conn_add(svc, fd) < 0)
+		if ((svc->owner_only && !peer_is_owner(fd)) || conn_add(svc, fd) < 0)
 			close(fd);
 	}
 }
@@ -562,15 +571,25 @@ int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct z
 	if (svc->lfd < 0)
 		goto fail_errno;
 	unlink(cfg->socket_path);
-	if (bind(svc->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(svc->lfd, 128) < 0)
+	svc->owner_only = cfg->owner_only;
+	/* The file takes the umask's mode at bind: 0600 from the start, with no moment open to others. */
+	mode_t old_umask = cfg->owner_only ? umask(0177) : 0;
+	int bound = bind(svc->lfd, (struct sockaddr *)&sun, sizeof(sun));
+	if (cfg->owner_only)
+		umask(old_umask);
+	if (bound < 0 || listen(svc->lfd, 128) < 0)
 		goto fail_errno;
 	err = zt_stack_init(loop);
-	if (!err)
-		err = zt_loop_before_sleep(loop, service_hook, svc);
-	if (!err)
-		err = zt_loop_watch(loop, &svc->lwatch, svc->lfd, EPOLLIN, listen_io, svc);
 	if (err)
 		goto fail;
+	err = zt_loop_before_sleep(loop, service_hook, svc);
+	if (!err)
+		err = zt_loop_watch(loop, &svc->lwatch, svc->lfd, EPOLLIN, listen_io, svc);
+	if (err) {
+		zt_loop_remove_hook(loop, service_hook, svc);
+		zt_stack_release(loop);
+		goto fail;
+	}
 	*out = svc;
 	return 0;
 fail_errno:
@@ -601,6 +620,7 @@ void zt_service_free(struct zt_service *svc)
 	zt_loop_unwatch(svc->loop, &svc->lwatch);
 	close(svc->lfd);
 	unlink(svc->path);
+	zt_stack_release(svc->loop);
 	free(svc->path);
 	free(svc);
 }

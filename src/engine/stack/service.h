@@ -3,6 +3,7 @@
 #ifndef ZTRUN_SERVICE_H
 #define ZTRUN_SERVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "loop.h"
@@ -11,12 +12,18 @@ struct zt_service;
 
 struct zt_service_config {
 	const char *socket_path; /* control socket to create (unlinked first if stale) */
+	/* Only processes of our own effective uid may use it: the socket file is made 0600, and a control
+	 * connection from another uid (SO_PEERCRED; root too) is closed unanswered. For sockets that live
+	 * where others could reach them (ztrun service's HOME/nc_<nwid>). */
+	bool owner_only;
 };
 
 /* Initialises lwIP (once per process), creates the control socket and watches it on loop.
- * Returns 0 or -errno; on error nothing is left behind. */
+ * Returns 0 or -errno; on error nothing is left behind. Several services may run on one loop (one per
+ * network): they share lwIP, so their sockets share its addresses and ports. */
 int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct zt_service_config *cfg);
-/* Closes every socket (abortively), the control socket, and unlinks its path; leaves the loop. */
+/* Closes every socket (abortively), every control connection and the control socket, and unlinks its
+ * path; leaves the loop. Attached apps see it at once: their sockets reset, new calls fail. */
 void zt_service_free(struct zt_service *svc);
 
 /* How many app sockets the service holds (tests assert nothing leaks). */

@@ -2,6 +2,7 @@
 #ifndef ZTRUN_SERVICE_INT_H
 #define ZTRUN_SERVICE_INT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "service.h"
@@ -21,10 +22,10 @@ struct zt_rpc_conn {
 struct zt_service {
 	struct zt_loop *loop;
 	pid_t pid;
+	bool owner_only; /* control connections only from our own uid (zt_service_config) */
 	int lfd;
 	struct zt_watch lwatch;
 	char *path;
-	uint64_t next_id;
 	size_t nsocks;
 	struct zt_sock *buckets[ZT_SVC_BUCKETS];
 	struct zt_sock *dead;

@@ -122,8 +122,11 @@ struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char k
 		*app_fd = -ENOMEM;
 		return NULL;
 	}
+	/* Ids are unique in the process, not per service: several services (one per network in `ztrun
+	 * service`) name their app ends in the one abstract namespace. */
+	static uint64_t next_id;
 	s->svc = svc;
-	s->id = ++svc->next_id;
+	s->id = ++next_id;
 	s->domain = domain;
 	s->type = type;
 	s->fd = -1;

@@ -84,13 +84,39 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 	return deadline;
 }
 
+/* The loop the timer hook is on, and how many users (services) share it: one hook however many
+ * services run, so joining and leaving networks does not use up the loop's hook slots. */
+static struct zt_loop *hook_loop;
+static int hook_users;
+
 int zt_stack_init(struct zt_loop *loop)
 {
 	if (!stack_ready) {
 		lwip_init();
 		stack_ready = true;
 	}
-	return zt_loop_before_sleep(loop, stack_hook, NULL);
+	if (hook_users > 0 && hook_loop == loop) {
+		hook_users++;
+		return 0;
+	}
+	if (hook_users > 0)
+		return -EBUSY; /* lwIP is one per process: its timers run on one loop */
+	int err = zt_loop_before_sleep(loop, stack_hook, NULL);
+	if (err)
+		return err;
+	hook_loop = loop;
+	hook_users = 1;
+	return 0;
+}
+
+void zt_stack_release(struct zt_loop *loop)
+{
+	if (hook_users <= 0 || hook_loop != loop)
+		return;
+	if (--hook_users == 0) {
+		zt_loop_remove_hook(loop, stack_hook, NULL);
+		hook_loop = NULL;
+	}
 }
 
 bool zt_stack_addr_is_local(const ip_addr_t *addr)

@@ -11,9 +11,12 @@
 #include "loop.h"
 #include "../../preload/rpc.h"
 
-/* Initialises lwIP once per process and registers the timer/loopback hook on loop.
- * Returns 0 or -errno. */
+/* Initialises lwIP once per process and registers the timer/loopback hook on loop (once, however
+ * often it is called; each call counts a user). Returns 0, -EBUSY (lwIP already runs on another loop)
+ * or -errno. */
 int zt_stack_init(struct zt_loop *loop);
+/* One user fewer; the last one takes the hook off the loop (lwIP's state stays for the next user). */
+void zt_stack_release(struct zt_loop *loop);
 
 /* Is addr one a socket may bind to: any, 127/8 and ::1 (the private loopback), or an address of a
  * netif that is up? */
