@@ -476,8 +476,29 @@ int main(void)
 		zt_service_free(t);
 		zt_loop_run_once(loop, 0);
 	}
-	zt_service_free(svc2);
+	/* a service started on the path of one still running takes it over; the old one, freed later,
+	 * leaves the new one's socket alone */
+	struct zt_service *old_svc = NULL, *new_svc = NULL;
 	struct stat st;
+	if (zt_service_new(&old_svc, loop, &(struct zt_service_config){.socket_path = cycle_path}) < 0 ||
+	    zt_service_new(&new_svc, loop, &(struct zt_service_config){.socket_path = cycle_path}) < 0) {
+		printf("FAIL a second service on one path\n");
+		failed++;
+	}
+	zt_service_free(old_svc);
+	int probe = rpc_open(cycle_path);
+	if (probe < 0) {
+		printf("FAIL freeing the replaced service took the new one's socket\n");
+		failed++;
+	}
+	close(probe);
+	zt_loop_run_once(loop, 0);
+	zt_service_free(new_svc);
+	if (stat(cycle_path, &st) == 0) {
+		printf("FAIL a freed service left its socket file\n");
+		failed++;
+	}
+	zt_service_free(svc2);
 	if (stat(sock_path2, &st) == 0) {
 		printf("FAIL a freed service left its socket file\n");
 		failed++;

@@ -577,8 +577,11 @@ int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct z
 	int bound = bind(svc->lfd, (struct sockaddr *)&sun, sizeof(sun));
 	if (cfg->owner_only)
 		umask(old_umask);
-	if (bound < 0 || listen(svc->lfd, 128) < 0)
+	struct stat st;
+	if (bound < 0 || listen(svc->lfd, 128) < 0 || stat(cfg->socket_path, &st) < 0)
 		goto fail_errno;
+	svc->path_dev = st.st_dev;
+	svc->path_ino = st.st_ino;
 	err = zt_stack_init(loop);
 	if (err)
 		goto fail;
@@ -619,7 +622,10 @@ void zt_service_free(struct zt_service *svc)
 	}
 	zt_loop_unwatch(svc->loop, &svc->lwatch);
 	close(svc->lfd);
-	unlink(svc->path);
+	/* A service started since on the same path (the network joined again) keeps its socket. */
+	struct stat st;
+	if (stat(svc->path, &st) == 0 && st.st_dev == svc->path_dev && st.st_ino == svc->path_ino)
+		unlink(svc->path);
 	zt_stack_release(svc->loop);
 	free(svc->path);
 	free(svc);

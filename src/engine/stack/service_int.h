@@ -26,6 +26,8 @@ struct zt_service {
 	int lfd;
 	struct zt_watch lwatch;
 	char *path;
+	dev_t path_dev; /* the socket file we made: unlinked at free only if path still names it */
+	ino_t path_ino;
 	size_t nsocks;
 	struct zt_sock *buckets[ZT_SVC_BUCKETS];
 	struct zt_sock *dead;
