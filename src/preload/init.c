@@ -100,6 +100,7 @@ static void resolve_symbols(void)
 static void init_once_fn(void)
 {
 	resolve_symbols();
+	zt_direct_init();
 	const char *dbg = getenv("ZTRUN_SHIM_DEBUG");
 	if (dbg && strlen(dbg) < sizeof(debug_path))
 		strcpy(debug_path, dbg);

@@ -49,6 +49,18 @@
  * Integers are little-endian; ports and IPv4/IPv6 addresses keep network byte order.
  */
 
+/*
+ * Seccomp (src/sandbox/): ztrun runs COMMAND under a seccomp filter whose supervisor, in ztrun, makes
+ * the socket calls of programs the shim does not see (static, Go, raw syscalls) as the shim would.
+ * The filter lets connect, bind, listen, accept, accept4, getsockname, getpeername, setsockopt,
+ * getsockopt, sendmsg, recvmsg, sendmmsg and recvmmsg through untouched when their sixth argument,
+ * which none of them uses, is ZT_NC_SYSCALL_COOKIE, and sendto/recvfrom when their address argument
+ * is NULL. The shim makes its own calls that way (direct.c), so it never waits for the supervisor.
+ * The cookie is no secret: it only skips work (those calls reach no network from a socketpair end);
+ * socket() of AF_INET/AF_INET6 has no such door.
+ */
+#define ZT_NC_SYSCALL_COOKIE 0x7a7472756e736363ULL
+
 #define ZT_NC_VERSION        1
 #define ZT_NC_NAME_PREFIX    "ztnc/"
 #define ZT_NC_MAX_MSG        512 /* no request or reply is longer */

@@ -25,7 +25,8 @@
  *   SCM_RIGHTS/SCM_CREDENTIALS on them give EINVAL as on the kernel.
  * - sendto() to another address on a connected UDP socket gives EISCONN (Linux would send it).
  * - A blocking connect() ignores SO_SNDTIMEO. send() on a listener gives EPIPE without SIGPIPE.
- * - Programs that bypass libc (Go, raw syscalls) are not intercepted at all.
+ * - Programs that bypass libc (Go, raw syscalls) are not intercepted here: ztrun's seccomp
+ *   supervisor (src/sandbox/) makes their socket calls.
  */
 
 #include <stdbool.h>
@@ -83,6 +84,10 @@ extern int (*real_dup2)(int, int);
 extern int (*real_dup3)(int, int, int);
 extern int (*real_close_range)(unsigned int, unsigned int, int);
 extern void (*real_closefrom)(int);
+
+/* Points the real_ socket calls that ztrun's seccomp filter watches at raw syscalls carrying the
+ * cookie that lets them pass (direct.c, rpc.h). From init, after the real_ pointers are resolved. */
+void zt_direct_init(void);
 
 /* True when ZT_NC_NETWORK was set at start: only then are AF_INET/AF_INET6 sockets virtual. */
 extern bool zt_shim_enabled;
