@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "hooks.h"
@@ -146,6 +147,29 @@ static ssize_t recv_framed(int fd, struct msghdr *msg, int flags)
 	return n - ZT_NC_ADDR_LEN;
 }
 
+/* Whether the stream behind fd never connected: its service end is still unnamed (rpc.h). */
+static bool stream_never_connected(int fd)
+{
+	struct sockaddr_un peer;
+	socklen_t len = sizeof(peer);
+	int saved = errno;
+	bool never = real_getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+	             len <= offsetof(struct sockaddr_un, sun_path);
+	errno = saved;
+	return never;
+}
+
+/* A stream's recvmsg. TCP answers ENOTCONN on a socket that never connected, where the socketpair
+ * says EAGAIN (Python's ssl probes an unconnected socket so): a read that finds nothing costs one
+ * getpeername more; one with data costs nothing. (A blocking read still waits: see shim.h.) */
+static ssize_t recv_stream(int fd, struct msghdr *m, int flags)
+{
+	ssize_t n = real_recvmsg(fd, m, flags);
+	if (n < 0 && errno == EAGAIN && stream_never_connected(fd))
+		return zt_fail(ENOTCONN);
+	return n;
+}
+
 /* recvmsg on a virtual fd of the given kind. */
 static ssize_t recv_virtual(int kind, int fd, struct msghdr *msg, int flags)
 {
@@ -156,7 +180,7 @@ static ssize_t recv_virtual(int kind, int fd, struct msghdr *msg, int flags)
 	if (kind == 'l')
 		return zt_fail(ENOTCONN);
 	struct msghdr m = {.msg_iov = msg->msg_iov, .msg_iovlen = msg->msg_iovlen};
-	ssize_t n = real_recvmsg(fd, &m, flags);
+	ssize_t n = kind == 's' ? recv_stream(fd, &m, flags) : real_recvmsg(fd, &m, flags);
 	if (n < 0)
 		return -1;
 	msg->msg_flags = m.msg_flags;

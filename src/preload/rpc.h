@@ -30,6 +30,10 @@
  *   'l' listener (TCP after listen)                      SOCK_SEQPACKET pair, one accept record/msg
  *   'd' datagram, unconnected (UDP)                      SOCK_SEQPACKET pair, each datagram framed
  *   'c' datagram, connected (UDP after connect)          SOCK_SEQPACKET pair, raw datagrams to/from peer
+ * The service end of an 's' pair is unnamed until the socket connects (connect() began, or it was
+ * accepted); then it is bound to the same name with kind ZT_NC_KIND_PEER. So one getpeername() on the
+ * app end tells a stream that never connected, where recv() gives ENOTCONN as TCP does, from one
+ * whose data has not come yet (EAGAIN, or wait).
  * (Datagram kinds use SOCK_SEQPACKET, not SOCK_DGRAM: it keeps datagram boundaries and, unlike
  * SOCK_DGRAM, tells the service when the app closed its end. The shim reports SOCK_DGRAM to the app.)
  * listen() and connect() on a datagram socket hand back a new app end that the shim installs over the
@@ -69,6 +73,7 @@
 #define ZT_NC_REPLY_HDR_LEN  12
 #define ZT_NC_ADDR_LEN       24
 #define ZT_NC_REPLY_HAS_FD   0x01
+#define ZT_NC_KIND_PEER      'p' /* the name of a connected stream's service end (see Data) */
 
 enum zt_nc_op {
 	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol

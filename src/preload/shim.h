@@ -23,7 +23,12 @@
  *   made earlier keeps the old end.
  * - Ancillary data is not carried: no IP_PKTINFO, timestamps or MSG_ERRQUEUE on virtual sockets;
  *   SCM_RIGHTS/SCM_CREDENTIALS on them give EINVAL as on the kernel.
+ * - Urgent data (MSG_OOB) is carried in line, as with SO_OOBINLINE: the receiver reads it with the
+ *   stream; recv(MSG_OOB) finds none, select() no exception, and no SIGURG (lwIP has no urgent
+ *   pointer).
  * - sendto() to another address on a connected UDP socket gives EISCONN (Linux would send it).
+ * - recv() on a TCP socket that never connected gives ENOTCONN only when it would not block (a
+ *   non-blocking socket, or MSG_DONTWAIT); a blocking one waits, as for data.
  * - A blocking connect() ignores SO_SNDTIMEO. send() on a listener gives EPIPE without SIGPIPE.
  * - Programs that bypass libc (Go, raw syscalls) are not intercepted here: ztrun's seccomp
  *   supervisor (src/sandbox/) makes their socket calls.

@@ -83,6 +83,11 @@ static int make_pair(struct zt_sock *s, char kind)
 	int err = 0;
 	if (bind(sv[1], (struct sockaddr *)&sun, len) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
 		err = -errno;
+	/* Urgent data (send with MSG_OOB) reaches us in line, as lwIP sends it: without this the
+	 * socketpair would hold its last byte back, out of band, and the stream would lose it. */
+	int one = 1;
+	if (!err && kind == 's')
+		setsockopt(sv[0], SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	if (!err)
 		err = zt_loop_watch(s->svc->loop, &s->watch, sv[0], 0, sock_io, s);
 	if (err) {
@@ -93,6 +98,15 @@ static int make_pair(struct zt_sock *s, char kind)
 	s->fd = sv[0];
 	s->kind = kind;
 	return sv[1];
+}
+
+void zt_sock_name_service_end(struct zt_sock *s)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, ZT_NC_NAME_PREFIX "%d/%" PRIu64 "/%c",
+	                 (int)s->svc->pid, s->id, ZT_NC_KIND_PEER);
+	/* best effort: a failure only leaves recv() of a never-connected socket at EAGAIN */
+	bind(s->fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n));
 }
 
 int zt_send_with_fd(int sock, const void *msg, size_t len, int fd)

@@ -75,6 +75,8 @@ struct zt_sock {
 /* sock.c: the table, socketpairs and the TCP data path */
 struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char kind, int *app_fd);
 struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd);
+/* Names s's service end (rpc.h, ZT_NC_KIND_PEER): the stream is connected or connecting. */
+void zt_sock_name_service_end(struct zt_sock *s);
 /* Replaces s's socketpair with a new one of `kind`; returns the new app end or -errno. */
 int zt_sock_repair(struct zt_sock *s, char kind);
 void zt_sock_update_watch(struct zt_sock *s);

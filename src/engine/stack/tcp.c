@@ -334,6 +334,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 		return ERR_MEM;
 	c->app_fd_pending = app_fd;
 	c->state = ZT_SOCK_CONNECTED;
+	zt_sock_name_service_end(c);
 	c->bound = true;
 	zt_stack_addr_to_nc(&newpcb->remote_ip, newpcb->remote_port, l->domain, &c->peer_for_accept);
 	zt_tcp_attach(c, newpcb);
@@ -442,5 +443,6 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
 		return zt_stack_errno(e);
 	s->bound = true;
 	s->state = ZT_SOCK_CONNECTING;
+	zt_sock_name_service_end(s);
 	return -EINPROGRESS;
 }

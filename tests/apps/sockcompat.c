@@ -1,0 +1,190 @@
+/* sockcompat: the socket behaviours that CPython's own test suites found different under ztrun,
+ * pinned one check at a time over 127.0.0.1 and ::1. Like sockcalls, it must pass on the kernel as
+ * it does under `ztrun none -- sockcompat`: every expectation is the kernel's behaviour. One line per
+ * check, then "N passed, M failed"; the exit status is nonzero on any failure. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IO_TIMEOUT_MS 20000
+
+static int passed, failed;
+
+static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool check(bool ok, const char *fmt, ...)
+{
+	int saved = errno;
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (ok) {
+		passed++;
+		printf("ok   %s\n", what);
+	} else {
+		failed++;
+		printf("FAIL %s (errno %d: %s)\n", what, saved, strerror(saved));
+	}
+	fflush(stdout);
+	errno = saved;
+	return ok;
+}
+
+static const char *fam_name(int fam)
+{
+	return fam == AF_INET ? "v4" : "v6";
+}
+
+static socklen_t loopback(int fam, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (fam == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*in);
+	}
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(port);
+	in6->sin6_addr = in6addr_loopback;
+	return sizeof(*in6);
+}
+
+static bool wait_fd(int fd, short events)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	int r;
+	do
+		r = poll(&p, 1, IO_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	return r == 1;
+}
+
+/* A socket of the type bound to the loopback address, port chosen by the stack; *addr its name. */
+static int bound_socket(int fam, int type, int proto, struct sockaddr_storage *addr, socklen_t *len)
+{
+	int fd = socket(fam, type | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -1;
+	*len = loopback(fam, 0, addr);
+	if (bind(fd, (struct sockaddr *)addr, *len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*len = sizeof(*addr);
+	if (getsockname(fd, (struct sockaddr *)addr, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A connected TCP pair over loopback: *c the client, *s the accepted end. */
+static bool tcp_pair(int fam, int *c, int *s)
+{
+	struct sockaddr_storage a;
+	socklen_t len;
+	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len);
+	if (l < 0 || listen(l, 4) < 0)
+		return false;
+	*c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	*s = -1;
+	if (*c >= 0 && connect(*c, (struct sockaddr *)&a, len) == 0)
+		*s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	close(l);
+	if (*s < 0 && *c >= 0)
+		close(*c);
+	return *s >= 0;
+}
+
+/* recv on a TCP socket that never connected fails at once with ENOTCONN (Python's ssl wraps an
+ * unconnected socket and probes it with a non-blocking recv); once connected, no data is EAGAIN. */
+static void test_unconnected_stream(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage a;
+	socklen_t len;
+	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len);
+	check(l >= 0 && listen(l, 4) == 0, "%s stream: listener", f);
+	int c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	char buf[8];
+	errno = 0;
+	check(recv(c, buf, 1, 0) < 0 && errno == ENOTCONN, "%s stream: recv before connect: ENOTCONN", f);
+	errno = 0;
+	check(recvfrom(c, buf, 1, MSG_PEEK, NULL, NULL) < 0 && errno == ENOTCONN,
+	      "%s stream: recvfrom(MSG_PEEK) before connect: ENOTCONN", f);
+	int r = connect(c, (struct sockaddr *)&a, len);
+	check(r == 0 || errno == EINPROGRESS, "%s stream: non-blocking connect", f);
+	check(wait_fd(c, POLLOUT), "%s stream: connect completes", f);
+	int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	errno = 0;
+	check(recv(c, buf, 1, 0) < 0 && errno == EAGAIN, "%s stream: recv with no data once connected: EAGAIN",
+	      f);
+	check(send(s, "hi", 2, 0) == 2 && wait_fd(c, POLLIN) && recv(c, buf, sizeof(buf), 0) == 2,
+	      "%s stream: data flows after the ENOTCONN probe", f);
+	close(s);
+	close(c);
+	close(l);
+}
+
+/* Reads until n bytes came (a stream may split them). */
+static bool recv_full(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		if (!wait_fd(fd, POLLIN))
+			return false;
+		ssize_t r = recv(fd, buf + got, n - got, MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/* Urgent data read in line (SO_OOBINLINE), as an FTP server reads ftplib's ABOR: every byte sent
+ * with MSG_OOB arrives in the stream, in order, between what was sent before and after. */
+static void test_urgent_inline(int fam)
+{
+	const char *f = fam_name(fam);
+	int c = -1, s = -1;
+	if (!check(tcp_pair(fam, &c, &s), "%s urgent: connected pair", f))
+		return;
+	int one = 1;
+	check(setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) == 0, "%s urgent: SO_OOBINLINE", f);
+	check(send(c, "xy", 2, 0) == 2, "%s urgent: send before", f);
+	check(send(c, "ABOR\r\n", 6, MSG_OOB) == 6, "%s urgent: send(MSG_OOB) takes every byte", f);
+	check(send(c, "zz", 2, 0) == 2, "%s urgent: send after", f);
+	char buf[16] = {0};
+	check(recv_full(s, buf, 10) && memcmp(buf, "xyABOR\r\nzz", 10) == 0,
+	      "%s urgent: the receiver reads all of it in order", f);
+	close(c);
+	close(s);
+}
+
+int main(void)
+{
+	alarm(120); /* a hang must fail the test, not block it */
+	int fams[2] = {AF_INET, AF_INET6};
+	for (int i = 0; i < 2; i++) {
+		test_unconnected_stream(fams[i]);
+		test_urgent_inline(fams[i]);
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
