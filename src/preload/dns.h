@@ -132,6 +132,18 @@ bool zt_hosts_by_name(const char *path, const char *name, struct zt_host *h);
 /* The first line with this address. */
 bool zt_hosts_by_addr(const char *path, int family, const void *addr, struct zt_host *h);
 
+/* ---- hooks_resolv.c, hooks_hostent.c, hooks_res.c: what the resolver hooks share ---- */
+
+/* A dotted IPv4 address as glibc 2.36's getaddrinfo takes it: the whole string or nothing. */
+bool zt_ipv4_exact(const char *name, uint8_t out[4]);
+
+/* The h_errno of a lookup's end (NETDB_SUCCESS, HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, NO_RECOVERY). */
+int zt_herr_of(enum zt_res_status s);
+
+/* The real libc entry points of each file, for the disabled shim; from zt_resolver_init. */
+void zt_hostent_hooks_init(void);
+void zt_res_hooks_init(void);
+
 /* ---- resolve.c: the order of sources every hook shares ---- */
 
 /* /etc/hosts, then the localhost names (RFC 6761: never sent to DNS), then DNS over the virtual

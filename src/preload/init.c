@@ -64,37 +64,35 @@ void *zt_resolve_symbol(const char *name, void *self)
 	return NULL;
 }
 
-#define RESOLVE(name) (real_##name = (__typeof__(real_##name))zt_resolve_symbol(#name, (void *)name))
-
 static void resolve_symbols(void)
 {
-	RESOLVE(socket);
-	RESOLVE(bind);
-	RESOLVE(listen);
-	RESOLVE(accept);
-	RESOLVE(accept4);
-	RESOLVE(connect);
-	RESOLVE(getsockname);
-	RESOLVE(getpeername);
-	RESOLVE(setsockopt);
-	RESOLVE(getsockopt);
-	RESOLVE(send);
-	RESOLVE(sendto);
-	RESOLVE(sendmsg);
-	RESOLVE(sendmmsg);
-	RESOLVE(recv);
-	RESOLVE(recvfrom);
-	RESOLVE(recvmsg);
-	RESOLVE(recvmmsg);
+	ZT_RESOLVE(socket);
+	ZT_RESOLVE(bind);
+	ZT_RESOLVE(listen);
+	ZT_RESOLVE(accept);
+	ZT_RESOLVE(accept4);
+	ZT_RESOLVE(connect);
+	ZT_RESOLVE(getsockname);
+	ZT_RESOLVE(getpeername);
+	ZT_RESOLVE(setsockopt);
+	ZT_RESOLVE(getsockopt);
+	ZT_RESOLVE(send);
+	ZT_RESOLVE(sendto);
+	ZT_RESOLVE(sendmsg);
+	ZT_RESOLVE(sendmmsg);
+	ZT_RESOLVE(recv);
+	ZT_RESOLVE(recvfrom);
+	ZT_RESOLVE(recvmsg);
+	ZT_RESOLVE(recvmmsg);
 	real_recv_chk = (__typeof__(real_recv_chk))zt_resolve_symbol("__recv_chk", (void *)__recv_chk);
 	real_recvfrom_chk =
 	    (__typeof__(real_recvfrom_chk))zt_resolve_symbol("__recvfrom_chk", (void *)__recvfrom_chk);
-	RESOLVE(ioctl);
-	RESOLVE(close);
-	RESOLVE(dup2);
-	RESOLVE(dup3);
-	RESOLVE(close_range);
-	RESOLVE(closefrom);
+	ZT_RESOLVE(ioctl);
+	ZT_RESOLVE(close);
+	ZT_RESOLVE(dup2);
+	ZT_RESOLVE(dup3);
+	ZT_RESOLVE(close_range);
+	ZT_RESOLVE(closefrom);
 }
 
 static void init_once_fn(void)

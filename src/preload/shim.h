@@ -136,8 +136,10 @@ size_t zt_rpc_conn_list(int *fds, size_t max);
 /* Registers thread-exit and fork handling; called once from init. */
 void zt_rpc_conn_init(void);
 
-/* dlsym(RTLD_NEXT) with the self-reference check of init.c, for the other files' real_ pointers. */
+/* dlsym(RTLD_NEXT) with the self-reference check of init.c, for the other files' real_ pointers;
+ * ZT_RESOLVE(f) sets real_f to libc's f. */
 void *zt_resolve_symbol(const char *name, void *self);
+#define ZT_RESOLVE(name) (real_##name = (__typeof__(real_##name))zt_resolve_symbol(#name, (void *)name))
 
 /* ---- virtual interfaces (hooks_if.c) ---- */
 
@@ -156,7 +158,7 @@ int zt_if_list(struct zt_if_entry **out);
  * when it handled the request (its result in *ret, errno set), false for anything else. */
 bool zt_if_ioctl(int fd, unsigned long request, void *arg, int *ret);
 
-/* ---- resolver (dns_client.c, hooks_resolv.c) ---- */
+/* ---- resolver (dns_client.c, hooks_resolv.c, hooks_hostent.c, hooks_res.c) ---- */
 
 /* Where resolv.conf is read from: ZTRUN_RESOLV_CONF, else beside ZT_NC_NETWORK. From init. */
 void zt_resolv_conf_path_init(void);
