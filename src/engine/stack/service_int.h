@@ -36,4 +36,17 @@ struct zt_service {
 	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN];
 };
 
+/* The requests on one socket (sock_ops.c) and ZT_NC_IFADDRS (ifaddrs.c): 0 or -errno, the reply's
+ * body in out (*outlen bytes) and an fd to hand over in *reply_fd where the request has them. */
+int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd);
+int zt_op_bind(struct zt_sock *s, struct zt_nc_buf *req);
+int zt_op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd);
+/* A blocking connect still in progress is answered later (*deferred set, a waiter on s for conn/id). */
+int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id, struct zt_sock *s,
+                  int app_fd, struct zt_nc_buf *req, int *reply_fd, bool *deferred);
+int zt_op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen);
+int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req);
+int zt_op_getsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen);
+int zt_op_ifaddrs(struct zt_nc_buf *req, uint8_t *out, size_t cap, size_t *outlen);
+
 #endif

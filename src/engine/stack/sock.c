@@ -243,8 +243,8 @@ void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 			s->so_error = 0;
 			zt_service_reply(p->conn, op, p->id, 0, buf, b.off, -1);
 		} else {
-			zt_service_reply(p->conn, op, p->id, result == 0 && p->again ? -EISCONN : result, NULL,
-			                 0, -1);
+			zt_service_reply(p->conn, op, p->id, result == 0 && p->again ? -EISCONN : result,
+			                 NULL, 0, -1);
 		}
 	}
 	s->nwaiters = kept;

@@ -88,7 +88,8 @@ void zt_sock_reap(struct zt_service *svc);
 size_t zt_sock_rx_consume(struct zt_sock *s, size_t n);
 void zt_sock_free_all(struct zt_service *svc);
 void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
-int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id, enum zt_nc_op op, bool again);
+int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id, enum zt_nc_op op,
+                       bool again);
 
 int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 int zt_tcp_listen(struct zt_sock *s, int backlog);
@@ -122,7 +123,7 @@ void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
 int zt_send_with_fd(int sock, const void *msg, size_t len, int fd);
 
 /* service.c */
-void zt_service_reply(struct zt_rpc_conn *conn, enum zt_nc_op op, uint32_t id, int result, const void *payload,
-                      size_t plen, int fd);
+void zt_service_reply(struct zt_rpc_conn *conn, enum zt_nc_op op, uint32_t id, int result,
+                      const void *payload, size_t plen, int fd);
 
 #endif

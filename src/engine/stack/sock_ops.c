@@ -1,0 +1,206 @@
+/* The requests of rpc.h on one virtual socket (socket, bind, listen, connect, get*name, set/getsockopt):
+ * each decodes its request body, acts on lwIP through tcp.c/udp.c/icmp.c/sockopt.c and returns 0 or
+ * -errno for service.c's dispatcher to send back. */
+#include "service_int.h"
+#include "stack.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
+{
+	int domain = (int)zt_nc_get_u32(req), type = (int)zt_nc_get_u32(req), proto = (int)zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (domain != AF_INET && domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type == SOCK_STREAM && proto != 0 && proto != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	bool icmp = type == SOCK_DGRAM && proto == (domain == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP && !icmp)
+		return -EPROTONOSUPPORT;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	u8_t iptype = domain == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY;
+	int app_fd;
+	struct zt_sock *s = zt_sock_new(svc, domain, type, type == SOCK_STREAM ? 's' : 'd', &app_fd);
+	if (!s)
+		return app_fd;
+	s->protocol = icmp ? proto : type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	if (icmp) {
+		zt_icmp_attach(s);
+	} else if (type == SOCK_STREAM) {
+		struct tcp_pcb *pcb = tcp_new_ip_type(iptype);
+		if (pcb)
+			zt_tcp_attach(s, pcb);
+	} else {
+		struct udp_pcb *pcb = udp_new_ip_type(iptype);
+		if (pcb)
+			zt_udp_attach(s, pcb);
+	}
+	if (!s->pcb.tcp && !s->pcb.udp) {
+		close(app_fd);
+		zt_sock_kill(s);
+		return -ENOBUFS;
+	}
+	zt_sock_update_watch(s);
+	*reply_fd = app_fd;
+	return 0;
+}
+
+int zt_op_bind(struct zt_sock *s, struct zt_nc_buf *req)
+{
+	struct zt_nc_addr a;
+	zt_nc_get_addr(req, &a);
+	if (req->bad)
+		return -EINVAL;
+	if ((int)a.family != s->domain)
+		return s->domain == AF_INET6 ? -EINVAL : -EAFNOSUPPORT;
+	ip_addr_t ip;
+	uint16_t port;
+	int r = zt_stack_addr_from_nc(&a, &ip, &port);
+	if (r < 0)
+		return r;
+	if (IP_IS_V4(&ip) && s->domain == AF_INET6 && s->v6only)
+		return -EADDRNOTAVAIL;
+	/* "::" on a dual-stack socket is both families' any-address */
+	if (s->domain == AF_INET6 && !s->v6only && ip_addr_isany(&ip) && IP_IS_V6(&ip))
+		ip = *IP_ANY_TYPE;
+	else if (s->domain == AF_INET6 && s->v6only && ip_addr_isany(&ip))
+		ip = *IP6_ADDR_ANY;
+	if (zt_sock_is_icmp(s)) {
+		if (!zt_stack_addr_is_local(&ip))
+			return -EADDRNOTAVAIL;
+		return zt_stack_errno(raw_bind(s->pcb.raw, &ip));
+	}
+	r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+	if (r == -EADDRINUSE && zt_sock_settle_port(s->svc, s->type, port))
+		r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+	return r;
+}
+
+int zt_op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
+{
+	int backlog = (int)zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (s->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	bool was_listening = s->state == ZT_SOCK_LISTENING;
+	int r = zt_tcp_listen(s, backlog);
+	if (r < 0 || was_listening)
+		return r;
+	r = zt_sock_repair(s, 'l');
+	if (r < 0)
+		return r; /* the pcb listens, but the app cannot accept: the socket stays unusable */
+	*reply_fd = r;
+	return 0;
+}
+
+int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id, struct zt_sock *s,
+                  int app_fd, struct zt_nc_buf *req, int *reply_fd, bool *deferred)
+{
+	(void)svc;
+	struct zt_nc_addr a;
+	zt_nc_get_addr(req, &a);
+	uint32_t flags = zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (zt_sock_is_icmp(s))
+		return -EOPNOTSUPP; /* ping sockets here send with an address (sendto), as ping does */
+	if (s->type == SOCK_DGRAM) {
+		int r = zt_udp_connect(s, &a);
+		if (r > 0) {
+			*reply_fd = r;
+			r = 0;
+		}
+		return r;
+	}
+	if (a.family == AF_UNSPEC)
+		return -EAFNOSUPPORT;
+	if ((int)a.family != s->domain)
+		return -EAFNOSUPPORT;
+	ip_addr_t ip;
+	uint16_t port;
+	int r = zt_stack_addr_from_nc(&a, &ip, &port);
+	if (r < 0)
+		return r;
+	r = zt_tcp_connect(s, &ip, port);
+	/* Non-blocking: the app polls for POLLOUT, which must come only when the handshake is over. */
+	if (r == -EINPROGRESS && (flags & ZT_NC_CONNECT_NONBLOCK))
+		zt_tcp_block_writes(s, app_fd);
+	if (r == -EINPROGRESS && !(flags & ZT_NC_CONNECT_NONBLOCK)) {
+		if (zt_sock_add_waiter(s, conn, id, ZT_NC_CONNECT, false) == 0)
+			*deferred = true;
+	}
+	/* connect() again while the first is in progress: on a kernel the app polled for POLLOUT, which
+	 * came only once the handshake was over, and gets EISCONN or the error. Our socketpair is always
+	 * writable, so the answer waits for the handshake here (hiredis checks a connect this way). */
+	if (r == -EALREADY && zt_sock_add_waiter(s, conn, id, ZT_NC_CONNECT, true) == 0)
+		*deferred = true;
+	return r;
+}
+
+int zt_op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen)
+{
+	struct zt_nc_addr a;
+	if (zt_sock_is_icmp(s)) {
+		if (peer)
+			return -ENOTCONN;
+		zt_stack_addr_to_nc(&s->pcb.raw->local_ip, s->icmp_id, s->domain, &a);
+	} else if (s->type == SOCK_STREAM) {
+		struct tcp_pcb *pcb = s->pcb.tcp;
+		if (peer) {
+			if (!pcb || s->state != ZT_SOCK_CONNECTED)
+				return -ENOTCONN;
+			zt_stack_addr_to_nc(&pcb->remote_ip, pcb->remote_port, s->domain, &a);
+		} else if (pcb) {
+			zt_stack_addr_to_nc(&pcb->local_ip, pcb->local_port, s->domain, &a);
+		} else {
+			zt_stack_addr_to_nc(NULL, 0, s->domain, &a);
+		}
+	} else {
+		struct udp_pcb *pcb = s->pcb.udp;
+		if (peer) {
+			if (s->kind != 'c')
+				return -ENOTCONN;
+			zt_stack_addr_to_nc(&pcb->remote_ip, pcb->remote_port, s->domain, &a);
+		} else {
+			zt_stack_addr_to_nc(&pcb->local_ip, pcb->local_port, s->domain, &a);
+		}
+	}
+	struct zt_nc_buf b = {.p = out, .len = ZT_NC_ADDR_LEN};
+	zt_nc_put_addr(&b, &a);
+	*outlen = b.off;
+	return 0;
+}
+
+int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req)
+{
+	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
+	uint32_t len = zt_nc_get_u32(req);
+	const void *val = len <= ZT_NC_MAX_OPTLEN ? zt_nc_get_bytes(req, len) : NULL;
+	if (req->bad || !val)
+		return -EINVAL;
+	return zt_sockopt_set(s, app_fd, level, name, val, len);
+}
+
+int zt_op_getsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen)
+{
+	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
+	uint32_t maxlen = zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (maxlen > ZT_NC_MAX_OPTLEN)
+		maxlen = ZT_NC_MAX_OPTLEN;
+	uint8_t val[ZT_NC_MAX_OPTLEN];
+	uint32_t len = maxlen;
+	int r = zt_sockopt_get(s, app_fd, level, name, val, &len);
+	if (r < 0)
+		return r;
+	struct zt_nc_buf b = {.p = out, .len = 4 + ZT_NC_MAX_OPTLEN};
+	zt_nc_put_u32(&b, len);
+	zt_nc_put_bytes(&b, val, len);
+	*outlen = b.off;
+	return 0;
+}
