@@ -715,7 +715,7 @@ static void test_datagrams(void)
 	errno = 0;
 	CHECK(send(fd, "x", 1, 0) < 0 && errno == EDESTADDRREQ, "send without a destination: EDESTADDRREQ");
 	int p[2];
-	pipe(p);
+	CHECK(pipe(p) == 0, "pipe");
 	union {
 		struct cmsghdr align;
 		char cb[CMSG_SPACE(sizeof(int))];
@@ -993,7 +993,7 @@ int main(int argc, char **argv)
 	test_protection();
 	test_interfaces();
 
-	write(F.wake[1], "x", 1);
+	CHECK(write(F.wake[1], "x", 1) == 1, "wake the fake service");
 	pthread_join(t, NULL);
 	unlink(ctl_path);
 	char *slash = strrchr(ctl_path, '/');

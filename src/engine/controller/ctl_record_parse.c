@@ -253,7 +253,7 @@ static int parse_rules(const cJSON *a, size_t n, struct zt_rule **out, const cha
 static void get_rules(struct fp *p, struct ctl_netrec *r)
 {
 	size_t n = 0;
-	struct zt_rule *v;
+	struct zt_rule *v = NULL;
 	const cJSON *a = get_array(p, "rules", ZT_MAX_NETWORK_RULES, &n);
 	if (!a || (p->rc = parse_rules(a, n, &v, "rules", p->err, p->cap)) != 0)
 		return;
