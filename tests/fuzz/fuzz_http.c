@@ -1,4 +1,4 @@
-/* Fuzz target: the controller API's HTTP request parser (src/launcher/httpd_parse.c). Any bytes are a request
+/* Fuzz target: the controller API's HTTP request parser (src/launcher/http/httpd_parse.c). Any bytes are a request
  * head. A result must be one of the documented ones; a parsed head lies inside the input and keeps the
  * limits; every shorter prefix of a head that parses asks for more bytes (the server calls the parser again
  * as bytes trickle in, so a prefix must never be refused when the whole is fine); the header and query

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctlfmt.h"
+#include "fmt.h"
 
 /* An IP and prefix: "10.1.2.0/24", "fd00::/64". family AF_INET or AF_INET6; 0 or -1. */
 static int parse_cidr(const char *s, int *family, uint8_t ip[16], int *bits)

@@ -1,4 +1,4 @@
-/* The management commands' formats (ctlfmt.c): network arguments as people write them turned into the
+/* The management commands' formats (fmt.c): network arguments as people write them turned into the
  * controller API's JSON, and the API's JSON records printed for people. */
 #ifndef ZTRUN_CTLFMT_H
 #define ZTRUN_CTLFMT_H

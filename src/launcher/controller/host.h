@@ -1,4 +1,4 @@
-/* What `ztrun controller` shares between its daemon (controller.c) and its management commands (ctlcli.c):
+/* What `ztrun controller` shares between its daemon (controller.c) and its management commands (cli.c):
  * HOME/controller.d as the controller core's store, the API token, and the wall clock the core runs on. */
 #ifndef ZTRUN_CTLHOST_H
 #define ZTRUN_CTLHOST_H
@@ -51,7 +51,7 @@ struct zt_ctl_endpoints {
 	uint16_t port;
 };
 
-/* Loads HOME/planet into *planet, or makes it at first start (ctlplanet.c). Says in one line why it cannot;
+/* Loads HOME/planet into *planet, or makes it at first start (root_planet.c). Says in one line why it cannot;
  * 0 or -1. */
 int zt_ctl_planet(const char *home_dir, const struct zt_identity *id, const struct zt_ctl_endpoints *e,
                   struct zt_world *planet);
@@ -65,7 +65,7 @@ int64_t zt_ctl_wall_ms(void);
 int zt_ctl_token(const char *home_dir, bool create, char *token, size_t cap);
 
 /* How a management command reaches the controller of HOME: over its HTTP API when a daemon holds HOME,
- * else in this process on the stored files, with HOME locked meanwhile (ctlconn.c). */
+ * else in this process on the stored files, with HOME locked meanwhile (conn.c). */
 struct zt_ctlconn {
 	bool remote;
 	uint16_t port;                /* remote: the API's TCP port on 127.0.0.1 */

@@ -1,6 +1,6 @@
 /* ztrun controller network|member COMMAND HOME ...: managing a controller's networks and members from the
  * command line. Each command is one or a few calls of the controller's JSON API (stock's paths and fields),
- * made through ctlconn.c (the running daemon, or in this process); -j prints the API's JSON as it came. */
+ * made through conn.c (the running daemon, or in this process); -j prints the API's JSON as it came. */
 #include <arpa/inet.h>
 #include <cJSON.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctlfmt.h"
-#include "ctlhost.h"
+#include "fmt.h"
+#include "host.h"
 #include "log.h"
 
 #define MAX_LIST 256 /* --pool, --route, --v6, IPs */

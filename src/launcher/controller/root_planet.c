@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctlhost.h"
+#include "host.h"
 #include "keyfile.h"
 #include "log.h"
 #include "planet.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctlhost.h"
+#include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "sysio.h"

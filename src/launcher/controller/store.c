@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctlhost.h"
+#include "host.h"
 #include "sysio.h"
 
 #define DELETING_PREFIX ".deleting-"

@@ -1,6 +1,6 @@
 /* ztrun controller: a long-lived node that is the only root of its own private planet and the controller of
  * its networks (IDs = its address + 24 bits), with stock zerotier-one's controller JSON API on
- * 127.0.0.1:PORT. `ztrun controller network|member ...` (ctlcli.c) manage it, running or not. */
+ * 127.0.0.1:PORT. `ztrun controller network|member ...` (cli.c) manage it, running or not. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctlhost.h"
+#include "host.h"
 #include "home.h"
 #include "httpd.h"
 #include "daemon.h"
