@@ -1,9 +1,11 @@
-# What `cmake --install` puts where, beyond the ztrun executable and its manual page: the preload
-# shim (to attach a service by hand), the CMake package (find_package(ztrun): the `ztrun` target and
+# What `cmake --install` puts where: the ztrun executable and its manual page, the preload shim (to
+# attach a program by hand), the CMake package (find_package(ztrun): the `ztrun` target and
 # ztrun_add_test), the README and the examples; and the Debian package CPack makes of all that.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
+install(TARGETS ztrun RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(FILES "${PROJECT_SOURCE_DIR}/docs/ztrun.1" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
 install(TARGETS ztrun_preload LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 
 set(ZTRUN_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/ztrun")
