@@ -11,7 +11,11 @@ a= b= c=
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 ctl=$!
 trap 'kill $a $b $c $ctl 2>/dev/null; wait $a $b $c $ctl 2>/dev/null; cleanup' EXIT
-for _ in $(seq 100); do [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ] && break; sleep 0.05; done
+# The controller makes its identity first: seconds on a loaded machine. Wait while it lives.
+until [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ]; do
+	kill -0 $ctl 2>/dev/null || fail "the controller exited at start: $(cat ctl.log)"
+	sleep 0.05
+done
 NW=$("$ZTRUN" controller network create ctl --name deauth --pool 10.78.0.0/24)
 for n in a b c; do
 	mkdir -p $n

@@ -12,7 +12,11 @@ cd "$WORK"
 ctl=$!
 a=
 trap 'kill $a $ctl 2>/dev/null; wait $a $ctl 2>/dev/null; cleanup' EXIT
-for _ in $(seq 100); do [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ] && break; sleep 0.05; done
+# The controller makes its identity first: seconds on a loaded machine. Wait while it lives.
+until [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ]; do
+	kill -0 $ctl 2>/dev/null || fail "the controller exited at start: $(cat ctl.log)"
+	sleep 0.05
+done
 NW=$("$ZTRUN" controller network create ctl --name it --pool 10.77.0.0/24 --v6 rfc4193)
 [ ${#NW} = 16 ] || fail "network create printed '$NW'"
 
