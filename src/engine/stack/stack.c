@@ -1,9 +1,9 @@
-/* lwIP inside ztrun: NO_SYS=1, driven only from the event loop's thread. */
+/* lwIP inside ztrun: NO_SYS=1, driven only from the event loop's thread (its clock and random numbers
+ * are the port's, third_party/lwip/arch/sys_arch.c). */
 #include "stack.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "lwip/init.h"
 #include "lwip/sys.h"
@@ -27,20 +27,6 @@ static bool acks_delayed(void)
 		if (pcb->flags & TF_ACK_DELAY)
 			return true;
 	return false;
-}
-
-u32_t sys_now(void)
-{
-	return (u32_t)zt_now_ms();
-}
-
-uint32_t zt_lwip_rand(void)
-{
-	/* ISNs and ephemeral ports: unpredictable values, from the kernel's CSPRNG. */
-	uint32_t r = 0;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint32_t)zt_now_ms() * 2654435761u;
-	return r;
 }
 
 /* Before every sleep: run due lwIP timers and drain the loopback queue. Frames looped back may
