@@ -199,40 +199,22 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 	if (addr && !addrlen)
 		return zt_fail(EFAULT);
 	uint8_t rec[ZT_NC_ADDR_LEN + 1];
-	struct iovec iov = {.iov_base = rec, .iov_len = sizeof(rec)};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
-	ssize_t n = real_recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -1;
-	if (n == 0) /* the service shut the listener */
+	struct zt_fdpass_msg m;
+	int r = zt_fdpass_recv(&zt_shim_fdpass, fd, rec, sizeof(rec), 0, &m);
+	if (r < 0)
+		return zt_fail(-r);
+	int nfd = m.fd;
+	if (m.len == 0) { /* the service shut the listener */
+		if (nfd >= 0)
+			real_close(nfd);
 		return zt_fail(EINVAL);
-	int nfd = -1, extra = 0;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
-			continue;
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int f;
-			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (nfd < 0) {
-				nfd = f;
-			} else {
-				real_close(f);
-				extra = 1;
-			}
-		}
 	}
 	if (nfd < 0)
-		return zt_fail((m.msg_flags & MSG_CTRUNC) ? EMFILE : ECONNABORTED);
-	struct zt_nc_buf b = {.p = rec, .len = (size_t)n};
+		return zt_fail(m.fds_lost ? EMFILE : ECONNABORTED);
+	struct zt_nc_buf b = {.p = rec, .len = m.len};
 	struct zt_nc_addr a;
 	zt_nc_get_addr(&b, &a);
-	if (extra || b.bad || n != ZT_NC_ADDR_LEN || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	if (m.extra_fds || b.bad || m.len != ZT_NC_ADDR_LEN || m.truncated || m.fds_lost) {
 		real_close(nfd);
 		return zt_fail(ECONNABORTED);
 	}

@@ -17,8 +17,6 @@
 /* Threads with a cached connection at the same time; past this a thread opens a connection per
  * request (slower, still correct). */
 #define CONN_SLOTS 256
-/* Most fds a reply may bring before we call it a protocol error (extras are closed). */
-#define RPC_MAX_RX_FDS 4
 
 /* One slot per cached connection. `fdp1` is the fd + 1: 0 free, -1 being claimed. `pid` is the
  * process that opened it: a child after fork sees another pid and must not speak on it. */
@@ -271,37 +269,38 @@ size_t zt_rpc_conn_list(int *fds, size_t max)
 	return n;
 }
 
+static ssize_t shim_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	return real_sendmsg(fd, m, flags);
+}
+
+static ssize_t shim_recvmsg(int fd, struct msghdr *m, int flags)
+{
+	return real_recvmsg(fd, m, flags);
+}
+
+static int shim_close(int fd)
+{
+	return real_close(fd);
+}
+
+const struct zt_fdpass_ops zt_shim_fdpass = {shim_sendmsg, shim_recvmsg, shim_close};
+
 static int send_request(int c, const uint8_t *msg, size_t len, int fd)
 {
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_control = ctl.buf;
-		m.msg_controllen = sizeof(ctl.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
 	ssize_t n;
 	do
-		n = real_sendmsg(c, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+		n = zt_fdpass_send(&zt_shim_fdpass, c, msg, len, fd, 0);
+	while (n == -EINTR);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return (size_t)n == len ? 0 : -EPROTO;
 }
 
-static void close_all(const int *fds, size_t n)
+static void close_fd(int fd)
 {
-	for (size_t i = 0; i < n; i++)
-		real_close(fds[i]);
+	if (fd >= 0)
+		real_close(fd);
 }
 
 /* Reads one message from the rpc connection: 1 = a reply for `id` (rep filled), 0 = a stale
@@ -309,62 +308,42 @@ static void close_all(const int *fds, size_t n)
 static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, struct zt_rpc_reply *rep)
 {
 	uint8_t in[ZT_NC_MAX_MSG + 1];
-	struct iovec iov = {.iov_base = in, .iov_len = sizeof(in)};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * RPC_MAX_RX_FDS)];
-	} ctl;
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
-	ssize_t n;
+	struct zt_fdpass_msg m;
 	for (;;) {
-		n = real_recvmsg(c, &m, MSG_CMSG_CLOEXEC);
-		if (n >= 0)
+		int r = zt_fdpass_recv(&zt_shim_fdpass, c, in, sizeof(in), 0, &m);
+		if (r == 0)
 			break;
-		if (errno != EINTR || interruptible)
-			return -errno;
+		if (r != -EINTR || interruptible)
+			return r;
 	}
-	if (n == 0)
+	if (m.len == 0) {
+		close_fd(m.fd);
 		return -ECONNRESET;
-	int fds[RPC_MAX_RX_FDS];
-	size_t nfds = 0;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
-			continue;
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int f;
-			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (nfds < RPC_MAX_RX_FDS)
-				fds[nfds++] = f;
-			else
-				real_close(f);
-		}
 	}
-	struct zt_nc_buf b = {.p = in, .len = (size_t)n};
+	struct zt_nc_buf b = {.p = in, .len = m.len};
 	uint32_t w0 = zt_nc_get_u32(&b);
 	uint32_t rid = zt_nc_get_u32(&b);
 	int32_t result = (int32_t)zt_nc_get_u32(&b);
-	if (b.bad || (m.msg_flags & MSG_TRUNC) || (size_t)n > ZT_NC_MAX_MSG) {
-		close_all(fds, nfds);
+	if (b.bad || m.truncated || m.len > ZT_NC_MAX_MSG) {
+		close_fd(m.fd);
 		return -EPROTO;
 	}
 	if (rid != id) {
-		close_all(fds, nfds);
+		close_fd(m.fd);
 		return 0;
 	}
 	uint8_t flags = (uint8_t)(w0 >> 16);
 	bool has_fd = flags & ZT_NC_REPLY_HAS_FD;
 	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || result > 0 ||
-	    result < -4095 || nfds > (has_fd ? 1u : 0u)) {
-		close_all(fds, nfds);
+	    result < -4095 || m.extra_fds > 0 || (m.fd >= 0 && !has_fd)) {
+		close_fd(m.fd);
 		return -EPROTO;
 	}
-	if (has_fd && nfds == 0) /* the kernel could not install it: out of fds */
-		return (m.msg_flags & MSG_CTRUNC) ? -EMFILE : -EPROTO;
+	if (has_fd && m.fd < 0) /* the kernel could not install it: out of fds */
+		return m.fds_lost ? -EMFILE : -EPROTO;
 	rep->result = result;
-	rep->fd = has_fd ? fds[0] : -1;
-	rep->body_len = (size_t)n - b.off;
+	rep->fd = m.fd;
+	rep->body_len = m.len - b.off;
 	memcpy(rep->body, in + b.off, rep->body_len);
 	return 1;
 }

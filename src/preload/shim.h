@@ -41,6 +41,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "fdpass.h"
 #include "rpc.h"
 
 /* Everything in the library is hidden (-fvisibility=hidden) except the hooks. */
@@ -123,6 +124,9 @@ struct zt_rpc_reply {
  * A received fd the caller does not take must be closed by it (rep->fd). */
 int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool interruptible,
            struct zt_rpc_reply *rep);
+
+/* The shim's socket calls (its real_ ones) for fdpass.h. */
+extern const struct zt_fdpass_ops zt_shim_fdpass;
 
 /* Whether fd is one of the shim's rpc connections (of any thread). */
 bool zt_rpc_conn_is_own_fd(int fd);

@@ -14,7 +14,7 @@
 
 #include "loop.h"
 #include "service.h"
-#include "../../src/preload/rpc.h"
+#include "rpc.h"
 
 static struct zt_loop *loop;
 static struct zt_service *svc;

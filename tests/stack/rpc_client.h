@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../../src/preload/rpc.h"
+#include "rpc.h"
 
 /* A control connection to the service's socket at path; -1 on failure. */
 int rpc_open(const char *path);

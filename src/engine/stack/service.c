@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #define ZT_CONN_MSGS_PER_EVENT 16
-#define ZT_CONN_MAX_FDS        4
 
 void zt_service_reply(struct zt_rpc_conn *conn, enum zt_nc_op op, uint32_t id, int result,
                       const void *payload, size_t plen, int fd)
@@ -129,36 +128,22 @@ static void conn_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 	struct zt_rpc_conn *conn = arg;
 	for (int i = 0; i < ZT_CONN_MSGS_PER_EVENT && !conn->dead; i++) {
 		uint8_t msg[ZT_NC_MAX_MSG + 1];
-		union {
-			char buf[CMSG_SPACE(ZT_CONN_MAX_FDS * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct iovec iov = {msg, sizeof(msg)};
-		struct msghdr mh = {
-		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-		ssize_t n = recvmsg(conn->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
+		struct zt_fdpass_msg m;
+		int r = zt_fdpass_recv(&zt_sock_fdpass, conn->fd, msg, sizeof(msg), MSG_DONTWAIT, &m);
+		if (r == -EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (r == -EAGAIN)
 			break;
-		int fds[ZT_CONN_MAX_FDS], nfds = 0;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-				continue;
-			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t j = 0; j < k && nfds < ZT_CONN_MAX_FDS; j++)
-				memcpy(&fds[nfds++], CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
-		}
-		if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1) {
+		if (r < 0 || m.len == 0 || m.truncated || m.fds_lost || m.extra_fds > 0) {
 			/* EOF, error, or a message no shim sends: this client is done or broken */
-			for (int j = 0; j < nfds; j++)
-				close(fds[j]);
+			if (m.fd >= 0)
+				close(m.fd);
 			conn_close(conn);
 			return;
 		}
-		handle_request(conn, msg, (size_t)n, nfds ? fds[0] : -1);
-		if (nfds)
-			close(fds[0]);
+		handle_request(conn, msg, m.len, m.fd);
+		if (m.fd >= 0)
+			close(m.fd);
 	}
 	if ((events & (EPOLLHUP | EPOLLERR)) && !conn->dead) {
 		/* drain first: a request sent right before exit still deserves its side effects */

@@ -109,24 +109,12 @@ void zt_sock_name_service_end(struct zt_sock *s)
 	bind(s->fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n));
 }
 
+const struct zt_fdpass_ops zt_sock_fdpass = {sendmsg, recvmsg, close};
+
 int zt_send_with_fd(int sock, const void *msg, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+	ssize_t n = zt_fdpass_send(&zt_sock_fdpass, sock, msg, len, fd, MSG_DONTWAIT);
+	return n < 0 ? (int)n : 0;
 }
 
 struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char kind, int *app_fd)

@@ -10,7 +10,8 @@
 #include "lwip/udp.h"
 #include "lwip/raw.h"
 #include "loop.h"
-#include "../../preload/rpc.h"
+#include "fdpass.h"
+#include "rpc.h"
 
 struct zt_service;
 struct zt_rpc_conn;
@@ -118,6 +119,9 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *val, uint32_t *len);
 /* Accepted sockets start with the listener's options, as on Linux. */
 void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
+
+/* libc's socket calls for fdpass.h. */
+extern const struct zt_fdpass_ops zt_sock_fdpass;
 
 /* Sends one message, with fd (>= 0) attached as SCM_RIGHTS, without blocking. 0 or -errno. */
 int zt_send_with_fd(int sock, const void *msg, size_t len, int fd);

@@ -9,7 +9,7 @@
 #include "lwip/err.h"
 #include "lwip/ip_addr.h"
 #include "loop.h"
-#include "../../preload/rpc.h"
+#include "rpc.h"
 
 /* Initialises lwIP once per process and registers the timer/loopback hook on loop (once, however
  * often it is called; each call counts a user). Returns 0, -EBUSY (lwIP already runs on another loop)
