@@ -33,7 +33,7 @@ expect_error "bad option '--bogus'" "unknown long option"
 zt planet new -o p -x
 expect_error "bad option '-x'" "unknown short option"
 zt planet new -o
-expect_error "option '-o' needs a value" "-o without a value"
+expect_error "bad option '-o': needs a value" "-o without a value"
 zt planet new -o p -r r.public -e 192.0.2.1/9993 --id 0
 expect_error "bad --id '0'" "ID 0"
 zt planet new -o p -r r.public -e 192.0.2.1/9993 --id 12ab
@@ -49,7 +49,7 @@ expect_error "unexpected argument 'b'" "show with two files"
 zt planet update
 expect_error "missing PLANET" "update without a file"
 zt planet verify --previous
-expect_error "option '--previous' needs a value" "verify --previous without a value"
+expect_error "bad option '--previous': needs a value" "verify --previous without a value"
 [ -z "$(ls -A | grep -v -e '^r\.' -e '^x[0-9]\.' -e '^forged' -e '^out$' -e '^err$')" ] ||
 	fail "files left by refused commands: $(ls -A)"
 

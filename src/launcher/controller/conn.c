@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "conn.h"
 #include "log.h"
 #include "loop.h"
 #include "sysio.h"

@@ -1,6 +1,6 @@
 /* ztrun controller: a long-lived node that is the only root of its own private planet and the controller of
  * its networks (IDs = its address + 24 bits), with stock zerotier-one's controller JSON API on
- * 127.0.0.1:PORT. `ztrun controller network|member ...` (cli.c) manage it, running or not. */
+ * 127.0.0.1:PORT. `ztrun controller network|member ...` (manage.c) manage it, running or not. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,9 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "manage.h"
+#include "root_planet.h"
+#include "store.h"
 #include "home.h"
 #include "httpd.h"
+#include "cli.h"
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
@@ -25,6 +28,7 @@
 
 #define USAGE        "ztrun controller [-p PORT] [--bind ADDR] [--endpoint IP/PORT]... HOME"
 #define MAX_ENDPOINT ZT_WORLD_MAX_ENDPOINTS
+#define DEFAULT_PORT 9993
 
 struct ctl_opts {
 	const char *home, *bind;
@@ -70,10 +74,11 @@ static void print_help(FILE *f)
 	       "      --min-credential-window MS\n"
 	       "                         let networks set a shorter membership-certificate window than\n"
 	       "                         stock's 5 minutes (tests of deauthorization)\n"
-	       "  -v, --verbose          say more; -q, --quiet: errors only\n"
+	       "  -v, --verbose          say more (twice: debug); overrides ZTRUN_LOG\n"
+	       "  -q, --quiet            print errors only; overrides ZTRUN_LOG\n"
 	       "  -h, --help             print this help\n"
 	       "\n");
-	zt_ctlcli_usage(f);
+	zt_ctl_manage_usage(f);
 }
 
 static int parse_opts(int argc, char **argv, struct ctl_opts *o)
@@ -83,17 +88,16 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 	    {"bind", required_argument, NULL, 'B'},
 	    {"endpoint", required_argument, NULL, 'e'},
 	    {"min-credential-window", required_argument, NULL, 'W'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
+	    ZT_CLI_LOG_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	*o = (struct ctl_opts){.port = ZT_CTL_DEFAULT_PORT};
-	int opt, verbosity = 0;
+	*o = (struct ctl_opts){.port = DEFAULT_PORT};
+	struct zt_cli cli;
+	int opt;
 	char *end;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:vqh", longopts, NULL)) != -1) {
+	zt_cli_begin(&cli, "ztrun controller");
+	while ((opt = zt_cli_getopt(&cli, argc, argv, "p:vqh", longopts)) != -1) {
 		switch (opt) {
 		case 'p':
 			o->port = strtol(optarg, &end, 10);
@@ -124,26 +128,10 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 				return -1;
 			}
 			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'q':
-			verbosity = -1;
-			break;
 		case 'h':
 			print_help(stdout);
 			return 1;
-		case ':':
-			zt_log(ZT_LOG_ERROR, "option '%s' needs a value (see ztrun controller --help)",
-			       argv[optind - 1]);
-			return -1;
-		default:
-			if (optopt)
-				zt_log(ZT_LOG_ERROR, "bad option '-%c' (see ztrun controller --help)",
-				       optopt);
-			else
-				zt_log(ZT_LOG_ERROR, "bad option '%s' (see ztrun controller --help)",
-				       argv[optind - 1]);
+		default: /* '?': said */
 			return -1;
 		}
 	}
@@ -161,8 +149,7 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 		       o->bind);
 		return -1;
 	}
-	if (verbosity)
-		zt_log_set_level(verbosity < 0 ? ZT_LOG_ERROR : verbosity == 1 ? ZT_LOG_INFO : ZT_LOG_DEBUG);
+	zt_cli_set_log_level(&cli);
 	return 0;
 }
 
@@ -330,17 +317,6 @@ static void api_request(void *arg, const struct zt_http_request *req, const char
 
 /* ---- Running ----------------------------------------------------------------------------------------- */
 
-static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
-{
-	(void)arg;
-	(void)data;
-	if (ev == ZT_NODE_EVENT_IDENTITY_COLLISION)
-		zt_log(ZT_LOG_ERROR,
-		       "a root says our address belongs to another key: this identity cannot be used");
-	else if (ev == ZT_NODE_EVENT_PLANET_CHANGED)
-		zt_log(ZT_LOG_WARN, "the planet was replaced by a newer revision from a root");
-}
-
 static int start_controller(struct ctl_daemon *d, const struct ctl_opts *o)
 {
 	struct zt_controller_config cc;
@@ -430,7 +406,7 @@ static int run_daemon(const struct ctl_opts *o)
 	    .port = (uint16_t)o->port,
 	    .bind = o->bind,
 	    .allow_loopback = true,
-	    .event = on_node_event,
+	    .event = zt_cli_node_event,
 	};
 	if ((err = zt_nodehost_new(&d.host, d.loop, &hc)) != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot start the node on UDP port %ld%s%s: %s%s", o->port,
@@ -479,10 +455,10 @@ cleanup:
 int controller_main(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "network") == 0 || strcmp(argv[1], "member") == 0))
-		return zt_ctlcli_main(argc - 1, argv + 1);
+		return zt_ctl_manage_main(argc - 1, argv + 1);
 	struct ctl_opts o;
 	int r = parse_opts(argc, argv, &o);
 	if (r)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? 0 : ZT_EXIT_USAGE;
 	return run_daemon(&o);
 }

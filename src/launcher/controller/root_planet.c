@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "root_planet.h"
+#include "store.h"
 #include "keyfile.h"
 #include "log.h"
 #include "planet.h"
@@ -77,12 +78,7 @@ static int make_planet(struct zt_world *planet, const struct zt_identity *id,
 	memset(planet, 0, sizeof((*planet)));
 	planet->type = ZT_WORLD_TYPE_PLANET;
 	/* the default endpoint is loopback by design: no warning that it is */
-	enum zt_log_level level = zt_log_get_level();
-	if (!explicit && level == ZT_LOG_WARN)
-		zt_log_set_level(ZT_LOG_ERROR);
-	int edited = zt_planet_apply_edits(planet, edits, 1 + n);
-	zt_log_set_level(level);
-	if (edited != 0)
+	if (zt_planet_apply_edits(planet, edits, 1 + n, explicit) != 0)
 		return -1;
 	int err = zt_keyfile_load_world_key(key_path, pub, secret);
 	if (err == -ENOENT) {
@@ -182,7 +178,7 @@ static int update_planet(struct zt_world *planet, const struct zt_identity *id,
 	next = *planet;
 	int ret = -1;
 	uint64_t now = (uint64_t)zt_ctl_wall_ms();
-	if (zt_planet_apply_edits(&next, edits, k) != 0)
+	if (zt_planet_apply_edits(&next, edits, k, true) != 0)
 		goto out;
 	err = zt_world_next_revision(&next, now > planet->ts ? now : planet->ts + 1, NULL, secret);
 	if (err) {

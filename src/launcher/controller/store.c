@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "store.h"
 #include "sysio.h"
 
 #define DELETING_PREFIX ".deleting-"

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "home.h"
 #include "log.h"
 #include "netjoin.h"
@@ -204,7 +205,7 @@ static int exit_status_of(int wait_status)
 int run_main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
-	    {"verbose", no_argument, NULL, 'v'},    {"quiet", no_argument, NULL, 'q'},
+	    ZT_CLI_LOG_OPTIONS,
 	    {"keep-caps", no_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},    {"network", required_argument, NULL, 'n'},
 	    {"home", required_argument, NULL, 'H'}, {"ephemeral", no_argument, NULL, 'E'},
@@ -216,30 +217,21 @@ int run_main(int argc, char **argv)
 	struct zt_home home = {.lock_fd = -1};
 	struct run r = {.signal_fd = -1, .child = -1};
 	struct zt_service *svc = NULL;
+	struct zt_cli cli;
 	char rundir[4096] = "", shim_path[4200], socket_path[4200], socket_name[64];
-	const char *network, *base, *base_var, *env_level = getenv("ZTRUN_LOG");
-	enum zt_log_level level = ZT_LOG_WARN;
-	bool keep_caps = false, bad_env_level = false;
-	int ret = EXIT_ZTRUN, err, opt, verbose = 0, quiet = 0;
+	const char *network, *base, *base_var;
+	bool keep_caps = false;
+	int ret = ZT_EXIT_ZTRUN, err, opt;
 	sigset_t blocked, orig_mask;
 	enum zt_spawn_step step;
 	const char *hint;
 	char **command;
 
-	if (env_level && env_level[0] && zt_log_parse_level(env_level, &level) < 0)
-		bad_env_level = true;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+vqhVn:", long_options, NULL)) != -1) {
-		if (zt_join_parse_opt(&jo, opt, optarg) < 0)
-			return EXIT_ZTRUN;
+	zt_cli_begin(&cli, "ztrun");
+	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqhVn:", long_options)) != -1) {
+		if (opt == '?' || zt_join_parse_opt(&jo, opt, optarg) < 0)
+			return ZT_EXIT_ZTRUN;
 		switch (opt) {
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet++;
-			break;
 		case 'k':
 			keep_caps = true;
 			break;
@@ -249,39 +241,13 @@ int run_main(int argc, char **argv)
 		case 'V':
 			printf("ztrun %s\n", ZTRUN_VERSION);
 			return 0;
-		case 'n':
-		case 'H':
-		case 'E':
-		case 'P':
-		case 'L':
-		case 'W':
-			break;
-		default:
-			/* optopt names a bad short option even in a cluster like -vx; 0: a long one. */
-			if (optopt)
-				zt_log(ZT_LOG_ERROR, "bad option '-%c': unknown (see ztrun --help)", optopt);
-			else
-				zt_log(ZT_LOG_ERROR, "bad option '%s': unknown (see ztrun --help)",
-				       argv[optind - 1]);
-			return EXIT_ZTRUN;
 		}
 	}
-	if (verbose || quiet) {
-		int l = ZT_LOG_WARN + verbose - quiet;
-		if (l < ZT_LOG_ERROR)
-			l = ZT_LOG_ERROR;
-		if (l > ZT_LOG_DEBUG)
-			l = ZT_LOG_DEBUG;
-		level = (enum zt_log_level)l;
-	}
-	zt_log_set_level(level);
-	if (bad_env_level)
-		zt_log(ZT_LOG_WARN, "ignoring ZTRUN_LOG=%s: not a level (use error, warn, info or debug)",
-		       env_level);
+	zt_cli_set_log_level(&cli);
 
 	if (optind >= argc) {
 		zt_log(ZT_LOG_ERROR, "missing NETWORK (usage: " USAGE ")");
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	network = argv[optind];
 	switch (zt_network_kind(network)) {
@@ -289,13 +255,13 @@ int run_main(int argc, char **argv)
 		if (jo.n_nwids) {
 			zt_log(ZT_LOG_ERROR,
 			       "-n joins networks beside NETWORK, which is none: give a network ID");
-			return EXIT_ZTRUN;
+			return ZT_EXIT_ZTRUN;
 		}
 		break;
 	case 1:
 		if (jo.n_nwids == ZT_NETJOIN_MAX_NETWORKS) {
 			zt_log(ZT_LOG_ERROR, "too many networks: %d at most", ZT_NETJOIN_MAX_NETWORKS);
-			return EXIT_ZTRUN;
+			return ZT_EXIT_ZTRUN;
 		}
 		/* NETWORK is the app's first network (ZT_NC_NETWORK): put it in front */
 		memmove(jo.nwids + 1, jo.nwids, jo.n_nwids * sizeof(jo.nwids[0]));
@@ -306,7 +272,7 @@ int run_main(int argc, char **argv)
 		zt_log(ZT_LOG_ERROR,
 		       "bad NETWORK '%s': not \"none\" or a 16-hex-digit network ID (usage: " USAGE ")",
 		       network);
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	if (optind + 1 >= argc || strcmp(argv[optind + 1], "--") != 0) {
 		if (optind + 1 >= argc)
@@ -315,11 +281,11 @@ int run_main(int argc, char **argv)
 			zt_log(ZT_LOG_ERROR,
 			       "expected '--' after NETWORK, got '%s' (options go before NETWORK)",
 			       argv[optind + 1]);
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	if (optind + 2 >= argc) {
 		zt_log(ZT_LOG_ERROR, "missing COMMAND after '--' (usage: " USAGE ")");
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	command = argv + optind + 2;
 
@@ -330,14 +296,14 @@ int run_main(int argc, char **argv)
 		       "cannot use '%s' for the runtime directory: LD_PRELOAD cannot carry a path "
 		       "with a space or colon (%s)",
 		       base, base_hint(base_var));
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	if (strlen(base) + strlen("/ztrun.XXXXXX/" NC_PREFIX) + strlen(network) >=
 	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
 		zt_log(ZT_LOG_ERROR,
 		       "cannot use '%s' for the runtime directory: too long for a Unix socket path (%s)",
 		       base, base_hint(base_var));
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 
 	/* Blocked before the directory exists, so a SIGTERM from now on is read by the loop and reaches
@@ -351,7 +317,7 @@ int run_main(int argc, char **argv)
 	sigaddset(&blocked, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &blocked, &orig_mask) < 0) {
 		zt_log(ZT_LOG_ERROR, "cannot block signals: %s", strerror(errno));
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	sigdelset(&blocked, SIGPIPE);
 	/* We may be PID 1 of a container, or below one: orphans of COMMAND become ours to reap. */
@@ -410,7 +376,7 @@ int run_main(int argc, char **argv)
 		ret = zt_join_networks(r.loop, &r.stop_signal, &jo, &home, &nj, rundir);
 		if (ret)
 			goto cleanup;
-		ret = EXIT_ZTRUN;
+		ret = ZT_EXIT_ZTRUN;
 	}
 
 	if (!keep_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
@@ -426,10 +392,10 @@ int run_main(int argc, char **argv)
 	if (err) {
 		switch (step) {
 		case ZT_SPAWN_EXEC:
-			ret = EXIT_CANNOT_RUN;
+			ret = ZT_EXIT_CANNOT_RUN;
 			hint = " (is it an executable file?)";
 			if (err == -ENOENT) {
-				ret = EXIT_NOT_FOUND;
+				ret = ZT_EXIT_NOT_FOUND;
 				hint = strchr(command[0], '/') ? "" : " (not found in PATH)";
 			}
 			zt_log(ZT_LOG_ERROR, "cannot run '%s': %s%s", command[0], strerror(-err), hint);

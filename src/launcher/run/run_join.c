@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -74,7 +75,7 @@ int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct 
 	char resolv[4200];
 	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", rundir);
 	if (zt_home_open_or_say(home, jo->home, jo->ephemeral) < 0)
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	const char *what;
 	struct zt_netjoin_config cfg = {
 	    .nwids = jo->nwids,
@@ -89,7 +90,7 @@ int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct 
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot start the ZeroTier node (%s): %s%s", what, strerror(-err),
 		       err == -EADDRINUSE ? " (--port 0 picks a free port)" : "");
-		return EXIT_ZTRUN;
+		return ZT_EXIT_ZTRUN;
 	}
 	char addr[ZT_ADDRESS_TEXT_LEN + 1], nw[17], desc[300];
 	zt_address_format(zt_netjoin_address(*nj), addr);
@@ -109,7 +110,7 @@ int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct 
 		if (st == ZT_NETJOIN_NOT_FOUND) {
 			zt_log(ZT_LOG_ERROR, "cannot join %s: its controller %.10s says it does not exist",
 			       nw, nw);
-			return EXIT_ZTRUN;
+			return ZT_EXIT_ZTRUN;
 		}
 		if (st != said) {
 			/* one line per change of what we wait for */
@@ -135,12 +136,12 @@ int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct 
 				       "the planet's roots? authorize node %s there; or wait longer with "
 				       "--wait)",
 				       nw, jo->wait_s, nw, addr);
-			return EXIT_ZTRUN;
+			return ZT_EXIT_ZTRUN;
 		}
 		int err2 = zt_loop_run_once(loop, (int)(deadline - now < 200 ? deadline - now : 200));
 		if (err2) {
 			zt_log(ZT_LOG_ERROR, "event loop failed: %s", strerror(-err2));
-			return EXIT_ZTRUN;
+			return ZT_EXIT_ZTRUN;
 		}
 	}
 	for (size_t i = 0; i < jo->n_nwids; i++) {

@@ -11,9 +11,6 @@
 #include "loop.h"
 #include "netjoin.h"
 
-/* Exit statuses of our own, as a shell uses them (design.md). */
-enum { EXIT_ZTRUN = 125, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 127 };
-
 /* The options that concern joining ZeroTier networks. */
 struct zt_join_opts {
 	uint64_t nwids[ZT_NETJOIN_MAX_NETWORKS];

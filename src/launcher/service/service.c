@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "daemon.h"
 #include "home.h"
 #include "log.h"
@@ -39,7 +40,8 @@ static void print_help(FILE *f)
 	        "      --bind ADDR    listen on this address only\n"
 	        "      --planet FILE  the planet (default $ZTRUN_PLANET, DIR/planet, or the built-in Earth)\n"
 	        "      --no-loopback  refuse 127.0.0.0/8 and ::1 paths, as stock nodes do\n"
-	        "  -v, --verbose      say more; -q, --quiet: errors only\n"
+	        "  -v, --verbose      say more (twice: debug); overrides ZTRUN_LOG\n"
+	        "  -q, --quiet        print errors only; overrides ZTRUN_LOG\n"
 	        "  -h, --help         print this help\n");
 }
 
@@ -49,13 +51,14 @@ static int parse_opts(int argc, char **argv, struct service_opts *o)
 	    {"home", required_argument, NULL, 'H'},   {"ephemeral", no_argument, NULL, 'E'},
 	    {"port", required_argument, NULL, 'p'},   {"bind", required_argument, NULL, 'B'},
 	    {"planet", required_argument, NULL, 'P'}, {"no-loopback", no_argument, NULL, 'L'},
-	    {"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
+	    ZT_CLI_LOG_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	*o = (struct service_opts){.port = 9993};
-	int opt, verbosity = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "p:vqh", longopts, NULL)) != -1) {
+	struct zt_cli cli;
+	int opt;
+	zt_cli_begin(&cli, "ztrun service");
+	while ((opt = zt_cli_getopt(&cli, argc, argv, "p:vqh", longopts)) != -1) {
 		char *end;
 		switch (opt) {
 		case 'H':
@@ -80,17 +83,10 @@ static int parse_opts(int argc, char **argv, struct service_opts *o)
 		case 'L':
 			o->no_loopback = true;
 			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'q':
-			verbosity = -1;
-			break;
 		case 'h':
 			print_help(stdout);
 			return 1;
-		default:
-			fprintf(stderr, "Usage: " USAGE " (ztrun service --help)\n");
+		default: /* '?': said */
 			return -1;
 		}
 	}
@@ -102,31 +98,8 @@ static int parse_opts(int argc, char **argv, struct service_opts *o)
 		zt_log(ZT_LOG_ERROR, "--home and --ephemeral exclude each other");
 		return -1;
 	}
-	if (verbosity)
-		zt_log_set_level(verbosity < 0 ? ZT_LOG_ERROR : verbosity == 1 ? ZT_LOG_INFO : ZT_LOG_DEBUG);
+	zt_cli_set_log_level(&cli);
 	return 0;
-}
-
-static void on_node_event(void *arg, enum zt_node_event ev, const void *data)
-{
-	(void)arg;
-	(void)data;
-	switch (ev) {
-	case ZT_NODE_EVENT_ONLINE:
-		zt_log(ZT_LOG_INFO, "online: a root answered");
-		break;
-	case ZT_NODE_EVENT_OFFLINE:
-		zt_log(ZT_LOG_WARN, "offline: no root has answered for %d s", ZT_NODE_ONLINE_MS / 1000);
-		break;
-	case ZT_NODE_EVENT_IDENTITY_COLLISION:
-		zt_log(ZT_LOG_ERROR,
-		       "a root says our address belongs to another key: this identity cannot be "
-		       "used (move identity.secret away to make a new one)");
-		break;
-	case ZT_NODE_EVENT_PLANET_CHANGED:
-		zt_log(ZT_LOG_INFO, "the planet was updated by a root");
-		break;
-	}
 }
 
 int service_main(int argc, char **argv)
@@ -134,8 +107,8 @@ int service_main(int argc, char **argv)
 	struct service_opts o;
 	int r = parse_opts(argc, argv, &o);
 	if (r)
-		return r > 0 ? 0 : 2;
-	int ret = 1;
+		return r > 0 ? 0 : ZT_EXIT_USAGE;
+	int ret = ZT_EXIT_FAILURE;
 	struct zt_home home = {.lock_fd = -1};
 	struct zt_loop *loop = NULL;
 	struct zt_nodehost *host = NULL;
@@ -170,7 +143,7 @@ int service_main(int argc, char **argv)
 	    .port = (uint16_t)o.port,
 	    .bind = o.bind,
 	    .allow_loopback = !o.no_loopback,
-	    .event = on_node_event,
+	    .event = zt_cli_node_event,
 	};
 	err = zt_nodehost_new(&host, loop, &hc);
 	if (err) {
@@ -189,7 +162,7 @@ int service_main(int argc, char **argv)
 	       home.created_identity ? " (new identity)" : "", zt_nodehost_port(host), planet_source,
 	       (unsigned)planet.n_roots);
 	err = zt_loop_run(loop);
-	ret = err ? 1 : 0;
+	ret = err ? ZT_EXIT_FAILURE : 0;
 	if (zt_log_get_level() >= ZT_LOG_DEBUG) {
 		struct zt_node_counters c;
 		zt_node_counters(zt_nodehost_node(host), &c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "keyfile.h"
 #include "log.h"
 #include "subcommands.h"
@@ -53,6 +54,7 @@ static void print_help(FILE *f)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %s %s\n      %s\n", cmds[i].name, cmds[i].args, cmds[i].summary);
 	fprintf(f, "\n"
+	           "Before COMMAND: -v, --verbose says more, -q, --quiet only errors (over ZTRUN_LOG).\n"
 	           "Exit status: 0 on success, 1 on any failure (an invalid identity, a bad signature).\n");
 }
 
@@ -341,13 +343,22 @@ out:
 
 int idtool_main(int argc, char **argv)
 {
+	static const struct option longopts[] = {ZT_CLI_LOG_OPTIONS, {"help", no_argument, NULL, 'h'}, {0}};
+	struct zt_cli cli;
+	int opt;
+	zt_cli_begin(&cli, "ztrun idtool");
+	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqh", longopts)) != -1) {
+		if (opt != 'h')
+			return 1;
+		print_help(stdout);
+		return finish_stdout();
+	}
+	zt_cli_set_log_level(&cli);
+	argc -= optind - 1; /* argv[1] the command, as stock's idtool has it */
+	argv += optind - 1;
 	if (argc < 2) {
 		zt_log(ZT_LOG_ERROR, "missing idtool COMMAND (see ztrun idtool --help)");
 		return 1;
-	}
-	if (is_help(argv[1])) {
-		print_help(stdout);
-		return finish_stdout();
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		const struct idtool_cmd *c = &cmds[i];

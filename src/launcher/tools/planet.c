@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli.h"
 #include "keyfile.h"
 #include "log.h"
 #include "planet.h"
@@ -32,6 +33,7 @@ struct planet_opts {
 };
 
 static const struct option new_options[] = {
+    ZT_CLI_LOG_OPTIONS,
     {"output", required_argument, NULL, 'o'},
     {"key", required_argument, NULL, 'k'},
     {"signing-key", required_argument, NULL, 'k'},
@@ -46,6 +48,7 @@ static const struct option new_options[] = {
 };
 
 static const struct option update_options[] = {
+    ZT_CLI_LOG_OPTIONS,
     {"output", required_argument, NULL, 'o'},
     {"key", required_argument, NULL, 'k'},
     {"signing-key", required_argument, NULL, 'k'},
@@ -127,7 +130,8 @@ static void print_help(FILE *f)
 	        "  update    make the next revision: add or remove roots and endpoints, re-sign\n"
 	        "  verify    check a planet's signature, or that it is a valid update of another\n"
 	        "\n"
-	        "\"ztrun planet COMMAND --help\" describes each. Exit status: 0 on success, 1 on failure.\n");
+	        "\"ztrun planet COMMAND --help\" describes each. Before or after COMMAND: -v, --verbose says\n"
+	        "more, -q, --quiet only errors (over ZTRUN_LOG). Exit status: 0 on success, 1 on failure.\n");
 }
 
 const char *zt_planet_type_name(uint8_t type)
@@ -189,16 +193,16 @@ static int add_edit(struct planet_opts *o, enum zt_planet_edit_op op, const char
 
 /* Parses new's or update's options into o, edits in order. 0, 1 after printing --help, -1 after printing an
  * error. At most one positional argument, the planet file update works on. */
-static int parse_options(int argc, char **argv, bool is_new, struct planet_opts *o)
+static int parse_options(struct zt_cli *cli, int argc, char **argv, bool is_new, struct planet_opts *o)
 {
 	int opt;
-	opterr = 0;
+	zt_cli_next(cli, argv[0]);
 	if (!(o->edits = calloc((size_t)argc, sizeof(*o->edits)))) {
 		zt_log(ZT_LOG_ERROR, "cannot parse the command line: out of memory");
 		return -1;
 	}
-	while ((opt = getopt_long(argc, argv, is_new ? ":o:k:r:e:fh" : ":o:k:r:e:h",
-	                          is_new ? new_options : update_options, NULL)) != -1) {
+	while ((opt = zt_cli_getopt(cli, argc, argv, is_new ? "o:k:r:e:fvqh" : "o:k:r:e:vqh",
+	                            is_new ? new_options : update_options)) != -1) {
 		switch (opt) {
 		case 'o':
 			o->output = optarg;
@@ -252,17 +256,7 @@ static int parse_options(int argc, char **argv, bool is_new, struct planet_opts 
 			else
 				print_update_help(stdout);
 			return 1;
-		case ':':
-			zt_log(ZT_LOG_ERROR, "option '%s' needs a value (see ztrun planet %s --help)",
-			       argv[optind - 1], argv[0]);
-			return -1;
-		default:
-			if (optopt)
-				zt_log(ZT_LOG_ERROR, "bad option '-%c' (see ztrun planet %s --help)", optopt,
-				       argv[0]);
-			else
-				zt_log(ZT_LOG_ERROR, "bad option '%s' (see ztrun planet %s --help)",
-				       argv[optind - 1], argv[0]);
+		default: /* '?': said */
 			return -1;
 		}
 	}
@@ -272,6 +266,7 @@ static int parse_options(int argc, char **argv, bool is_new, struct planet_opts 
 		return -1;
 	}
 	o->file = optind < argc ? argv[optind] : NULL;
+	zt_cli_set_log_level(cli);
 	return 0;
 }
 
@@ -395,14 +390,14 @@ static const char *default_key(struct planet_opts *o, const char *planet)
 	return o->key_default;
 }
 
-static int planet_new(int argc, char **argv)
+static int planet_new(struct zt_cli *cli, int argc, char **argv)
 {
 	static struct zt_world w;
 	struct planet_opts o = {0};
 	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN] = {0}, buf[ZT_WORLD_MAX_LEN];
 	struct stat st;
 	bool made_key = false;
-	int n, status = 1, ret = parse_options(argc, argv, true, &o);
+	int n, status = 1, ret = parse_options(cli, argc, argv, true, &o);
 	const char *key;
 
 	if (ret) {
@@ -430,7 +425,7 @@ static int planet_new(int argc, char **argv)
 		goto out;
 	memset(&w, 0, sizeof(w));
 	w.type = o.flags & MOON ? ZT_WORLD_TYPE_MOON : ZT_WORLD_TYPE_PLANET;
-	if (zt_planet_apply_edits(&w, o.edits, o.n_edits) != 0)
+	if (zt_planet_apply_edits(&w, o.edits, o.n_edits, true) != 0)
 		goto out;
 	key = default_key(&o, o.output);
 	if (load_or_make_key(key, pub, secret, true, &made_key) != 0)
@@ -453,14 +448,14 @@ out:
 	return status;
 }
 
-static int planet_update(int argc, char **argv)
+static int planet_update(struct zt_cli *cli, int argc, char **argv)
 {
 	static struct zt_world held, next, back;
 	struct planet_opts o = {0};
 	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN] = {0};
 	uint8_t new_pub[ZT_IDENTITY_PUB_LEN], new_secret[ZT_IDENTITY_PRIV_LEN] = {0}, buf[ZT_WORLD_MAX_LEN];
 	bool made_key = false, made_new_key = false;
-	int n, status = 1, ret = parse_options(argc, argv, false, &o);
+	int n, status = 1, ret = parse_options(cli, argc, argv, false, &o);
 	const char *key, *out_path;
 	uint64_t ts;
 
@@ -481,7 +476,7 @@ static int planet_update(int argc, char **argv)
 	if (o.new_key && load_or_make_key(o.new_key, new_pub, new_secret, true, &made_new_key) != 0)
 		goto out;
 	next = held;
-	if (zt_planet_apply_edits(&next, o.edits, o.n_edits) != 0)
+	if (zt_planet_apply_edits(&next, o.edits, o.n_edits, true) != 0)
 		goto out;
 	ts = o.flags & HAS_TS ? o.ts : now_ms() > held.ts ? now_ms() : held.ts + 1;
 	ret = zt_world_next_revision(&next, ts, o.new_key ? new_pub : NULL, secret);
@@ -526,7 +521,7 @@ out:
 
 static const struct {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(struct zt_cli *cli, int argc, char **argv);
 } planet_cmds[] = {
     {"new", planet_new},
     {"show", zt_planet_show},
@@ -536,25 +531,32 @@ static const struct {
 
 int planet_main(int argc, char **argv)
 {
-	int status = 1;
-	if (argc < 2) {
+	static const struct option longopts[] = {ZT_CLI_LOG_OPTIONS, {"help", no_argument, NULL, 'h'}, {0}};
+	struct zt_cli cli;
+	int opt, status = 1;
+	zt_cli_begin(&cli, "ztrun planet");
+	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqh", longopts)) != -1) {
+		if (opt != 'h')
+			return 1;
+		print_help(stdout);
+		status = 0;
+		goto flush;
+	}
+	zt_cli_set_log_level(&cli);
+	if (optind >= argc) {
 		zt_log(ZT_LOG_ERROR, "missing planet COMMAND (see ztrun planet --help)");
 		return 1;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		print_help(stdout);
-		status = 0;
-	} else {
-		size_t i;
-		for (i = 0; i < sizeof(planet_cmds) / sizeof(planet_cmds[0]); i++)
-			if (strcmp(argv[1], planet_cmds[i].name) == 0)
-				break;
-		if (i == sizeof(planet_cmds) / sizeof(planet_cmds[0])) {
-			zt_log(ZT_LOG_ERROR, "bad planet command '%s' (see ztrun planet --help)", argv[1]);
-			return 1;
-		}
-		status = planet_cmds[i].fn(argc - 1, argv + 1);
+	size_t i;
+	for (i = 0; i < sizeof(planet_cmds) / sizeof(planet_cmds[0]); i++)
+		if (strcmp(argv[optind], planet_cmds[i].name) == 0)
+			break;
+	if (i == sizeof(planet_cmds) / sizeof(planet_cmds[0])) {
+		zt_log(ZT_LOG_ERROR, "bad planet command '%s' (see ztrun planet --help)", argv[optind]);
+		return 1;
 	}
+	status = planet_cmds[i].fn(&cli, argc - optind, argv + optind);
+flush:
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		zt_log(ZT_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
 		return 1;

@@ -26,10 +26,13 @@ struct zt_planet_edit {
 	const char *arg; /* the option's value, as given */
 };
 /* Applies the edits in order, then checks that the world has a root and every root an endpoint. 0, or -1
- * after printing why not. */
-int zt_planet_apply_edits(struct zt_world *w, const struct zt_planet_edit *edits, size_t n);
+ * after printing why not. warn_local: warn about loopback and link-local endpoints, which stock nodes
+ * do not use. */
+int zt_planet_apply_edits(struct zt_world *w, const struct zt_planet_edit *edits, size_t n, bool warn_local);
 
-int zt_planet_show(int argc, char **argv);
-int zt_planet_verify(int argc, char **argv);
+struct zt_cli;
+/* `ztrun planet show` and `verify`, argv[0] the command; cli has read the options before it. */
+int zt_planet_show(struct zt_cli *cli, int argc, char **argv);
+int zt_planet_verify(struct zt_cli *cli, int argc, char **argv);
 
 #endif

@@ -58,8 +58,9 @@ static int parse_endpoint(const char *s, struct zt_inetaddr *a)
 	return 0;
 }
 
-/* Addresses nodes cannot use are refused; those only local tests use are allowed with a warning. */
-static int check_endpoint(const char *text, const struct zt_inetaddr *a)
+/* Addresses nodes cannot use are refused; those only local tests use are allowed, with a warning if
+ * warn_local. */
+static int check_endpoint(const char *text, const struct zt_inetaddr *a, bool warn_local)
 {
 	static const uint8_t zero[16];
 	const uint8_t *ip = a->ip;
@@ -73,8 +74,8 @@ static int check_endpoint(const char *text, const struct zt_inetaddr *a)
 		return -EINVAL;
 	}
 	static const uint8_t v6_loopback[16] = {[15] = 1};
-	if ((v4 && (ip[0] == 127 || (ip[0] == 169 && ip[1] == 254))) ||
-	    (!v4 && (memcmp(ip, v6_loopback, 16) == 0 || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80))))
+	if (warn_local && ((v4 && (ip[0] == 127 || (ip[0] == 169 && ip[1] == 254))) ||
+	    (!v4 && (memcmp(ip, v6_loopback, 16) == 0 || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80)))))
 		zt_log(ZT_LOG_WARN,
 		       "warning: endpoint %s is loopback or link-local: stock nodes will not use it "
 		       "(fine for ztrun nodes on one host)",
@@ -169,7 +170,8 @@ static int remove_root(struct zt_world *w, const char *arg, uint64_t *selected)
 	return 0;
 }
 
-static int edit_endpoint(struct zt_world *w, const struct zt_planet_edit *e, uint64_t selected)
+static int edit_endpoint(struct zt_world *w, const struct zt_planet_edit *e, uint64_t selected,
+                         bool warn_local)
 {
 	struct zt_inetaddr a;
 	char addr[ZT_ADDRESS_TEXT_LEN + 1];
@@ -194,7 +196,7 @@ static int edit_endpoint(struct zt_world *w, const struct zt_planet_edit *e, uin
 		}
 		return 0;
 	}
-	if (check_endpoint(e->arg, &a) != 0)
+	if (check_endpoint(e->arg, &a, warn_local) != 0)
 		return -1;
 	ret = zt_world_add_endpoint(&w->roots[i], &a);
 	if (ret == -EEXIST)
@@ -206,7 +208,7 @@ static int edit_endpoint(struct zt_world *w, const struct zt_planet_edit *e, uin
 	return ret ? -1 : 0;
 }
 
-int zt_planet_apply_edits(struct zt_world *w, const struct zt_planet_edit *edits, size_t n)
+int zt_planet_apply_edits(struct zt_world *w, const struct zt_planet_edit *edits, size_t n, bool warn_local)
 {
 	uint64_t selected = 0;
 	for (size_t k = 0; k < n; k++) {
@@ -217,7 +219,7 @@ int zt_planet_apply_edits(struct zt_world *w, const struct zt_planet_edit *edits
 		else if (e->op == ZT_EDIT_REMOVE_ROOT)
 			ret = remove_root(w, e->arg, &selected);
 		else
-			ret = edit_endpoint(w, e, selected);
+			ret = edit_endpoint(w, e, selected, warn_local);
 		if (ret)
 			return -1;
 	}

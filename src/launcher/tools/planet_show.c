@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "log.h"
 #include "planet.h"
 
@@ -82,24 +83,26 @@ static void show_json(const struct zt_world *w, bool self_signed)
 }
 
 static const struct option show_options[] = {
+    ZT_CLI_LOG_OPTIONS,
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {0},
 };
 
 static const struct option verify_options[] = {
+    ZT_CLI_LOG_OPTIONS,
     {"previous", required_argument, NULL, 'p'},
     {"help", no_argument, NULL, 'h'},
     {0},
 };
 
 /* getopt for show and verify: 0, 1 after --help, -1 after an error; *file is the one positional. */
-static int parse(int argc, char **argv, const char *shorts, const struct option *longs, const char *usage,
-                 bool *json, const char **previous, const char **file)
+static int parse(struct zt_cli *cli, int argc, char **argv, const char *shorts, const struct option *longs,
+                 const char *usage, bool *json, const char **previous, const char **file)
 {
 	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	zt_cli_next(cli, argv[0]);
+	while ((opt = zt_cli_getopt(cli, argc, argv, shorts, longs)) != -1) {
 		switch (opt) {
 		case 'j':
 			*json = true;
@@ -110,17 +113,7 @@ static int parse(int argc, char **argv, const char *shorts, const struct option 
 		case 'h':
 			printf("%s", usage);
 			return 1;
-		case ':':
-			zt_log(ZT_LOG_ERROR, "option '%s' needs a value (see ztrun planet %s --help)",
-			       argv[optind - 1], argv[0]);
-			return -1;
-		default:
-			if (optopt)
-				zt_log(ZT_LOG_ERROR, "bad option '-%c' (see ztrun planet %s --help)", optopt,
-				       argv[0]);
-			else
-				zt_log(ZT_LOG_ERROR, "bad option '%s' (see ztrun planet %s --help)",
-				       argv[optind - 1], argv[0]);
+		default: /* '?': said */
 			return -1;
 		}
 	}
@@ -135,17 +128,18 @@ static int parse(int argc, char **argv, const char *shorts, const struct option 
 		return -1;
 	}
 	*file = argv[optind];
+	zt_cli_set_log_level(cli);
 	return 0;
 }
 
-int zt_planet_show(int argc, char **argv)
+int zt_planet_show(struct zt_cli *cli, int argc, char **argv)
 {
 	static struct zt_world w;
 	const char *file = NULL, *unused = NULL;
 	size_t len;
 	bool json = false;
 	int ret = parse(
-	    argc, argv, ":jh", show_options,
+	    cli, argc, argv, "jvqh", show_options,
 	    "Usage: ztrun planet show [-j] PLANET\n"
 	    "\n"
 	    "Prints a planet or moon file: ID, revision, updates key, signature, and each root with its\n"
@@ -193,13 +187,13 @@ static int check_roots(const char *file, const struct zt_world *w)
 	return status;
 }
 
-int zt_planet_verify(int argc, char **argv)
+int zt_planet_verify(struct zt_cli *cli, int argc, char **argv)
 {
 	static struct zt_world w, held;
 	const char *file = NULL, *previous = NULL;
 	bool unused = false;
 	int ret =
-	    parse(argc, argv, ":p:h", verify_options,
+	    parse(cli, argc, argv, "p:vqh", verify_options,
 	          "Usage: ztrun planet verify [--previous HELD] PLANET\n"
 	          "\n"
 	          "Checks PLANET as a node will. Alone: that it is signed by its own updates key (true of\n"

@@ -11,16 +11,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
+#include "conn.h"
 #include "fmt.h"
-#include "host.h"
 #include "log.h"
+#include "manage.h"
 
 #define MAX_LIST 256 /* --pool, --route, --v6, IPs */
 
 enum { OK = 0, FAILED = 1, USAGE = 2 };
 
 struct cli {
-	const char *cmd;  /* "network create", for messages */
+	struct zt_cli front; /* "ztrun controller network create" */
+	const char *cmd;     /* "network create", for messages */
 	const char *args; /* its usage after HOME */
 	bool json;
 	struct zt_ctlconn cc;
@@ -43,7 +46,7 @@ static const struct {
     {"member", "set-ip", "NWID ADDRESS IP...|--none", "give a member these IPs instead of its others"},
 };
 
-void zt_ctlcli_usage(FILE *f)
+void zt_ctl_manage_usage(FILE *f)
 {
 	fprintf(f, "Management (works with the controller running or stopped; -j prints JSON):\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -445,12 +448,14 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 static int run_command(struct cli *c, const char *group, const char *name, int argc, char **argv)
 {
 	static const struct option create_longopts[] = {
+	    ZT_CLI_LOG_OPTIONS,
 	    {"json", no_argument, NULL, 'j'},       {"name", required_argument, NULL, 'n'},
 	    {"pool", required_argument, NULL, 'P'}, {"route", required_argument, NULL, 'R'},
 	    {"v6", required_argument, NULL, '6'},   {"public", no_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+	static const struct option longopts[] = {ZT_CLI_LOG_OPTIONS,
+	                                         {"json", no_argument, NULL, 'j'},
 	                                         {"none", no_argument, NULL, 'N'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
@@ -462,9 +467,8 @@ static int run_command(struct cli *c, const char *group, const char *name, int a
 	co.body = cJSON_CreateObject();
 	co.pools = cJSON_CreateArray();
 	co.routes = cJSON_CreateArray();
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jh", create ? create_longopts : longopts, NULL)) != -1) {
+	zt_cli_next(&c->front, name);
+	while ((opt = zt_cli_getopt(&c->front, argc, argv, "jvqh", create ? create_longopts : longopts)) != -1) {
 		if (opt == 'j') {
 			c->json = true;
 		} else if (opt == 'h') {
@@ -473,15 +477,19 @@ static int run_command(struct cli *c, const char *group, const char *name, int a
 			goto out;
 		} else if (opt == 'N' && set_ip) {
 			none = true;
-		} else if (opt == ':') {
-			ret = usage_error(c, "option '%s' needs a value", argv[optind - 1]);
+		} else if (opt == '?') {
+			ret = USAGE;
 			goto out;
-		} else if (opt == '?' || opt == 'N' || (ret = parse_create_opt(c, opt, &co)) != OK) {
-			if (opt == '?' || opt == 'N')
-				ret = usage_error(c, "bad option '%s'", argv[optind - 1]);
+		} else if (opt == 'N') {
+			zt_log(ZT_LOG_ERROR, "bad option '--none': only member set-ip takes it (see %s --help)",
+			       c->front.name);
+			ret = USAGE;
+			goto out;
+		} else if ((ret = parse_create_opt(c, opt, &co)) != OK) {
 			goto out;
 		}
 	}
+	zt_cli_set_log_level(&c->front);
 	if (optind == argc) {
 		ret = usage_error(c, "missing %s", "HOME");
 		goto out;
@@ -539,7 +547,7 @@ out:
 	return ret;
 }
 
-int zt_ctlcli_main(int argc, char **argv)
+int zt_ctl_manage_main(int argc, char **argv)
 {
 	const char *group = argv[0];
 	struct cli c = {0};
@@ -549,7 +557,7 @@ int zt_ctlcli_main(int argc, char **argv)
 			zt_log(ZT_LOG_ERROR, "missing %s COMMAND (see ztrun controller --help)", group);
 			return USAGE;
 		}
-		zt_ctlcli_usage(stdout);
+		zt_ctl_manage_usage(stdout);
 		return OK;
 	}
 	size_t i;
@@ -561,6 +569,8 @@ int zt_ctlcli_main(int argc, char **argv)
 		return USAGE;
 	}
 	snprintf(cmd, sizeof(cmd), "%s %s", group, argv[1]);
+	zt_cli_begin(&c.front, "ztrun controller");
+	zt_cli_next(&c.front, group);
 	c.cmd = cmd;
 	c.args = commands[i].args;
 	int ret = run_command(&c, group, argv[1], argc - 1, argv + 1);
