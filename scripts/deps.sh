@@ -36,6 +36,7 @@ if [ "$want" = test ]; then
 	need ssh-keygen openssh-client
 	need ip iproute2
 	need ps procps
+	need /usr/lib/python3.11/test/test_socket.py libpython3.11-testsuite # CPython's own suites
 fi
 [ -z "$pkgs" ] && exit 0
 echo "deps: installing$pkgs" >&2

@@ -1,0 +1,31 @@
+#!/bin/bash
+# CPython's own networking test suites (Debian's libpython3.X-testsuite) without ztrun and under
+# `ztrun none`, at the same time on this machine: every test that passes without ztrun must pass
+# under it, except those cpython_known.txt excuses with a reason. Skipped (77) when the suites are
+# not installed. PYTHON=... picks another interpreter that has them.
+. "$(dirname "$0")/lib.sh"
+here=$(dirname "$(realpath "$0")")
+PY=${PYTHON:-/usr/bin/python3}
+if ! "$PY" -c 'import test.test_socket, test.test_asyncio.test_events' 2>/dev/null; then
+	echo "SKIP: $PY has no test suites (Debian: libpython3.11-testsuite, which scripts/deps.sh test installs)"
+	exit 77
+fi
+# test_socketserver asks for regrtest's "network" resource, though it only uses localhost; nothing
+# else gets a resource, so no test here reaches beyond loopback. VSOCK tests hang natively on VMs.
+MODULES="test_socket test_selectors test_socketserver:network test_httplib test_urllib2_localnet
+	test_asyncio.test_sock_lowlevel test_asyncio.test_streams test_asyncio.test_events test_ftplib
+	test_smtplib test_poplib test_xmlrpc test_wsgiref test_epoll test_poll test_select"
+JOBS=${CPYTHON_JOBS:-3}
+start=$(date +%s)
+# shellcheck disable=SC2086
+"$PY" "$here/cpython_suites.py" run "$WORK/native" -j "$JOBS" -x '*VSOCK*' $MODULES &
+native=$!
+# --keep-caps: the native run has the same capabilities
+# shellcheck disable=SC2086
+"$ZTRUN" --keep-caps none -- "$PY" "$here/cpython_suites.py" run "$WORK/ztrun" -j "$JOBS" -x '*VSOCK*' $MODULES ||
+	fail "ztrun exited with $?"
+wait $native || fail "the native run exited with $?"
+echo "both runs took $(($(date +%s) - start)) s"
+"$PY" "$here/cpython_suites.py" compare "$WORK/native" "$WORK/ztrun" --known "$here/cpython_known.txt" ||
+	fail "tests that pass without ztrun fail under it (the logs: KEEP_WORK=1, $WORK/*/MODULE.log)"
+echo "PASS CPython's suites under ztrun none"
