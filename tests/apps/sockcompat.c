@@ -177,6 +177,48 @@ static void test_urgent_inline(int fam)
 	close(s);
 }
 
+/* A connect that failed may be tried again on the same socket, as asyncio does while a server
+ * comes up: refused while nothing listens, connected once something does. */
+static void test_reconnect(int fam, bool nonblocking)
+{
+	const char *f = fam_name(fam);
+	const char *how = nonblocking ? "non-blocking" : "blocking";
+	struct sockaddr_storage a;
+	socklen_t len;
+	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len); /* bound, not listening: refuses */
+	int c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+	int r = connect(c, (struct sockaddr *)&a, len);
+	int err = r < 0 ? errno : 0;
+	if (nonblocking && err == EINPROGRESS) {
+		wait_fd(c, POLLOUT);
+		socklen_t elen = sizeof(err);
+		getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &elen);
+	}
+	check(err == ECONNREFUSED, "%s reconnect (%s): refused while nothing listens", f, how);
+	check(listen(l, 4) == 0, "%s reconnect (%s): listen", f, how);
+	/* Linux answers the first non-blocking retry with ECONNABORTED (the failed attempt's end) */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = connect(c, (struct sockaddr *)&a, len);
+		err = r < 0 ? errno : 0;
+		if (nonblocking && err == EINPROGRESS) {
+			wait_fd(c, POLLOUT);
+			socklen_t elen = sizeof(err);
+			getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &elen);
+		}
+		if (err != ECONNABORTED)
+			break;
+	}
+	check(err == 0, "%s reconnect (%s): the same socket connects once it listens", f, how);
+	int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	char buf[4];
+	check(s >= 0 && send(c, "ok", 2, 0) == 2 && wait_fd(s, POLLIN) && recv(s, buf, sizeof(buf), 0) == 2,
+	      "%s reconnect (%s): data flows", f, how);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -184,6 +226,8 @@ int main(void)
 	for (int i = 0; i < 2; i++) {
 		test_unconnected_stream(fams[i]);
 		test_urgent_inline(fams[i]);
+		test_reconnect(fams[i], false);
+		test_reconnect(fams[i], true);
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -54,6 +54,11 @@ struct zt_sock {
 	 * POLLOUT) until the handshake ends, as a kernel socket does; discarded then. */
 	size_t filler;
 	bool bound, v6only, app_eof, app_gone, remote_eof, shut_sent, need_fin_to_app, dead;
+	/* TCP: a connect failed (the socket may connect again, as on Linux), and the address the app
+	 * bound, which a new attempt keeps (a port the failed attempt picked itself is let go). */
+	bool connect_failed, app_bound;
+	ip_addr_t bound_ip;
+	uint16_t bound_port;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
 	int so_error;
 	/* TCP receive path: data lwIP gave us that the socketpair has not taken yet, as single pbufs
@@ -119,6 +124,8 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *val, uint32_t *len);
 /* Accepted sockets start with the listener's options, as on Linux. */
 void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
+/* Applies the options s holds to its PCB again (a new PCB, after a failed connect). */
+void zt_sockopt_reapply(struct zt_sock *s);
 
 /* libc's socket calls for fdpass.h. */
 extern const struct zt_fdpass_ops zt_sock_fdpass;

@@ -141,18 +141,23 @@ static bool is_native(int level, int name)
 	        name == SO_SNDTIMEO_NEW || name == SO_RCVLOWAT);
 }
 
+void zt_sockopt_reapply(struct zt_sock *s)
+{
+	for (int i = 0; i < s->nopts; i++) {
+		const struct zt_sockopt_val *o = &s->opts[i];
+		int v = 0;
+		if (o->len >= 4)
+			memcpy(&v, o->val, 4);
+		if (is_applied(o->level, o->name, s->type))
+			apply_to_pcb(s, o->level, o->name, v);
+	}
+}
+
 void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from)
 {
 	memcpy(to->opts, from->opts, sizeof(to->opts));
 	to->nopts = from->nopts;
-	for (int i = 0; i < to->nopts; i++) {
-		const struct zt_sockopt_val *o = &to->opts[i];
-		int v = 0;
-		if (o->len >= 4)
-			memcpy(&v, o->val, 4);
-		if (is_applied(o->level, o->name, to->type))
-			apply_to_pcb(to, o->level, o->name, v);
-	}
+	zt_sockopt_reapply(to);
 }
 
 int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const void *val, uint32_t len)

@@ -246,6 +246,7 @@ static void on_err(void *arg, err_t err)
 	s->pcb.tcp = NULL;
 	bool connecting = s->state == ZT_SOCK_CONNECTING;
 	s->state = ZT_SOCK_DONE;
+	s->connect_failed = connecting;
 	drop_filler(s);
 	if (connecting) {
 		s->so_error = err == ERR_RST    ? ECONNREFUSED
@@ -392,7 +393,29 @@ int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
 	err_t e = tcp_bind(s->pcb.tcp, ip, port);
 	if (e != ERR_OK)
 		return zt_stack_errno(e);
-	s->bound = true;
+	s->bound = s->app_bound = true;
+	ip_addr_copy(s->bound_ip, *ip);
+	s->bound_port = s->pcb.tcp->local_port;
+	return 0;
+}
+
+/* After a failed connect Linux lets the app connect again (asyncio retries so): a new PCB, with
+ * the socket's options and the address the app bound. */
+static int tcp_renew(struct zt_sock *s)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(s->domain == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY);
+	if (!pcb)
+		return -ENOBUFS;
+	if (s->app_bound && tcp_bind(pcb, &s->bound_ip, s->bound_port) != ERR_OK) {
+		tcp_abort(pcb);
+		return -EADDRINUSE;
+	}
+	zt_tcp_attach(s, pcb);
+	zt_sockopt_reapply(s);
+	s->bound = s->app_bound;
+	s->state = ZT_SOCK_NEW;
+	s->connect_failed = false;
+	s->so_error = 0;
 	return 0;
 }
 
@@ -434,6 +457,11 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
 		return -EALREADY;
 	if (s->state == ZT_SOCK_CONNECTED)
 		return -EISCONN;
+	if (s->state == ZT_SOCK_DONE && s->connect_failed && !s->pcb.tcp && !s->app_eof) {
+		int r = tcp_renew(s);
+		if (r < 0)
+			return r;
+	}
 	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp)
 		return s->so_error ? -s->so_error : -EINVAL;
 	if (IP_IS_V4(ip) && s->domain == AF_INET6 && s->v6only)
