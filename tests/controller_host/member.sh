@@ -21,8 +21,10 @@ start_member() {
 	"$MEMBER" "$H/planet" "${2:-$NWID}" ${3:+"$3"} >"$T/$1.out" 2>"$T/$1.log" &
 	pids+=($!)
 	eval "pid_$1=$!"
-	for _ in $(seq 300); do
-		grep -q "^address " "$T/$1.out" && break
+	# A new identity takes a moment (memory-hard), much longer in the sanitizer build under load: wait
+	# while the member lives (up to 2 minutes) rather than a fixed few seconds.
+	for _ in $(seq 2400); do
+		grep -q "^address " "$T/$1.out" || ! kill -0 "$!" 2>/dev/null && break
 		sleep 0.05
 	done
 	grep -q "^address " "$T/$1.out" || fail "member $1 did not start: $(cat "$T/$1.log")"
