@@ -64,11 +64,16 @@ void zt_cli_set_log_level(const struct zt_cli *cli)
 	bool bad_env = env && env[0] && zt_log_parse_level(env, &level) < 0;
 	if (cli->verbose || cli->quiet) {
 		int l = ZT_LOG_WARN + cli->verbose - cli->quiet;
-		level = (enum zt_log_level)(l < ZT_LOG_ERROR ? ZT_LOG_ERROR : l > ZT_LOG_DEBUG ? ZT_LOG_DEBUG : l);
+		if (l < ZT_LOG_ERROR)
+			l = ZT_LOG_ERROR;
+		if (l > ZT_LOG_DEBUG)
+			l = ZT_LOG_DEBUG;
+		level = (enum zt_log_level)l;
 	}
 	zt_log_set_level(level);
 	if (bad_env)
-		zt_log(ZT_LOG_WARN, "ignoring ZTRUN_LOG=%s: not a level (use error, warn, info or debug)", env);
+		zt_log(ZT_LOG_WARN, "ignoring ZTRUN_LOG=%s: not a level (use error, warn, info or debug)",
+		       env);
 }
 
 void zt_cli_node_event(void *arg, enum zt_node_event ev, const void *data)

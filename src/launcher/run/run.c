@@ -33,8 +33,22 @@
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
+/* One run of COMMAND: what the command line asked, then what was made for it, in the order made. */
 struct run {
+	/* the command line */
+	struct zt_join_opts jo;
+	bool keep_caps;
+	const char *network; /* NETWORK as given: "none" or the app's first network ID */
+	char **command;
+	/* the runtime directory, base/ztrun.XXXXXX, with the shim and the service's socket */
+	const char *base, *base_var;
+	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64];
+	sigset_t blocked, orig_mask;
+	/* the loop, the socket service and the node */
 	struct zt_loop *loop;
+	struct zt_service *svc;
+	struct zt_netjoin *nj;
+	struct zt_home home;
 	struct zt_watch signals;
 	int signal_fd;
 	pid_t child;
@@ -202,77 +216,76 @@ static int exit_status_of(int wait_status)
 	return WEXITSTATUS(wait_status);
 }
 
-int run_main(int argc, char **argv)
+/* -v, -q, --keep-caps and the join options. 0, 1 after --help or --version, -1 after an error. */
+static int parse_options(struct run *r, int argc, char **argv)
 {
 	static const struct option long_options[] = {
 	    ZT_CLI_LOG_OPTIONS,
-	    {"keep-caps", no_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},    {"network", required_argument, NULL, 'n'},
-	    {"home", required_argument, NULL, 'H'}, {"ephemeral", no_argument, NULL, 'E'},
-	    {"port", required_argument, NULL, 'P'}, {"planet", required_argument, NULL, 'L'},
-	    {"wait", required_argument, NULL, 'W'}, {0},
+	    {"keep-caps", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"network", required_argument, NULL, 'n'},
+	    {"home", required_argument, NULL, 'H'},
+	    {"ephemeral", no_argument, NULL, 'E'},
+	    {"port", required_argument, NULL, 'P'},
+	    {"planet", required_argument, NULL, 'L'},
+	    {"wait", required_argument, NULL, 'W'},
+	    {0},
 	};
-	struct zt_join_opts jo = {.wait_s = 60};
-	struct zt_netjoin *nj = NULL;
-	struct zt_home home = {.lock_fd = -1};
-	struct run r = {.signal_fd = -1, .child = -1};
-	struct zt_service *svc = NULL;
 	struct zt_cli cli;
-	char rundir[4096] = "", shim_path[4200], socket_path[4200], socket_name[64];
-	const char *network, *base, *base_var;
-	bool keep_caps = false;
-	int ret = ZT_EXIT_ZTRUN, err, opt;
-	sigset_t blocked, orig_mask;
-	enum zt_spawn_step step;
-	const char *hint;
-	char **command;
+	int opt;
 
 	zt_cli_begin(&cli, "ztrun");
 	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqhVn:", long_options)) != -1) {
-		if (opt == '?' || zt_join_parse_opt(&jo, opt, optarg) < 0)
-			return ZT_EXIT_ZTRUN;
+		if (opt == '?' || zt_join_parse_opt(&r->jo, opt, optarg) < 0)
+			return -1;
 		switch (opt) {
 		case 'k':
-			keep_caps = true;
+			r->keep_caps = true;
 			break;
 		case 'h':
 			print_help(stdout);
-			return 0;
+			return 1;
 		case 'V':
 			printf("ztrun %s\n", ZTRUN_VERSION);
-			return 0;
+			return 1;
 		}
 	}
 	zt_cli_set_log_level(&cli);
+	return 0;
+}
 
+/* NETWORK -- COMMAND after the options; NETWORK, when an ID, goes first in the networks to join. */
+static int parse_operands(struct run *r, int argc, char **argv)
+{
 	if (optind >= argc) {
 		zt_log(ZT_LOG_ERROR, "missing NETWORK (usage: " USAGE ")");
-		return ZT_EXIT_ZTRUN;
+		return -1;
 	}
-	network = argv[optind];
-	switch (zt_network_kind(network)) {
+	r->network = argv[optind];
+	switch (zt_network_kind(r->network)) {
 	case 0:
-		if (jo.n_nwids) {
+		if (r->jo.n_nwids) {
 			zt_log(ZT_LOG_ERROR,
 			       "-n joins networks beside NETWORK, which is none: give a network ID");
-			return ZT_EXIT_ZTRUN;
+			return -1;
 		}
 		break;
 	case 1:
-		if (jo.n_nwids == ZT_NETJOIN_MAX_NETWORKS) {
+		if (r->jo.n_nwids == ZT_NETJOIN_MAX_NETWORKS) {
 			zt_log(ZT_LOG_ERROR, "too many networks: %d at most", ZT_NETJOIN_MAX_NETWORKS);
-			return ZT_EXIT_ZTRUN;
+			return -1;
 		}
 		/* NETWORK is the app's first network (ZT_NC_NETWORK): put it in front */
-		memmove(jo.nwids + 1, jo.nwids, jo.n_nwids * sizeof(jo.nwids[0]));
-		jo.nwids[0] = strtoull(network, NULL, 16);
-		jo.n_nwids++;
+		memmove(r->jo.nwids + 1, r->jo.nwids, r->jo.n_nwids * sizeof(r->jo.nwids[0]));
+		r->jo.nwids[0] = strtoull(r->network, NULL, 16);
+		r->jo.n_nwids++;
 		break;
 	default:
 		zt_log(ZT_LOG_ERROR,
 		       "bad NETWORK '%s': not \"none\" or a 16-hex-digit network ID (usage: " USAGE ")",
-		       network);
-		return ZT_EXIT_ZTRUN;
+		       r->network);
+		return -1;
 	}
 	if (optind + 1 >= argc || strcmp(argv[optind + 1], "--") != 0) {
 		if (optind + 1 >= argc)
@@ -281,179 +294,232 @@ int run_main(int argc, char **argv)
 			zt_log(ZT_LOG_ERROR,
 			       "expected '--' after NETWORK, got '%s' (options go before NETWORK)",
 			       argv[optind + 1]);
-		return ZT_EXIT_ZTRUN;
+		return -1;
 	}
 	if (optind + 2 >= argc) {
 		zt_log(ZT_LOG_ERROR, "missing COMMAND after '--' (usage: " USAGE ")");
-		return ZT_EXIT_ZTRUN;
+		return -1;
 	}
-	command = argv + optind + 2;
+	r->command = argv + optind + 2;
+	return 0;
+}
 
-	/* Checked before anything exists, so these errors leave nothing behind. */
-	base = zt_rundir_base(&base_var);
-	if (strpbrk(base, " :")) {
+/* Where the runtime directory goes; checked before anything exists, so these errors leave nothing
+ * behind. */
+static int check_base(struct run *r)
+{
+	r->base = zt_rundir_base(&r->base_var);
+	if (strpbrk(r->base, " :")) {
 		zt_log(ZT_LOG_ERROR,
 		       "cannot use '%s' for the runtime directory: LD_PRELOAD cannot carry a path "
 		       "with a space or colon (%s)",
-		       base, base_hint(base_var));
-		return ZT_EXIT_ZTRUN;
+		       r->base, base_hint(r->base_var));
+		return -1;
 	}
-	if (strlen(base) + strlen("/ztrun.XXXXXX/" NC_PREFIX) + strlen(network) >=
+	if (strlen(r->base) + strlen("/ztrun.XXXXXX/" NC_PREFIX) + strlen(r->network) >=
 	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
 		zt_log(ZT_LOG_ERROR,
 		       "cannot use '%s' for the runtime directory: too long for a Unix socket path (%s)",
-		       base, base_hint(base_var));
-		return ZT_EXIT_ZTRUN;
+		       r->base, base_hint(r->base_var));
+		return -1;
 	}
+	return 0;
+}
 
-	/* Blocked before the directory exists, so a SIGTERM from now on is read by the loop and reaches
-	 * COMMAND instead of killing us with the directory left behind. */
-	sigemptyset(&blocked);
+/* Blocked before the directory exists, so a SIGTERM from now on is read by the loop and reaches COMMAND
+ * instead of killing us with the directory left behind. */
+static int take_signals(struct run *r)
+{
+	sigemptyset(&r->blocked);
 	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		sigaddset(&blocked, forwarded_signals[i]);
+		sigaddset(&r->blocked, forwarded_signals[i]);
 	/* SIGCHLD is read from the signalfd too. SIGPIPE stays blocked and unread: it would only report
 	 * a write to a closed socket, which the write's EPIPE already says. */
-	sigaddset(&blocked, SIGCHLD);
-	sigaddset(&blocked, SIGPIPE);
-	if (sigprocmask(SIG_BLOCK, &blocked, &orig_mask) < 0) {
+	sigaddset(&r->blocked, SIGCHLD);
+	sigaddset(&r->blocked, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &r->blocked, &r->orig_mask) < 0) {
 		zt_log(ZT_LOG_ERROR, "cannot block signals: %s", strerror(errno));
-		return ZT_EXIT_ZTRUN;
+		return -1;
 	}
-	sigdelset(&blocked, SIGPIPE);
+	sigdelset(&r->blocked, SIGPIPE);
 	/* We may be PID 1 of a container, or below one: orphans of COMMAND become ours to reap. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		zt_log(ZT_LOG_WARN, "cannot become a child subreaper: %s (orphans of COMMAND are not reaped)",
 		       strerror(errno));
-	r.session_leader = getsid(0) == getpid();
+	r->session_leader = getsid(0) == getpid();
+	return 0;
+}
 
-	err = zt_rundir_create(rundir, sizeof(rundir), base);
+/* The runtime directory with the shim in it, removed on a crash too. */
+static int make_rundir(struct run *r)
+{
+	int err = zt_rundir_create(r->rundir, sizeof(r->rundir), r->base);
 	if (err) {
-		rundir[0] = '\0';
-		zt_log(ZT_LOG_ERROR, "cannot create runtime directory in %s%s%s: %s (%s)", base,
-		       base_var ? " from $" : "", base_var ? base_var : "", strerror(-err),
-		       base_hint(base_var));
-		goto cleanup;
+		r->rundir[0] = '\0';
+		zt_log(ZT_LOG_ERROR, "cannot create runtime directory in %s%s%s: %s (%s)", r->base,
+		       r->base_var ? " from $" : "", r->base_var ? r->base_var : "", strerror(-err),
+		       base_hint(r->base_var));
+		return -1;
 	}
-	snprintf(socket_name, sizeof(socket_name), NC_PREFIX "%s", network);
-	snprintf(shim_path, sizeof(shim_path), "%s/" ZT_SHIM_NAME, rundir);
-	snprintf(socket_path, sizeof(socket_path), "%s/%s", rundir, socket_name);
-	err = zt_rundir_remove_on_crash(rundir,
-	                                (const char *const[]){ZT_SHIM_NAME, socket_name, "resolv.conf"}, 3);
+	snprintf(r->socket_name, sizeof(r->socket_name), NC_PREFIX "%s", r->network);
+	snprintf(r->shim_path, sizeof(r->shim_path), "%s/" ZT_SHIM_NAME, r->rundir);
+	snprintf(r->socket_path, sizeof(r->socket_path), "%s/%s", r->rundir, r->socket_name);
+	err = zt_rundir_remove_on_crash(
+	    r->rundir, (const char *const[]){ZT_SHIM_NAME, r->socket_name, "resolv.conf"}, 3);
 	if (err)
-		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", rundir, strerror(-err));
-	err = zt_rundir_write_file(rundir, ZT_SHIM_NAME, zt_shim_start, (size_t)(zt_shim_end - zt_shim_start),
-	                           0500);
+		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", r->rundir, strerror(-err));
+	err = zt_rundir_write_file(r->rundir, ZT_SHIM_NAME, zt_shim_start,
+	                           (size_t)(zt_shim_end - zt_shim_start), 0500);
 	if (err) {
-		zt_log(ZT_LOG_ERROR, "cannot write the preload library to %s: %s", shim_path, strerror(-err));
-		goto cleanup;
+		zt_log(ZT_LOG_ERROR, "cannot write the preload library to %s: %s", r->shim_path,
+		       strerror(-err));
+		return -1;
 	}
+	return 0;
+}
 
-	err = zt_loop_new(&r.loop);
+/* The loop, the socket service on the runtime directory's socket, and the signals read from the loop. */
+static int start_service(struct run *r)
+{
+	int err = zt_loop_new(&r->loop);
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot create the event loop: %s", strerror(-err));
-		goto cleanup;
+		return -1;
 	}
-	err = zt_service_new(&svc, r.loop, &(struct zt_service_config){.socket_path = socket_path});
+	err = zt_service_new(&r->svc, r->loop, &(struct zt_service_config){.socket_path = r->socket_path});
 	if (err) {
-		zt_log(ZT_LOG_ERROR, "cannot start the socket service on %s: %s", socket_path,
+		zt_log(ZT_LOG_ERROR, "cannot start the socket service on %s: %s", r->socket_path,
 		       strerror(-err));
-		goto cleanup;
+		return -1;
 	}
-	r.signal_fd = signalfd(-1, &blocked, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (r.signal_fd < 0) {
+	r->signal_fd = signalfd(-1, &r->blocked, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->signal_fd < 0) {
 		zt_log(ZT_LOG_ERROR, "cannot create a signalfd: %s", strerror(errno));
-		goto cleanup;
+		return -1;
 	}
-	err = zt_loop_watch(r.loop, &r.signals, r.signal_fd, EPOLLIN, on_signal, &r);
+	err = zt_loop_watch(r->loop, &r->signals, r->signal_fd, EPOLLIN, on_signal, r);
 	if (!err)
-		err = zt_loop_before_sleep(r.loop, orphan_hook, &r);
+		err = zt_loop_before_sleep(r->loop, orphan_hook, r);
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot watch the signalfd: %s", strerror(-err));
-		goto cleanup;
+		return -1;
 	}
+	return 0;
+}
 
-	if (jo.n_nwids) {
-		ret = zt_join_networks(r.loop, &r.stop_signal, &jo, &home, &nj, rundir);
-		if (ret)
-			goto cleanup;
-		ret = ZT_EXIT_ZTRUN;
-	}
+/* Starts COMMAND with the shim preloaded. 0, or the exit status to leave with. */
+static int spawn_command(struct run *r)
+{
+	enum zt_spawn_step step;
+	const char *name = r->command[0], *hint;
+	int ret = ZT_EXIT_ZTRUN;
 
-	if (!keep_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
+	if (!r->keep_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
 		zt_log(ZT_LOG_WARN,
 		       "cannot clear the capability bounding set: no CAP_SETPCAP (COMMAND runs as root "
 		       "and regains capabilities at exec; drop them before starting ztrun)");
-	err = zt_spawn(&(struct zt_spawn){.argv = command,
-	                                  .preload = shim_path,
-	                                  .nc_network = socket_path,
-	                                  .sigmask = &orig_mask,
-	                                  .keep_caps = keep_caps},
-	               &r.child, &step);
-	if (err) {
-		switch (step) {
-		case ZT_SPAWN_EXEC:
-			ret = ZT_EXIT_CANNOT_RUN;
-			hint = " (is it an executable file?)";
-			if (err == -ENOENT) {
-				ret = ZT_EXIT_NOT_FOUND;
-				hint = strchr(command[0], '/') ? "" : " (not found in PATH)";
-			}
-			zt_log(ZT_LOG_ERROR, "cannot run '%s': %s%s", command[0], strerror(-err), hint);
-			break;
-		case ZT_SPAWN_CAPS:
-			zt_log(ZT_LOG_ERROR, "cannot drop capabilities of '%s': %s (--keep-caps leaves them)",
-			       command[0], strerror(-err));
-			break;
-		case ZT_SPAWN_ENV:
-			zt_log(ZT_LOG_ERROR, "cannot set the environment of '%s': %s", command[0],
-			       strerror(-err));
-			break;
-		default:
-			zt_log(ZT_LOG_ERROR, "cannot start '%s': %s", command[0], strerror(-err));
-			break;
+	int err = zt_spawn(&(struct zt_spawn){.argv = r->command,
+	                                      .preload = r->shim_path,
+	                                      .nc_network = r->socket_path,
+	                                      .sigmask = &r->orig_mask,
+	                                      .keep_caps = r->keep_caps},
+	                   &r->child, &step);
+	if (!err) {
+		zt_log(ZT_LOG_INFO, "started '%s' as pid %d on network %s (control socket %s)", name,
+		       (int)r->child, r->network, r->socket_path);
+		return 0;
+	}
+	switch (step) {
+	case ZT_SPAWN_EXEC:
+		ret = ZT_EXIT_CANNOT_RUN;
+		hint = " (is it an executable file?)";
+		if (err == -ENOENT) {
+			ret = ZT_EXIT_NOT_FOUND;
+			hint = strchr(name, '/') ? "" : " (not found in PATH)";
 		}
-		goto cleanup;
+		zt_log(ZT_LOG_ERROR, "cannot run '%s': %s%s", name, strerror(-err), hint);
+		break;
+	case ZT_SPAWN_CAPS:
+		zt_log(ZT_LOG_ERROR, "cannot drop capabilities of '%s': %s (--keep-caps leaves them)", name,
+		       strerror(-err));
+		break;
+	case ZT_SPAWN_ENV:
+		zt_log(ZT_LOG_ERROR, "cannot set the environment of '%s': %s", name, strerror(-err));
+		break;
+	default:
+		zt_log(ZT_LOG_ERROR, "cannot start '%s': %s", name, strerror(-err));
+		break;
 	}
-	zt_log(ZT_LOG_INFO, "started '%s' as pid %d on network %s (control socket %s)", command[0],
-	       (int)r.child, network, socket_path);
+	return ret;
+}
 
-	err = zt_loop_run(r.loop);
-	if (err && !r.child_done) {
+/* Serves COMMAND's sockets until it and its orphans are gone. Returns the exit status to leave with. */
+static int wait_command(struct run *r)
+{
+	const char *name = r->command[0];
+	int err = zt_loop_run(r->loop);
+	if (err && !r->child_done) {
 		/* Without the loop COMMAND has no network: stop it rather than leave it half-working. */
-		zt_log(ZT_LOG_ERROR, "event loop failed: %s (stopping '%s')", strerror(-err), command[0]);
-		kill(r.child, SIGKILL);
-		while (waitpid(r.child, NULL, 0) < 0 && errno == EINTR)
+		zt_log(ZT_LOG_ERROR, "event loop failed: %s (stopping '%s')", strerror(-err), name);
+		kill(r->child, SIGKILL);
+		while (waitpid(r->child, NULL, 0) < 0 && errno == EINTR)
 			;
-		goto cleanup;
+		return ZT_EXIT_ZTRUN;
 	}
-	ret = exit_status_of(r.child_status);
-	if (WIFSIGNALED(r.child_status))
-		zt_log(ZT_LOG_INFO, "'%s' was killed by %s", command[0], strsignal(WTERMSIG(r.child_status)));
+	int ret = exit_status_of(r->child_status);
+	if (WIFSIGNALED(r->child_status))
+		zt_log(ZT_LOG_INFO, "'%s' was killed by %s", name, strsignal(WTERMSIG(r->child_status)));
 	else
-		zt_log(ZT_LOG_INFO, "'%s' exited with status %d", command[0], ret);
+		zt_log(ZT_LOG_INFO, "'%s' exited with status %d", name, ret);
 	/* Orphans that died while we were finishing. */
-	reap_children(&r);
+	reap_children(r);
+	return ret;
+}
 
-cleanup:
-	if (r.signals.active)
-		zt_loop_unwatch(r.loop, &r.signals);
-	if (r.signal_fd >= 0)
-		close(r.signal_fd);
-	if (nj && zt_log_get_level() >= ZT_LOG_DEBUG) {
+/* Undoes what was made, last first. */
+static void finish(struct run *r)
+{
+	if (r->signals.active)
+		zt_loop_unwatch(r->loop, &r->signals);
+	if (r->signal_fd >= 0)
+		close(r->signal_fd);
+	if (r->nj && zt_log_get_level() >= ZT_LOG_DEBUG) {
 		char counters[1024];
-		zt_netjoin_counters(nj, counters, sizeof(counters));
+		zt_netjoin_counters(r->nj, counters, sizeof(counters));
 		zt_log(ZT_LOG_DEBUG, "%s", counters);
 	}
-	zt_netjoin_free(nj);
-	zt_home_close(&home);
-	if (svc)
-		zt_service_free(svc);
-	if (r.loop)
-		zt_loop_free(r.loop);
-	if (rundir[0]) {
-		err = zt_rundir_remove(rundir);
+	zt_netjoin_free(r->nj);
+	zt_home_close(&r->home);
+	if (r->svc)
+		zt_service_free(r->svc);
+	if (r->loop)
+		zt_loop_free(r->loop);
+	if (r->rundir[0]) {
+		int err = zt_rundir_remove(r->rundir);
 		if (err)
-			zt_log(ZT_LOG_WARN, "cannot remove runtime directory %s: %s", rundir, strerror(-err));
+			zt_log(ZT_LOG_WARN, "cannot remove runtime directory %s: %s", r->rundir,
+			       strerror(-err));
 	}
+}
+
+int run_main(int argc, char **argv)
+{
+	struct run r = {.jo = {.wait_s = 60}, .home = {.lock_fd = -1}, .signal_fd = -1, .child = -1};
+	int ret = parse_options(&r, argc, argv);
+
+	if (ret)
+		return ret > 0 ? 0 : ZT_EXIT_ZTRUN;
+	if (parse_operands(&r, argc, argv) < 0 || check_base(&r) < 0 || take_signals(&r) < 0)
+		return ZT_EXIT_ZTRUN;
+	ret = ZT_EXIT_ZTRUN;
+	if (make_rundir(&r) < 0 || start_service(&r) < 0)
+		goto out;
+	if (r.jo.n_nwids && (ret = zt_join_networks(r.loop, &r.stop_signal, &r.jo, &r.home, &r.nj, r.rundir)))
+		goto out;
+	ret = spawn_command(&r);
+	if (ret == 0)
+		ret = wait_command(&r);
+out:
+	finish(&r);
 	return ret;
 }
