@@ -3,6 +3,7 @@
  * command takes the lock and runs the same API function in this process on HOME/controller.d, so both ways
  * give the same answers and write the same files. */
 #include <arpa/inet.h>
+#include <cJSON.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -307,6 +308,62 @@ int zt_ctlconn_call(struct zt_ctlconn *cc, const char *method, const char *path,
 		return -1;
 	}
 	return 0;
+}
+
+/* The API's {"error": "..."} text, or the status's meaning. */
+static const char *error_text(int status, const char *response, char *buf, size_t cap)
+{
+	cJSON *j = response ? cJSON_Parse(response) : NULL;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	if (cJSON_IsString(e) && e->valuestring[0])
+		snprintf(buf, cap, "%s", e->valuestring);
+	else if (status == 401)
+		snprintf(buf, cap,
+		         "the controller refused HOME's " ZT_CTL_TOKEN_FILE
+		         " (replaced while it runs? restart the controller)");
+	else
+		snprintf(buf, cap, "the controller answered %d", status);
+	cJSON_Delete(j);
+	return buf;
+}
+
+char *zt_ctlconn_ask(struct zt_ctlconn *cc, const char *what, const char *method, const char *path,
+                     const char *body, const char *nwid, const char *member)
+{
+	int status;
+	char *res;
+	char why[512];
+	if (zt_ctlconn_call(cc, method, path, body, &status, &res) != 0)
+		return NULL;
+	if (status >= 200 && status < 300) {
+		if (!res)
+			res = strdup("{}");
+		return res;
+	}
+	if (status == 404 && nwid) {
+		bool net_missing = true;
+		if (member) {
+			char p[64], *r2 = NULL;
+			int s2 = 0;
+			snprintf(p, sizeof(p), "/controller/network/%s", nwid);
+			net_missing = zt_ctlconn_call(cc, "GET", p, NULL, &s2, &r2) == 0 && s2 == 404;
+			free(r2);
+		}
+		if (net_missing)
+			zt_log(
+			    ZT_LOG_ERROR,
+			    "cannot %s: no network %s here (ztrun controller network list HOME shows them)",
+			    what, nwid);
+		else
+			zt_log(ZT_LOG_ERROR,
+			       "cannot %s: network %s has no member %s (ztrun controller member list HOME %s "
+			       "shows them)",
+			       what, nwid, member, nwid);
+	} else {
+		zt_log(ZT_LOG_ERROR, "cannot %s: %s", what, error_text(status, res, why, sizeof(why)));
+	}
+	free(res);
+	return NULL;
 }
 
 void zt_ctlconn_close(struct zt_ctlconn *cc)

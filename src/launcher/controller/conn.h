@@ -28,6 +28,11 @@ int zt_ctlconn_open(struct zt_ctlconn *cc, const char *home_dir);
  * saying why the call could not be made at all; an answer with an error status is 0. */
 int zt_ctlconn_call(struct zt_ctlconn *cc, const char *method, const char *path, const char *body,
                     int *status, char **response);
+/* zt_ctlconn_call for a management command: an answer other than 2xx becomes the one error line, naming
+ * what failed (`what`) and, for 404, whether the network nwid or its member is missing (either may be
+ * NULL). Returns the JSON body (caller frees; "{}" for none) or NULL. */
+char *zt_ctlconn_ask(struct zt_ctlconn *cc, const char *what, const char *method, const char *path,
+                     const char *body, const char *nwid, const char *member);
 void zt_ctlconn_close(struct zt_ctlconn *cc);
 
 #endif

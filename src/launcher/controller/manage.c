@@ -21,29 +21,89 @@
 
 enum { OK = 0, FAILED = 1, USAGE = 2 };
 
+struct create_opts {
+	cJSON *body, *pools, *routes;
+	bool v4, v6, rfc4193, sixplane, pub;
+	const char *name;
+	char pool_routes[MAX_LIST][64];
+	size_t n_pool_routes;
+	char route_targets[MAX_LIST][64];
+	size_t n_routes;
+};
+
 struct cli {
-	struct zt_cli front; /* "ztrun controller network create" */
-	const char *cmd;     /* "network create", for messages */
-	const char *args; /* its usage after HOME */
-	bool json;
+	struct zt_cli front;          /* "ztrun controller network create" */
+	const struct manage_cmd *cmd; /* the command run */
+	bool json;                    /* -j */
+	bool none;                    /* set-ip --none */
+	struct create_opts *co;       /* network create's options */
+	char *body;                   /* set-ip's request, made before HOME is opened */
 	struct zt_ctlconn cc;
 	bool open;
 };
 
-static const struct {
-	const char *group, *name, *args, *what;
-} commands[] = {
-    {"network", "create",
+/* A command: its options, how many of NWID and ADDRESS it takes after HOME, and its work once the
+ * controller is reached (pos: the arguments after HOME, already checked). */
+struct manage_cmd {
+	const char *group, *name;
+	int (*fn)(struct cli *c, char **pos, int npos);
+	int ids;                                         /* 0: none, 1: NWID, 2: NWID ADDRESS */
+	int (*check)(struct cli *c, char **more, int n); /* OPTIONAL: the arguments after those */
+	const struct option *longopts;
+	const char *args, *what;
+};
+
+static int network_create(struct cli *c, char **pos, int npos);
+static int network_list(struct cli *c, char **pos, int npos);
+static int network_show(struct cli *c, char **pos, int npos);
+static int network_delete(struct cli *c, char **pos, int npos);
+static int member_list(struct cli *c, char **pos, int npos);
+static int member_show(struct cli *c, char **pos, int npos);
+static int member_authorize(struct cli *c, char **pos, int npos);
+static int member_deauthorize(struct cli *c, char **pos, int npos);
+static int member_set_ip(struct cli *c, char **pos, int npos);
+static int check_ips(struct cli *c, char **ips, int n);
+
+static const struct option plain_options[] = {
+    ZT_CLI_LOG_OPTIONS,
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+static const struct option create_options[] = {
+    ZT_CLI_LOG_OPTIONS,
+    {"json", no_argument, NULL, 'j'},
+    {"name", required_argument, NULL, 'n'},
+    {"pool", required_argument, NULL, 'P'},
+    {"route", required_argument, NULL, 'R'},
+    {"v6", required_argument, NULL, '6'},
+    {"public", no_argument, NULL, 'p'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+static const struct option set_ip_options[] = {
+    ZT_CLI_LOG_OPTIONS,
+    {"json", no_argument, NULL, 'j'},
+    {"none", no_argument, NULL, 'N'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct manage_cmd commands[] = {
+    {"network", "create", network_create, 0, NULL, create_options,
      "[--name N] [--pool CIDR|FIRST-LAST]... [--route CIDR[,VIA]]... [--v6 rfc4193|6plane]... [--public]",
      "make a network (prints its ID)"},
-    {"network", "list", "", "list networks"},
-    {"network", "show", "NWID", "show a network"},
-    {"network", "delete", "NWID", "delete a network and its members"},
-    {"member", "list", "NWID", "list a network's members"},
-    {"member", "show", "NWID ADDRESS", "show a member"},
-    {"member", "authorize", "NWID ADDRESS", "let a node in (also before it has asked)"},
-    {"member", "deauthorize", "NWID ADDRESS", "shut a node out (its certificates are revoked)"},
-    {"member", "set-ip", "NWID ADDRESS IP...|--none", "give a member these IPs instead of its others"},
+    {"network", "list", network_list, 0, NULL, plain_options, "", "list networks"},
+    {"network", "show", network_show, 1, NULL, plain_options, "NWID", "show a network"},
+    {"network", "delete", network_delete, 1, NULL, plain_options, "NWID", "delete a network and its members"},
+    {"member", "list", member_list, 1, NULL, plain_options, "NWID", "list a network's members"},
+    {"member", "show", member_show, 2, NULL, plain_options, "NWID ADDRESS", "show a member"},
+    {"member", "authorize", member_authorize, 2, NULL, plain_options, "NWID ADDRESS",
+     "let a node in (also before it has asked)"},
+    {"member", "deauthorize", member_deauthorize, 2, NULL, plain_options, "NWID ADDRESS",
+     "shut a node out (its certificates are revoked)"},
+    {"member", "set-ip", member_set_ip, 2, check_ips, set_ip_options, "NWID ADDRESS IP...|--none",
+     "give a member these IPs instead of its others"},
 };
 
 void zt_ctl_manage_usage(FILE *f)
@@ -56,64 +116,6 @@ void zt_ctl_manage_usage(FILE *f)
 
 /* ---- Talking to the controller ------------------------------------------------------------------------ */
 
-/* The API's {"error": "..."} text, or the status's meaning. */
-static const char *error_text(int status, const char *response, char *buf, size_t cap)
-{
-	cJSON *j = response ? cJSON_Parse(response) : NULL;
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-	if (cJSON_IsString(e) && e->valuestring[0])
-		snprintf(buf, cap, "%s", e->valuestring);
-	else if (status == 401)
-		snprintf(buf, cap,
-		         "the controller refused HOME's " ZT_CTL_TOKEN_FILE
-		         " (replaced while it runs? restart the controller)");
-	else
-		snprintf(buf, cap, "the controller answered %d", status);
-	cJSON_Delete(j);
-	return buf;
-}
-
-/* One call; answers other than 2xx become the one error line, naming what failed (`what`) and, for 404,
- * whether the network or the member is missing. Returns the JSON body (caller frees) or NULL. */
-static char *call(struct cli *c, const char *what, const char *method, const char *path, const char *body,
-                  const char *nwid, const char *member)
-{
-	int status;
-	char *res;
-	char why[512];
-	if (zt_ctlconn_call(&c->cc, method, path, body, &status, &res) != 0)
-		return NULL;
-	if (status >= 200 && status < 300) {
-		if (!res)
-			res = strdup("{}");
-		return res;
-	}
-	if (status == 404 && nwid) {
-		bool net_missing = true;
-		if (member) {
-			char p[64], *r2 = NULL;
-			int s2 = 0;
-			snprintf(p, sizeof(p), "/controller/network/%s", nwid);
-			net_missing = zt_ctlconn_call(&c->cc, "GET", p, NULL, &s2, &r2) == 0 && s2 == 404;
-			free(r2);
-		}
-		if (net_missing)
-			zt_log(
-			    ZT_LOG_ERROR,
-			    "cannot %s: no network %s here (ztrun controller network list HOME shows them)",
-			    what, nwid);
-		else
-			zt_log(ZT_LOG_ERROR,
-			       "cannot %s: network %s has no member %s (ztrun controller member list HOME %s "
-			       "shows them)",
-			       what, nwid, member, nwid);
-	} else {
-		zt_log(ZT_LOG_ERROR, "cannot %s: %s", what, error_text(status, res, why, sizeof(why)));
-	}
-	free(res);
-	return NULL;
-}
-
 static void print_json(const char *text)
 {
 	size_t n = strlen(text);
@@ -122,8 +124,7 @@ static void print_json(const char *text)
 	printf("%.*s\n", (int)n, text);
 }
 
-/* ---- Arguments ------------------------------------------------------------------------------------------
- */
+/* ---- Arguments ------------------------------------------------------------------------------------ */
 
 static bool hex_id(const char *s, size_t digits)
 {
@@ -139,8 +140,8 @@ static int usage_error(struct cli *c, const char *fmt, const char *arg)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), fmt, arg);
-	zt_log(ZT_LOG_ERROR, "%s (usage: ztrun controller %s [-j] HOME%s%s)", msg, c->cmd,
-	       c->args[0] ? " " : "", c->args);
+	zt_log(ZT_LOG_ERROR, "%s (usage: ztrun controller %s %s [-j] HOME%s%s)", msg, c->cmd->group,
+	       c->cmd->name, c->cmd->args[0] ? " " : "", c->cmd->args);
 	return USAGE;
 }
 
@@ -166,22 +167,14 @@ static cJSON *parse_answer(const char *what, const char *text)
 	return j;
 }
 
-/* ---- The commands
- * ------------------------------------------------------------------------------------------ */
+/* ---- The commands --------------------------------------------------------------------------------- */
 
-struct create_opts {
-	cJSON *body, *pools, *routes;
-	bool v4, v6, rfc4193, sixplane, pub;
-	const char *name;
-	char pool_routes[MAX_LIST][64];
-	size_t n_pool_routes;
-	char route_targets[MAX_LIST][64];
-	size_t n_routes;
-};
-
-static int network_create(struct cli *c, const struct create_opts *o)
+static int network_create(struct cli *c, char **pos, int npos)
 {
+	const struct create_opts *o = c->co;
 	cJSON *b = o->body;
+	(void)pos;
+	(void)npos;
 	if (o->name)
 		cJSON_AddStringToObject(b, "name", o->name);
 	if (o->pub)
@@ -215,8 +208,9 @@ static int network_create(struct cli *c, const struct create_opts *o)
 		cJSON_AddBoolToObject(m, "6plane", o->sixplane);
 	}
 	char *text = cJSON_PrintUnformatted(b);
-	char *res =
-	    text ? call(c, "create the network", "POST", "/controller/network", text, NULL, NULL) : NULL;
+	char *res = text ? zt_ctlconn_ask(&c->cc, "create the network", "POST", "/controller/network", text,
+	                                  NULL, NULL)
+	                 : NULL;
 	free(text);
 	if (!res)
 		return FAILED;
@@ -233,9 +227,11 @@ static int network_create(struct cli *c, const struct create_opts *o)
 	return ret;
 }
 
-static int network_list(struct cli *c)
+static int network_list(struct cli *c, char **pos, int npos)
 {
-	char *res = call(c, "list networks", "GET", "/controller/network", NULL, NULL, NULL);
+	(void)pos;
+	(void)npos;
+	char *res = zt_ctlconn_ask(&c->cc, "list networks", "GET", "/controller/network", NULL, NULL, NULL);
 	if (!res)
 		return FAILED;
 	if (c->json) {
@@ -256,7 +252,7 @@ static int network_list(struct cli *c)
 		if (!cJSON_IsString(e) || !hex_id(e->valuestring, 16))
 			continue;
 		snprintf(path, sizeof(path), "/controller/network/%s", e->valuestring);
-		char *one = call(c, "read a network", "GET", path, NULL, NULL, NULL);
+		char *one = zt_ctlconn_ask(&c->cc, "read a network", "GET", path, NULL, NULL, NULL);
 		cJSON *n = one ? cJSON_Parse(one) : NULL;
 		free(one);
 		if (!n) {
@@ -277,7 +273,7 @@ static int network_one(struct cli *c, const char *op, const char *nwid)
 	snprintf(path, sizeof(path), "/controller/network/%s", nwid);
 	snprintf(what, sizeof(what), "%s network %s", op, nwid);
 	bool del = strcmp(op, "delete") == 0;
-	char *res = call(c, what, del ? "DELETE" : "GET", path, NULL, nwid, NULL);
+	char *res = zt_ctlconn_ask(&c->cc, what, del ? "DELETE" : "GET", path, NULL, nwid, NULL);
 	if (!res)
 		return FAILED;
 	int ret = OK;
@@ -294,12 +290,26 @@ static int network_one(struct cli *c, const char *op, const char *nwid)
 	return ret;
 }
 
-static int member_list(struct cli *c, const char *nwid)
+static int network_show(struct cli *c, char **pos, int npos)
 {
+	(void)npos;
+	return network_one(c, "show", pos[0]);
+}
+
+static int network_delete(struct cli *c, char **pos, int npos)
+{
+	(void)npos;
+	return network_one(c, "delete", pos[0]);
+}
+
+static int member_list(struct cli *c, char **pos, int npos)
+{
+	const char *nwid = pos[0];
+	(void)npos;
 	char path[96], what[64];
 	snprintf(path, sizeof(path), "/controller/network/%s/member", nwid);
 	snprintf(what, sizeof(what), "list members of network %s", nwid);
-	char *res = call(c, what, "GET", path, NULL, nwid, NULL);
+	char *res = zt_ctlconn_ask(&c->cc, what, "GET", path, NULL, nwid, NULL);
 	if (!res)
 		return FAILED;
 	if (c->json) {
@@ -320,7 +330,7 @@ static int member_list(struct cli *c, const char *nwid)
 		if (!e->string || !hex_id(e->string, 10))
 			continue;
 		snprintf(path, sizeof(path), "/controller/network/%s/member/%s", nwid, e->string);
-		char *one = call(c, "read a member", "GET", path, NULL, nwid, e->string);
+		char *one = zt_ctlconn_ask(&c->cc, "read a member", "GET", path, NULL, nwid, e->string);
 		cJSON *m = one ? cJSON_Parse(one) : NULL;
 		free(one);
 		if (!m) {
@@ -343,7 +353,7 @@ static int member_one(struct cli *c, const char *op, const char *nwid, const cha
 	char path[96], what[96];
 	snprintf(path, sizeof(path), "/controller/network/%s/member/%s", nwid, addr);
 	snprintf(what, sizeof(what), "%s member %s of network %s", op, addr, nwid);
-	char *res = call(c, what, body ? "POST" : "GET", path, body, nwid, addr);
+	char *res = zt_ctlconn_ask(&c->cc, what, body ? "POST" : "GET", path, body, nwid, addr);
 	if (!res)
 		return FAILED;
 	int ret = OK;
@@ -389,23 +399,53 @@ static void warn_unrouted(struct cli *c, const char *nwid, char **ips, int n)
 	cJSON_Delete(net);
 }
 
-/* set-ip's addresses, checked here so a typo is a usage error, not a round trip. */
-static char *ip_list_body(struct cli *c, char **ips, int n, int *ret)
+static int member_show(struct cli *c, char **pos, int npos)
 {
+	(void)npos;
+	return member_one(c, "show", pos[0], pos[1], NULL);
+}
+
+static int member_authorize(struct cli *c, char **pos, int npos)
+{
+	(void)npos;
+	return member_one(c, "authorize", pos[0], pos[1], "{\"authorized\":true}");
+}
+
+static int member_deauthorize(struct cli *c, char **pos, int npos)
+{
+	(void)npos;
+	return member_one(c, "deauthorize", pos[0], pos[1], "{\"authorized\":false}");
+}
+
+static int member_set_ip(struct cli *c, char **pos, int npos)
+{
+	int ret = member_one(c, "set IPs of", pos[0], pos[1], c->body);
+	if (ret == OK)
+		warn_unrouted(c, pos[0], pos + 2, npos - 2);
+	return ret;
+}
+
+/* set-ip's addresses (or --none), checked here so a typo is a usage error, not a round trip; the request
+ * is made in c->body. */
+static int check_ips(struct cli *c, char **ips, int n)
+{
+	if (n == 0 && !c->none)
+		return usage_error(c, "missing %s (or --none to remove all)", "IP");
+	if (c->none && n > 0)
+		return usage_error(c, "--none and IPs exclude each other (got '%s')", ips[0]);
 	cJSON *b = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(b, "ipAssignments");
 	for (int i = 0; i < n; i++) {
 		uint8_t ip[16];
 		if (inet_pton(AF_INET, ips[i], ip) != 1 && inet_pton(AF_INET6, ips[i], ip) != 1) {
-			*ret = usage_error(c, "bad IP '%s' (an IPv4 or IPv6 address, without /bits)", ips[i]);
 			cJSON_Delete(b);
-			return NULL;
+			return usage_error(c, "bad IP '%s' (an IPv4 or IPv6 address, without /bits)", ips[i]);
 		}
 		cJSON_AddItemToArray(arr, cJSON_CreateString(ips[i]));
 	}
-	char *text = cJSON_PrintUnformatted(b);
+	c->body = cJSON_PrintUnformatted(b);
 	cJSON_Delete(b);
-	return text;
+	return c->body ? OK : FAILED;
 }
 
 static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
@@ -445,113 +485,51 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 	return USAGE;
 }
 
-static int run_command(struct cli *c, const char *group, const char *name, int argc, char **argv)
+/* The command's options, then HOME and the arguments after it, checked before HOME is opened. */
+static int run_command(struct cli *c, int argc, char **argv)
 {
-	static const struct option create_longopts[] = {
-	    ZT_CLI_LOG_OPTIONS,
-	    {"json", no_argument, NULL, 'j'},       {"name", required_argument, NULL, 'n'},
-	    {"pool", required_argument, NULL, 'P'}, {"route", required_argument, NULL, 'R'},
-	    {"v6", required_argument, NULL, '6'},   {"public", no_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
-	};
-	static const struct option longopts[] = {ZT_CLI_LOG_OPTIONS,
-	                                         {"json", no_argument, NULL, 'j'},
-	                                         {"none", no_argument, NULL, 'N'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
-	static struct create_opts co;
-	bool create = strcmp(group, "network") == 0 && strcmp(name, "create") == 0;
-	bool set_ip = strcmp(name, "set-ip") == 0, none = false;
-	int opt, ret = OK;
-	memset(&co, 0, sizeof(co));
-	co.body = cJSON_CreateObject();
-	co.pools = cJSON_CreateArray();
-	co.routes = cJSON_CreateArray();
-	zt_cli_next(&c->front, name);
-	while ((opt = zt_cli_getopt(&c->front, argc, argv, "jvqh", create ? create_longopts : longopts)) != -1) {
+	const struct manage_cmd *cmd = c->cmd;
+	int opt, ret;
+
+	zt_cli_next(&c->front, cmd->name);
+	while ((opt = zt_cli_getopt(&c->front, argc, argv, "jvqh", cmd->longopts)) != -1) {
 		if (opt == 'j') {
 			c->json = true;
 		} else if (opt == 'h') {
-			printf("Usage: ztrun controller %s [-j] HOME%s%s\n", c->cmd, c->args[0] ? " " : "",
-			       c->args);
-			goto out;
-		} else if (opt == 'N' && set_ip) {
-			none = true;
-		} else if (opt == '?') {
-			ret = USAGE;
-			goto out;
+			printf("Usage: ztrun controller %s %s [-j] HOME%s%s\n", cmd->group, cmd->name,
+			       cmd->args[0] ? " " : "", cmd->args);
+			return OK;
 		} else if (opt == 'N') {
-			zt_log(ZT_LOG_ERROR, "bad option '--none': only member set-ip takes it (see %s --help)",
-			       c->front.name);
-			ret = USAGE;
-			goto out;
-		} else if ((ret = parse_create_opt(c, opt, &co)) != OK) {
-			goto out;
+			c->none = true;
+		} else if (opt == '?') {
+			return USAGE;
+		} else if ((ret = parse_create_opt(c, opt, c->co)) != OK) {
+			return ret;
 		}
 	}
 	zt_cli_set_log_level(&c->front);
-	if (optind == argc) {
-		ret = usage_error(c, "missing %s", "HOME");
-		goto out;
-	}
+	if (optind == argc)
+		return usage_error(c, "missing %s", "HOME");
 	const char *home = argv[optind++];
 	char **pos = argv + optind;
 	int npos = argc - optind;
-	int need = strcmp(group, "member") == 0 ? (strcmp(name, "list") == 0 ? 1 : 2)
-	                                        : (create || strcmp(name, "list") == 0 ? 0 : 1);
-	if ((ret = check_ids(c, pos, npos, need)) != OK)
-		goto out;
-	char *body = NULL;
-	if (set_ip) {
-		if (npos == need && !none) {
-			ret = usage_error(c, "missing %s (or --none to remove all)", "IP");
-			goto out;
-		}
-		if (none && npos > need) {
-			ret = usage_error(c, "--none and IPs exclude each other (got '%s')", pos[need]);
-			goto out;
-		}
-		if (!(body = ip_list_body(c, pos + need, npos - need, &ret)))
-			goto out;
-	} else if (npos > need) {
-		ret = usage_error(c, "unexpected argument '%s'", pos[need]);
-		goto out;
-	}
-	if (zt_ctlconn_open(&c->cc, home) != 0) {
-		free(body);
-		ret = FAILED;
-		goto out;
-	}
+	if ((ret = check_ids(c, pos, npos, cmd->ids)) != OK)
+		return ret;
+	if (cmd->check && (ret = cmd->check(c, pos + cmd->ids, npos - cmd->ids)) != OK)
+		return ret;
+	if (!cmd->check && npos > cmd->ids)
+		return usage_error(c, "unexpected argument '%s'", pos[cmd->ids]);
+	if (zt_ctlconn_open(&c->cc, home) != 0)
+		return FAILED;
 	c->open = true;
-	if (create)
-		ret = network_create(c, &co);
-	else if (strcmp(group, "network") == 0 && strcmp(name, "list") == 0)
-		ret = network_list(c);
-	else if (strcmp(group, "network") == 0)
-		ret = network_one(c, name, pos[0]);
-	else if (strcmp(name, "list") == 0)
-		ret = member_list(c, pos[0]);
-	else if (strcmp(name, "show") == 0)
-		ret = member_one(c, "show", pos[0], pos[1], NULL);
-	else if (set_ip && (ret = member_one(c, "set IPs of", pos[0], pos[1], body)) == OK)
-		warn_unrouted(c, pos[0], pos + need, npos - need);
-	else
-		ret = member_one(c, name, pos[0], pos[1],
-		                 strcmp(name, "authorize") == 0 ? "{\"authorized\":true}"
-		                                                : "{\"authorized\":false}");
-	free(body);
-out:
-	cJSON_Delete(co.body);
-	cJSON_Delete(co.pools);
-	cJSON_Delete(co.routes);
-	return ret;
+	return cmd->fn(c, pos, npos);
 }
 
 int zt_ctl_manage_main(int argc, char **argv)
 {
+	static struct create_opts co;
 	const char *group = argv[0];
-	struct cli c = {0};
-	char cmd[64];
+	struct cli c = {.co = &co};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		if (argc < 2) {
 			zt_log(ZT_LOG_ERROR, "missing %s COMMAND (see ztrun controller --help)", group);
@@ -560,22 +538,26 @@ int zt_ctl_manage_main(int argc, char **argv)
 		zt_ctl_manage_usage(stdout);
 		return OK;
 	}
-	size_t i;
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && !c.cmd; i++)
 		if (strcmp(commands[i].group, group) == 0 && strcmp(commands[i].name, argv[1]) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
+			c.cmd = &commands[i];
+	if (!c.cmd) {
 		zt_log(ZT_LOG_ERROR, "bad %s command '%s' (see ztrun controller --help)", group, argv[1]);
 		return USAGE;
 	}
-	snprintf(cmd, sizeof(cmd), "%s %s", group, argv[1]);
+	memset(&co, 0, sizeof(co));
+	co.body = cJSON_CreateObject();
+	co.pools = cJSON_CreateArray();
+	co.routes = cJSON_CreateArray();
 	zt_cli_begin(&c.front, "ztrun controller");
 	zt_cli_next(&c.front, group);
-	c.cmd = cmd;
-	c.args = commands[i].args;
-	int ret = run_command(&c, group, argv[1], argc - 1, argv + 1);
+	int ret = run_command(&c, argc - 1, argv + 1);
 	if (c.open)
 		zt_ctlconn_close(&c.cc);
+	free(c.body);
+	cJSON_Delete(co.body);
+	cJSON_Delete(co.pools);
+	cJSON_Delete(co.routes);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		zt_log(ZT_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
 		return FAILED;
