@@ -1,4 +1,5 @@
-/* ztrun's event loop: one thread, one epoll, a timerfd for deadlines, monotonic milliseconds.
+/* ztrun's event loop: one thread, one epoll, monotonic milliseconds. Deadlines are no fds: before
+ * every sleep the hooks say when they next need to run, and the earliest becomes epoll_wait's timeout.
  * Owners embed a struct zt_watch per fd; removal from inside a handler is safe. */
 #ifndef ZTRUN_LOOP_H
 #define ZTRUN_LOOP_H
@@ -39,7 +40,7 @@ int zt_loop_modify(struct zt_loop *loop, struct zt_watch *w, uint32_t events);
 void zt_loop_unwatch(struct zt_loop *loop, struct zt_watch *w);
 
 /* Hooks run in registration order before every sleep; the loop sleeps until the earliest deadline
- * they return or an fd is ready. At most 8 hooks. Returns 0 or -errno. */
+ * they return or an fd is ready. At most 32 hooks (-ENOSPC past that). Returns 0 or -errno. */
 int zt_loop_before_sleep(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
 /* Removes the hook registered with (fn, arg); safe from inside any handler or hook. */
 void zt_loop_remove_hook(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
