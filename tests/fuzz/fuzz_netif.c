@@ -14,8 +14,8 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "loop.h"
-#include "netif.h"
-#include "stack.h"
+#include "stack/netif.h"
+#include "stack/stack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "loop.h"
-#include "service.h"
+#include "stack/service.h"
 #include "rpc.h"
 
 static struct zt_loop *loop;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "loop.h"
-#include "service.h"
+#include "stack/service.h"
 #include "wire.h"
 #include "rpc_client.h"
 

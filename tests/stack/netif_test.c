@@ -18,8 +18,8 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "loop.h"
-#include "netif.h"
-#include "stack.h"
+#include "stack/netif.h"
+#include "stack/stack.h"
 #include "vl2/mac.h"
 #include "wire.h"
 

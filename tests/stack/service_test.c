@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "loop.h"
-#include "service.h"
+#include "stack/service.h"
 #include "rpc_client.h"
 
 static int failures;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "lwip/memp.h"
-#include "netif.h"
+#include "stack/netif.h"
 
 struct wire;
 

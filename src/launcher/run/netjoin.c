@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "netif.h"
+#include "stack/netif.h"
 #include "nodehost.h"
 #include "sysio.h"
 #include "vl2/vl2.h"
