@@ -12,7 +12,7 @@
 #include "vl1/fragment.h"
 #include "vl1/node.h"
 #include "vl2/netcred.h"
-#include "vl2/vl2_int.h"
+#include "vl2/vl2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -226,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			                        .payload = p,
 			                        .len = len,
 			                        .sock = 0};
-			vl2_dispatch(v, &m, now);
+			zt_vl2_upper()->verb_in(v, n, &m, now);
 		} else if (kind < 0xe0) {
 			/* ERROR payload starts with its code here; OK has none */
 			bool error = kind & 1;
@@ -240,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			                           .error_code = error ? p[0] : 0,
 			                           .payload = error ? p + 1 : p,
 			                           .len = error ? len - 1 : len};
-			vl2_reply_dispatch(v, &rp, now);
+			zt_vl2_upper()->reply_in(v, n, &rp, now);
 		} else if (kind < 0xf0) {
 			/* a frame from the host: [dst 6][ethertype 2][payload] */
 			if (len >= 8) {

@@ -339,6 +339,11 @@ static const struct zt_node_upper vl2_upper = {
     .peer_learned = up_peer_learned,
 };
 
+const struct zt_node_upper *zt_vl2_upper(void)
+{
+	return &vl2_upper;
+}
+
 /* ---- lifecycle ---- */
 
 int zt_vl2_new(struct zt_vl2 **out, struct zt_node *node, const struct zt_vl2_callbacks *cb, void *arg)

@@ -130,6 +130,10 @@ int zt_vl2_new(struct zt_vl2 **out, struct zt_node *node, const struct zt_vl2_ca
 /* Unregisters from the node and frees everything. No callback runs (no DOWN for joined networks; their
  * stored configs stay, so the next start rejoins them). Call it before zt_node_free. NULL is fine. */
 void zt_vl2_free(struct zt_vl2 *v);
+/* The handlers zt_vl2_new registers on the node (their arg is the struct zt_vl2). A host that hands
+ * the layer packets and replies without the node's wire path (the fuzzer does) calls them as the node
+ * would: from outside any other handler of the node. */
+const struct zt_node_upper *zt_vl2_upper(void);
 
 #define ZT_VL2_MAX_NETWORKS 64
 
