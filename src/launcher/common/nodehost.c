@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -269,4 +270,18 @@ struct zt_node *zt_nodehost_node(struct zt_nodehost *h)
 uint16_t zt_nodehost_port(const struct zt_nodehost *h)
 {
 	return h->port;
+}
+
+int zt_nodehost_counters(struct zt_nodehost *h, char *out, size_t cap)
+{
+	struct zt_node_counters c;
+	zt_node_counters(h->node, &c);
+	return snprintf(out, cap,
+	                "node rx=%llu tx=%llu whois=%llu/%llu relayed=%llu rendezvous=%llu bad_mac=%llu "
+	                "replay=%llu unknown=%llu malformed=%llu",
+	                (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
+	                (unsigned long long)c.whois_sent, (unsigned long long)c.whois_answered,
+	                (unsigned long long)c.relayed, (unsigned long long)c.rendezvous_sent,
+	                (unsigned long long)c.drop_bad_mac, (unsigned long long)c.drop_replay,
+	                (unsigned long long)c.drop_unknown_peer, (unsigned long long)c.drop_malformed);
 }

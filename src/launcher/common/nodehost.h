@@ -32,5 +32,7 @@ void zt_nodehost_free(struct zt_nodehost *h);
 
 struct zt_node *zt_nodehost_node(struct zt_nodehost *h);
 uint16_t zt_nodehost_port(const struct zt_nodehost *h);
+/* The node's counters as "node name=value ..." (for -vv). Returns what snprintf returns. */
+int zt_nodehost_counters(struct zt_nodehost *h, char *out, size_t cap);
 
 #endif

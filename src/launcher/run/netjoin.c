@@ -421,19 +421,16 @@ bool zt_netjoin_changed(struct zt_netjoin *nj)
 
 void zt_netjoin_counters(const struct zt_netjoin *nj, char *out, size_t cap)
 {
-	struct zt_node_counters nc;
 	struct zt_vl2_counters vc;
-	zt_node_counters(zt_nodehost_node(nj->host), &nc);
 	zt_vl2_counters(nj->vl2, &vc);
-	int n = snprintf(
-	    out, cap,
-	    "node rx=%llu tx=%llu bad_mac=%llu unknown=%llu relayed=%llu whois=%llu; vl2 "
-	    "rx_frames=%llu tx_frames=%llu rx_mc=%llu tx_mc=%llu gate=%llu rules_in=%llu rules_out=%llu "
-	    "no_members=%llu likes=%llu/%llu gathers=%llu/%llu answers=%llu creds=%llu/%llu "
+	int n = zt_nodehost_counters(nj->host, out, cap);
+	if (n < 0 || (size_t)n >= cap)
+		return;
+	n += snprintf(
+	    out + n, cap - (size_t)n,
+	    "; vl2 rx_frames=%llu tx_frames=%llu rx_mc=%llu tx_mc=%llu gate=%llu rules_in=%llu "
+	    "rules_out=%llu no_members=%llu likes=%llu/%llu gathers=%llu/%llu answers=%llu creds=%llu/%llu "
 	    "need_com=%llu/%llu held=%llu",
-	    (unsigned long long)nc.rx_packets, (unsigned long long)nc.tx_packets,
-	    (unsigned long long)nc.drop_bad_mac, (unsigned long long)nc.drop_unknown_peer,
-	    (unsigned long long)nc.relayed, (unsigned long long)nc.whois_sent,
 	    (unsigned long long)vc.rx_frames, (unsigned long long)vc.tx_frames,
 	    (unsigned long long)vc.rx_multicast, (unsigned long long)vc.tx_multicast,
 	    (unsigned long long)vc.drop_gate, (unsigned long long)vc.drop_rules_in,

@@ -164,17 +164,9 @@ int service_main(int argc, char **argv)
 	err = zt_loop_run(loop);
 	ret = err ? ZT_EXIT_FAILURE : 0;
 	if (zt_log_get_level() >= ZT_LOG_DEBUG) {
-		struct zt_node_counters c;
-		zt_node_counters(zt_nodehost_node(host), &c);
-		zt_log(ZT_LOG_DEBUG,
-		       "node rx=%llu tx=%llu whois=%llu/%llu relayed=%llu rendezvous=%llu bad_mac=%llu "
-		       "replay=%llu "
-		       "unknown=%llu malformed=%llu",
-		       (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
-		       (unsigned long long)c.whois_sent, (unsigned long long)c.whois_answered,
-		       (unsigned long long)c.relayed, (unsigned long long)c.rendezvous_sent,
-		       (unsigned long long)c.drop_bad_mac, (unsigned long long)c.drop_replay,
-		       (unsigned long long)c.drop_unknown_peer, (unsigned long long)c.drop_malformed);
+		char counters[256];
+		zt_nodehost_counters(host, counters, sizeof(counters));
+		zt_log(ZT_LOG_DEBUG, "%s", counters);
 		struct zt_node_peer_info peers[16];
 		size_t n = zt_node_peers(zt_nodehost_node(host), peers, 16, zt_now_ms());
 		for (size_t i = 0; i < n && i < 16; i++) {
