@@ -5,23 +5,31 @@
 
 #include "subcommands.h"
 
+static int run(int argc, char **argv);
+
 static const struct zt_cmd {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *summary;
 } cmds[] = {
-    {"run", run_main, "run COMMAND with its sockets on NETWORK (the default: \"run\" may be omitted)"},
+    {"run", run, "run COMMAND with its sockets on NETWORK (the default: \"run\" may be omitted)"},
     {"idtool", idtool_main, "make, check and use identities, as zerotier-idtool does"},
     {"planet", planet_main, "make, show and update a signed private planet (world) file"},
     {"service", service_main, "run a long-lived node with a home directory, as zerotier-one does"},
     {"controller", controller_main, "run a network controller and root, and manage its networks"},
 };
 
-void zt_print_subcommands(FILE *f)
+static void print_subcommands(FILE *f)
 {
 	fprintf(f, "Subcommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+}
+
+/* The run command's --help ends with this table. */
+static int run(int argc, char **argv)
+{
+	return run_main(argc, argv, print_subcommands);
 }
 
 int main(int argc, char **argv)
@@ -33,5 +41,5 @@ int main(int argc, char **argv)
 		}
 	}
 	/* As bare `wg` means `wg show`: anything that is not a subcommand is the run command's. */
-	return run_main(argc, argv);
+	return run(argc, argv);
 }

@@ -5,8 +5,9 @@
 
 #include <stdio.h>
 
-/* ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]: also what runs when no subcommand is named. */
-int run_main(int argc, char **argv);
+/* ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]: also what runs when no subcommand is named. Its --help
+ * ends with the subcommand table, which the dispatcher owns and prints with print_subcommands. */
+int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f));
 /* ztrun idtool COMMAND ...: zerotier-idtool's generate, validate, getpublic, sign and verify. */
 int idtool_main(int argc, char **argv);
 /* ztrun planet COMMAND ...: new, show, update and verify private planets (what upstream's mkworld does). */
@@ -16,8 +17,5 @@ int planet_main(int argc, char **argv);
 int service_main(int argc, char **argv);
 /* ztrun controller [OPTIONS] HOME, and ztrun controller network|member ...: our controller and root. */
 int controller_main(int argc, char **argv);
-
-/* Prints the subcommand table (name and summary) for --help. */
-void zt_print_subcommands(FILE *f);
 
 #endif

@@ -59,7 +59,7 @@ struct run {
 	int stop_signal; /* a signal that came while joining, before COMMAND started */
 };
 
-static void print_help(FILE *f)
+static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 {
 	fprintf(f, "Usage: " USAGE "\n"
 	           "       ztrun SUBCOMMAND [ARG...]\n"
@@ -82,7 +82,7 @@ static void print_help(FILE *f)
 	           "  -h, --help        print this help and exit\n"
 	           "  -V, --version     print the version and exit\n"
 	           "\n");
-	zt_print_subcommands(f);
+	print_subcommands(f);
 	fprintf(f, "\n"
 	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR, ZTRUN_HOME,\n"
 	           "ZTRUN_PLANET.\n"
@@ -217,7 +217,7 @@ static int exit_status_of(int wait_status)
 }
 
 /* -v, -q, --keep-caps and the join options. 0, 1 after --help or --version, -1 after an error. */
-static int parse_options(struct run *r, int argc, char **argv)
+static int parse_options(struct run *r, int argc, char **argv, void (*print_subcommands)(FILE *f))
 {
 	static const struct option long_options[] = {
 	    ZT_CLI_LOG_OPTIONS,
@@ -244,7 +244,7 @@ static int parse_options(struct run *r, int argc, char **argv)
 			r->keep_caps = true;
 			break;
 		case 'h':
-			print_help(stdout);
+			print_help(stdout, print_subcommands);
 			return 1;
 		case 'V':
 			printf("ztrun %s\n", ZTRUN_VERSION);
@@ -502,10 +502,10 @@ static void finish(struct run *r)
 	}
 }
 
-int run_main(int argc, char **argv)
+int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f))
 {
 	struct run r = {.jo = {.wait_s = 60}, .home = {.lock_fd = -1}, .signal_fd = -1, .child = -1};
-	int ret = parse_options(&r, argc, argv);
+	int ret = parse_options(&r, argc, argv, print_subcommands);
 
 	if (ret)
 		return ret > 0 ? 0 : ZT_EXIT_ZTRUN;
