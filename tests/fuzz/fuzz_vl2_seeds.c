@@ -1,5 +1,5 @@
 /* Writes the starting corpus of the VL2 fuzz targets into <dir>/{dict,netconf,com}/, made from spec §11's
- * vectors (tests/vl2/vectors.h) through the library itself: fuzz_vl2_seeds <dir>. */
+ * vectors (tests/engine/vl2/vectors.h) through the library itself: fuzz_vl2_seeds <dir>. */
 #include "fuzz_common.h"
 #include "harness.h"
 #include "vectors.h"

@@ -3,7 +3,7 @@
  * side of the contract: request encoding, fd flags, installing new ends over the app's fd, the accept
  * record, datagram framing, stale replies, EINTR, per-thread and per-process control connections,
  * and that the app cannot close or overwrite them.
- * Usage: shim_fake_service_test /path/to/libztrun-preload.so */
+ * Usage: test_hooks_socket /path/to/libztrun-preload.so */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>

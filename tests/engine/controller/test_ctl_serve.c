@@ -678,6 +678,6 @@ int main(int argc, char **argv)
 	    ZT_TEST(multicast_like_and_gather),
 	    ZT_TEST(push_does_not_recreate_deleted_member),
 	};
-	return zt_test_main("controller_request", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc,
+	return zt_test_main("controller_ctl_serve", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc,
 	                    argv);
 }

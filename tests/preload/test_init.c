@@ -1,7 +1,7 @@
 /* The shim where it must stay out of the way. "disabled": loaded without ZT_NC_NETWORK, every call is
  * the kernel's. "nosvc": ZT_NC_NETWORK names a socket that does not exist, so AF_INET/AF_INET6 sockets
  * fail cleanly (no crash, no leaked fd, a sensible errno) while everything else still works.
- * Usage: shim_passthrough_test disabled|nosvc /path/to/libztrun-preload.so */
+ * Usage: test_init disabled|nosvc /path/to/libztrun-preload.so */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* VL2 on the simulated wire of tests/vl1/sim.h: each node gets a zt_vl2 with recording host callbacks
+/* VL2 on the simulated wire of tests/engine/vl1/sim.h: each node gets a zt_vl2 with recording host callbacks
  * (network events, frames, a state store) and a tiny fake IP stack (ARP, ICMP echo, UDP sink) answering
  * from inside frame_out, as lwIP does. A fixture controller (fixture_ctl.h) serves the networks. */
 #ifndef ZTRUN_TESTS_VL2_VSIM_H

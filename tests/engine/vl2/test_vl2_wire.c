@@ -280,5 +280,5 @@ int main(int argc, char **argv)
 	    ZT_TEST(chunk_11_5),           ZT_TEST(reassembly),     ZT_TEST(mixed_totals_and_slots),
 	    ZT_TEST(legacy_and_malformed), ZT_TEST(frame_payloads), ZT_TEST(request_metadata_11_2),
 	};
-	return zt_test_main("vl2_payloads", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc, argv);
+	return zt_test_main("vl2_vl2_wire", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc, argv);
 }

@@ -569,5 +569,5 @@ int main(int argc, char **argv)
 	    ZT_TEST(bad_input_changes_nothing), ZT_TEST(store_failure_changes_nothing),
 	    ZT_TEST(files_load_back),           ZT_TEST(stock_records_load),
 	};
-	return zt_test_main("controller_api", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc, argv);
+	return zt_test_main("controller_ctl_api", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc, argv);
 }

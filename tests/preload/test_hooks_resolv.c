@@ -1,8 +1,8 @@
 /* The shim's resolver and interface list.
- *   shim_resolver_test unit SHIM.so  - preloaded, no service: numeric getaddrinfo/getnameinfo match
+ *   test_hooks_resolv unit SHIM.so  - preloaded, no service: numeric getaddrinfo/getnameinfo match
  *                                      libc's own answers; /etc/hosts and localhost; errors; a name
  *                                      beyond /etc/hosts fails at once with EAI_AGAIN / TRY_AGAIN.
- *   ztrun none -- shim_resolver_test ztrun
+ *   ztrun none -- test_hooks_resolv ztrun
  *                                    - a fake DNS server thread on the virtual 127.0.0.1:53 (UDP and
  *                                      TCP) and ZTRUN_RESOLV_CONF naming it: A/AAAA, CNAME, search
  *                                      list, NXDOMAIN, NODATA, truncation to TCP, garbage and foreign

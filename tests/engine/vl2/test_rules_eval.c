@@ -576,5 +576,5 @@ static const struct zt_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	return zt_test_main("vl2_rules", tests, sizeof(tests) / sizeof(tests[0]), NULL, argc, argv);
+	return zt_test_main("vl2_rules_eval", tests, sizeof(tests) / sizeof(tests[0]), NULL, argc, argv);
 }
