@@ -269,6 +269,28 @@ static void lossy_wire(void)
 	vt_teardown();
 }
 
+/* The metadata a member sends with its config request (spec §11.2). */
+static void request_metadata_11_2(void)
+{
+	/* The stock set, except `pv`: we say 11, as our HELLO does (vl1/node.h). */
+	static const char want[] =
+	    "v=0000000000000007\nvend=0000000000000001\npv=000000000000000b\n"
+	    "majv=0000000000000001\nminv=000000000000000e\nrevv=0000000000000001\n"
+	    "mr=0000000000000400\nmc=0000000000000080\nmcr=0000000000000040\n"
+	    "mt=0000000000000080\nf=0000000000000000\nrevr=0000000000000001\no=linux/x86_64";
+	uint8_t buf[1024];
+	struct zt_wr w;
+	zt_wr_init(&w, buf, sizeof(buf));
+	REQUIRE(zt_vl2_request_metadata(&w, NULL) == 0);
+	CHECK_EQ_INT(w.len, 263);
+	CHECK_EQ_INT(w.len, sizeof(want) - 1);
+	CHECK_MEM(buf, want, sizeof(want) - 1);
+	zt_wr_init(&w, buf, 100);
+	CHECK_EQ_INT(zt_vl2_request_metadata(&w, NULL), -ENOSPC);
+	CHECK(!strcmp(zt_vl2_status_name(ZT_VL2_STATUS_ACCESS_DENIED), "ACCESS_DENIED"));
+	CHECK(!strcmp(zt_vl2_status_name((enum zt_vl2_status)99), "UNKNOWN"));
+}
+
 static void warmup(void)
 {
 	struct zt_gmac_siv_keys k;
@@ -287,6 +309,7 @@ static void warmup(void)
 int main(int argc, char **argv)
 {
 	static const struct zt_test tests[] = {
+	    ZT_TEST(request_metadata_11_2),
 	    ZT_TEST(join_ok),
 	    ZT_TEST(denied_then_authorized),
 	    ZT_TEST(not_found),
