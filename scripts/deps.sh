@@ -37,6 +37,8 @@ if [ "$want" = test ]; then
 	need ip iproute2
 	need ps procps
 	need /usr/lib/python3.11/test/test_socket.py libpython3.11-testsuite # CPython's own suites
+	need strace strace
+	need capsh libcap2-bin
 fi
 [ -z "$pkgs" ] && exit 0
 echo "deps: installing$pkgs" >&2

@@ -48,9 +48,7 @@ grep -q '"worldType": "planet"' out && grep -q '"id": "1234567890abcdef"' out &&
 	grep -q '"timestamp": 1700000000000' out && grep -q "\"updatesMustBeSignedBy\": \"$UKEY\"" out &&
 	grep -q '"signedByUpdatesKey": true' out && grep -q "\"identity\": \"$(cat r1.public)\"" out &&
 	grep -q '"stableEndpoints": \["192.0.2.1/9993", "2001:db8::1/9993"\]' out || fail "show -j: $(cat out)"
-if command -v python3 >/dev/null; then
-	python3 -m json.tool out >/dev/null || fail "show -j is not JSON"
-fi
+python3 -m json.tool out >/dev/null || fail "show -j is not JSON"
 zt planet verify planet
 expect_ok "planet verify"
 expect_out "planet: signature valid, 1 valid root" "planet verify"
