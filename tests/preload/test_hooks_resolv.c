@@ -8,6 +8,12 @@
  *                                      list, NXDOMAIN, NODATA, truncation to TCP, garbage and foreign
  *                                      replies ignored, PTR, res_query, many threads at once; and
  *                                      getifaddrs/if_nameindex show only lo. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <ifaddrs.h>
@@ -70,7 +76,7 @@ static void test_numeric_like_libc(void)
 {
 	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 	gai_fn *libc_gai = libc ? (gai_fn *)dlsym(libc, "getaddrinfo") : NULL;
-	CHECK(libc_gai && libc_gai != getaddrinfo, "libc's own getaddrinfo to compare with");
+	CHECK_MSG(libc_gai && libc_gai != getaddrinfo, "libc's own getaddrinfo to compare with");
 	if (!libc_gai)
 		return;
 	static const char *hosts[] = {"127.0.0.1",      "127.1",     "10.1.2.3", "::1", "fe80::1%1",
@@ -125,7 +131,7 @@ static void test_numeric_like_libc(void)
 		}
 	}
 	printf("     %d of %d numeric cases as libc answers them\n", same, cases);
-	CHECK(same == cases, "numeric getaddrinfo: results and errors as libc's");
+	CHECK_MSG(same == cases, "numeric getaddrinfo: results and errors as libc's");
 
 	typedef int gni_fn(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
 	gni_fn *libc_gni = (gni_fn *)dlsym(libc, "getnameinfo");
@@ -150,78 +156,80 @@ static void test_numeric_like_libc(void)
 		 */
 		all = all && a == b && !strcmp(s1, s2) && !strcmp(h1, "fe80::5%77");
 	}
-	CHECK(all, "numeric getnameinfo as libc's");
+	CHECK_MSG(all, "numeric getnameinfo as libc's");
 	char tiny[4];
-	CHECK(getnameinfo((struct sockaddr *)&in, sizeof(in), tiny, sizeof(tiny), NULL, 0, NI_NUMERICHOST) ==
-	          EAI_OVERFLOW,
-	      "getnameinfo: EAI_OVERFLOW for a short buffer");
+	CHECK_MSG(getnameinfo((struct sockaddr *)&in, sizeof(in), tiny, sizeof(tiny), NULL, 0,
+	                      NI_NUMERICHOST) == EAI_OVERFLOW,
+	          "getnameinfo: EAI_OVERFLOW for a short buffer");
 }
 
 static void test_files_and_offline(void)
 {
 	struct addrinfo hi = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME}, *ai = NULL;
-	CHECK(getaddrinfo("localhost", "80", &hi, &ai) == 0 && has_addr(ai, "127.0.0.1") &&
-	          ai->ai_canonname && strcmp(ai->ai_canonname, "localhost") == 0,
-	      "localhost from /etc/hosts, with its canonical name");
+	CHECK_MSG(getaddrinfo("localhost", "80", &hi, &ai) == 0 && has_addr(ai, "127.0.0.1") &&
+	              ai->ai_canonname && strcmp(ai->ai_canonname, "localhost") == 0,
+	          "localhost from /etc/hosts, with its canonical name");
 	if (ai)
 		freeaddrinfo(ai);
 	hi.ai_family = AF_INET6;
 	ai = NULL;
-	CHECK(getaddrinfo("localhost", "80", &hi, &ai) == 0 && has_addr(ai, "::1"),
-	      "localhost over IPv6: ::1 (RFC 6761), never asked of DNS");
+	CHECK_MSG(getaddrinfo("localhost", "80", &hi, &ai) == 0 && has_addr(ai, "::1"),
+	          "localhost over IPv6: ::1 (RFC 6761), never asked of DNS");
 	if (ai)
 		freeaddrinfo(ai);
 	ai = NULL;
 	hi.ai_family = AF_UNSPEC;
-	CHECK(getaddrinfo("foo.localhost.", NULL, &hi, &ai) == 0 && has_addr(ai, "127.0.0.1") &&
-	          has_addr(ai, "::1"),
-	      "names under .localhost are loopback");
+	CHECK_MSG(getaddrinfo("foo.localhost.", NULL, &hi, &ai) == 0 && has_addr(ai, "127.0.0.1") &&
+	              has_addr(ai, "::1"),
+	          "names under .localhost are loopback");
 	if (ai)
 		freeaddrinfo(ai);
 
 	double t0 = now_s();
 	ai = NULL;
 	int e = getaddrinfo("example.com", "80", NULL, &ai);
-	CHECK(e == EAI_AGAIN && now_s() - t0 < 1.0,
-	      "no nameserver: EAI_AGAIN at once, as glibc with none reachable");
+	CHECK_MSG(e == EAI_AGAIN && now_s() - t0 < 1.0,
+	          "no nameserver: EAI_AGAIN at once, as glibc with none reachable");
 	struct hostent *he = gethostbyname("example.com");
-	CHECK(!he && h_errno == TRY_AGAIN, "gethostbyname without a nameserver: TRY_AGAIN");
+	CHECK_MSG(!he && h_errno == TRY_AGAIN, "gethostbyname without a nameserver: TRY_AGAIN");
 	he = gethostbyname("localhost");
-	CHECK(he && he->h_addrtype == AF_INET && he->h_length == 4 && strcmp(he->h_name, "localhost") == 0 &&
-	          he->h_addr_list[0] && ((uint8_t *)he->h_addr_list[0])[0] == 127 && !he->h_addr_list[1],
-	      "gethostbyname(localhost)");
+	CHECK_MSG(he && he->h_addrtype == AF_INET && he->h_length == 4 &&
+	              strcmp(he->h_name, "localhost") == 0 && he->h_addr_list[0] &&
+	              ((uint8_t *)he->h_addr_list[0])[0] == 127 && !he->h_addr_list[1],
+	          "gethostbyname(localhost)");
 	he = gethostbyname2("10.1.2.3", AF_INET);
-	CHECK(he && strcmp(he->h_name, "10.1.2.3") == 0 && ((uint8_t *)he->h_addr_list[0])[3] == 3,
-	      "gethostbyname2 of a numeric name is that address");
+	CHECK_MSG(he && strcmp(he->h_name, "10.1.2.3") == 0 && ((uint8_t *)he->h_addr_list[0])[3] == 3,
+	          "gethostbyname2 of a numeric name is that address");
 	struct hostent ret, *res = NULL;
 	char small[8];
 	int herr = 0;
-	CHECK(gethostbyname_r("localhost", &ret, small, sizeof(small), &res, &herr) == ERANGE && !res &&
-	          herr == NETDB_INTERNAL,
-	      "gethostbyname_r: ERANGE for a small buffer");
+	CHECK_MSG(gethostbyname_r("localhost", &ret, small, sizeof(small), &res, &herr) == ERANGE && !res &&
+	              herr == NETDB_INTERNAL,
+	          "gethostbyname_r: ERANGE for a small buffer");
 	char big[1024];
-	CHECK(gethostbyname2_r("localhost", AF_INET, &ret, big, sizeof(big), &res, &herr) == 0 && res == &ret,
-	      "gethostbyname2_r(localhost)");
-	CHECK(gethostbyname2_r("localhost", AF_UNIX, &ret, big, sizeof(big), &res, &herr) == EAFNOSUPPORT,
-	      "gethostbyname2_r: EAFNOSUPPORT for another family");
+	CHECK_MSG(gethostbyname2_r("localhost", AF_INET, &ret, big, sizeof(big), &res, &herr) == 0 &&
+	              res == &ret,
+	          "gethostbyname2_r(localhost)");
+	CHECK_MSG(gethostbyname2_r("localhost", AF_UNIX, &ret, big, sizeof(big), &res, &herr) == EAFNOSUPPORT,
+	          "gethostbyname2_r: EAFNOSUPPORT for another family");
 	uint8_t lo[4] = {127, 0, 0, 1};
 	he = gethostbyaddr(lo, 4, AF_INET);
-	CHECK(he && strcmp(he->h_name, "localhost") == 0, "gethostbyaddr(127.0.0.1) from /etc/hosts");
+	CHECK_MSG(he && strcmp(he->h_name, "localhost") == 0, "gethostbyaddr(127.0.0.1) from /etc/hosts");
 	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	char host[64];
-	CHECK(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, 0) == 0 &&
-	          strcmp(host, "localhost") == 0,
-	      "getnameinfo(127.0.0.1) from /etc/hosts");
+	CHECK_MSG(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, 0) == 0 &&
+	              strcmp(host, "localhost") == 0,
+	          "getnameinfo(127.0.0.1) from /etc/hosts");
 	in.sin_addr.s_addr = inet_addr("10.7.7.7");
-	CHECK(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, 0) == 0 &&
-	          strcmp(host, "10.7.7.7") == 0,
-	      "getnameinfo of an unknown address: numeric");
-	CHECK(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, NI_NAMEREQD) ==
-	          EAI_AGAIN,
-	      "getnameinfo NI_NAMEREQD without a nameserver: EAI_AGAIN");
+	CHECK_MSG(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, 0) == 0 &&
+	              strcmp(host, "10.7.7.7") == 0,
+	          "getnameinfo of an unknown address: numeric");
+	CHECK_MSG(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, NI_NAMEREQD) ==
+	              EAI_AGAIN,
+	          "getnameinfo NI_NAMEREQD without a nameserver: EAI_AGAIN");
 	unsigned char ans[512];
-	CHECK(res_query("example.com", C_IN, T_A, ans, sizeof(ans)) == -1 && h_errno == TRY_AGAIN,
-	      "res_query without a nameserver: -1, TRY_AGAIN");
+	CHECK_MSG(res_query("example.com", C_IN, T_A, ans, sizeof(ans)) == -1 && h_errno == TRY_AGAIN,
+	          "res_query without a nameserver: -1, TRY_AGAIN");
 }
 
 /* ---- ztrun: a fake DNS server on the virtual loopback ---- */
@@ -399,74 +407,75 @@ static void test_dns(void)
 	dns_tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 	setsockopt(dns_tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	CHECK(dns_udp >= 0 && dns_tcp >= 0 && bind(dns_udp, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	          bind(dns_tcp, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(dns_tcp, 8) == 0,
-	      "fake DNS server on the virtual 127.0.0.1:53 (no privilege needed)");
+	CHECK_MSG(dns_udp >= 0 && dns_tcp >= 0 && bind(dns_udp, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	              bind(dns_tcp, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(dns_tcp, 8) == 0,
+	          "fake DNS server on the virtual 127.0.0.1:53 (no privilege needed)");
 	pthread_t t;
 	pthread_create(&t, NULL, dns_server, NULL);
 
 	struct addrinfo hi = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME}, *ai = NULL;
-	CHECK(getaddrinfo("test.example", "80", &hi, &ai) == 0 && count_addrs(ai, AF_INET) == 1 &&
-	          count_addrs(ai, AF_INET6) == 1 && has_addr(ai, "10.9.8.7") && has_addr(ai, "fd00::7") &&
-	          strcmp(ai->ai_canonname, "test.example") == 0,
-	      "getaddrinfo: A and AAAA from the fake server");
+	CHECK_MSG(getaddrinfo("test.example", "80", &hi, &ai) == 0 && count_addrs(ai, AF_INET) == 1 &&
+	              count_addrs(ai, AF_INET6) == 1 && has_addr(ai, "10.9.8.7") && has_addr(ai, "fd00::7") &&
+	              strcmp(ai->ai_canonname, "test.example") == 0,
+	          "getaddrinfo: A and AAAA from the fake server");
 	if (ai)
 		freeaddrinfo(ai);
 	ai = NULL;
-	CHECK(getaddrinfo("alias.example", NULL, &hi, &ai) == 0 && has_addr(ai, "10.2.2.2") &&
-	          strcmp(ai->ai_canonname, "real.example") == 0,
-	      "CNAME followed; the canonical name is its target");
+	CHECK_MSG(getaddrinfo("alias.example", NULL, &hi, &ai) == 0 && has_addr(ai, "10.2.2.2") &&
+	              strcmp(ai->ai_canonname, "real.example") == 0,
+	          "CNAME followed; the canonical name is its target");
 	if (ai)
 		freeaddrinfo(ai);
 	ai = NULL;
-	CHECK(getaddrinfo("host", NULL, &hi, &ai) == 0 && has_addr(ai, "10.1.1.1"),
-	      "search list: host -> host.corp.example");
+	CHECK_MSG(getaddrinfo("host", NULL, &hi, &ai) == 0 && has_addr(ai, "10.1.1.1"),
+	          "search list: host -> host.corp.example");
 	if (ai)
 		freeaddrinfo(ai);
 	ai = NULL;
-	CHECK(getaddrinfo("nx.example", NULL, &hi, &ai) == EAI_NONAME, "NXDOMAIN: EAI_NONAME");
-	CHECK(getaddrinfo("nodata.example", NULL, &hi, &ai) == EAI_NODATA,
-	      "NOERROR without records: EAI_NODATA");
+	CHECK_MSG(getaddrinfo("nx.example", NULL, &hi, &ai) == EAI_NONAME, "NXDOMAIN: EAI_NONAME");
+	CHECK_MSG(getaddrinfo("nodata.example", NULL, &hi, &ai) == EAI_NODATA,
+	          "NOERROR without records: EAI_NODATA");
 	struct addrinfo h4 = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
-	CHECK(getaddrinfo("big.example", NULL, &h4, &ai) == 0 && count_addrs(ai, AF_INET) == NBIG,
-	      "a truncated UDP reply is asked again over TCP");
+	CHECK_MSG(getaddrinfo("big.example", NULL, &h4, &ai) == 0 && count_addrs(ai, AF_INET) == NBIG,
+	          "a truncated UDP reply is asked again over TCP");
 	if (ai)
 		freeaddrinfo(ai);
 	ai = NULL;
-	CHECK(getaddrinfo("garbage.example", NULL, &h4, &ai) == 0 && count_addrs(ai, AF_INET) == 1 &&
-	          has_addr(ai, "10.6.6.6"),
-	      "a foreign and a malformed reply are ignored; the good one after them is taken");
+	CHECK_MSG(getaddrinfo("garbage.example", NULL, &h4, &ai) == 0 && count_addrs(ai, AF_INET) == 1 &&
+	              has_addr(ai, "10.6.6.6"),
+	          "a foreign and a malformed reply are ignored; the good one after them is taken");
 	if (ai)
 		freeaddrinfo(ai);
 	ai = NULL;
 	double t0 = now_s();
-	CHECK(getaddrinfo("garbage-only.example", NULL, &h4, &ai) == EAI_AGAIN && now_s() - t0 < 3.0,
-	      "only garbage: EAI_AGAIN after the timeout (1 s, 1 attempt)");
+	CHECK_MSG(getaddrinfo("garbage-only.example", NULL, &h4, &ai) == EAI_AGAIN && now_s() - t0 < 3.0,
+	          "only garbage: EAI_AGAIN after the timeout (1 s, 1 attempt)");
 
 	struct hostent *he = gethostbyname("alias.example");
-	CHECK(he && strcmp(he->h_name, "real.example") == 0 && he->h_aliases[0] &&
-	          strcmp(he->h_aliases[0], "alias.example") == 0 && ((uint8_t *)he->h_addr_list[0])[3] == 2,
-	      "gethostbyname: canonical name, alias, address");
+	CHECK_MSG(he && strcmp(he->h_name, "real.example") == 0 && he->h_aliases[0] &&
+	              strcmp(he->h_aliases[0], "alias.example") == 0 &&
+	              ((uint8_t *)he->h_addr_list[0])[3] == 2,
+	          "gethostbyname: canonical name, alias, address");
 	he = gethostbyname2("test.example", AF_INET6);
-	CHECK(he && he->h_length == 16 && ((uint8_t *)he->h_addr_list[0])[15] == 7,
-	      "gethostbyname2 AF_INET6");
+	CHECK_MSG(he && he->h_length == 16 && ((uint8_t *)he->h_addr_list[0])[15] == 7,
+	          "gethostbyname2 AF_INET6");
 	he = gethostbyname("nx.example");
-	CHECK(!he && h_errno == HOST_NOT_FOUND, "gethostbyname of an NXDOMAIN: HOST_NOT_FOUND");
+	CHECK_MSG(!he && h_errno == HOST_NOT_FOUND, "gethostbyname of an NXDOMAIN: HOST_NOT_FOUND");
 
 	struct sockaddr_in in = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "10.9.8.7", &in.sin_addr);
 	char host[128];
-	CHECK(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, NI_NAMEREQD) ==
-	              0 &&
-	          strcmp(host, "test.example") == 0,
-	      "getnameinfo: PTR over the virtual network");
+	CHECK_MSG(getnameinfo((struct sockaddr *)&in, sizeof(in), host, sizeof(host), NULL, 0, NI_NAMEREQD) ==
+	                  0 &&
+	              strcmp(host, "test.example") == 0,
+	          "getnameinfo: PTR over the virtual network");
 	unsigned char ans[512];
 	int n = res_query("test.example", C_IN, T_A, ans, sizeof(ans));
-	CHECK(n > 12 && (ans[3] & 0xf) == 0 && ans[7] == 1, "res_query: the raw answer");
+	CHECK_MSG(n > 12 && (ans[3] & 0xf) == 0 && ans[7] == 1, "res_query: the raw answer");
 	n = res_search("host", C_IN, T_A, ans, sizeof(ans));
-	CHECK(n > 12 && ans[7] == 1, "res_search applies the search list");
-	CHECK(res_query("nx.example", C_IN, T_A, ans, sizeof(ans)) == -1 && h_errno == HOST_NOT_FOUND,
-	      "res_query of an NXDOMAIN: HOST_NOT_FOUND");
+	CHECK_MSG(n > 12 && ans[7] == 1, "res_search applies the search list");
+	CHECK_MSG(res_query("nx.example", C_IN, T_A, ans, sizeof(ans)) == -1 && h_errno == HOST_NOT_FOUND,
+	          "res_query of an NXDOMAIN: HOST_NOT_FOUND");
 
 	pthread_t th[8];
 	int oks[8] = {0};
@@ -477,7 +486,7 @@ static void test_dns(void)
 		pthread_join(th[i], NULL);
 		total += oks[i];
 	}
-	CHECK(total == 160, "8 threads x 20 lookups at once");
+	CHECK_MSG(total == 160, "8 threads x 20 lookups at once");
 
 	dns_stop = 1;
 	pthread_join(t, NULL);
@@ -488,7 +497,7 @@ static void test_dns(void)
 static void test_interfaces_none(void)
 {
 	struct ifaddrs *ifa = NULL;
-	CHECK(getifaddrs(&ifa) == 0, "getifaddrs under ztrun none");
+	CHECK_MSG(getifaddrs(&ifa) == 0, "getifaddrs under ztrun none");
 	bool only_lo = true, v4 = false, v6 = false;
 	for (struct ifaddrs *p = ifa; p; p = p->ifa_next) {
 		only_lo = only_lo && strcmp(p->ifa_name, "lo") == 0;
@@ -497,11 +506,11 @@ static void test_interfaces_none(void)
 		if (p->ifa_addr && p->ifa_addr->sa_family == AF_INET6)
 			v6 = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)p->ifa_addr)->sin6_addr);
 	}
-	CHECK(only_lo && v4 && v6, "getifaddrs: only lo, with 127.0.0.1 and ::1");
+	CHECK_MSG(only_lo && v4 && v6, "getifaddrs: only lo, with 127.0.0.1 and ::1");
 	freeifaddrs(ifa);
 	struct if_nameindex *ni = if_nameindex();
-	CHECK(ni && ni[0].if_index == 1 && strcmp(ni[0].if_name, "lo") == 0 && !ni[1].if_name,
-	      "if_nameindex: lo only");
+	CHECK_MSG(ni && ni[0].if_index == 1 && strcmp(ni[0].if_name, "lo") == 0 && !ni[1].if_name,
+	          "if_nameindex: lo only");
 	if_freenameindex(ni);
 }
 
@@ -516,7 +525,7 @@ int main(int argc, char **argv)
 			         dir); /* nobody listens: no service, no resolv.conf */
 			unsetenv("ZTRUN_RESOLV_CONF");
 		}
-		harness_preload(argv, argv[2], ctl);
+		zt_test_preload(argv, argv[2], ctl);
 		test_numeric_like_libc();
 		test_files_and_offline();
 		snprintf(ctl, sizeof(ctl), "%s", getenv("ZT_NC_NETWORK"));
@@ -525,7 +534,7 @@ int main(int argc, char **argv)
 			*slash = 0;
 			rmdir(ctl);
 		}
-		return harness_report();
+		return zt_check_report();
 	}
 	if (argc >= 2 && strcmp(argv[1], "ztrun") == 0) {
 		if (!getenv("LD_PRELOAD") || !getenv("ZT_NC_NETWORK")) {
@@ -556,7 +565,7 @@ int main(int argc, char **argv)
 		unlink(path);
 		*strrchr(path, '/') = 0;
 		rmdir(path);
-		return harness_report();
+		return zt_check_report();
 	}
 	fprintf(stderr, "usage: %s unit SHIM.so | ztrun\n", argv[0]);
 	return 2;

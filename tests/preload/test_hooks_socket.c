@@ -4,6 +4,12 @@
  * record, datagram framing, stale replies, EINTR, per-thread and per-process control connections,
  * and that the app cannot close or overwrite them.
  * Usage: test_hooks_socket /path/to/libztrun-preload.so */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -442,22 +448,23 @@ static int find_ctl_fd(void)
 static void test_socket(void)
 {
 	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	CHECK(fd >= 0 && kind_of(fd) == 's', "socket: a stream app end named 's'");
-	CHECK(F.last_op == ZT_NC_SOCKET && !F.last_had_fd && F.last_body_len == 12, "socket: request shape");
+	CHECK_MSG(fd >= 0 && kind_of(fd) == 's', "socket: a stream app end named 's'");
+	CHECK_MSG(F.last_op == ZT_NC_SOCKET && !F.last_had_fd && F.last_body_len == 12,
+	          "socket: request shape");
 	struct fake_sock *s = sock_of(fd);
-	CHECK(s && s->domain == AF_INET6 && s->type == SOCK_STREAM && s->protocol == IPPROTO_TCP,
-	      "socket: domain, type without flags, protocol");
-	CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
-	      "socket: flags applied");
+	CHECK_MSG(s && s->domain == AF_INET6 && s->type == SOCK_STREAM && s->protocol == IPPROTO_TCP,
+	          "socket: domain, type without flags, protocol");
+	CHECK_MSG((fcntl(fd, F_GETFL) & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	          "socket: flags applied");
 	int ctl = find_ctl_fd();
-	CHECK(ctl >= 3 && ctl != fd && (fcntl(ctl, F_GETFD) & FD_CLOEXEC),
-	      "socket: control connection is close-on-exec");
-	CHECK(ctl > fd, "socket: control connection kept above the app's numbers");
+	CHECK_MSG(ctl >= 3 && ctl != fd && (fcntl(ctl, F_GETFD) & FD_CLOEXEC),
+	          "socket: control connection is close-on-exec");
+	CHECK_MSG(ctl > fd, "socket: control connection kept above the app's numbers");
 	close(fd);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK(fd >= 0 && kind_of(fd) == 'd' && !(fcntl(fd, F_GETFL) & O_NONBLOCK) &&
-	          !(fcntl(fd, F_GETFD) & FD_CLOEXEC),
-	      "socket: a datagram app end named 'd', no flags");
+	CHECK_MSG(fd >= 0 && kind_of(fd) == 'd' && !(fcntl(fd, F_GETFL) & O_NONBLOCK) &&
+	              !(fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	          "socket: a datagram app end named 'd', no flags");
 	close(fd);
 }
 
@@ -466,66 +473,67 @@ static void test_names_and_options(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(8080)};
 	inet_pton(AF_INET, "10.1.2.3", &a.sin_addr);
-	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind");
+	CHECK_MSG(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind");
 	struct fake_sock *s = sock_of(fd);
-	CHECK(F.last_op == ZT_NC_BIND && F.last_had_fd && s && s->local.family == AF_INET &&
-	          s->local.port_be == htons(8080) && memcmp(s->local.addr, &a.sin_addr, 4) == 0,
-	      "bind: the address arrives encoded");
+	CHECK_MSG(F.last_op == ZT_NC_BIND && F.last_had_fd && s && s->local.family == AF_INET &&
+	              s->local.port_be == htons(8080) && memcmp(s->local.addr, &a.sin_addr, 4) == 0,
+	          "bind: the address arrives encoded");
 	errno = 0;
-	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a) - 1) < 0 && errno == EINVAL,
-	      "bind: a short address gives EINVAL");
+	CHECK_MSG(bind(fd, (struct sockaddr *)&a, sizeof(a) - 1) < 0 && errno == EINVAL,
+	          "bind: a short address gives EINVAL");
 	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	errno = 0;
-	CHECK(bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0 && errno == EAFNOSUPPORT,
-	      "bind: another family gives EAFNOSUPPORT");
+	CHECK_MSG(bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0 && errno == EAFNOSUPPORT,
+	          "bind: another family gives EAFNOSUPPORT");
 	struct sockaddr_in got;
 	socklen_t len = sizeof(got);
-	CHECK(getsockname(fd, (struct sockaddr *)&got, &len) == 0 && len == sizeof(got) &&
-	          got.sin_port == htons(8080) && got.sin_addr.s_addr == a.sin_addr.s_addr,
-	      "getsockname: the service's answer");
+	CHECK_MSG(getsockname(fd, (struct sockaddr *)&got, &len) == 0 && len == sizeof(got) &&
+	              got.sin_port == htons(8080) && got.sin_addr.s_addr == a.sin_addr.s_addr,
+	          "getsockname: the service's answer");
 	len = 4;
 	memset(&got, 0xee, sizeof(got));
-	CHECK(getsockname(fd, (struct sockaddr *)&got, &len) == 0 && len == sizeof(got) &&
-	          got.sin_family == AF_INET && ((unsigned char *)&got)[4] == 0xee,
-	      "getsockname: truncates to the buffer, reports the full length");
+	CHECK_MSG(getsockname(fd, (struct sockaddr *)&got, &len) == 0 && len == sizeof(got) &&
+	              got.sin_family == AF_INET && ((unsigned char *)&got)[4] == 0xee,
+	          "getsockname: truncates to the buffer, reports the full length");
 	errno = 0;
 	len = sizeof(got);
-	CHECK(getpeername(fd, (struct sockaddr *)&got, &len) < 0 && errno == ENOTCONN,
-	      "getpeername: the service's errno");
+	CHECK_MSG(getpeername(fd, (struct sockaddr *)&got, &len) < 0 && errno == ENOTCONN,
+	          "getpeername: the service's errno");
 
 	int v = 1;
-	CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) == 0, "setsockopt: SO_REUSEADDR");
+	CHECK_MSG(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)) == 0, "setsockopt: SO_REUSEADDR");
 	struct zt_nc_buf b = {.p = F.last_body, .len = F.last_body_len};
 	int level = (int)zt_nc_get_u32(&b), name = (int)zt_nc_get_u32(&b);
 	uint32_t olen = zt_nc_get_u32(&b);
 	const void *val = zt_nc_get_bytes(&b, olen);
-	CHECK(!b.bad && level == SOL_SOCKET && name == SO_REUSEADDR && olen == 4 && memcmp(val, &v, 4) == 0 &&
-	          b.off == b.len,
-	      "setsockopt: level, name, length and value encoded");
+	CHECK_MSG(!b.bad && level == SOL_SOCKET && name == SO_REUSEADDR && olen == 4 &&
+	              memcmp(val, &v, 4) == 0 && b.off == b.len,
+	          "setsockopt: level, name, length and value encoded");
 	errno = 0;
-	CHECK(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) < 0 && errno == ENOPROTOOPT,
-	      "setsockopt: the service's ENOPROTOOPT reaches the app");
+	CHECK_MSG(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) < 0 && errno == ENOPROTOOPT,
+	          "setsockopt: the service's ENOPROTOOPT reaches the app");
 	v = 0;
 	socklen_t vlen = sizeof(v);
-	CHECK(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, &vlen) == 0 && v == 1 && vlen == 4,
-	      "getsockopt: SO_REUSEADDR");
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, &vlen) == 0 && v == 1 && vlen == 4,
+	          "getsockopt: SO_REUSEADDR");
 	vlen = sizeof(v);
-	CHECK(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_STREAM, "getsockopt: SO_TYPE");
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_STREAM,
+	          "getsockopt: SO_TYPE");
 	char small[2] = {0, 0};
 	vlen = sizeof(small);
-	CHECK(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, small, &vlen) == 0 && vlen == 2,
-	      "getsockopt: maxlen is the app's");
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, small, &vlen) == 0 && vlen == 2,
+	          "getsockopt: maxlen is the app's");
 	errno = 0;
 	vlen = sizeof(v);
-	CHECK(getsockopt(fd, SOL_SOCKET, SO_PRIORITY, &v, &vlen) < 0 && errno == ENOPROTOOPT,
-	      "getsockopt: ENOPROTOOPT");
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_PRIORITY, &v, &vlen) < 0 && errno == ENOPROTOOPT,
+	          "getsockopt: ENOPROTOOPT");
 	int before = F.requests;
 	struct timeval tv = {.tv_sec = 1, .tv_usec = 500000}, tv2;
 	socklen_t tlen = sizeof(tv2);
-	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
-	          getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv2, &tlen) == 0 && tv2.tv_sec == 1 &&
-	          F.requests == before,
-	      "SO_RCVTIMEO stays on the app end, the service is not asked");
+	CHECK_MSG(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	              getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv2, &tlen) == 0 && tv2.tv_sec == 1 &&
+	              F.requests == before,
+	          "SO_RCVTIMEO stays on the app end, the service is not asked");
 	close(fd);
 }
 
@@ -533,15 +541,16 @@ static void test_listen_accept(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int fdnum = fd;
-	CHECK(listen(fd, 7) == 0 && kind_of(fd) == 'l', "listen: the 'l' end is installed on the same fd");
+	CHECK_MSG(listen(fd, 7) == 0 && kind_of(fd) == 'l',
+	          "listen: the 'l' end is installed on the same fd");
 	struct zt_nc_buf b = {.p = F.last_body, .len = F.last_body_len};
-	CHECK(zt_nc_get_u32(&b) == 7, "listen: backlog encoded");
-	CHECK(fd == fdnum && (fcntl(fd, F_GETFL) & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
-	      "listen: O_NONBLOCK and FD_CLOEXEC kept");
+	CHECK_MSG(zt_nc_get_u32(&b) == 7, "listen: backlog encoded");
+	CHECK_MSG(fd == fdnum && (fcntl(fd, F_GETFL) & O_NONBLOCK) && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	          "listen: O_NONBLOCK and FD_CLOEXEC kept");
 	struct fake_sock *s = sock_of(fd);
 	errno = 0;
-	CHECK(accept(fd, NULL, NULL) < 0 && errno == EAGAIN,
-	      "accept: EAGAIN from the empty non-blocking listener");
+	CHECK_MSG(accept(fd, NULL, NULL) < 0 && errno == EAGAIN,
+	          "accept: EAGAIN from the empty non-blocking listener");
 
 	/* An accept record: the peer address, then a new 's' end as SCM_RIGHTS. */
 	int svc, app = fake_pair(fake_new_stream(), 's', SOCK_STREAM, &svc);
@@ -554,14 +563,14 @@ static void test_listen_accept(void)
 	struct sockaddr_in pa;
 	socklen_t plen = sizeof(pa);
 	int c = accept4(fd, (struct sockaddr *)&pa, &plen, SOCK_CLOEXEC);
-	CHECK(c >= 0 && kind_of(c) == 's' && !(fcntl(c, F_GETFL) & O_NONBLOCK) &&
-	          (fcntl(c, F_GETFD) & FD_CLOEXEC),
-	      "accept4: the connection's end, flags as asked");
-	CHECK(plen == sizeof(pa) && pa.sin_family == AF_INET && pa.sin_port == htons(5555) &&
-	          pa.sin_addr.s_addr == htonl(0xc0a80109),
-	      "accept4: the peer address from the record");
+	CHECK_MSG(c >= 0 && kind_of(c) == 's' && !(fcntl(c, F_GETFL) & O_NONBLOCK) &&
+	              (fcntl(c, F_GETFD) & FD_CLOEXEC),
+	          "accept4: the connection's end, flags as asked");
+	CHECK_MSG(plen == sizeof(pa) && pa.sin_family == AF_INET && pa.sin_port == htons(5555) &&
+	              pa.sin_addr.s_addr == htonl(0xc0a80109),
+	          "accept4: the peer address from the record");
 	char x = 0;
-	CHECK(write(svc, "q", 1) == 1 && read(c, &x, 1) == 1 && x == 'q', "accept4: data flows natively");
+	CHECK_MSG(write(svc, "q", 1) == 1 && read(c, &x, 1) == 1 && x == 'q', "accept4: data flows natively");
 	close(c);
 	close(svc);
 
@@ -585,28 +594,30 @@ static void test_listen_accept(void)
 	sendmsg(s->svc_l, &m, 0);
 	close(app2);
 	errno = 0;
-	CHECK(accept(fd, NULL, NULL) < 0 && errno == ECONNABORTED,
-	      "accept: a record with two fds is ECONNABORTED");
+	CHECK_MSG(accept(fd, NULL, NULL) < 0 && errno == ECONNABORTED,
+	          "accept: a record with two fds is ECONNABORTED");
 	fake_send(s->svc_l, rec, 10, -1);
 	errno = 0;
-	CHECK(accept(fd, NULL, NULL) < 0 && errno == ECONNABORTED, "accept: a short record is ECONNABORTED");
+	CHECK_MSG(accept(fd, NULL, NULL) < 0 && errno == ECONNABORTED,
+	          "accept: a short record is ECONNABORTED");
 	close(svc2);
-	CHECK(count_fds() == before, "accept: no fd leaked by bad records");
+	CHECK_MSG(count_fds() == before, "accept: no fd leaked by bad records");
 
 	int st = socket(AF_INET, SOCK_STREAM, 0);
 	errno = 0;
-	CHECK(accept4(st, NULL, NULL, 0) < 0 && errno == EINVAL,
-	      "accept4: EINVAL on a stream socket not listening");
+	CHECK_MSG(accept4(st, NULL, NULL, 0) < 0 && errno == EINVAL,
+	          "accept4: EINVAL on a stream socket not listening");
 	int dg = socket(AF_INET, SOCK_DGRAM, 0);
 	errno = 0;
-	CHECK(accept(dg, NULL, NULL) < 0 && errno == EOPNOTSUPP, "accept: EOPNOTSUPP on a datagram socket");
+	CHECK_MSG(accept(dg, NULL, NULL) < 0 && errno == EOPNOTSUPP,
+	          "accept: EOPNOTSUPP on a datagram socket");
 	errno = 0;
-	CHECK(accept4(fd, NULL, NULL, 0x4000000) < 0 && errno == EINVAL,
-	      "accept4: unknown flags give EINVAL");
+	CHECK_MSG(accept4(fd, NULL, NULL, 0x4000000) < 0 && errno == EINVAL,
+	          "accept4: unknown flags give EINVAL");
 	char buf[4];
 	errno = 0;
-	CHECK(recv(fd, buf, sizeof(buf), 0) < 0 && errno == ENOTCONN,
-	      "recv on a listener: ENOTCONN, no record eaten");
+	CHECK_MSG(recv(fd, buf, sizeof(buf), 0) < 0 && errno == ENOTCONN,
+	          "recv on a listener: ENOTCONN, no record eaten");
 	close(st);
 	close(dg);
 	close(fd);
@@ -622,27 +633,27 @@ static void test_connect(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {
 	    .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(0x0a000001)};
-	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
-	      "connect: blocking, the service says connected");
+	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+	          "connect: blocking, the service says connected");
 	struct zt_nc_buf b = {.p = F.last_body, .len = F.last_body_len};
 	struct zt_nc_addr got;
 	zt_nc_get_addr(&b, &got);
 	uint32_t flags = zt_nc_get_u32(&b);
-	CHECK(!b.bad && got.port_be == htons(80) && flags == 0, "connect: address and flags encoded");
+	CHECK_MSG(!b.bad && got.port_be == htons(80) && flags == 0, "connect: address and flags encoded");
 	close(fd);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	errno = 0;
-	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EINPROGRESS,
-	      "connect: non-blocking, EINPROGRESS");
+	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EINPROGRESS,
+	          "connect: non-blocking, EINPROGRESS");
 	b = (struct zt_nc_buf){.p = F.last_body, .len = F.last_body_len};
 	zt_nc_get_addr(&b, &got);
-	CHECK(zt_nc_get_u32(&b) == ZT_NC_CONNECT_NONBLOCK, "connect: ZT_NC_CONNECT_NONBLOCK sent");
+	CHECK_MSG(zt_nc_get_u32(&b) == ZT_NC_CONNECT_NONBLOCK, "connect: ZT_NC_CONNECT_NONBLOCK sent");
 	close(fd);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	a.sin_port = htons(1);
 	errno = 0;
-	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED,
-	      "connect: ECONNREFUSED");
+	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED,
+	          "connect: ECONNREFUSED");
 	close(fd);
 
 	/* A signal during a blocking connect: EINTR, and the late reply is dropped as stale. */
@@ -654,13 +665,13 @@ static void test_connect(void)
 	struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 50000}};
 	setitimer(ITIMER_REAL, &it, NULL);
 	errno = 0;
-	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EINTR,
-	      "connect: EINTR on a signal");
+	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EINTR,
+	          "connect: EINTR on a signal");
 	struct sockaddr_in n;
 	socklen_t len = sizeof(n);
 	errno = 0;
-	CHECK(getpeername(fd, (struct sockaddr *)&n, &len) == 0 && n.sin_port == htons(3),
-	      "the next request skips the stale connect reply");
+	CHECK_MSG(getpeername(fd, (struct sockaddr *)&n, &len) == 0 && n.sin_port == htons(3),
+	          "the next request skips the stale connect reply");
 	F.connect_delay_ms = 0;
 	close(fd);
 
@@ -670,9 +681,9 @@ static void test_connect(void)
 	F.stale_next = true;
 	pthread_mutex_unlock(&F.mu);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0 && kind_of(fd) == 's', "a stale reply is skipped");
+	CHECK_MSG(fd >= 0 && kind_of(fd) == 's', "a stale reply is skipped");
 	/* Two more: the app's new fd, and the fake's end of its pair (both in this process). */
-	CHECK(count_fds() == before + 2, "the stale reply's fd is closed");
+	CHECK_MSG(count_fds() == before + 2, "the stale reply's fd is closed");
 	int closed = F.closed;
 	pthread_mutex_lock(&F.mu);
 	F.bad_version_next = true;
@@ -680,13 +691,13 @@ static void test_connect(void)
 	int v;
 	socklen_t vlen = sizeof(v);
 	errno = 0;
-	CHECK(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) < 0 && errno == ENOBUFS,
-	      "a reply of another version fails the call");
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) < 0 && errno == ENOBUFS,
+	          "a reply of another version fails the call");
 	usleep(50000);
-	CHECK(F.closed == closed + 1, "and drops that control connection");
+	CHECK_MSG(F.closed == closed + 1, "and drops that control connection");
 	vlen = sizeof(v);
-	CHECK(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_STREAM,
-	      "the next call reconnects");
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_STREAM,
+	          "the next call reconnects");
 	close(fd);
 }
 
@@ -696,26 +707,27 @@ static void test_datagrams(void)
 	struct fake_sock *s = sock_of(fd);
 	struct sockaddr_in to = {
 	    .sin_family = AF_INET, .sin_port = htons(53), .sin_addr.s_addr = htonl(0x0a000002)};
-	CHECK(sendto(fd, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to)) == 5,
-	      "sendto: payload length returned");
+	CHECK_MSG(sendto(fd, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to)) == 5,
+	          "sendto: payload length returned");
 	uint8_t frame[128];
 	ssize_t n = recv(s->svc, frame, sizeof(frame), MSG_DONTWAIT);
 	struct zt_nc_buf b = {.p = frame, .len = n > 0 ? (size_t)n : 0};
 	struct zt_nc_addr a;
 	zt_nc_get_addr(&b, &a);
-	CHECK(n == ZT_NC_ADDR_LEN + 5 && !b.bad && a.family == AF_INET && a.port_be == htons(53) &&
-	          memcmp(a.addr, &to.sin_addr, 4) == 0 && memcmp(frame + ZT_NC_ADDR_LEN, "hello", 5) == 0,
-	      "sendto: one frame, destination then payload");
+	CHECK_MSG(n == ZT_NC_ADDR_LEN + 5 && !b.bad && a.family == AF_INET && a.port_be == htons(53) &&
+	              memcmp(a.addr, &to.sin_addr, 4) == 0 && memcmp(frame + ZT_NC_ADDR_LEN, "hello", 5) == 0,
+	          "sendto: one frame, destination then payload");
 	struct iovec iov[2] = {{.iov_base = "ab", .iov_len = 2}, {.iov_base = "c", .iov_len = 1}};
 	struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov, .msg_iovlen = 2};
 	n = sendmsg(fd, &m, 0);
-	CHECK(n == 3 && recv(s->svc, frame, sizeof(frame), MSG_DONTWAIT) == ZT_NC_ADDR_LEN + 3 &&
-	          memcmp(frame + ZT_NC_ADDR_LEN, "abc", 3) == 0,
-	      "sendmsg: gathered behind one header");
+	CHECK_MSG(n == 3 && recv(s->svc, frame, sizeof(frame), MSG_DONTWAIT) == ZT_NC_ADDR_LEN + 3 &&
+	              memcmp(frame + ZT_NC_ADDR_LEN, "abc", 3) == 0,
+	          "sendmsg: gathered behind one header");
 	errno = 0;
-	CHECK(send(fd, "x", 1, 0) < 0 && errno == EDESTADDRREQ, "send without a destination: EDESTADDRREQ");
+	CHECK_MSG(send(fd, "x", 1, 0) < 0 && errno == EDESTADDRREQ,
+	          "send without a destination: EDESTADDRREQ");
 	int p[2];
-	CHECK(pipe(p) == 0, "pipe");
+	CHECK_MSG(pipe(p) == 0, "pipe");
 	union {
 		struct cmsghdr align;
 		char cb[CMSG_SPACE(sizeof(int))];
@@ -729,8 +741,8 @@ static void test_datagrams(void)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &p[0], sizeof(int));
 	errno = 0;
-	CHECK(sendmsg(fd, &m, 0) < 0 && errno == EINVAL,
-	      "sendmsg with SCM_RIGHTS: EINVAL, no fd reaches the service");
+	CHECK_MSG(sendmsg(fd, &m, 0) < 0 && errno == EINVAL,
+	          "sendmsg with SCM_RIGHTS: EINVAL, no fd reaches the service");
 	close(p[0]);
 	close(p[1]);
 
@@ -743,55 +755,56 @@ static void test_datagrams(void)
 	zt_nc_put_bytes(&ob, "data", 4);
 	send(s->svc, out, sizeof(out), 0);
 	int avail = -1;
-	CHECK(ioctl(fd, FIONREAD, &avail) == 0 && avail == 4, "FIONREAD: the payload only");
+	CHECK_MSG(ioctl(fd, FIONREAD, &avail) == 0 && avail == 4, "FIONREAD: the payload only");
 	struct sockaddr_in6 from;
 	socklen_t flen = sizeof(from);
 	char buf[16];
-	CHECK(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) == 4 &&
-	          memcmp(buf, "data", 4) == 0 && flen == sizeof(from) && from.sin6_port == htons(4444) &&
-	          from.sin6_addr.s6_addr[15] == 1,
-	      "recvfrom: payload and source from the frame");
+	CHECK_MSG(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) == 4 &&
+	              memcmp(buf, "data", 4) == 0 && flen == sizeof(from) && from.sin6_port == htons(4444) &&
+	              from.sin6_addr.s6_addr[15] == 1,
+	          "recvfrom: payload and source from the frame");
 	send(s->svc, out, sizeof(out), 0);
 	char p1[1], p2[8];
 	struct iovec riov[2] = {{.iov_base = p1, .iov_len = 1}, {.iov_base = p2, .iov_len = 8}};
 	struct msghdr rm = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = riov, .msg_iovlen = 2};
-	CHECK(recvmsg(fd, &rm, 0) == 4 && p1[0] == 'd' && memcmp(p2, "ata", 3) == 0 &&
-	          rm.msg_namelen == sizeof(from) && rm.msg_controllen == 0,
-	      "recvmsg: scattered, named");
+	CHECK_MSG(recvmsg(fd, &rm, 0) == 4 && p1[0] == 'd' && memcmp(p2, "ata", 3) == 0 &&
+	              rm.msg_namelen == sizeof(from) && rm.msg_controllen == 0,
+	          "recvmsg: scattered, named");
 	send(s->svc, out, sizeof(out), 0);
-	CHECK(recv(fd, buf, 2, 0) == 2, "recv: a short buffer");
+	CHECK_MSG(recv(fd, buf, 2, 0) == 2, "recv: a short buffer");
 	send(s->svc, "runt", 4, 0);
 	send(s->svc, out, sizeof(out), 0);
-	CHECK(recv(fd, buf, sizeof(buf), 0) == 4 && memcmp(buf, "data", 4) == 0,
-	      "recv: a runt frame is dropped");
+	CHECK_MSG(recv(fd, buf, sizeof(buf), 0) == 4 && memcmp(buf, "data", 4) == 0,
+	          "recv: a runt frame is dropped");
 
 	/* connect installs a 'c' end over the fd; datagrams then go raw. */
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	int num = fd;
-	CHECK(connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 && fd == num && kind_of(fd) == 'c' &&
-	          (fcntl(fd, F_GETFL) & O_NONBLOCK),
-	      "connect (udp): a 'c' end in place, O_NONBLOCK kept");
-	CHECK(send(fd, "raw", 3, 0) == 3 && recv(s->svc, frame, sizeof(frame), MSG_DONTWAIT) == 3 &&
-	          memcmp(frame, "raw", 3) == 0,
-	      "send (connected): no header");
-	CHECK(sendto(fd, "same", 4, 0, (struct sockaddr *)&to, sizeof(to)) == 4, "sendto the connected peer");
+	CHECK_MSG(connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 && fd == num && kind_of(fd) == 'c' &&
+	              (fcntl(fd, F_GETFL) & O_NONBLOCK),
+	          "connect (udp): a 'c' end in place, O_NONBLOCK kept");
+	CHECK_MSG(send(fd, "raw", 3, 0) == 3 && recv(s->svc, frame, sizeof(frame), MSG_DONTWAIT) == 3 &&
+	              memcmp(frame, "raw", 3) == 0,
+	          "send (connected): no header");
+	CHECK_MSG(sendto(fd, "same", 4, 0, (struct sockaddr *)&to, sizeof(to)) == 4,
+	          "sendto the connected peer");
 	recv(s->svc, frame, sizeof(frame), MSG_DONTWAIT);
 	struct sockaddr_in other = to;
 	other.sin_port = htons(54);
 	errno = 0;
-	CHECK(sendto(fd, "x", 1, 0, (struct sockaddr *)&other, sizeof(other)) < 0 && errno == EISCONN,
-	      "sendto another address when connected: EISCONN");
+	CHECK_MSG(sendto(fd, "x", 1, 0, (struct sockaddr *)&other, sizeof(other)) < 0 && errno == EISCONN,
+	          "sendto another address when connected: EISCONN");
 	send(s->svc, "back", 4, 0);
 	struct sockaddr_in fromv4;
 	flen = sizeof(fromv4);
-	CHECK(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&fromv4, &flen) == 4 &&
-	          fromv4.sin_port == htons(53),
-	      "recvfrom (connected): the peer's address, from the service");
+	CHECK_MSG(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&fromv4, &flen) == 4 &&
+	              fromv4.sin_port == htons(53),
+	          "recvfrom (connected): the peer's address, from the service");
 	errno = 0;
-	CHECK(recv(fd, buf, sizeof(buf), MSG_ERRQUEUE) < 0 && errno == EAGAIN, "MSG_ERRQUEUE: EAGAIN");
+	CHECK_MSG(recv(fd, buf, sizeof(buf), MSG_ERRQUEUE) < 0 && errno == EAGAIN, "MSG_ERRQUEUE: EAGAIN");
 	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-	CHECK(connect(fd, &unspec, sizeof(unspec)) == 0 && kind_of(fd) == 'd',
-	      "connect AF_UNSPEC: back to 'd'");
+	CHECK_MSG(connect(fd, &unspec, sizeof(unspec)) == 0 && kind_of(fd) == 'd',
+	          "connect AF_UNSPEC: back to 'd'");
 	close(fd);
 }
 
@@ -812,8 +825,8 @@ static void test_threads_and_fork(void)
 	pthread_create(&t, NULL, thread_socket, &ok);
 	pthread_join(t, NULL);
 	usleep(50000);
-	CHECK(ok && F.accepted == accepted + 1, "a thread opens its own control connection");
-	CHECK(F.closed == closed + 1, "and closes it when it exits");
+	CHECK_MSG(ok && F.accepted == accepted + 1, "a thread opens its own control connection");
+	CHECK_MSG(F.closed == closed + 1, "and closes it when it exits");
 
 	/* fork: the child gets a connection the service cloned beforehand (it may change uid). */
 	accepted = F.accepted;
@@ -832,17 +845,18 @@ static void test_threads_and_fork(void)
 		int st = -1;
 		waitpid(pid, &st, 0);
 		if (!refuse)
-			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.clones == clones + 1 &&
-			          F.accepted == accepted,
-			      "a forked child uses the connection cloned for it");
+			CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.clones == clones + 1 &&
+			              F.accepted == accepted,
+			          "a forked child uses the connection cloned for it");
 		else
-			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.clones == clones + 1 &&
-			          F.accepted == accepted + 1,
-			      "without a clone, a forked child connects by itself");
+			CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0 && F.clones == clones + 1 &&
+			              F.accepted == accepted + 1,
+			          "without a clone, a forked child connects by itself");
 	}
 	F.refuse_clone = false;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0 && F.accepted == accepted + 1 && kind_of(fd) == 's', "the parent keeps using its own");
+	CHECK_MSG(fd >= 0 && F.accepted == accepted + 1 && kind_of(fd) == 's',
+	          "the parent keeps using its own");
 	close(fd);
 }
 
@@ -853,28 +867,28 @@ static void test_protection(void)
 	int ctl = find_ctl_fd();
 	int accepted = F.accepted;
 	errno = 0;
-	CHECK(ctl >= 0 && close(ctl) < 0 && errno == EBADF, "close of the control connection: EBADF");
+	CHECK_MSG(ctl >= 0 && close(ctl) < 0 && errno == EBADF, "close of the control connection: EBADF");
 	int nul = open("/dev/null", O_RDONLY);
-	CHECK(dup2(nul, ctl) == ctl, "dup2 onto the control connection's number succeeds");
+	CHECK_MSG(dup2(nul, ctl) == ctl, "dup2 onto the control connection's number succeeds");
 	int moved = find_ctl_fd();
-	CHECK(moved >= 0 && moved != ctl && fcntl(ctl, F_GETFD) >= 0,
-	      "the control connection moved out of the way");
+	CHECK_MSG(moved >= 0 && moved != ctl && fcntl(ctl, F_GETFD) >= 0,
+	          "the control connection moved out of the way");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0 && F.accepted == accepted, "and still serves, without reconnecting");
+	CHECK_MSG(fd >= 0 && F.accepted == accepted, "and still serves, without reconnecting");
 	close(fd);
 	close(ctl);
-	CHECK(dup3(nul, moved, 0) == moved && find_ctl_fd() != moved, "dup3 too");
+	CHECK_MSG(dup3(nul, moved, 0) == moved && find_ctl_fd() != moved, "dup3 too");
 	close(moved);
 	ctl = find_ctl_fd();
-	CHECK(dup2(nul, ctl - 1) == ctl - 1 && dup2(nul, ctl + 1) == ctl + 1, "fds placed around it");
-	CHECK(close_range((unsigned)ctl - 1, (unsigned)ctl + 1, 0) == 0 && fcntl(ctl - 1, F_GETFD) < 0 &&
-	          fcntl(ctl + 1, F_GETFD) < 0 && find_ctl_fd() == ctl,
-	      "close_range closes around the control connection");
-	CHECK(dup2(nul, ctl + 2) == ctl + 2, "an fd above it");
+	CHECK_MSG(dup2(nul, ctl - 1) == ctl - 1 && dup2(nul, ctl + 1) == ctl + 1, "fds placed around it");
+	CHECK_MSG(close_range((unsigned)ctl - 1, (unsigned)ctl + 1, 0) == 0 && fcntl(ctl - 1, F_GETFD) < 0 &&
+	              fcntl(ctl + 1, F_GETFD) < 0 && find_ctl_fd() == ctl,
+	          "close_range closes around the control connection");
+	CHECK_MSG(dup2(nul, ctl + 2) == ctl + 2, "an fd above it");
 	closefrom(ctl);
-	CHECK(fcntl(ctl + 2, F_GETFD) < 0 && find_ctl_fd() == ctl, "closefrom spares it");
+	CHECK_MSG(fcntl(ctl + 2, F_GETFD) < 0 && find_ctl_fd() == ctl, "closefrom spares it");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(fd >= 0 && F.accepted == accepted, "all the while on one connection");
+	CHECK_MSG(fd >= 0 && F.accepted == accepted, "all the while on one connection");
 	close(fd);
 	close(nul);
 }
@@ -883,7 +897,7 @@ static void test_protection(void)
 static void test_interfaces(void)
 {
 	struct ifaddrs *ifa = NULL;
-	CHECK(getifaddrs(&ifa) == 0 && ifa, "getifaddrs through the service");
+	CHECK_MSG(getifaddrs(&ifa) == 0 && ifa, "getifaddrs through the service");
 	int n = 0, links = 0, v4 = 0, v6 = 0;
 	bool saw_zt4 = false, saw_ll_scope = false, saw_mac = false;
 	for (struct ifaddrs *p = ifa; p; p = p->ifa_next, n++) {
@@ -910,49 +924,51 @@ static void test_interfaces(void)
 				saw_ll_scope = a->sin6_scope_id == 2;
 		}
 	}
-	CHECK(n == 6 && links == 2 && v4 == 2 && v6 == 2, "getifaddrs: every entry of every page");
-	CHECK(saw_zt4, "getifaddrs: IPv4 address, netmask and broadcast");
-	CHECK(saw_ll_scope, "getifaddrs: a link-local address carries its interface as scope");
-	CHECK(saw_mac, "getifaddrs: the link entry carries the MAC and index");
+	CHECK_MSG(n == 6 && links == 2 && v4 == 2 && v6 == 2, "getifaddrs: every entry of every page");
+	CHECK_MSG(saw_zt4, "getifaddrs: IPv4 address, netmask and broadcast");
+	CHECK_MSG(saw_ll_scope, "getifaddrs: a link-local address carries its interface as scope");
+	CHECK_MSG(saw_mac, "getifaddrs: the link entry carries the MAC and index");
 	freeifaddrs(ifa); /* libc's own: our block must be its shape */
 
 	struct if_nameindex *ni = if_nameindex();
-	CHECK(ni && ni[0].if_index == 1 && strcmp(ni[0].if_name, "lo") == 0 && ni[1].if_index == 2 &&
-	          strcmp(ni[1].if_name, "ztfake000") == 0 && ni[2].if_index == 0 && !ni[2].if_name,
-	      "if_nameindex lists lo and the network");
+	CHECK_MSG(ni && ni[0].if_index == 1 && strcmp(ni[0].if_name, "lo") == 0 && ni[1].if_index == 2 &&
+	              strcmp(ni[1].if_name, "ztfake000") == 0 && ni[2].if_index == 0 && !ni[2].if_name,
+	          "if_nameindex lists lo and the network");
 	if_freenameindex(ni);
 	char name[IF_NAMESIZE];
-	CHECK(if_nametoindex("ztfake000") == 2 && if_nametoindex("eth0") == 0 && errno == ENODEV,
-	      "if_nametoindex: ours, and ENODEV for the host's");
-	CHECK(if_indextoname(1, name) && strcmp(name, "lo") == 0, "if_indextoname(1) is lo");
-	CHECK(!if_indextoname(7, name) && errno == ENXIO, "if_indextoname of an unknown index: ENXIO");
+	CHECK_MSG(if_nametoindex("ztfake000") == 2 && if_nametoindex("eth0") == 0 && errno == ENODEV,
+	          "if_nametoindex: ours, and ENODEV for the host's");
+	CHECK_MSG(if_indextoname(1, name) && strcmp(name, "lo") == 0, "if_indextoname(1) is lo");
+	CHECK_MSG(!if_indextoname(7, name) && errno == ENXIO, "if_indextoname of an unknown index: ENXIO");
 
 	int s =
 	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* any socket: the question is about interfaces */
 	struct ifconf ic = {.ifc_len = 0, .ifc_buf = NULL};
-	CHECK(ioctl(s, SIOCGIFCONF, &ic) == 0 && ic.ifc_len == 2 * (int)sizeof(struct ifreq),
-	      "SIOCGIFCONF without a buffer: the length needed");
+	CHECK_MSG(ioctl(s, SIOCGIFCONF, &ic) == 0 && ic.ifc_len == 2 * (int)sizeof(struct ifreq),
+	          "SIOCGIFCONF without a buffer: the length needed");
 	struct ifreq reqs[4];
 	ic.ifc_len = sizeof(reqs);
 	ic.ifc_req = reqs;
-	CHECK(ioctl(s, SIOCGIFCONF, &ic) == 0 && ic.ifc_len == 2 * (int)sizeof(struct ifreq) &&
-	          strcmp(reqs[0].ifr_name, "lo") == 0 && strcmp(reqs[1].ifr_name, "ztfake000") == 0,
-	      "SIOCGIFCONF lists the IPv4 interfaces");
+	CHECK_MSG(ioctl(s, SIOCGIFCONF, &ic) == 0 && ic.ifc_len == 2 * (int)sizeof(struct ifreq) &&
+	              strcmp(reqs[0].ifr_name, "lo") == 0 && strcmp(reqs[1].ifr_name, "ztfake000") == 0,
+	          "SIOCGIFCONF lists the IPv4 interfaces");
 	struct ifreq r;
 	memset(&r, 0, sizeof(r));
 	strcpy(r.ifr_name, "ztfake000");
-	CHECK(ioctl(s, SIOCGIFADDR, &r) == 0 &&
-	          ((struct sockaddr_in *)&r.ifr_addr)->sin_addr.s_addr == inet_addr("10.147.17.5"),
-	      "SIOCGIFADDR");
-	CHECK(ioctl(s, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_UP) && (r.ifr_flags & IFF_BROADCAST),
-	      "SIOCGIFFLAGS");
-	CHECK(ioctl(s, SIOCGIFMTU, &r) == 0 && r.ifr_mtu == 2800, "SIOCGIFMTU");
-	CHECK(ioctl(s, SIOCGIFHWADDR, &r) == 0 && (uint8_t)r.ifr_hwaddr.sa_data[0] == 0x32, "SIOCGIFHWADDR");
-	CHECK(ioctl(s, SIOCSIFMTU, &r) < 0 && errno == EPERM, "SIOCSIFMTU: EPERM");
+	CHECK_MSG(ioctl(s, SIOCGIFADDR, &r) == 0 &&
+	              ((struct sockaddr_in *)&r.ifr_addr)->sin_addr.s_addr == inet_addr("10.147.17.5"),
+	          "SIOCGIFADDR");
+	CHECK_MSG(ioctl(s, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_UP) && (r.ifr_flags & IFF_BROADCAST),
+	          "SIOCGIFFLAGS");
+	CHECK_MSG(ioctl(s, SIOCGIFMTU, &r) == 0 && r.ifr_mtu == 2800, "SIOCGIFMTU");
+	CHECK_MSG(ioctl(s, SIOCGIFHWADDR, &r) == 0 && (uint8_t)r.ifr_hwaddr.sa_data[0] == 0x32,
+	          "SIOCGIFHWADDR");
+	CHECK_MSG(ioctl(s, SIOCSIFMTU, &r) < 0 && errno == EPERM, "SIOCSIFMTU: EPERM");
 	r.ifr_ifindex = 1;
-	CHECK(ioctl(s, SIOCGIFNAME, &r) == 0 && strcmp(r.ifr_name, "lo") == 0, "SIOCGIFNAME");
+	CHECK_MSG(ioctl(s, SIOCGIFNAME, &r) == 0 && strcmp(r.ifr_name, "lo") == 0, "SIOCGIFNAME");
 	strcpy(r.ifr_name, "eth0");
-	CHECK(ioctl(s, SIOCGIFINDEX, &r) < 0 && errno == ENODEV, "SIOCGIFINDEX of a host interface: ENODEV");
+	CHECK_MSG(ioctl(s, SIOCGIFINDEX, &r) < 0 && errno == ENODEV,
+	          "SIOCGIFINDEX of a host interface: ENODEV");
 	close(s);
 }
 
@@ -970,7 +986,7 @@ int main(int argc, char **argv)
 		}
 		snprintf(ctl_path, sizeof(ctl_path), "%s/ctl", dir);
 	}
-	harness_preload(argv, argv[1], ctl_path);
+	zt_test_preload(argv, argv[1], ctl_path);
 	snprintf(ctl_path, sizeof(ctl_path), "%s", getenv("ZT_NC_NETWORK"));
 
 	F.lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -993,7 +1009,7 @@ int main(int argc, char **argv)
 	test_protection();
 	test_interfaces();
 
-	CHECK(write(F.wake[1], "x", 1) == 1, "wake the fake service");
+	CHECK_MSG(write(F.wake[1], "x", 1) == 1, "wake the fake service");
 	pthread_join(t, NULL);
 	unlink(ctl_path);
 	char *slash = strrchr(ctl_path, '/');
@@ -1001,5 +1017,5 @@ int main(int argc, char **argv)
 		*slash = 0;
 		rmdir(ctl_path);
 	}
-	return harness_report();
+	return zt_check_report();
 }

@@ -3,6 +3,7 @@
  * fails, and records that load back (ours and stock-shaped ones). */
 #include "fixture.h"
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 
 #include <errno.h>
@@ -15,12 +16,7 @@ static struct fx F, G;
 
 static void warmup(void)
 {
-	struct zt_identity member;
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
-	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h); /* OpenSSL keeps what its first SHA-384 allocates */
+	zt_test_warm_crypto();
 }
 
 #define NW      "5a198f7032e84eb2"
@@ -569,5 +565,6 @@ int main(int argc, char **argv)
 	    ZT_TEST(bad_input_changes_nothing), ZT_TEST(store_failure_changes_nothing),
 	    ZT_TEST(files_load_back),           ZT_TEST(stock_records_load),
 	};
-	return zt_test_main("controller_ctl_api", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc, argv);
+	return zt_test_main("controller_ctl_api", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc,
+	                    argv);
 }

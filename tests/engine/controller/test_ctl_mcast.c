@@ -2,6 +2,7 @@
  * kept and forgotten, GATHER answered with the other subscribers, our own node first. */
 #include "fixture.h"
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl2/mac.h"
 
@@ -14,12 +15,7 @@ static struct fx F;
 
 static void warmup(void)
 {
-	struct zt_identity member;
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
-	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h); /* OpenSSL keeps what its first SHA-384 allocates */
+	zt_test_warm_crypto();
 }
 
 static size_t like(struct fx *f, const struct zt_identity *m, uint64_t nwid, uint32_t adi,
@@ -136,5 +132,6 @@ int main(int argc, char **argv)
 	static const struct zt_test tests[] = {
 	    ZT_TEST(multicast_like_and_gather),
 	};
-	return zt_test_main("controller_ctl_mcast", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc, argv);
+	return zt_test_main("controller_ctl_mcast", tests, sizeof(tests) / sizeof(tests[0]), warmup, argc,
+	                    argv);
 }

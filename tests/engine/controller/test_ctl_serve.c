@@ -4,6 +4,7 @@
  * member. */
 #include "fixture.h"
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl2/dict.h"
 #include "vl2/mac.h"
@@ -21,12 +22,7 @@ static struct fx F;
 
 static void warmup(void)
 {
-	struct zt_identity member;
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
-	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h); /* OpenSSL keeps what its first SHA-384 allocates */
+	zt_test_warm_crypto();
 }
 
 static const char config_a_network[] =

@@ -15,19 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "loop.h"
 #include "stack/service.h"
 #include "wire.h"
 #include "rpc_client.h"
-
-static int failures;
-#define CHECK(cond)                                                                                          \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);             \
-			failures++;                                                                          \
-		}                                                                                            \
-	} while (0)
 
 #define NWID 0x8056c2e21c000001ULL
 static const uint8_t mac_a[6] = {0x02, 0xaa, 0, 0, 0, 1}, mac_b[6] = {0x02, 0xbb, 0, 0, 0, 2};
@@ -237,7 +229,7 @@ int main(void)
 		pid_t pid = fork();
 		if (pid == 0) {
 			scenarios[i].fn();
-			_exit(failures ? 1 : 0);
+			_exit(zt_test_failures() ? 1 : 0);
 		}
 		int status = 0;
 		int64_t deadline = zt_now_ms() + 30000;
@@ -260,7 +252,7 @@ int main(void)
 	}
 	for (int i = 0; i < 50; i++)
 		zt_loop_run_once(loop, 10);
-	if (zt_service_socket_count(svc) != 0 || failures) {
+	if (zt_service_socket_count(svc) != 0 || zt_test_failures()) {
 		printf("FAIL leak: %zu sockets still held\n", zt_service_socket_count(svc));
 		failed++;
 	}

@@ -14,18 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "loop.h"
 #include "stack/service.h"
 #include "rpc_client.h"
-
-static int failures;
-#define CHECK(cond)                                                                                          \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);             \
-			failures++;                                                                          \
-		}                                                                                            \
-	} while (0)
 
 static char sock_path[108], sock_path2[108];
 
@@ -406,7 +398,7 @@ static int run_client(void (*fn)(void))
 	pid_t pid = fork();
 	if (pid == 0) {
 		fn();
-		_exit(failures ? 1 : 0);
+		_exit(zt_test_failures() ? 1 : 0);
 	}
 	return pid;
 }

@@ -1,6 +1,7 @@
 /* Suite for vl1/crypto: spec §8.1 (primitives), §8.2 (agreement, signatures), §8.4 (signature),
  * §8.5 (AES-GMAC-SIV subkeys) and the AES steps of §8.7's cipher-3 vector. */
 #include "harness.h"
+#include "warmup.h"
 #include "vl1/crypto.h"
 
 #include <errno.h>
@@ -239,15 +240,7 @@ static void constant_time_compare(void)
 
 static void warmup(void)
 {
-	uint8_t k[32] = {0}, b[16] = {0}, t[48];
-	if (zt_crypto_init() != 0)
-		abort();
-	/* OpenSSL fetches and caches its algorithm tables on first use: not a leak of ours. */
-	(void)zt_aes256_encrypt_block(b, b, k);
-	(void)zt_aes256_decrypt_block(b, b, k);
-	(void)zt_aes256_ctr(b, b, 16, b, k);
-	(void)zt_aes256_gmac(t, k, b, b, 16, b, 16);
-	(void)zt_hmac_sha384(t, k, 32, b, 16);
+	zt_test_warm_crypto();
 }
 
 static const struct zt_test tests[] = {

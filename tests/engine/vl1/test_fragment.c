@@ -1,6 +1,7 @@
 /* Suite for vl1/fragment: spec §8.11 (fragment header, piece sizes), §4.6 acceptance rules, reassembly
  * in every order, duplicates, timeouts, eviction, and the table's fixed memory bound under a flood. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl1/fragment.h"
 #include "vl1/packet.h"
@@ -285,8 +286,7 @@ static void table_arguments(void)
 
 static void warmup(void)
 {
-	if (zt_crypto_init() != 0)
-		abort();
+	zt_test_warm_crypto();
 	zt_unhex(vec_key_ab, key_ab, sizeof(key_ab));
 }
 

@@ -1,6 +1,7 @@
 /* Suite for vl1/identity: spec §8.3 (identities, memory-hard hash intermediates, validation), §8.4 through
  * the identity API, §8.5 (shared key A<->B), §2.5/§2.6 text and binary forms, and generation. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl1/identity.h"
 
@@ -320,8 +321,7 @@ static void address_helpers(void)
 
 static void warmup(void)
 {
-	if (zt_crypto_init() != 0)
-		abort();
+	zt_test_warm_crypto();
 	scratch = malloc(ZT_IDENTITY_HASH_SCRATCH);
 	if (!scratch)
 		abort();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "warmup.h"
 #include "sim.h"
 #include "vl1/fragment.h"
 #include "vl1/packet.h"
@@ -526,12 +527,7 @@ static const struct zt_test tests[] = {
 /* libsodium and OpenSSL set themselves up on first use: not a leak of any test's. */
 static void warmup(void)
 {
-	struct zt_gmac_siv_keys k;
-	uint8_t key[ZT_SHARED_KEY_LEN] = {1}, block[16] = {0};
-	zt_crypto_init();
-	(void)zt_gmac_siv_keys_derive(&k, key);
-	(void)zt_aes256_encrypt_block(block, block, k.k1);
-	(void)zt_aes256_ctr(block, block, sizeof(block), block, k.k1);
+	zt_test_warm_crypto();
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl1/node.h"
 #include "vl1/packet.h"
@@ -221,12 +222,7 @@ static const struct zt_test tests[] = {
 
 static void warmup(void)
 {
-	struct zt_gmac_siv_keys k;
-	uint8_t key[ZT_SHARED_KEY_LEN] = {1}, block[16] = {0};
-	zt_crypto_init();
-	(void)zt_gmac_siv_keys_derive(&k, key);
-	(void)zt_aes256_encrypt_block(block, block, k.k1);
-	(void)zt_aes256_ctr(block, block, sizeof(block), block, k.k1);
+	zt_test_warm_crypto();
 }
 
 int main(int argc, char **argv)

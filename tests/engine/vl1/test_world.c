@@ -1,6 +1,7 @@
 /* Suite for vl1/world and vl1/inetaddr: spec §6.4 (the Earth planet, decoded), §8.12 (its signing
  * message and signature), §6.1 limits, §6.3 update rule, §4.5 address forms. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl1/world.h"
 
@@ -479,8 +480,7 @@ static void world_next_revision(void)
 
 static void warmup(void)
 {
-	if (zt_crypto_init() != 0)
-		abort();
+	zt_test_warm_crypto();
 	scratch = malloc(ZT_IDENTITY_HASH_SCRATCH);
 	if (!scratch)
 		abort();

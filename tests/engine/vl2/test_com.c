@@ -2,6 +2,7 @@
  * re-issue and re-signing), §11.3's COM, §11.1's identity hash (qualifiers 3-6), §6.1 parse limits,
  * and §6.3 agreement and gate. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl2/com.h"
 #include "vl2/netconf.h"
@@ -15,12 +16,9 @@ static struct zt_identity ctl, member;
 
 static void warmup(void)
 {
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
+	zt_test_warm_crypto();
 	vec_identity(&ctl, vec_controller_identity);
 	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h); /* OpenSSL keeps what its first SHA-384 allocates */
 }
 
 static void com_of_b(struct zt_com *c)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl1/packet.h"
 #include "vl2/com.h"
@@ -148,13 +149,8 @@ static void legacy_and_malformed(void)
 }
 static void warmup(void)
 {
-	struct zt_identity member;
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
+	zt_test_warm_crypto();
 	vec_identity(&ctl, vec_controller_identity);
-	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h);
 	len_b = zt_unhex(vec_b_hex, dict_b, sizeof(dict_b));
 }
 

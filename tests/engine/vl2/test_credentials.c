@@ -2,6 +2,7 @@
  * deterministic re-signing), tags, revocations (§6.6 layout) and capabilities (custody chain) signed and
  * verified, and the bounds checks of §6.7 on malformed or truncated records. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl2/credentials.h"
 
@@ -28,8 +29,7 @@ static struct zt_identity ctl, member, id_a, id_b;
 
 static void warmup(void)
 {
-	if (sodium_init() < 0)
-		abort();
+	zt_test_warm_crypto();
 	vec_identity(&ctl, vec_controller_identity);
 	vec_identity(&member, vec_member_identity);
 	vec_identity(&id_a, id_a_text);

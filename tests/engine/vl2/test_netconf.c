@@ -2,6 +2,7 @@
  * bytes), §11.4 (config B's exact 888 bytes both ways), §11.5 (the chunk signature over config B), §5.2-5.6
  * value forms, the stock defaults and limits, and parse(encode(x)) == x for a config using every field. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl2/dict.h"
 #include "vl2/netconf.h"
@@ -16,14 +17,8 @@ static size_t len_a, len_b;
 
 static void warmup(void)
 {
+	zt_test_warm_crypto();
 	static uint8_t a[2048], b[1024];
-	struct zt_identity member;
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
-	/* OpenSSL keeps what its first SHA-384 allocates */
-	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h);
 	len_a = vec_config_a(a, sizeof(a));
 	len_b = zt_unhex(vec_b_hex, b, sizeof(b));
 	buf_a = a;

@@ -1,6 +1,7 @@
 /* Suite for vl2/netcred: spec §6.4's NETWORK_CREDENTIALS payload (parts in order, optional tails, the
  * old COM-only form), §9.7's revocation push byte for byte, and malformed payloads. */
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl2/netcred.h"
 
@@ -13,8 +14,7 @@ static struct zt_identity ctl;
 
 static void warmup(void)
 {
-	if (sodium_init() < 0)
-		abort();
+	zt_test_warm_crypto();
 	vec_identity(&ctl, vec_controller_identity);
 }
 

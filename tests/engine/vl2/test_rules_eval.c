@@ -535,8 +535,8 @@ static bool same_result(const struct zt_rules_result *a, const struct zt_rules_r
 
 /* Evaluates fr's first len bytes from a heap copy: exactly len bytes long (pad < 0), or followed by 256
  * bytes of `pad`. */
-static enum zt_rules_verdict eval_padded(const struct zt_rule *rules, size_t n, const struct frame *fr, int pad,
-                                         struct zt_rules_result *res)
+static enum zt_rules_verdict eval_padded(const struct zt_rule *rules, size_t n, const struct frame *fr,
+                                         int pad, struct zt_rules_result *res)
 {
 	struct zt_rules_env e = env_default();
 	struct zt_rules_frame f = fr->f;
@@ -584,9 +584,11 @@ static void short_frames_are_safe(void)
 				enum zt_rules_verdict v1 = eval_padded(one, 2, &fr, 0xff, &r1);
 				enum zt_rules_verdict vx = eval_padded(one, 2, &fr, -1, &rx);
 				evaluated++;
-				if (v0 != v1 || v0 != vx || !same_result(&r0, &r1) || !same_result(&r0, &rx)) {
+				if (v0 != v1 || v0 != vx || !same_result(&r0, &r1) ||
+				    !same_result(&r0, &rx)) {
 					differing++;
-					fprintf(stderr, "  rule type %u on frame %d cut to %zu: verdict %d vs %d\n",
+					fprintf(stderr,
+					        "  rule type %u on frame %d cut to %zu: verdict %d vs %d\n",
 					        rules[i].t & 0x3f, b, len, v0, v1);
 				}
 			}

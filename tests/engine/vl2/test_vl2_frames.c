@@ -9,6 +9,7 @@
 #include "vl1/packet.h"
 #include "vl2/vl2_wire.h"
 #include "vtest.h"
+#include "warmup.h"
 
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -352,16 +353,7 @@ static void loopback_and_bad_frames(void)
 
 static void warmup(void)
 {
-	struct zt_gmac_siv_keys k;
-	uint8_t key[ZT_SHARED_KEY_LEN] = {1}, block[16] = {0};
-	struct zt_identity id;
-	uint64_t h[4];
-	zt_crypto_init();
-	(void)zt_gmac_siv_keys_derive(&k, key);
-	(void)zt_aes256_encrypt_block(block, block, k.k1);
-	(void)zt_aes256_ctr(block, block, sizeof(block), block, k.k1);
-	sim_identity(&id, 0);
-	zt_com_identity_hash(&id, h);
+	zt_test_warm_crypto();
 }
 
 int main(int argc, char **argv)

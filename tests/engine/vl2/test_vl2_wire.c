@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "warmup.h"
 #include "vectors.h"
 #include "vl1/packet.h"
 #include "vl2/netconf.h"
@@ -106,13 +107,8 @@ static void frame_payloads(void)
 }
 static void warmup(void)
 {
-	struct zt_identity member;
-	uint64_t h[4];
-	if (sodium_init() < 0)
-		abort();
+	zt_test_warm_crypto();
 	vec_identity(&ctl, vec_controller_identity);
-	vec_identity(&member, vec_member_identity);
-	zt_com_identity_hash(&member, h);
 }
 
 int main(int argc, char **argv)

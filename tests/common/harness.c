@@ -1,23 +1,66 @@
 #include "harness.h"
 
 #include <malloc.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int failures_in_test;
+/* Counted from any thread; failures are also counted per test by zt_test_main. */
+static atomic_int passed, failed;
+_Thread_local int zt_test_errno;
+
+int zt_test_failures(void)
+{
+	return atomic_load(&failed);
+}
+
+void zt_test_pass(void)
+{
+	atomic_fetch_add(&passed, 1);
+}
 
 void zt_test_fail(const char *file, int line, const char *what)
 {
-	failures_in_test++;
+	atomic_fetch_add(&failed, 1);
 	fprintf(stderr, "  %s:%d: check failed: %s\n", file, line, what);
 }
 
 void zt_test_fail_int(const char *file, int line, const char *what, long long got, long long want)
 {
-	failures_in_test++;
+	atomic_fetch_add(&failed, 1);
 	fprintf(stderr, "  %s:%d: %s is %lld, want %lld\n", file, line, what, got, want);
+}
+
+bool zt_test_check_msg(bool ok, const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	int err = zt_test_errno;
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* one write per line, so lines of checks in several threads do not interleave */
+	if (ok) {
+		atomic_fetch_add(&passed, 1);
+		printf("ok   %s\n", what);
+	} else {
+		atomic_fetch_add(&failed, 1);
+		printf("FAIL %s\n  %s:%d: check failed: %s (errno %d: %s)\n", what, file, line, cond, err,
+		       strerror(err));
+	}
+	fflush(stdout);
+	errno = err;
+	return ok;
+}
+
+int zt_check_report(void)
+{
+	printf("%d checks passed, %d failed\n", atomic_load(&passed), atomic_load(&failed));
+	fflush(stdout);
+	return atomic_load(&failed) ? 1 : 0;
 }
 
 static void print_hex(const char *label, const uint8_t *b, size_t n)
@@ -30,9 +73,11 @@ static void print_hex(const char *label, const uint8_t *b, size_t n)
 
 bool zt_test_mem_eq(const char *file, int line, const char *what, const void *got, const void *want, size_t n)
 {
-	if (memcmp(got, want, n) == 0)
+	if (memcmp(got, want, n) == 0) {
+		atomic_fetch_add(&passed, 1);
 		return true;
-	failures_in_test++;
+	}
+	atomic_fetch_add(&failed, 1);
 	fprintf(stderr, "  %s:%d: %s differs\n", file, line, what);
 	print_hex("got  ", got, n);
 	print_hex("want ", want, n);
@@ -118,10 +163,19 @@ static bool selected(const char *name, int argc, char **argv)
 	return false;
 }
 
+static void (*guard_before)(void);
+static bool (*guard_after)(const char *test);
+
+void zt_test_guard(void (*before)(void), bool (*after)(const char *test))
+{
+	guard_before = before;
+	guard_after = after;
+}
+
 int zt_test_main(const char *suite, const struct zt_test *tests, size_t n, void (*warmup)(void), int argc,
                  char **argv)
 {
-	int failed = 0, ran = 0;
+	int failed_tests = 0, ran = 0;
 	no_tcache(argv);
 	printf("%s: %zu tests\n", suite, n); /* allocates stdout's buffer before anything is measured */
 	free(malloc(1));
@@ -130,22 +184,46 @@ int zt_test_main(const char *suite, const struct zt_test *tests, size_t n, void 
 	for (size_t i = 0; i < n; i++) {
 		if (!selected(tests[i].name, argc, argv))
 			continue;
-		failures_in_test = 0;
+		int failed_before = zt_test_failures();
+		if (guard_before)
+			guard_before();
 		size_t before = heap_in_use();
 		tests[i].fn();
 		size_t after = heap_in_use();
 		if (after != before) {
 			fprintf(stderr, "  leak: %zu heap bytes in use before, %zu after\n", before, after);
-			failures_in_test++;
+			atomic_fetch_add(&failed, 1);
 		}
+		if (guard_after && !guard_after(tests[i].name))
+			atomic_fetch_add(&failed, 1);
 		ran++;
-		if (failures_in_test) {
-			failed++;
+		if (zt_test_failures() != failed_before) {
+			failed_tests++;
 			printf("FAIL %s.%s\n", suite, tests[i].name);
 		} else {
 			printf("ok   %s.%s\n", suite, tests[i].name);
 		}
 	}
-	printf("%s: %d of %d tests failed\n", suite, failed, ran);
-	return failed || ran == 0 ? 1 : 0;
+	printf("%s: %d of %d tests failed\n", suite, failed_tests, ran);
+	return failed_tests || ran == 0 ? 1 : 0;
+}
+
+void zt_test_preload(char **argv, const char *lib, const char *network)
+{
+	if (getenv("ZTRUN_TEST_PRELOADED"))
+		return;
+	setenv("ZTRUN_TEST_PRELOADED", "1", 1);
+	setenv("LD_PRELOAD", lib, 1);
+	if (network)
+		setenv("ZT_NC_NETWORK", network, 1);
+	else
+		unsetenv("ZT_NC_NETWORK");
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+	snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+	         asan && *asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	execv("/proc/self/exe", argv);
+	perror("execv /proc/self/exe");
+	exit(2);
 }
