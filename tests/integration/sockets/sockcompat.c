@@ -1,13 +1,12 @@
 /* sockcompat: the socket behaviours that CPython's own test suites found different under ztrun,
  * pinned one check at a time over 127.0.0.1 and ::1. Like sockcalls, it must pass on the kernel as
  * it does under `ztrun none -- sockcompat`: every expectation is the kernel's behaviour. One line per
- * check, then "N passed, M failed"; the exit status is nonzero on any failure. */
+ * check, then "N checks passed, M failed"; the exit status is nonzero on any failure. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,30 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 #define IO_TIMEOUT_MS 20000
-
-static int passed, failed;
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-	int saved = errno;
-	char what[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (ok) {
-		passed++;
-		printf("ok   %s\n", what);
-	} else {
-		failed++;
-		printf("FAIL %s (errno %d: %s)\n", what, saved, strerror(saved));
-	}
-	fflush(stdout);
-	errno = saved;
-	return ok;
-}
 
 static const char *fam_name(int fam)
 {
@@ -118,23 +96,23 @@ static void test_unconnected_stream(int fam)
 	struct sockaddr_storage a;
 	socklen_t len;
 	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len);
-	check(l >= 0 && listen(l, 4) == 0, "%s stream: listener", f);
+	CHECK_MSG(l >= 0 && listen(l, 4) == 0, "%s stream: listener", f);
 	int c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	char buf[8];
 	errno = 0;
-	check(recv(c, buf, 1, 0) < 0 && errno == ENOTCONN, "%s stream: recv before connect: ENOTCONN", f);
+	CHECK_MSG(recv(c, buf, 1, 0) < 0 && errno == ENOTCONN, "%s stream: recv before connect: ENOTCONN", f);
 	errno = 0;
-	check(recvfrom(c, buf, 1, MSG_PEEK, NULL, NULL) < 0 && errno == ENOTCONN,
-	      "%s stream: recvfrom(MSG_PEEK) before connect: ENOTCONN", f);
+	CHECK_MSG(recvfrom(c, buf, 1, MSG_PEEK, NULL, NULL) < 0 && errno == ENOTCONN,
+	          "%s stream: recvfrom(MSG_PEEK) before connect: ENOTCONN", f);
 	int r = connect(c, (struct sockaddr *)&a, len);
-	check(r == 0 || errno == EINPROGRESS, "%s stream: non-blocking connect", f);
-	check(wait_fd(c, POLLOUT), "%s stream: connect completes", f);
+	CHECK_MSG(r == 0 || errno == EINPROGRESS, "%s stream: non-blocking connect", f);
+	CHECK_MSG(wait_fd(c, POLLOUT), "%s stream: connect completes", f);
 	int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	errno = 0;
-	check(recv(c, buf, 1, 0) < 0 && errno == EAGAIN, "%s stream: recv with no data once connected: EAGAIN",
-	      f);
-	check(send(s, "hi", 2, 0) == 2 && wait_fd(c, POLLIN) && recv(c, buf, sizeof(buf), 0) == 2,
-	      "%s stream: data flows after the ENOTCONN probe", f);
+	CHECK_MSG(recv(c, buf, 1, 0) < 0 && errno == EAGAIN,
+	          "%s stream: recv with no data once connected: EAGAIN", f);
+	CHECK_MSG(send(s, "hi", 2, 0) == 2 && wait_fd(c, POLLIN) && recv(c, buf, sizeof(buf), 0) == 2,
+	          "%s stream: data flows after the ENOTCONN probe", f);
 	close(s);
 	close(c);
 	close(l);
@@ -163,16 +141,17 @@ static void test_urgent_inline(int fam)
 {
 	const char *f = fam_name(fam);
 	int c = -1, s = -1;
-	if (!check(tcp_pair(fam, &c, &s), "%s urgent: connected pair", f))
+	if (!CHECK_MSG(tcp_pair(fam, &c, &s), "%s urgent: connected pair", f))
 		return;
 	int one = 1;
-	check(setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) == 0, "%s urgent: SO_OOBINLINE", f);
-	check(send(c, "xy", 2, 0) == 2, "%s urgent: send before", f);
-	check(send(c, "ABOR\r\n", 6, MSG_OOB) == 6, "%s urgent: send(MSG_OOB) takes every byte", f);
-	check(send(c, "zz", 2, 0) == 2, "%s urgent: send after", f);
+	CHECK_MSG(setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) == 0, "%s urgent: SO_OOBINLINE",
+	          f);
+	CHECK_MSG(send(c, "xy", 2, 0) == 2, "%s urgent: send before", f);
+	CHECK_MSG(send(c, "ABOR\r\n", 6, MSG_OOB) == 6, "%s urgent: send(MSG_OOB) takes every byte", f);
+	CHECK_MSG(send(c, "zz", 2, 0) == 2, "%s urgent: send after", f);
 	char buf[16] = {0};
-	check(recv_full(s, buf, 10) && memcmp(buf, "xyABOR\r\nzz", 10) == 0,
-	      "%s urgent: the receiver reads all of it in order", f);
+	CHECK_MSG(recv_full(s, buf, 10) && memcmp(buf, "xyABOR\r\nzz", 10) == 0,
+	          "%s urgent: the receiver reads all of it in order", f);
 	close(c);
 	close(s);
 }
@@ -194,8 +173,8 @@ static void test_reconnect(int fam, bool nonblocking)
 		socklen_t elen = sizeof(err);
 		getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &elen);
 	}
-	check(err == ECONNREFUSED, "%s reconnect (%s): refused while nothing listens", f, how);
-	check(listen(l, 4) == 0, "%s reconnect (%s): listen", f, how);
+	CHECK_MSG(err == ECONNREFUSED, "%s reconnect (%s): refused while nothing listens", f, how);
+	CHECK_MSG(listen(l, 4) == 0, "%s reconnect (%s): listen", f, how);
 	/* Linux answers the first non-blocking retry with ECONNABORTED (the failed attempt's end) */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		r = connect(c, (struct sockaddr *)&a, len);
@@ -208,11 +187,12 @@ static void test_reconnect(int fam, bool nonblocking)
 		if (err != ECONNABORTED)
 			break;
 	}
-	check(err == 0, "%s reconnect (%s): the same socket connects once it listens", f, how);
+	CHECK_MSG(err == 0, "%s reconnect (%s): the same socket connects once it listens", f, how);
 	int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	char buf[4];
-	check(s >= 0 && send(c, "ok", 2, 0) == 2 && wait_fd(s, POLLIN) && recv(s, buf, sizeof(buf), 0) == 2,
-	      "%s reconnect (%s): data flows", f, how);
+	CHECK_MSG(s >= 0 && send(c, "ok", 2, 0) == 2 && wait_fd(s, POLLIN) &&
+	              recv(s, buf, sizeof(buf), 0) == 2,
+	          "%s reconnect (%s): data flows", f, how);
 	if (s >= 0)
 		close(s);
 	close(c);
@@ -229,6 +209,5 @@ int main(void)
 		test_reconnect(fams[i], false);
 		test_reconnect(fams[i], true);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return zt_check_report();
 }
