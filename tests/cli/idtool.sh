@@ -4,7 +4,8 @@
 set -eu
 ZTRUN=$1
 WORLD_CHECK=$2
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
+cd "$T"
 
 # §8.3: identity A (upstream's known-good), the same keys under another address (known-bad), B.
 A_PUB=8e4df28b72:0:ac3d46abe0c21f3cfe7a6c8d6a85cfcffcb82fbd55af6a4d6350657c68200843fa2e16f9418bbd9702cae365f2af5fb4c420908b803a681d4daef6114d78a2d7
@@ -87,17 +88,17 @@ expect_ok "validate §8.3 A from a file"
 zt idtool getpublic a.secret
 expect_out "$A_PUB" "getpublic §8.3 A"
 zt idtool validate bad.secret
-expect_error "bad.secret FAILED validation" "the known-bad identity"
+expect_fail 1 "bad.secret FAILED validation" "the known-bad identity"
 zt idtool validate "$BAD"
-expect_error "(text on the command line) FAILED validation" "the known-bad identity as text"
+expect_fail 1 "(text on the command line) FAILED validation" "the known-bad identity as text"
 grep -q "${BAD:0:20}" err && fail "identity text echoed in an error message"
 # A secret that does not belong to the public key (B's secret on A's public half): stock calls this
 # valid; ztrun does not.
 printf %s "$A_PUB:${B:142}" >mixed.secret
 zt idtool validate mixed.secret
-expect_error "mixed.secret FAILED validation: its secret key does not belong" "mismatched secret"
+expect_fail 1 "mixed.secret FAILED validation: its secret key does not belong" "mismatched secret"
 zt idtool sign mixed.secret a.secret
-expect_error "cannot sign with mixed.secret: its secret key does not belong" "sign with mismatched secret"
+expect_fail 1 "cannot sign with mixed.secret: its secret key does not belong" "sign with mismatched secret"
 
 # --- §8.4: the exact signature, verified from hex and from a file
 printf 'ZeroTier test vector' >tv
@@ -112,7 +113,7 @@ echo "$SIG84" >tv.sig
 zt idtool verify a.secret tv tv.sig
 expect_ok "verify §8.4 from a file with a newline"
 zt idtool verify id.public tv "$SIG84"
-expect_error "tv signature check FAILED" "§8.4 signature under another identity"
+expect_fail 1 "tv signature check FAILED" "§8.4 signature under another identity"
 
 # --- sign/verify round trip, tampering with the file and with the signature
 head -c 5000 /dev/urandom >data
@@ -128,14 +129,14 @@ cp data tampered
 printf '\x01' | dd of=tampered bs=1 seek=100 conv=notrunc status=none
 cmp -s data tampered && printf '\x02' | dd of=tampered bs=1 seek=100 conv=notrunc status=none
 zt idtool verify id.public tampered data.sig
-expect_error "tampered signature check FAILED" "tampered file"
+expect_fail 1 "tampered signature check FAILED" "tampered file"
 sig=$(cat data.sig)
 for pos in 0 100 130 191; do
 	c=${sig:$pos:1}
 	[ "$c" = 0 ] && r=1 || r=0
 	bad_sig=${sig:0:$pos}$r${sig:$((pos + 1))}
 	zt idtool verify id.public data "$bad_sig"
-	expect_error "data signature check FAILED" "signature tampered at hex digit $pos"
+	expect_fail 1 "data signature check FAILED" "signature tampered at hex digit $pos"
 done
 # The whole file is signed, however long and however it is read: a difference far past the first
 # read buffer is caught, and a pipe gives the same signature as the file.
@@ -147,7 +148,7 @@ zt idtool sign id.secret long
 expect_ok "sign a long file"
 cp out long.sig
 zt idtool verify id.public long.b long.sig
-expect_error "long.b signature check FAILED" "a long file changed near its end"
+expect_fail 1 "long.b signature check FAILED" "a long file changed near its end"
 zt idtool verify id.public long long.sig
 expect_ok "verify a long file"
 sig_pipe=$("$ZTRUN" idtool sign id.secret /dev/stdin <long)

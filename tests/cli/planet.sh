@@ -5,7 +5,8 @@
 set -eu
 ZTRUN=$1
 WORLD_CHECK=$2
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
+cd "$T"
 umask 022
 
 "$ZTRUN" idtool generate r1.secret r1.public >/dev/null
@@ -94,7 +95,7 @@ cmp -s planet planet.v2 || fail "update -o changed PLANET"
 [ "$(cat check.out)" = "1 1311768467294899695 1800000000000 1" ] || fail "v3: $(cat check.out)"
 # No change at all: re-signed with a newer timestamp. The key is PLANET.key unless -k says otherwise.
 zt planet update planet.v3
-expect_error "cannot read signing key planet.v3.key: no such file" "default key of another file name"
+expect_fail 1 "cannot read signing key planet.v3.key: no such file" "default key of another file name"
 zt planet update -k planet.key planet.v3
 expect_ok "update without changes"
 "$WORLD_CHECK" planet.v2 planet.v3 >/dev/null || fail "re-signed revision refused"
@@ -112,7 +113,7 @@ zt planet update planet.v5 -k new.key -r "$R1" -e 203.0.113.9/9993
 expect_ok "update with the new key"
 "$WORLD_CHECK" planet.v4 planet.v5 >/dev/null || fail "revision after the hand-over refused"
 zt planet update planet.v5 -k planet.key
-expect_error "cannot sign the update with planet.key: it is not the key planet.v5 names" "old key after hand-over"
+expect_fail 1 "cannot sign the update with planet.key: it is not the key planet.v5 names" "old key after hand-over"
 
 # --- a moon: type 0x7f, ID defaults to the first root's address
 zt planet new --moon -o moon -k moon.key -r r1.public -e 192.0.2.1/9993
@@ -186,7 +187,7 @@ expect_out "earth: signature valid, 4 valid roots" "verify Earth"
 # Without Earth's key an update is impossible, and says so.
 "$ZTRUN" planet new -o other -k other.key -r r1.public -e 192.0.2.1/9993 >/dev/null 2>&1
 zt planet update -k other.key -o earth.2 earth
-expect_error "cannot sign the update with other.key: it is not the key earth names" "update Earth"
+expect_fail 1 "cannot sign the update with other.key: it is not the key earth names" "update Earth"
 [ ! -e earth.2 ] || fail "refused update still wrote its output"
 
 # --- help

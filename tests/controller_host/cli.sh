@@ -4,7 +4,8 @@
 # Usage errors exit 2, failures 1, each with one line.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/controller.sh"
 
 H=$T/ctl
 PORT=$(pick_port)
@@ -23,7 +24,7 @@ start_ctl "$H" "$PORT"
 # create, with every option; the ID alone on stdout
 ctl network create "$H" --name demo --pool 10.147.20.0/24 --pool 10.200.0.10-10.200.0.20 \
 	--route 10.0.0.0/8,10.147.20.1 --route fd00::/64 --v6 rfc4193 --v6 6plane
-expect_ok "network create"
+expect_ok_quiet "network create"
 NWID=$(cat "$T/out")
 [[ "$NWID" =~ ^${CTL}[0-9a-f]{6}$ ]] || fail "network create printed '$NWID', not a network ID of $CTL"
 api GET "/controller/network/$NWID"
@@ -37,7 +38,7 @@ expect_json "$T/body" "sorted(map(str, j['routes'])) == sorted(map(str, [{'targe
 expect_json "$T/body" "j['v4AssignMode']['zt'] is True and j['v6AssignMode'] == {'zt': False, 'rfc4193': True, \
 	'6plane': True}" "assign modes"
 ctl network create -j "$H" --public --pool fd00:1234::/64 --route 10.1.2.3/24
-expect_ok "network create -j --public"
+expect_ok_quiet "network create -j --public"
 expect_json "$T/out" "j['private'] is False and j['v6AssignMode']['zt'] is True and j['ipAssignmentPools'] == \
 	[{'ipRangeStart': 'fd00:1234::1', 'ipRangeEnd': 'fd00:1234::ffff:ffff:ffff:ffff'}]" "public, IPv6 pool"
 expect_json "$T/out" "{'target': '10.1.2.0/24', 'via': None} in j['routes']" "a route target is written as its network"
@@ -45,13 +46,13 @@ PUB=$(json "$T/out" "j['id']")
 
 # list and show, human and JSON
 ctl network list "$H"
-expect_ok "network list"
+expect_ok_quiet "network list"
 grep -q "^$NWID  private  demo$" "$T/out" || fail "network list lacks demo: $(cat "$T/out")"
 grep -q "^$PUB  public" "$T/out" || fail "network list lacks the public one: $(cat "$T/out")"
 ctl network list -j "$H"
 expect_json "$T/out" "sorted(j) == sorted(['$NWID', '$PUB'])" "network list -j"
 ctl network show "$H" "$NWID"
-expect_ok "network show"
+expect_ok_quiet "network show"
 grep -q "^network $NWID$" "$T/out" && grep -q "name  *demo" "$T/out" && grep -q "10.147.20.1-10.147.20.254" "$T/out" ||
 	fail "network show: $(cat "$T/out")"
 ctl network show -j "$H" "$NWID"
@@ -60,32 +61,32 @@ expect_json "$T/out" "j['id'] == '$NWID' and j['name'] == 'demo'" "network show 
 # members: authorize (before the node ever asked), set-ip, deauthorize, list, show
 M1=abcdef0123 M2=0123456789
 ctl member authorize "$H" "$NWID" "$M1"
-expect_ok "member authorize"
+expect_ok_quiet "member authorize"
 [ ! -s "$T/out" ] || fail "authorize printed: $(cat "$T/out")"
 ctl member authorize -j "$H" "$NWID" "$M2"
 expect_json "$T/out" "j['address'] == '$M2' and j['authorized'] is True" "authorize -j prints the member"
 ctl member set-ip "$H" "$NWID" "$M1" 10.147.20.5 fd00::5
-expect_ok "member set-ip"
+expect_ok_quiet "member set-ip"
 ctl member deauthorize "$H" "$NWID" "$M2"
-expect_ok "member deauthorize"
+expect_ok_quiet "member deauthorize"
 api GET "/controller/network/$NWID/member/$M1"
 expect_json "$T/body" "j['authorized'] is True and j['ipAssignments'] == ['10.147.20.5', 'fd00::5']" "M1 over the API"
 api GET "/controller/network/$NWID/member/$M2"
 expect_json "$T/body" "j['authorized'] is False and j['lastDeauthorizedTime'] > 0" "M2 over the API"
 ctl member list "$H" "$NWID"
-expect_ok "member list"
+expect_ok_quiet "member list"
 grep -q "^$M1  authorized    10.147.20.5, fd00::5$" "$T/out" && grep -q "^$M2  unauthorized  -$" "$T/out" ||
 	fail "member list: $(cat "$T/out")"
 ctl member list -j "$H" "$NWID"
 expect_json "$T/out" "sorted(j) == ['$M2', '$M1'] or sorted(j) == sorted(['$M1', '$M2'])" "member list -j"
 ctl member show "$H" "$NWID" "$M1"
-expect_ok "member show"
+expect_ok_quiet "member show"
 grep -q "^member $M1 of network $NWID$" "$T/out" && grep -q "authorized  *yes" "$T/out" &&
 	grep -q "identity  *(not seen yet)" "$T/out" || fail "member show: $(cat "$T/out")"
 ctl member set-ip "$H" "$NWID" "$M2" --none
-expect_ok "set-ip --none"
+expect_ok_quiet "set-ip --none"
 ctl network delete "$H" "$PUB"
-expect_ok "network delete"
+expect_ok_quiet "network delete"
 
 # Failures: one line naming what failed and why, exit 1.
 ctl network show "$H" "${CTL}000001"
@@ -135,20 +136,20 @@ stop_ctl
 
 # Stopped: the same commands work on the files (HOME locked meanwhile), and read what the daemon wrote.
 ctl network show -j "$H" "$NWID"
-expect_ok "network show, daemon stopped"
+expect_ok_quiet "network show, daemon stopped"
 cmp -s "$T/out" "$T/net-running.json" || fail "offline show differs: $(cat "$T/out") vs $(cat "$T/net-running.json")"
 ctl member list -j "$H" "$NWID"
 cmp -s "$T/out" "$T/members-running.json" || fail "offline member list differs"
 ctl network create "$H" --name offline --pool 10.99.0.0/16
-expect_ok "network create, daemon stopped"
+expect_ok_quiet "network create, daemon stopped"
 OFF=$(cat "$T/out")
 M3=1111111111
 ctl member authorize "$H" "$OFF" "$M3"
-expect_ok "member authorize, daemon stopped"
+expect_ok_quiet "member authorize, daemon stopped"
 ctl member set-ip "$H" "$OFF" "$M3" 10.99.1.1
-expect_ok "member set-ip, daemon stopped"
+expect_ok_quiet "member set-ip, daemon stopped"
 ctl member deauthorize "$H" "$NWID" "$M1"
-expect_ok "member deauthorize, daemon stopped"
+expect_ok_quiet "member deauthorize, daemon stopped"
 # another process holding HOME without serving the API: a clear error after a short wait
 exec 9>"$H/ztrun.lock"
 flock 9

@@ -7,13 +7,14 @@
 set -eu
 ZTRUN=$1
 MEMBER=$2
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/controller.sh"
 
 H=$T/ctl
 PORT=$(pick_port)
 start_ctl "$H" "$PORT"
 zt controller network create "$H" --name members --pool 10.147.20.0/24
-expect_ok "network create"
+expect_ok_quiet "network create"
 NWID=$(cat "$T/out")
 
 # start_member NAME [NWID] [IDENTITY]: a member in the background, its lines in $T/NAME.out
@@ -50,7 +51,7 @@ expect_json "$T/body" "j['authorized'] is False and j['identity'].startswith('$M
 	"refused member: its identity is pinned"
 t0=$(date +%s%N)
 zt controller member authorize "$H" "$NWID" "$M1"
-expect_ok "authorize m1"
+expect_ok_quiet "authorize m1"
 wait_line m1 " OK rev [0-9]+ ips 10\.147\.20\.[0-9]+/24 routes 10\.147\.20\.0/24$" 5
 [ $((($(date +%s%N) - t0) / 1000000)) -lt 4000 ] || fail "the authorization took longer than a push"
 IP1=$(ipv4_of m1)
@@ -62,7 +63,7 @@ expect_json "$T/body" "j['ipAssignments'] == ['${IP1%/*}']" "the pool address is
 M2=$(cut -c1-10 "$T/m2.public")
 zt controller member authorize "$H" "$NWID" "$M2"
 zt controller member set-ip "$H" "$NWID" "$M2" 10.147.20.200
-expect_ok "set-ip before the member exists"
+expect_ok_quiet "set-ip before the member exists"
 start_member m2 "$NWID" "$T/m2.secret"
 [ "$(addr_of m2)" = "$M2" ] || fail "member m2 did not use its identity"
 wait_line m2 " OK rev [0-9]+ ips 10\.147\.20\.200/24 "

@@ -4,7 +4,7 @@
 # strace that no lookup opens a kernel socket. With ZTRUN_RESOLV_CONF naming a DNS server that runs
 # inside ztrun on the virtual 127.0.0.1:53, names resolve through it: truncated replies go to TCP, garbage replies are ignored.
 # The interface list holds lo only.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 ms() { date +%s%3N; }
 

@@ -2,9 +2,9 @@
 # Name lookups under ztrun none never open a kernel socket: strace shows the app (and ztrun) opening no
 # AF_INET/AF_INET6/AF_NETLINK socket, where glibc's resolver would open a UDP socket to the host's
 # nameserver. Skipped (exit 77) where strace is not installed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
-command -v strace >/dev/null || { echo "skip: strace is not installed (scripts/deps.sh test installs it)"; exit 77; }
+command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh test installs it)"
 # In the ASan build: LeakSanitizer cannot work under ptrace and would fail ztrun at exit.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 rc=0

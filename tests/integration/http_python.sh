@@ -1,8 +1,8 @@
 #!/bin/bash
 # python3 -m http.server under ztrun none, curl inside: a 10 MB file arrives intact; the host
 # cannot reach the server while it runs.
-. "$(dirname "$0")/lib.sh"
-PORT=$(free_host_port)
+. "$(dirname "$0")/../common/lib.sh"
+PORT=$(pick_port)
 mkdir -p "$WORK/www"
 head -c 10000000 /dev/urandom > "$WORK/www/blob"
 want=$(sha256sum < "$WORK/www/blob")

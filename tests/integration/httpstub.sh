@@ -2,7 +2,7 @@
 # examples/httpstub under ztrun none: GET echoes the path after the message, HEAD has no body,
 # a bad request gets 400, PORT 0 reports the port it took; SIGTERM sent to ztrun stops the server,
 # which exits 0, and ztrun passes that 0 on.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 STUB=$(realpath "${2:?usage: $0 ZTRUN HTTPSTUB}")
 # The client part runs in the background; the shell then becomes the server, the command that
 # ztrun forwards SIGTERM to.

@@ -1,9 +1,9 @@
 #!/bin/bash
 # iperf3 TCP and UDP under ztrun none (one server each: an iperf3 server runs one test at a time and
 # may still be finishing the last one when the next client comes).
-. "$(dirname "$0")/lib.sh"
-PORT=$(free_host_port)
-PORT2=$(free_host_port)
+. "$(dirname "$0")/../common/lib.sh"
+PORT=$(pick_port)
+PORT2=$(pick_port)
 "$ZTRUN" none -- bash -c "
 	set -e
 	$WAIT_PORT

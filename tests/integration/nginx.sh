@@ -1,10 +1,10 @@
 #!/bin/bash
 # nginx (its own config, port >= 1024) under ztrun none; curl and 5 s of wrk with 50 connections,
 # no errors. (As root, nginx switches users: that needs the capabilities ztrun drops by default.)
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 command -v nginx >/dev/null || NGINX=/usr/sbin/nginx
 NGINX=${NGINX:-nginx}
-PORT=$(free_host_port)
+PORT=$(pick_port)
 mkdir -p "$WORK/www" "$WORK/ng"
 echo "hello from nginx" > "$WORK/www/index.html"
 head -c 1000000 /dev/urandom > "$WORK/www/big"

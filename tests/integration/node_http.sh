@@ -1,7 +1,7 @@
 #!/bin/bash
 # A node HTTP server under ztrun none, curl inside.
-. "$(dirname "$0")/lib.sh"
-PORT=$(free_host_port)
+. "$(dirname "$0")/../common/lib.sh"
+PORT=$(pick_port)
 "$ZTRUN" none -- bash -c "
 	set -e
 	$WAIT_PORT

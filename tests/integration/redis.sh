@@ -1,7 +1,7 @@
 #!/bin/bash
 # redis-server under ztrun none; redis-cli and redis-benchmark -q -n 20000.
-. "$(dirname "$0")/lib.sh"
-PORT=$(free_host_port)
+. "$(dirname "$0")/../common/lib.sh"
+PORT=$(pick_port)
 "$ZTRUN" none -- bash -c "
 	set -e
 	$WAIT_PORT

@@ -1,9 +1,9 @@
 #!/bin/bash
 # sshd (own host key, own config, high port, as the current user) under ztrun none; ssh runs a
 # remote command. sshd re-executes itself for each connection with the socket inherited.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-PORT=$(free_host_port)
+PORT=$(pick_port)
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey"
 cp "$WORK/userkey.pub" "$WORK/authorized_keys"

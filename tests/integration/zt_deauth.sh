@@ -4,13 +4,13 @@
 # certificate at every online member), well within the certificate window, while the other carries
 # on. A config change (a new route) reaches the running members.
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
-PORT=$(free_host_port)
+. "$HERE/../common/lib.sh"
+PORT=$(pick_port)
 cd "$WORK"
 a= b= c=
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 ctl=$!
-trap 'kill $a $b $c $ctl 2>/dev/null; wait $a $b $c $ctl 2>/dev/null; cleanup' EXIT
+pids+=("$ctl")
 # The controller makes its identity first: seconds on a loaded machine. Wait while it lives.
 until [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ]; do
 	kill -0 $ctl 2>/dev/null || fail "the controller exited at start: $(cat ctl.log)"
@@ -25,6 +25,7 @@ done
 mkdir -p www && echo "still a member" >www/index.html
 "$ZTRUN" --home a --planet ctl/planet "$NW" -- python3 -m http.server 8080 --directory www >a.log 2>&1 &
 a=$!
+pids+=("$a")
 for _ in $(seq 200); do grep -q "joined" a.log && break; sleep 0.05; done
 IP=$(grep -o '10\.78\.0\.[0-9]*' a.log | head -1)
 [ -n "$IP" ] || fail "server never joined: $(cat a.log)"
@@ -32,8 +33,10 @@ IP=$(grep -o '10\.78\.0\.[0-9]*' a.log | head -1)
 client='while :; do if curl -s -m 1 http://'"$IP"':8080/ | grep -q member; then echo ok; else echo fail; fi; sleep 0.3; done'
 "$ZTRUN" --home b --planet ctl/planet "$NW" -- bash -c "$client" >b.out 2>b.log &
 b=$!
+pids+=("$b")
 "$ZTRUN" --home c --planet ctl/planet "$NW" -- bash -c "$client" >c.out 2>c.log &
 c=$!
+pids+=("$c")
 for _ in $(seq 300); do [ "$(grep -c ok b.out)" -ge 3 ] && [ "$(grep -c ok c.out)" -ge 3 ] && break; sleep 0.1; done
 [ "$(grep -c ok b.out)" -ge 3 ] && [ "$(grep -c ok c.out)" -ge 3 ] || fail "clients never reached the server"
 

@@ -5,13 +5,13 @@
 # node is refused until authorized, then gets its addresses from the pool; the client's node is
 # authorized before it ever asks.
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
-PORT=$(free_host_port)
+. "$HERE/../common/lib.sh"
+PORT=$(pick_port)
 cd "$WORK"
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 ctl=$!
+pids+=("$ctl")
 a=
-trap 'kill $a $ctl 2>/dev/null; wait $a $ctl 2>/dev/null; cleanup' EXIT
 # The controller makes its identity first: seconds on a loaded machine. Wait while it lives.
 until [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ]; do
 	kill -0 $ctl 2>/dev/null || fail "the controller exited at start: $(cat ctl.log)"
@@ -25,6 +25,7 @@ mkdir -p www && echo "hello over zerotier" >www/index.html
 "$ZTRUN" --home a --planet ctl/planet --wait 60 "$NW" -- \
 	python3 -m http.server 8080 --bind :: --directory www >a.log 2>&1 &
 a=$!
+pids+=("$a")
 for _ in $(seq 100); do [ -s a/identity.public ] && break; sleep 0.05; done
 A=$(cut -d: -f1 a/identity.public)
 for _ in $(seq 100); do grep -q "joining $NW as node $A" a.log && break; sleep 0.05; done

@@ -4,11 +4,11 @@
 # capsh.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "skip: not root"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "not root"
 mine=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
-[ "$mine" != 0000000000000000 ] || { echo "skip: root without capabilities"; exit 77; }
+[ "$mine" != 0000000000000000 ] || skip "root without capabilities"
 
 zt none -- grep '^Cap' /proc/self/status
 expect_rc 0 "caps dropped"
@@ -25,7 +25,7 @@ v=$(awk '$1 == "CapEff:" {print $2}' "$T/out")
 
 # Without CAP_SETPCAP the bounding set cannot be cleared, so a root COMMAND would regain its
 # capabilities at exec: ztrun must say so.
-command -v capsh >/dev/null || { echo "skip: capsh is not installed (libcap2-bin), so the CAP_SETPCAP check cannot run"; exit 77; }
+command -v capsh >/dev/null || skip "capsh is not installed (libcap2-bin), so the CAP_SETPCAP check cannot run"
 set +e
 capsh --drop=cap_setpcap -- -c '"$0" none -- true' "$ZTRUN" >"$T/out" 2>"$T/err"
 rc=$?

@@ -3,7 +3,7 @@
 # and ZTRUN_LOG, -v and -q set how much each subcommand says, the same way everywhere.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 # $1: the option error expected, $2: its exit status, the rest: the command line.
 bad_option() {

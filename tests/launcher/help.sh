@@ -3,7 +3,7 @@
 set -eu
 ZTRUN=$1
 VERSION=$2
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 for args in "--help" "-h" "run --help" "-v --help"; do
 	# shellcheck disable=SC2086

@@ -3,7 +3,7 @@
 # with anything COMMAND put in it.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 XDG_RUNTIME_DIR="$T/nonexistent" zt none -- true
 expect_one_error "^ztrun: cannot create runtime directory in $T/nonexistent from \$XDG_RUNTIME_DIR: No such file or directory (point XDG_RUNTIME_DIR at a writable directory" \
@@ -15,7 +15,7 @@ expect_one_error "^ztrun: cannot create runtime directory in $T/file from \$XDG_
 mkdir -m 0500 "$T/ro"
 if [ "$(id -u)" = 0 ]; then
 	# Root writes anywhere unless it lacks CAP_DAC_OVERRIDE: take that away for this one run.
-	command -v capsh >/dev/null || { echo "skip: root without capsh"; exit 77; }
+	command -v capsh >/dev/null || skip "root without capsh"
 	set +e
 	XDG_RUNTIME_DIR="$T/ro" capsh --drop=cap_dac_override -- -c '"$0" none -- true' "$ZTRUN" \
 		>"$T/out" 2>"$T/err"

@@ -3,18 +3,14 @@
 # through the root. The home directory is locked; bad planets and busy ports are clear errors.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
-port=$(( (RANDOM % 12000) + 20000 ))
+port=$(pick_port)
 "$ZTRUN" idtool generate "$T/root.secret" "$T/root.public" >/dev/null
 mkdir -p "$T/root" "$T/leaf"
 cp "$T/root.secret" "$T/root/identity.secret"
 cp "$T/root.public" "$T/root/identity.public"
 "$ZTRUN" planet new -o "$T/planet" --root "$T/root.public" --endpoint "127.0.0.1/$port" 2>/dev/null
-
-pids=()
-cleanup_nodes() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap 'cleanup_nodes; chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 
 "$ZTRUN" service -v --home "$T/root" --planet "$T/planet" -p "$port" 2>"$T/root.log" &
 pids+=($!)

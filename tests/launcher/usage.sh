@@ -2,7 +2,7 @@
 # Bad command lines: exit 125 with one clear line, nothing on stdout, no runtime directory made.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 zt
 expect_one_error "^ztrun: missing NETWORK" "no arguments"
