@@ -110,6 +110,17 @@ rundir_empty() { # WHAT
 	[ -z "$(ls -A "$XDG_RUNTIME_DIR")" ] || fail "$1: runtime directory left behind: $(ls -A "$XDG_RUNTIME_DIR")"
 }
 
+# wait_for SECONDS WHAT COMMAND...: runs COMMAND every 50 ms until it succeeds; fails the test with WHAT
+# after SECONDS. A wait for a condition, bounded generously: a loaded machine is slow, not wrong.
+wait_for() {
+	local end=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || fail "timed out waiting for $what"
+		sleep 0.05
+	done
+}
+
 wait_for_file() { # FILE: waits up to 10 s for it to exist
 	for _ in $(seq 200); do
 		[ -e "$1" ] && return 0

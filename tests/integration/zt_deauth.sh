@@ -26,7 +26,7 @@ mkdir -p www && echo "still a member" >www/index.html
 "$ZTRUN" --home a --planet ctl/planet "$NW" -- python3 -m http.server 8080 --directory www >a.log 2>&1 &
 a=$!
 pids+=("$a")
-for _ in $(seq 200); do grep -q "joined" a.log && break; sleep 0.05; done
+wait_for 60 "the server node to join" grep -q "joined" a.log
 IP=$(grep -o '10\.78\.0\.[0-9]*' a.log | head -1)
 [ -n "$IP" ] || fail "server never joined: $(cat a.log)"
 # A client: one line per attempt, "ok" or "fail", for as long as it runs.

@@ -26,12 +26,12 @@ mkdir -p www && echo "hello over zerotier" >www/index.html
 	python3 -m http.server 8080 --bind :: --directory www >a.log 2>&1 &
 a=$!
 pids+=("$a")
-for _ in $(seq 100); do [ -s a/identity.public ] && break; sleep 0.05; done
+wait_for 60 "the server node's identity" test -s a/identity.public
 A=$(cut -d: -f1 a/identity.public)
-for _ in $(seq 100); do grep -q "joining $NW as node $A" a.log && break; sleep 0.05; done
+wait_for 60 "the server node's progress line" grep -q "joining $NW as node $A" a.log
 grep -q "joining $NW as node $A" a.log || fail "no progress line: $(cat a.log)"
 "$ZTRUN" controller member authorize ctl "$NW" "$A" >/dev/null
-for _ in $(seq 200); do grep -q "joined $NW" a.log && break; sleep 0.05; done
+wait_for 60 "the server node to join" grep -q "joined $NW" a.log
 grep -q "joined $NW as node $A: " a.log || fail "server node never joined: $(cat a.log)"
 A4=$(grep -o '10\.77\.0\.[0-9]*' a.log | head -1)
 A6=$(grep -oE ' fd[0-9a-f]{2}:[0-9a-f:]+/88' a.log | head -1 | tr -d ' ' | cut -d/ -f1)
