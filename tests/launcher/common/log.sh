@@ -2,7 +2,7 @@
 # ZTRUN_LOG sets the level, -v/-q override it, and ztrun's lines go to stderr only.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 started() { ztrun_lines | grep -q "^ztrun: started 'true' as pid [0-9]* on network none"; }
 

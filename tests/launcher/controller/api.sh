@@ -4,7 +4,7 @@
 # requests that change nothing, and SIGTERM.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 . "$(dirname "$0")/controller.sh"
 
 H=$T/ctl

@@ -4,7 +4,7 @@
 # Usage errors exit 2, failures 1, each with one line.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 . "$(dirname "$0")/controller.sh"
 
 H=$T/ctl

@@ -7,7 +7,7 @@
 set -eu
 ZTRUN=$1
 MEMBER=$2
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 . "$(dirname "$0")/controller.sh"
 
 H=$T/ctl

@@ -4,7 +4,7 @@
 # new signed revision when --endpoint changes; start-up errors are one clear line.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 . "$(dirname "$0")/controller.sh"
 
 H=$T/ctl

@@ -4,8 +4,8 @@
 # still serves, holds no more file descriptors than before, and its records are as they were.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
-. "$(dirname "$0")/controller.sh"
+. "$(dirname "$0")/../../common/lib.sh"
+. "$(dirname "$0")/../controller/controller.sh"
 
 H=$T/ctl
 PORT=$(pick_port)

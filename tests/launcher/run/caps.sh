@@ -4,7 +4,7 @@
 # capsh.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root"
 mine=$(awk '/^CapEff:/ {print $2}' /proc/self/status)

@@ -4,7 +4,7 @@
 set -eu
 ZTRUN=$1
 EXTRA_LIB=$2 # a harmless shared library to stand for an LD_PRELOAD the user already had
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 report='
 	d=$(dirname "$ZT_NC_NETWORK")

@@ -3,7 +3,7 @@
 # with one clear line, and the runtime directory (made before the exec) removed.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 zt none -- ztrun-test-no-such-command
 expect_rc 127 "not in PATH"

@@ -3,7 +3,7 @@
 # is gone after each; ztrun does not touch COMMAND's stdout.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 zt none -- true
 expect_rc 0 "true"

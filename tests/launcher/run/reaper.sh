@@ -3,7 +3,7 @@
 # it dies, leaving no zombie, while COMMAND keeps running.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 zt none -- bash -c '
 	set -eu

@@ -3,7 +3,7 @@
 # with anything COMMAND put in it.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 XDG_RUNTIME_DIR="$T/nonexistent" zt none -- true
 expect_one_error "^ztrun: cannot create runtime directory in $T/nonexistent from \$XDG_RUNTIME_DIR: No such file or directory (point XDG_RUNTIME_DIR at a writable directory" \

@@ -3,7 +3,7 @@
 # directory is removed when COMMAND then exits.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 for sig in TERM USR1 USR2 HUP INT QUIT WINCH; do
 	rm -f "$T/ready" "$T/got"

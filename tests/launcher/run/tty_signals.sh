@@ -5,7 +5,7 @@ set -eu
 ZTRUN=$1
 DRIVER=$2
 SIGRECORD=$3
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 "$DRIVER" "$ZTRUN" "$SIGRECORD" "$T"
 rundir_empty "terminal signals"

@@ -3,7 +3,7 @@
 # through the root. The home directory is locked; bad planets and busy ports are clear errors.
 set -eu
 ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 
 port=$(pick_port)
 "$ZTRUN" idtool generate "$T/root.secret" "$T/root.public" >/dev/null

@@ -4,7 +4,7 @@
 set -eu
 ZTRUN=$1
 WORLD_CHECK=$2
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 cd "$T"
 
 # §8.3: identity A (upstream's known-good), the same keys under another address (known-bad), B.

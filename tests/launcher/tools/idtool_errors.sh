@@ -5,7 +5,7 @@
 set -eu
 ZTRUN=$1
 WORLD_CHECK=$2
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 cd "$T"
 
 A_PUB=8e4df28b72:0:ac3d46abe0c21f3cfe7a6c8d6a85cfcffcb82fbd55af6a4d6350657c68200843fa2e16f9418bbd9702cae365f2af5fb4c420908b803a681d4daef6114d78a2d7

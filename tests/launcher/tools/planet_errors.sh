@@ -5,7 +5,7 @@
 set -eu
 ZTRUN=$1
 WORLD_CHECK=$2
-. "$(dirname "$0")/../common/lib.sh"
+. "$(dirname "$0")/../../common/lib.sh"
 cd "$T"
 
 "$ZTRUN" idtool generate r.secret r.public >/dev/null
