@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 enum { INTS = 5, WINCHES = 3 };
 
 static long now_ms(void)
@@ -49,7 +51,7 @@ static void drain(int master, int ms)
 int main(int argc, char **argv)
 {
 	struct winsize ws = {.ws_row = 24, .ws_col = 80};
-	int master, status = -1, ints = 0, winches = 0, usr1s = 0, bad = 0;
+	int master, status = -1, ints = 0, winches = 0, usr1s = 0;
 	char record[4096], ready[4096];
 	int sig, code, from;
 	sigset_t empty;
@@ -76,13 +78,12 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	fcntl(master, F_SETFL, O_NONBLOCK);
-	for (long end = now_ms() + 10000; access(ready, F_OK) != 0;) {
-		if (now_ms() > end) {
-			fprintf(stderr, "FAIL: COMMAND did not start\n");
-			kill(pid, SIGKILL);
-			return 1;
-		}
+	long end = now_ms() + 10000;
+	while (access(ready, F_OK) != 0 && now_ms() <= end)
 		drain(master, 10);
+	if (!CHECK_MSG(access(ready, F_OK) == 0, "COMMAND started under ztrun on the terminal")) {
+		kill(pid, SIGKILL);
+		return zt_check_report();
 	}
 	for (int i = 0; i < INTS; i++) {
 		if (write(master, "\003", 1) != 1)
@@ -96,52 +97,35 @@ int main(int argc, char **argv)
 		drain(master, 150);
 	}
 	kill(pid, SIGUSR1);
-	for (long end = now_ms() + 10000; waitpid(pid, &status, WNOHANG) == 0;) {
-		if (now_ms() > end) {
-			fprintf(stderr, "FAIL: ztrun did not exit after SIGUSR1\n");
-			kill(pid, SIGKILL);
-			return 1;
-		}
+	pid_t done = 0;
+	for (end = now_ms() + 10000; (done = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() <= end;)
 		drain(master, 10);
+	if (!CHECK_MSG(done == pid, "ztrun exited after SIGUSR1")) {
+		kill(pid, SIGKILL);
+		return zt_check_report();
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "FAIL: ztrun ended with wait status %#x\n", status);
-		return 1;
-	}
+	if (!CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	               "ztrun ended with status 0 (wait status %#x)", status))
+		return zt_check_report();
 	f = fopen(record, "r");
-	if (!f) {
-		fprintf(stderr, "FAIL: no record: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!CHECK_MSG(f != NULL, "COMMAND wrote its record"))
+		return zt_check_report();
 	while (fscanf(f, "%d %d %d", &sig, &code, &from) == 3) {
 		if (sig == SIGINT || sig == SIGWINCH) {
 			sig == SIGINT ? ints++ : winches++;
-			if (code != SI_KERNEL) {
-				fprintf(stderr,
-				        "FAIL: COMMAND got %s with si_code %d from pid %d: a forwarded "
-				        "copy of a terminal signal\n",
-				        strsignal(sig), code, from);
-				bad++;
-			}
+			CHECK_MSG(code == SI_KERNEL,
+			          "COMMAND got %s from the kernel (si_code %d, pid %d), not a copy forwarded "
+			          "by ztrun",
+			          strsignal(sig), code, from);
 		} else if (sig == SIGUSR1) {
 			usr1s++;
-			if (code != SI_USER || from != pid) {
-				fprintf(stderr,
-				        "FAIL: SIGUSR1 came with si_code %d from pid %d, not from ztrun %d\n",
-				        code, from, (int)pid);
-				bad++;
-			}
+			CHECK_MSG(code == SI_USER && from == pid,
+			          "SIGUSR1 came from ztrun %d (si_code %d, pid %d)", (int)pid, code, from);
 		}
 	}
 	fclose(f);
-	if (ints != INTS || winches != WINCHES || usr1s != 1) {
-		fprintf(stderr,
-		        "FAIL: COMMAND got %d SIGINT (want %d), %d SIGWINCH (want %d), %d SIGUSR1 (want 1)\n",
-		        ints, INTS, winches, WINCHES, usr1s);
-		bad++;
-	}
-	if (bad)
-		return 1;
-	printf("ok\n");
-	return 0;
+	CHECK_MSG(ints == INTS && winches == WINCHES && usr1s == 1,
+	          "COMMAND got %d SIGINT (want %d), %d SIGWINCH (want %d), %d SIGUSR1 (want 1)", ints, INTS,
+	          winches, WINCHES, usr1s);
+	return zt_check_report();
 }
