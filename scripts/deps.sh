@@ -39,6 +39,8 @@ if [ "$want" = test ]; then
 	need /usr/lib/python3.11/test/test_socket.py libpython3.11-testsuite # CPython's own suites
 	need strace strace
 	need capsh libcap2-bin
+	need /usr/sbin/setcap libcap2-bin
+	need ping iputils-ping
 fi
 [ -z "$pkgs" ] && exit 0
 echo "deps: installing$pkgs" >&2

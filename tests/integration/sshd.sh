@@ -22,7 +22,7 @@ StrictModes no
 UseDNS no
 PermitRootLogin prohibit-password
 CONF
-"$ZTRUN" --keep-caps none -- bash -c "
+"$ZTRUN" none -- bash -c "
 	set -e
 	$WAIT_PORT
 	$SSHD -D -e -f '$WORK/sshd_config' 2>'$WORK/sshd.log' &

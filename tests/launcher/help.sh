@@ -12,7 +12,7 @@ for args in "--help" "-h" "run --help" "-v --help"; do
 	grep -q '^Usage: ztrun \[OPTIONS\] NETWORK -- COMMAND \[ARG...\]' "$T/out" || fail "$args: no usage: $(cat "$T/out")"
 	grep -q '^Subcommands:' "$T/out" || fail "$args: no subcommand table"
 	grep -q '^  run  *run COMMAND' "$T/out" || fail "$args: table lacks run"
-	for opt in --verbose --quiet --keep-caps --help --version; do
+	for opt in --verbose --quiet --drop-caps --help --version; do
 		grep -q -e "$opt" "$T/out" || fail "$args: help lacks $opt"
 	done
 	[ ! -s "$T/err" ] || fail "$args: wrote to stderr: $(cat "$T/err")"

@@ -37,7 +37,7 @@ static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR
 struct run {
 	/* the command line */
 	struct zt_join_opts jo;
-	bool keep_caps;
+	bool drop_caps;
 	const char *network; /* NETWORK as given: "none" or the app's first network ID */
 	char **command;
 	/* the runtime directory, base/ztrun.XXXXXX, with the shim and the service's socket */
@@ -78,7 +78,8 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	           "      --wait SECS   how long to wait for the networks (default 60; 0: start at once)\n"
 	           "  -v, --verbose     say more (twice: debug); overrides ZTRUN_LOG\n"
 	           "  -q, --quiet       print errors only; overrides ZTRUN_LOG\n"
-	           "      --keep-caps   do not drop COMMAND's capabilities\n"
+	           "      --drop-caps   run COMMAND without any capabilities (hardening; by default it\n"
+	           "                    has those it would have without ztrun)\n"
 	           "  -h, --help        print this help and exit\n"
 	           "  -V, --version     print the version and exit\n"
 	           "\n");
@@ -216,12 +217,13 @@ static int exit_status_of(int wait_status)
 	return WEXITSTATUS(wait_status);
 }
 
-/* -v, -q, --keep-caps and the join options. 0, 1 after --help or --version, -1 after an error. */
+/* -v, -q, --drop-caps and the join options. 0, 1 after --help or --version, -1 after an error. */
 static int parse_options(struct run *r, int argc, char **argv, void (*print_subcommands)(FILE *f))
 {
 	static const struct option long_options[] = {
 	    ZT_CLI_LOG_OPTIONS,
 	    {"keep-caps", no_argument, NULL, 'k'},
+	    {"drop-caps", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"network", required_argument, NULL, 'n'},
@@ -240,8 +242,10 @@ static int parse_options(struct run *r, int argc, char **argv, void (*print_subc
 		if (opt == '?' || zt_join_parse_opt(&r->jo, opt, optarg) < 0)
 			return -1;
 		switch (opt) {
-		case 'k':
-			r->keep_caps = true;
+		case 'k': /* the default now; the option stays accepted for existing scripts */
+			break;
+		case 'D':
+			r->drop_caps = true;
 			break;
 		case 'h':
 			print_help(stdout, print_subcommands);
@@ -407,6 +411,21 @@ static int start_service(struct run *r)
 	return 0;
 }
 
+/* An exec that failed with EPERM under --drop-caps: most likely a file with capabilities (Debian's
+ * ping), which an exec cannot grant once the bounding set is empty. Says so in one line. */
+static void why_no_exec_without_caps(const char *name)
+{
+	char *caps = zt_spawn_file_caps(name);
+	if (caps)
+		zt_log(ZT_LOG_ERROR,
+		       "cannot run '%s': %s (it has file capabilities, %s, which --drop-caps withholds: run it "
+		       "without --drop-caps)",
+		       name, strerror(EPERM), caps);
+	else
+		zt_log(ZT_LOG_ERROR, "cannot run '%s': %s (--drop-caps may be why)", name, strerror(EPERM));
+	free(caps);
+}
+
 /* Starts COMMAND with the shim preloaded. 0, or the exit status to leave with. */
 static int spawn_command(struct run *r)
 {
@@ -414,7 +433,7 @@ static int spawn_command(struct run *r)
 	const char *name = r->command[0], *hint;
 	int ret = ZT_EXIT_ZTRUN;
 
-	if (!r->keep_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
+	if (r->drop_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
 		zt_log(ZT_LOG_WARN,
 		       "cannot clear the capability bounding set: no CAP_SETPCAP (COMMAND runs as root "
 		       "and regains capabilities at exec; drop them before starting ztrun)");
@@ -422,7 +441,7 @@ static int spawn_command(struct run *r)
 	                                      .preload = r->shim_path,
 	                                      .nc_network = r->socket_path,
 	                                      .sigmask = &r->orig_mask,
-	                                      .keep_caps = r->keep_caps},
+	                                      .drop_caps = r->drop_caps},
 	                   &r->child, &step);
 	if (!err) {
 		zt_log(ZT_LOG_INFO, "started '%s' as pid %d on network %s (control socket %s)", name,
@@ -437,11 +456,14 @@ static int spawn_command(struct run *r)
 			ret = ZT_EXIT_NOT_FOUND;
 			hint = strchr(name, '/') ? "" : " (not found in PATH)";
 		}
-		zt_log(ZT_LOG_ERROR, "cannot run '%s': %s%s", name, strerror(-err), hint);
+		if (err == -EPERM && r->drop_caps)
+			why_no_exec_without_caps(name);
+		else
+			zt_log(ZT_LOG_ERROR, "cannot run '%s': %s%s", name, strerror(-err), hint);
 		break;
 	case ZT_SPAWN_CAPS:
-		zt_log(ZT_LOG_ERROR, "cannot drop capabilities of '%s': %s (--keep-caps leaves them)", name,
-		       strerror(-err));
+		zt_log(ZT_LOG_ERROR, "cannot drop capabilities of '%s': %s (without --drop-caps, ztrun leaves them)",
+		       name, strerror(-err));
 		break;
 	case ZT_SPAWN_ENV:
 		zt_log(ZT_LOG_ERROR, "cannot set the environment of '%s': %s", name, strerror(-err));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,41 @@ static int drop_caps(void)
 	if (capng_apply(clear_bounding ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
 		return errno ? -errno : -EPERM;
 	return 0;
+}
+
+static char *caps_of(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+	if (fd < 0)
+		return NULL;
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_get_caps_fd(fd) == 0 && capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+		text = capng_print_caps_text(CAPNG_PRINT_BUFFER, CAPNG_PERMITTED);
+	close(fd);
+	return text;
+}
+
+char *zt_spawn_file_caps(const char *cmd)
+{
+	if (strchr(cmd, '/'))
+		return caps_of(cmd);
+	const char *dirs = getenv("PATH");
+	if (!dirs || !dirs[0])
+		dirs = "/bin:/usr/bin";
+	for (const char *p = dirs; *p;) {
+		size_t n = strcspn(p, ":");
+		char path[4096];
+		struct stat st;
+		/* an empty entry is the current directory, as for execvp */
+		snprintf(path, sizeof(path), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return caps_of(path);
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
 }
 
 static int set_env(const struct zt_spawn *sp)
@@ -85,7 +121,7 @@ static void child_exec(const struct zt_spawn *sp, int status_fd)
 		write_failure(status_fd, ZT_SPAWN_ENV, ret);
 		return;
 	}
-	if (!sp->keep_caps) {
+	if (sp->drop_caps) {
 		ret = drop_caps();
 		if (ret) {
 			write_failure(status_fd, ZT_SPAWN_CAPS, ret);

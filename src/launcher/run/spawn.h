@@ -1,6 +1,6 @@
-/* Starting COMMAND: fork, give the child the signal mask ztrun started with, drop its capabilities, set
- * LD_PRELOAD and ZT_NC_NETWORK, exec with a PATH search. A failure in the child before or at exec comes
- * back over a close-on-exec pipe, so the caller knows the outcome before it enters its loop. */
+/* Starting COMMAND: fork, give the child the signal mask ztrun started with, drop its capabilities if
+ * asked, set LD_PRELOAD and ZT_NC_NETWORK, exec with a PATH search. A failure in the child before or at
+ * exec comes back over a close-on-exec pipe, so the caller knows the outcome before it enters its loop. */
 #ifndef ZTRUN_SPAWN_H
 #define ZTRUN_SPAWN_H
 
@@ -20,7 +20,7 @@ struct zt_spawn {
 	const char *preload;     /* the shim's path, put first in LD_PRELOAD */
 	const char *nc_network;  /* the control socket's path, the value of ZT_NC_NETWORK */
 	const sigset_t *sigmask; /* the mask COMMAND starts with: the one ztrun was started with */
-	bool keep_caps;          /* leave capabilities as they are */
+	bool drop_caps;          /* clear every capability set (--drop-caps); else leave them as they are */
 };
 
 /* Returns 0 with *pid set once COMMAND has been exec'd, or -errno with *step naming what failed; a
@@ -30,5 +30,10 @@ int zt_spawn(const struct zt_spawn *sp, pid_t *pid, enum zt_spawn_step *step);
 /* False when dropping capabilities cannot clear the bounding set (no CAP_SETPCAP): a child running
  * as uid 0 then regains its capabilities at exec. */
 bool zt_spawn_can_clear_bounding_set(void);
+
+/* The capabilities the file that execvp would run for cmd carries (file capabilities, as setcap
+ * gives ping), as text to free(); NULL if none or it cannot tell. An exec fails with EPERM when
+ * --drop-caps has cleared the bounding set of a capability such a file must get. */
+char *zt_spawn_file_caps(const char *cmd);
 
 #endif
