@@ -18,6 +18,7 @@
 #include "home.h"
 #include "log.h"
 #include "netjoin.h"
+#include "notify.h"
 #include "run_join.h"
 #include "loop.h"
 #include "rundir.h"
@@ -206,6 +207,8 @@ static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 			continue;
 		}
 		zt_log(ZT_LOG_DEBUG, "forwarding %s to %d", strsignal(sig), (int)r->child);
+		if (sig == SIGTERM || sig == SIGINT)
+			zt_notify("STOPPING=1");
 		kill(r->child, sig);
 	}
 }
@@ -256,6 +259,7 @@ static int parse_options(struct run *r, int argc, char **argv, void (*print_subc
 		}
 	}
 	zt_cli_set_log_level(&cli);
+	zt_notify_init();
 	return 0;
 }
 
@@ -411,6 +415,16 @@ static int start_service(struct run *r)
 	return 0;
 }
 
+static void notify_ready(const char *command, const char *network)
+{
+	char state[512];
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=running %s on %s", command, network);
+	int err = zt_notify(state);
+	if (err < 0)
+		zt_log(ZT_LOG_WARN, "cannot tell the service manager that '%s' runs: %s", command,
+		       strerror(-err));
+}
+
 /* An exec that failed with EPERM under --drop-caps: most likely a file with capabilities (Debian's
  * ping), which an exec cannot grant once the bounding set is empty. Says so in one line. */
 static void why_no_exec_without_caps(const char *name)
@@ -446,6 +460,9 @@ static int spawn_command(struct run *r)
 	if (!err) {
 		zt_log(ZT_LOG_INFO, "started '%s' as pid %d on network %s (control socket %s)", name,
 		       (int)r->child, r->network, r->socket_path);
+		/* Ready for the service manager: the networks have their addresses and COMMAND has
+		 * been exec'd (not: it serves yet; ztrun cannot know that). */
+		notify_ready(name, r->network);
 		return 0;
 	}
 	switch (step) {

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Readiness for systemd (Type=notify), against a socket this test makes: ztrun sends READY=1 once
+# COMMAND has been exec'd, and on a ZeroTier network only after the network has its addresses;
+# STOPPING=1 when it forwards SIGTERM. NOTIFY_SOCKET is ztrun's, not passed on to COMMAND.
+# Usage: notify.sh ZTRUN HTTPSTUB
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+STUB=$(realpath "$2")
+cd "$WORK"
+r=
+trap 'st=$?; kill $r 2>/dev/null || true; bash "$HERE/../../cmake/package/ztrun-ctest.sh" cleanup "$ZTRUN" "$WORK/net"; (exit $st); cleanup' EXIT
+
+listen() { # listen SOCKET UNTIL [FILE TEXT]: the receiver in the background, its output in recv.out
+	python3 "$HERE/notify_recv.py" "$@" >recv.out 2>&1 &
+	r=$!
+	for _ in $(seq 200); do grep -q listening recv.out && return; sleep 0.05; done
+	fail "the receiver did not start: $(cat recv.out)"
+}
+
+# ztrun none, a path socket: READY=1 from ztrun itself, with COMMAND already exec'd.
+listen "$WORK/notify" STOPPING
+NOTIFY_SOCKET="$WORK/notify" "$ZTRUN" none -- sh -c 'echo "${NOTIFY_SOCKET-unset}" >env.out; exec sleep 30' &
+zt=$!
+for _ in $(seq 200); do grep -q "^children=" recv.out && break; sleep 0.05; done
+grep -q "^pid=$zt READY=1|STATUS=running sh on none$" recv.out || fail "no READY=1 from ztrun (pid $zt): $(cat recv.out)"
+grep -qE "^children=(sh|sleep)$" recv.out || fail "READY=1 before COMMAND ran: $(cat recv.out)"
+kill -TERM $zt
+wait $zt || true
+wait $r || true
+grep -q "^pid=$zt STOPPING=1$" recv.out || fail "no STOPPING=1 on SIGTERM: $(cat recv.out)"
+[ "$(cat env.out)" = unset ] || fail "COMMAND inherited NOTIFY_SOCKET=$(cat env.out)"
+
+# An abstract socket (@name), as systemd may give.
+listen "@ztrun-notify-$$" READY
+NOTIFY_SOCKET="@ztrun-notify-$$" "$ZTRUN" none -- true
+wait $r || true
+grep -q "READY=1" recv.out || fail "abstract socket: no READY=1: $(cat recv.out)"
+
+# On a private ZeroTier network (controller on loopback): READY=1 only once joined.
+bash "$HERE/../../cmake/package/ztrun-ctest.sh" setup "$ZTRUN" "$WORK/net" >/dev/null
+mkdir -p node
+"$ZTRUN" idtool generate node/identity.secret node/identity.public >/dev/null
+"$ZTRUN" controller member authorize net/ctl "$(cat net/network)" "$(cut -d: -f1 node/identity.public)" >/dev/null
+listen "$WORK/notify2" READY "$WORK/node.log" "joined $(cat net/network)"
+NOTIFY_SOCKET="$WORK/notify2" "$ZTRUN" --home node --planet net/ctl/planet "$(cat net/network)" -- \
+	"$STUB" 8080 >/dev/null 2>node.log &
+zt=$!
+wait $r || true
+grep -q "^pid=$zt READY=1" recv.out || fail "network: no READY=1: $(cat recv.out) $(cat node.log)"
+grep -q "^file=yes$" recv.out || fail "READY=1 before the network was joined: $(cat recv.out) $(cat node.log)"
+grep -q "^children=httpstub$" recv.out || fail "network: READY=1 before COMMAND ran: $(cat recv.out)"
+kill -TERM $zt
+rc=0
+wait $zt || rc=$?
+[ $rc = 0 ] || fail "ztrun exited $rc after SIGTERM: $(cat node.log)"
+echo "PASS readiness notification"
