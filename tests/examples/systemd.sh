@@ -1,0 +1,33 @@
+#!/bin/bash
+# examples/systemd: the unit passes `systemd-analyze verify` (with this build's ztrun in place of
+# /usr/bin/ztrun), is Type=notify with its state in StateDirectory=, and its hardening is there.
+# The notify protocol itself is tested by app_notify. Skipped without systemd-analyze.
+set -eu
+ZTRUN=$(realpath "$1")
+SRC=$(cd "$(dirname "$0")/../../examples/systemd" && pwd)
+command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze (package systemd)"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-systemd.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+unit=$T/ztrun-web.service
+sed "s|/usr/bin/ztrun|$ZTRUN|" "$SRC/ztrun-web.service" >"$unit"
+grep -q "^ExecStart=$ZTRUN " "$unit" || fail "no ExecStart with ztrun as its prefix"
+man=--man=no
+if command -v man >/dev/null; then
+	mkdir -p "$T/man/man1"
+	cp "$SRC/../../docs/ztrun.1" "$T/man/man1/"
+	export MANPATH="$T/man"
+	man=--man=yes
+fi
+systemd-analyze verify "$man" "$unit" >"$T/out" 2>&1 || fail "systemd-analyze verify: $(cat "$T/out")"
+[ ! -s "$T/out" ] || fail "systemd-analyze verify warns: $(cat "$T/out")"
+for line in Type=notify StateDirectory=ztrun-web 'Environment=ZTRUN_HOME=/var/lib/ztrun-web XDG_RUNTIME_DIR=/run/ztrun-web' DynamicUser=yes \
+	NoNewPrivileges=yes ProtectSystem=strict KillMode=mixed 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK'; do
+	grep -qxF -- "$line" "$unit" || fail "the unit lacks $line"
+done
+# The env file the unit reads names a network and nothing else is required.
+grep -qE '^ZTRUN_NETWORK=[0-9a-f]{16}$' "$SRC/web.env" || fail "web.env names no network"
+echo "PASS systemd unit verified ($man)"
