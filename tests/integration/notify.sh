@@ -4,7 +4,7 @@
 # STOPPING=1 when it forwards SIGTERM. NOTIFY_SOCKET is ztrun's, not passed on to COMMAND.
 # Usage: notify.sh ZTRUN HTTPSTUB
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
+. "$HERE/../common/lib.sh"
 STUB=$(realpath "$2")
 cd "$WORK"
 r=
