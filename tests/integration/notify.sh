@@ -7,14 +7,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common/lib.sh"
 STUB=$(realpath "$2")
 cd "$WORK"
-r=
-trap 'st=$?; kill $r 2>/dev/null || true; bash "$HERE/../../cmake/package/ztrun-ctest.sh" cleanup "$ZTRUN" "$WORK/net"; (exit $st); cleanup' EXIT
+trap 'st=$?; bash "$HERE/../../cmake/package/ztrun-ctest.sh" cleanup "$ZTRUN" "$WORK/net"; (exit $st); lib_cleanup' EXIT
 
-listen() { # listen SOCKET UNTIL [FILE TEXT]: the receiver in the background, its output in recv.out
-	python3 "$HERE/notify_recv.py" "$@" >recv.out 2>&1 &
+n=0
+listen() { # listen SOCKET UNTIL [FILE TEXT]: a receiver in the background, its output in a new recv.out
+	n=$((n + 1))
+	python3 "$HERE/notify_recv.py" "$@" >recv$n.out 2>&1 &
 	r=$!
-	for _ in $(seq 200); do grep -q listening recv.out && return; sleep 0.05; done
-	fail "the receiver did not start: $(cat recv.out)"
+	pids+=($r)
+	for _ in $(seq 200); do grep -q listening recv$n.out && { ln -sf recv$n.out recv.out; return; }; sleep 0.05; done
+	fail "the receiver did not start: $(cat recv$n.out)"
 }
 
 # ztrun none, a path socket: READY=1 from ztrun itself, with COMMAND already exec'd.
