@@ -193,6 +193,23 @@ void jb_null(struct ctl_jb *b, cJSON *o, const char *key);
 cJSON *jb_obj(struct ctl_jb *b, cJSON *o, const char *key); /* key NULL: a new detached object */
 cJSON *jb_arr(struct ctl_jb *b, cJSON *o, const char *key);
 void jb_push(struct ctl_jb *b, cJSON *arr, cJSON *item); /* item NULL: bad */
+/* The reader of a record's fields: each leaves its output alone when the key is absent, and on a bad
+ * value sets rc (with the message in err); once rc is set every later field reads as absent. */
+struct ctl_jr {
+	const cJSON *j; /* the object read */
+	char *err;
+	size_t cap;
+	int rc;
+};
+const cJSON *jr_field(struct ctl_jr *p, const char *key);
+bool jr_bool(struct ctl_jr *p, const char *key, bool *out);                             /* true: set */
+bool jr_int(struct ctl_jr *p, const char *key, int64_t min, int64_t max, int64_t *out); /* true: set */
+/* What a null string field reads as. */
+enum ctl_jr_null { CTL_NULL_ERROR, CTL_NULL_IS_EMPTY, CTL_NULL_IS_NULL };
+/* A string of at most max bytes into *out (malloc'd, the old value freed). */
+void jr_str(struct ctl_jr *p, const char *key, size_t max, enum ctl_jr_null null, char **out);
+/* "remoteTraceTarget": null or "" (0) or a 10-digit address. */
+void jr_trace_target(struct ctl_jr *p, uint64_t *out);
 /* "a.b.c.d" or an IPv6 text form, optionally with "/bits" (into port; *bits_given says if it was there).
  * 0 or -EINVAL. */
 int ctl_ip_parse(struct zt_inetaddr *a, const char *s, bool *bits_given);

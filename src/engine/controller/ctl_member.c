@@ -107,80 +107,9 @@ cJSON *ctl_member_to_json(const struct ctl_member *m, uint64_t nwid)
 
 /* ---- from JSON ---- */
 
-struct fp {
-	const cJSON *j;
-	char *err;
-	size_t cap;
-	int rc;
-};
-
-static const cJSON *field(struct fp *p, const char *key)
+static void get_ips(struct ctl_jr *p, struct ctl_member *m)
 {
-	return p->rc ? NULL : cJSON_GetObjectItemCaseSensitive(p->j, key);
-}
-
-static bool get_bool(struct fp *p, const char *key, bool *out)
-{
-	const cJSON *v = field(p, key);
-	if (!v)
-		return false;
-	if (!cJSON_IsBool(v)) {
-		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be true or false", key);
-		return false;
-	}
-	*out = cJSON_IsTrue(v);
-	return true;
-}
-
-static bool get_int(struct fp *p, const char *key, int64_t min, int64_t max, int64_t *out)
-{
-	const cJSON *v = field(p, key);
-	if (!v)
-		return false;
-	if (!ctl_json_int(v, min, max, out)) {
-		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be an integer %lld..%lld", key, (long long)min,
-		                (long long)max);
-		return false;
-	}
-	return true;
-}
-
-/* A string or null (-> NULL) into *out. */
-static void get_str(struct fp *p, const char *key, size_t max, char **out)
-{
-	const cJSON *v = field(p, key);
-	char *s = NULL;
-	if (!v)
-		return;
-	if (!cJSON_IsNull(v)) {
-		if (!cJSON_IsString(v) || strlen(v->valuestring) > max) {
-			p->rc =
-			    ctl_err(p->err, p->cap, "\"%s\" must be a string of at most %zu bytes", key, max);
-			return;
-		}
-		if (!(s = strdup(v->valuestring))) {
-			p->rc = -ENOMEM;
-			return;
-		}
-	}
-	free(*out);
-	*out = s;
-}
-
-static void get_trace_target(struct fp *p, uint64_t *out)
-{
-	const cJSON *v = field(p, "remoteTraceTarget");
-	if (!v)
-		return;
-	if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == 0))
-		*out = 0;
-	else if (!cJSON_IsString(v) || !ctl_parse_hex(v->valuestring, 10, out))
-		p->rc = ctl_err(p->err, p->cap, "\"remoteTraceTarget\" must be null or a 10-digit address");
-}
-
-static void get_ips(struct fp *p, struct ctl_member *m)
-{
-	const cJSON *a = field(p, "ipAssignments"), *e;
+	const cJSON *a = jr_field(p, "ipAssignments"), *e;
 	struct zt_inetaddr ips[ZT_MAX_ZT_ASSIGNED_ADDRESSES];
 	size_t n = 0, i = 0;
 	if (!a)
@@ -220,9 +149,9 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void get_tags(struct fp *p, struct ctl_member *m)
+static void get_tags(struct ctl_jr *p, struct ctl_member *m)
 {
-	const cJSON *a = field(p, "tags"), *e;
+	const cJSON *a = jr_field(p, "tags"), *e;
 	size_t n, i = 0, out = 0;
 	if (!a)
 		return;
@@ -263,9 +192,9 @@ static void get_tags(struct fp *p, struct ctl_member *m)
 	m->tag_count = out;
 }
 
-static void get_caps(struct fp *p, struct ctl_member *m)
+static void get_caps(struct ctl_jr *p, struct ctl_member *m)
 {
-	const cJSON *a = field(p, "capabilities"), *e;
+	const cJSON *a = jr_field(p, "capabilities"), *e;
 	size_t n, i = 0, out = 0;
 	if (!a)
 		return;
@@ -300,10 +229,10 @@ static void get_caps(struct fp *p, struct ctl_member *m)
 	m->cap_count = out;
 }
 
-static void get_file_fields(struct fp *p, struct ctl_member *m)
+static void get_file_fields(struct ctl_jr *p, struct ctl_member *m)
 {
-	const cJSON *id = field(p, "id"), *ident = field(p, "identity"),
-	            *t = field(p, "lastAuthorizedCredentialType");
+	const cJSON *id = jr_field(p, "id"), *ident = jr_field(p, "identity"),
+	            *t = jr_field(p, "lastAuthorizedCredentialType");
 	int64_t x;
 	uint64_t addr;
 	if (!cJSON_IsString(id) || !ctl_parse_hex(id->valuestring, 10, &addr) || addr != m->address) {
@@ -322,18 +251,18 @@ static void get_file_fields(struct fp *p, struct ctl_member *m)
 		m->identity.has_priv = false;
 		m->has_identity = true;
 	}
-	if (get_int(p, "revision", 0, INT64_MAX, &x))
+	if (jr_int(p, "revision", 0, INT64_MAX, &x))
 		m->revision = (uint64_t)x;
-	get_int(p, "creationTime", INT64_MIN + 1, INT64_MAX, &m->creation_time);
-	get_int(p, "lastAuthorizedTime", INT64_MIN + 1, INT64_MAX, &m->last_authorized_time);
-	get_int(p, "lastDeauthorizedTime", INT64_MIN + 1, INT64_MAX, &m->last_deauthorized_time);
-	get_int(p, "vMajor", -1, INT32_MAX, &m->vmajor);
-	get_int(p, "vMinor", -1, INT32_MAX, &m->vminor);
-	get_int(p, "vRev", -1, INT32_MAX, &m->vrev);
-	get_int(p, "vProto", -1, INT32_MAX, &m->vproto);
-	get_bool(p, "ssoExempt", &m->sso_exempt);
-	get_bool(p, "authorized", &m->authorized);
-	get_str(p, "lastAuthorizedCredential", CTL_MAX_STRING, &m->auth_credential);
+	jr_int(p, "creationTime", INT64_MIN + 1, INT64_MAX, &m->creation_time);
+	jr_int(p, "lastAuthorizedTime", INT64_MIN + 1, INT64_MAX, &m->last_authorized_time);
+	jr_int(p, "lastDeauthorizedTime", INT64_MIN + 1, INT64_MAX, &m->last_deauthorized_time);
+	jr_int(p, "vMajor", -1, INT32_MAX, &m->vmajor);
+	jr_int(p, "vMinor", -1, INT32_MAX, &m->vminor);
+	jr_int(p, "vRev", -1, INT32_MAX, &m->vrev);
+	jr_int(p, "vProto", -1, INT32_MAX, &m->vproto);
+	jr_bool(p, "ssoExempt", &m->sso_exempt);
+	jr_bool(p, "authorized", &m->authorized);
+	jr_str(p, "lastAuthorizedCredential", CTL_MAX_STRING, CTL_NULL_IS_NULL, &m->auth_credential);
 	if (t && !p->rc) {
 		m->auth_type = CTL_AUTH_NONE;
 		if (cJSON_IsString(t) && !strcmp(t->valuestring, "api"))
@@ -347,21 +276,21 @@ static void get_file_fields(struct fp *p, struct ctl_member *m)
 
 int ctl_member_apply(struct ctl_member *m, const cJSON *j, bool from_file, int64_t now, char *err, size_t cap)
 {
-	struct fp p = {.j = j, .err = err, .cap = cap};
+	struct ctl_jr p = {.j = j, .err = err, .cap = cap};
 	int64_t x;
 	bool auth;
 	if (!cJSON_IsObject(j))
 		return ctl_err(err, cap, "the body must be a JSON object");
 	if (from_file)
 		get_file_fields(&p, m);
-	get_bool(&p, "activeBridge", &m->active_bridge);
-	get_bool(&p, "noAutoAssignIps", &m->no_auto_assign_ips);
-	get_int(&p, "authenticationExpiryTime", 0, INT64_MAX, &m->authentication_expiry_time);
-	get_str(&p, "name", CTL_MAX_MEMBER_NAME, &m->name);
-	get_trace_target(&p, &m->remote_trace_target);
-	if (get_int(&p, "remoteTraceLevel", 0, 255, &x))
+	jr_bool(&p, "activeBridge", &m->active_bridge);
+	jr_bool(&p, "noAutoAssignIps", &m->no_auto_assign_ips);
+	jr_int(&p, "authenticationExpiryTime", 0, INT64_MAX, &m->authentication_expiry_time);
+	jr_str(&p, "name", CTL_MAX_MEMBER_NAME, CTL_NULL_IS_NULL, &m->name);
+	jr_trace_target(&p, &m->remote_trace_target);
+	if (jr_int(&p, "remoteTraceLevel", 0, 255, &x))
 		m->remote_trace_level = (uint64_t)x;
-	if (!from_file && get_bool(&p, "authorized", &auth) && auth != m->authorized) {
+	if (!from_file && jr_bool(&p, "authorized", &auth) && auth != m->authorized) {
 		m->authorized = auth;
 		if (auth) {
 			m->last_authorized_time = now;

@@ -7,82 +7,9 @@
 
 #include "controller/ctl_int.h"
 
-struct fp {
-	const cJSON *j;
-	char *err;
-	size_t cap;
-	int rc;
-};
-
-static const cJSON *field(struct fp *p, const char *key)
+static void get_assign_modes(struct ctl_jr *p, struct ctl_netrec *r)
 {
-	return p->rc ? NULL : cJSON_GetObjectItemCaseSensitive(p->j, key);
-}
-
-static void get_bool(struct fp *p, const char *key, bool *out)
-{
-	const cJSON *v = field(p, key);
-	if (!v)
-		return;
-	if (!cJSON_IsBool(v))
-		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be true or false", key);
-	else
-		*out = cJSON_IsTrue(v);
-}
-
-static bool get_int(struct fp *p, const char *key, int64_t min, int64_t max, int64_t *out)
-{
-	const cJSON *v = field(p, key);
-	if (!v)
-		return false;
-	if (!ctl_json_int(v, min, max, out)) {
-		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be an integer %lld..%lld", key, (long long)min,
-		                (long long)max);
-		return false;
-	}
-	return true;
-}
-
-/* A string field into *out (replaced); null reads as "" when null_ok. */
-static void get_str(struct fp *p, const char *key, size_t max, bool null_ok, char **out)
-{
-	const cJSON *v = field(p, key);
-	char *s;
-	if (!v)
-		return;
-	if (null_ok && cJSON_IsNull(v)) {
-		s = strdup("");
-	} else if (!cJSON_IsString(v)) {
-		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be a string", key);
-		return;
-	} else if (strlen(v->valuestring) > max) {
-		p->rc = ctl_err(p->err, p->cap, "\"%s\" is longer than %zu bytes", key, max);
-		return;
-	} else {
-		s = strdup(v->valuestring);
-	}
-	if (!s) {
-		p->rc = -ENOMEM;
-		return;
-	}
-	free(*out);
-	*out = s;
-}
-
-static void get_trace_target(struct fp *p, uint64_t *out)
-{
-	const cJSON *v = field(p, "remoteTraceTarget");
-	if (!v)
-		return;
-	if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == 0))
-		*out = 0;
-	else if (!cJSON_IsString(v) || !ctl_parse_hex(v->valuestring, 10, out))
-		p->rc = ctl_err(p->err, p->cap, "\"remoteTraceTarget\" must be null or a 10-digit address");
-}
-
-static void get_assign_modes(struct fp *p, struct ctl_netrec *r)
-{
-	const cJSON *v4 = field(p, "v4AssignMode"), *v6 = field(p, "v6AssignMode");
+	const cJSON *v4 = jr_field(p, "v4AssignMode"), *v6 = jr_field(p, "v6AssignMode");
 	if (v4) {
 		/* Old clients send a string ("zt"); stock still reads it. */
 		if (cJSON_IsString(v4))
@@ -93,9 +20,9 @@ static void get_assign_modes(struct fp *p, struct ctl_netrec *r)
 			p->rc =
 			    ctl_err(p->err, p->cap, "\"v4AssignMode\" must be an object like {\"zt\":true}");
 		else {
-			struct fp q = {.j = v4, .err = p->err, .cap = p->cap};
+			struct ctl_jr q = {.j = v4, .err = p->err, .cap = p->cap};
 			r->v4_zt = false;
-			get_bool(&q, "zt", &r->v4_zt);
+			jr_bool(&q, "zt", &r->v4_zt);
 			p->rc = q.rc;
 		}
 	}
@@ -114,10 +41,10 @@ static void get_assign_modes(struct fp *p, struct ctl_netrec *r)
 				s += n + (s[n] == ',');
 			}
 		} else if (cJSON_IsObject(v6)) {
-			struct fp q = {.j = v6, .err = p->err, .cap = p->cap};
-			get_bool(&q, "zt", &r->v6_zt);
-			get_bool(&q, "rfc4193", &r->v6_rfc4193);
-			get_bool(&q, "6plane", &r->v6_6plane);
+			struct ctl_jr q = {.j = v6, .err = p->err, .cap = p->cap};
+			jr_bool(&q, "zt", &r->v6_zt);
+			jr_bool(&q, "rfc4193", &r->v6_rfc4193);
+			jr_bool(&q, "6plane", &r->v6_6plane);
 			p->rc = q.rc;
 		} else if (!cJSON_IsNull(v6)) {
 			p->rc = ctl_err(
@@ -128,9 +55,9 @@ static void get_assign_modes(struct fp *p, struct ctl_netrec *r)
 }
 
 /* An array field: NULL if absent; sets an error if present but not an array or too long. */
-static const cJSON *get_array(struct fp *p, const char *key, size_t max, size_t *n)
+static const cJSON *get_array(struct ctl_jr *p, const char *key, size_t max, size_t *n)
 {
-	const cJSON *v = field(p, key);
+	const cJSON *v = jr_field(p, key);
 	if (!v)
 		return NULL;
 	if (!cJSON_IsArray(v)) {
@@ -145,7 +72,7 @@ static const cJSON *get_array(struct fp *p, const char *key, size_t max, size_t 
 	return v;
 }
 
-static void get_routes(struct fp *p, struct ctl_netrec *r)
+static void get_routes(struct ctl_jr *p, struct ctl_netrec *r)
 {
 	size_t n = 0, i = 0;
 	const cJSON *a = get_array(p, "routes", ZT_MAX_NETWORK_ROUTES, &n), *e;
@@ -187,7 +114,7 @@ static void get_routes(struct fp *p, struct ctl_netrec *r)
 	r->route_count = n;
 }
 
-static void get_pools(struct fp *p, struct ctl_netrec *r)
+static void get_pools(struct ctl_jr *p, struct ctl_netrec *r)
 {
 	size_t n = 0, i = 0;
 	const cJSON *a = get_array(p, "ipAssignmentPools", CTL_MAX_POOLS, &n), *e;
@@ -250,7 +177,7 @@ static int parse_rules(const cJSON *a, size_t n, struct zt_rule **out, const cha
 	return 0;
 }
 
-static void get_rules(struct fp *p, struct ctl_netrec *r)
+static void get_rules(struct ctl_jr *p, struct ctl_netrec *r)
 {
 	size_t n = 0;
 	struct zt_rule *v = NULL;
@@ -274,7 +201,7 @@ static int tag_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static void get_caps(struct fp *p, struct ctl_netrec *r)
+static void get_caps(struct ctl_jr *p, struct ctl_netrec *r)
 {
 	size_t n = 0, i = 0, out = 0;
 	const cJSON *a = get_array(p, "capabilities", ZT_MAX_NETWORK_CAPABILITIES, &n), *e;
@@ -288,15 +215,15 @@ static void get_caps(struct fp *p, struct ctl_netrec *r)
 	}
 	cJSON_ArrayForEach(e, a)
 	{
-		struct fp q = {.j = e, .err = sub, .cap = sizeof(sub)};
+		struct ctl_jr q = {.j = e, .err = sub, .cap = sizeof(sub)};
 		int64_t id = 0;
 		size_t rn = 0;
 		const cJSON *ra = NULL;
 		if (!cJSON_IsObject(e)) {
 			q.rc = ctl_err(sub, sizeof(sub), "must be an object");
 		} else {
-			get_int(&q, "id", 0, UINT32_MAX, &id);
-			get_bool(&q, "default", &v[i].dflt);
+			jr_int(&q, "id", 0, UINT32_MAX, &id);
+			jr_bool(&q, "default", &v[i].dflt);
 			ra = get_array(&q, "rules", ZT_MAX_CAPABILITY_RULES, &rn);
 			if (ra && !q.rc)
 				q.rc = parse_rules(ra, rn, &v[i].rules, "rules", sub, sizeof(sub));
@@ -330,7 +257,7 @@ static void get_caps(struct fp *p, struct ctl_netrec *r)
 	r->cap_count = out;
 }
 
-static void get_tags(struct fp *p, struct ctl_netrec *r)
+static void get_tags(struct ctl_jr *p, struct ctl_netrec *r)
 {
 	size_t n = 0, i = 0, out = 0;
 	const cJSON *a = get_array(p, "tags", ZT_MAX_NETWORK_TAGS, &n), *e;
@@ -344,15 +271,15 @@ static void get_tags(struct fp *p, struct ctl_netrec *r)
 	}
 	cJSON_ArrayForEach(e, a)
 	{
-		struct fp q = {.j = e, .err = sub, .cap = sizeof(sub)};
+		struct ctl_jr q = {.j = e, .err = sub, .cap = sizeof(sub)};
 		int64_t x = 0;
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "default");
 		if (!cJSON_IsObject(e)) {
 			q.rc = ctl_err(sub, sizeof(sub), "must be an object");
 		} else {
-			get_int(&q, "id", 0, UINT32_MAX, &x);
+			jr_int(&q, "id", 0, UINT32_MAX, &x);
 			v[i].id = (uint32_t)x;
-			if (d && !cJSON_IsNull(d) && get_int(&q, "default", 0, UINT32_MAX, &x)) {
+			if (d && !cJSON_IsNull(d) && jr_int(&q, "default", 0, UINT32_MAX, &x)) {
 				v[i].has_default = true;
 				v[i].dflt = (uint32_t)x;
 			}
@@ -380,9 +307,9 @@ static void get_tags(struct fp *p, struct ctl_netrec *r)
 	r->tag_count = out;
 }
 
-static void get_dns(struct fp *p, struct ctl_netrec *r)
+static void get_dns(struct ctl_jr *p, struct ctl_netrec *r)
 {
-	const cJSON *v = field(p, "dns"), *d, *s, *e;
+	const cJSON *v = jr_field(p, "dns"), *d, *s, *e;
 	size_t i = 0;
 	struct zt_inetaddr servers[ZT_MAX_DNS_SERVERS];
 	if (!v)
@@ -425,9 +352,9 @@ static void get_dns(struct fp *p, struct ctl_netrec *r)
 	r->dns_server_count = i;
 }
 
-static void get_tokens(struct fp *p, struct ctl_netrec *r)
+static void get_tokens(struct ctl_jr *p, struct ctl_netrec *r)
 {
-	const cJSON *v = field(p, "authTokens"), *e;
+	const cJSON *v = jr_field(p, "authTokens"), *e;
 	size_t n = 0, i = 0;
 	if (!v)
 		return;
@@ -483,33 +410,35 @@ static void get_tokens(struct fp *p, struct ctl_netrec *r)
 
 int ctl_netrec_apply(struct ctl_netrec *r, const cJSON *j, bool from_file, char *err, size_t cap)
 {
-	struct fp p = {.j = j, .err = err, .cap = cap};
+	struct ctl_jr p = {.j = j, .err = err, .cap = cap};
 	int64_t x;
 	if (!cJSON_IsObject(j))
 		return ctl_err(err, cap, "the body must be a JSON object");
 	if (from_file) {
-		const cJSON *id = field(&p, "id");
+		const cJSON *id = jr_field(&p, "id");
 		if (!cJSON_IsString(id) || !ctl_parse_hex(id->valuestring, 16, &r->id))
 			return ctl_err(err, cap, "\"id\" must be a 16-digit network ID");
-		if (get_int(&p, "revision", 0, INT64_MAX, &x))
+		if (jr_int(&p, "revision", 0, INT64_MAX, &x))
 			r->revision = (uint64_t)x;
-		get_int(&p, "creationTime", INT64_MIN + 1, INT64_MAX, &r->creation_time);
-		get_bool(&p, "ssoEnabled", &r->sso_enabled);
-		get_str(&p, "rulesSource", CTL_MAX_STRING * 16, true, &r->rules_source);
-		get_str(&p, "clientId", CTL_MAX_STRING, true, &r->client_id);
-		get_str(&p, "authorizationEndpoint", CTL_MAX_STRING, true, &r->authorization_endpoint);
+		jr_int(&p, "creationTime", INT64_MIN + 1, INT64_MAX, &r->creation_time);
+		jr_bool(&p, "ssoEnabled", &r->sso_enabled);
+		jr_str(&p, "rulesSource", CTL_MAX_STRING * 16, CTL_NULL_IS_EMPTY, &r->rules_source);
+		jr_str(&p, "clientId", CTL_MAX_STRING, CTL_NULL_IS_EMPTY, &r->client_id);
+		jr_str(&p, "authorizationEndpoint", CTL_MAX_STRING, CTL_NULL_IS_EMPTY,
+		       &r->authorization_endpoint);
 	}
-	get_str(&p, "name", from_file ? CTL_MAX_STRING : CTL_MAX_NAME, from_file, &r->name);
-	get_bool(&p, "private", &r->priv);
-	get_bool(&p, "enableBroadcast", &r->enable_broadcast);
-	if (get_int(&p, "multicastLimit", 0, UINT32_MAX, &x))
+	jr_str(&p, "name", from_file ? CTL_MAX_STRING : CTL_MAX_NAME,
+	       from_file ? CTL_NULL_IS_EMPTY : CTL_NULL_ERROR, &r->name);
+	jr_bool(&p, "private", &r->priv);
+	jr_bool(&p, "enableBroadcast", &r->enable_broadcast);
+	if (jr_int(&p, "multicastLimit", 0, UINT32_MAX, &x))
 		r->multicast_limit = (uint32_t)x;
-	if (get_int(&p, "mtu", ZT_MTU_MIN, ZT_MTU_MAX, &x))
+	if (jr_int(&p, "mtu", ZT_MTU_MIN, ZT_MTU_MAX, &x))
 		r->mtu = (uint32_t)x;
-	get_trace_target(&p, &r->remote_trace_target);
-	if (get_int(&p, "remoteTraceLevel", 0, 255, &x))
+	jr_trace_target(&p, &r->remote_trace_target);
+	if (jr_int(&p, "remoteTraceLevel", 0, 255, &x))
 		r->remote_trace_level = (uint64_t)x;
-	get_int(&p, "certificateTimeoutWindowSize", 0, INT32_MAX, &r->credential_window);
+	jr_int(&p, "certificateTimeoutWindowSize", 0, INT32_MAX, &r->credential_window);
 	get_assign_modes(&p, r);
 	if (!p.rc)
 		get_routes(&p, r);

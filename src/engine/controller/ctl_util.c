@@ -86,6 +86,73 @@ bool ctl_json_int(const cJSON *j, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
+const cJSON *jr_field(struct ctl_jr *p, const char *key)
+{
+	return p->rc ? NULL : cJSON_GetObjectItemCaseSensitive(p->j, key);
+}
+
+bool jr_bool(struct ctl_jr *p, const char *key, bool *out)
+{
+	const cJSON *v = jr_field(p, key);
+	if (!v)
+		return false;
+	if (!cJSON_IsBool(v)) {
+		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be true or false", key);
+		return false;
+	}
+	*out = cJSON_IsTrue(v);
+	return true;
+}
+
+bool jr_int(struct ctl_jr *p, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	const cJSON *v = jr_field(p, key);
+	if (!v)
+		return false;
+	if (!ctl_json_int(v, min, max, out)) {
+		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be an integer %lld..%lld", key, (long long)min,
+		                (long long)max);
+		return false;
+	}
+	return true;
+}
+
+void jr_str(struct ctl_jr *p, const char *key, size_t max, enum ctl_jr_null null, char **out)
+{
+	const cJSON *v = jr_field(p, key);
+	char *s = NULL;
+	if (!v)
+		return;
+	if (null != CTL_NULL_ERROR && cJSON_IsNull(v)) {
+		if (null == CTL_NULL_IS_EMPTY && !(s = strdup(""))) {
+			p->rc = -ENOMEM;
+			return;
+		}
+	} else if (!cJSON_IsString(v)) {
+		p->rc = ctl_err(p->err, p->cap, "\"%s\" must be a string", key);
+		return;
+	} else if (strlen(v->valuestring) > max) {
+		p->rc = ctl_err(p->err, p->cap, "\"%s\" is longer than %zu bytes", key, max);
+		return;
+	} else if (!(s = strdup(v->valuestring))) {
+		p->rc = -ENOMEM;
+		return;
+	}
+	free(*out);
+	*out = s;
+}
+
+void jr_trace_target(struct ctl_jr *p, uint64_t *out)
+{
+	const cJSON *v = jr_field(p, "remoteTraceTarget");
+	if (!v)
+		return;
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == 0))
+		*out = 0;
+	else if (!cJSON_IsString(v) || !ctl_parse_hex(v->valuestring, 10, out))
+		p->rc = ctl_err(p->err, p->cap, "\"remoteTraceTarget\" must be null or a 10-digit address");
+}
+
 void jb_str(struct ctl_jb *b, cJSON *o, const char *key, const char *v)
 {
 	if (!cJSON_AddStringToObject(o, key, v ? v : ""))
