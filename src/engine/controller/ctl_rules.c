@@ -7,80 +7,6 @@
 
 #include "controller/ctl_int.h"
 
-enum field_kind {
-	F_NONE,
-	F_FWD,      /* address, flags, length */
-	F_REDIRECT, /* address, flags */
-	F_ZT,
-	F_VLAN_ID,
-	F_VLAN_PCP,
-	F_VLAN_DEI,
-	F_MAC,
-	F_IPV4,
-	F_IPV6,
-	F_TOS,
-	F_PROTO,
-	F_ETHERTYPE,
-	F_ICMP,
-	F_PORTS,
-	F_CHARS,
-	F_FRAME_SIZE,
-	F_RANDOM,
-	F_TAG,
-	F_INT_RANGE,
-};
-
-static const struct rule_kind {
-	const char *name;
-	uint8_t type;
-	enum field_kind kind;
-} kinds[] = {
-    {"ACTION_DROP", ZT_RULE_ACTION_DROP, F_NONE},
-    {"ACTION_ACCEPT", ZT_RULE_ACTION_ACCEPT, F_NONE},
-    {"ACTION_TEE", ZT_RULE_ACTION_TEE, F_FWD},
-    {"ACTION_WATCH", ZT_RULE_ACTION_WATCH, F_FWD},
-    {"ACTION_REDIRECT", ZT_RULE_ACTION_REDIRECT, F_REDIRECT},
-    {"ACTION_BREAK", ZT_RULE_ACTION_BREAK, F_NONE},
-    {"MATCH_SOURCE_ZEROTIER_ADDRESS", ZT_RULE_MATCH_SOURCE_ZEROTIER_ADDRESS, F_ZT},
-    {"MATCH_DEST_ZEROTIER_ADDRESS", ZT_RULE_MATCH_DEST_ZEROTIER_ADDRESS, F_ZT},
-    {"MATCH_VLAN_ID", ZT_RULE_MATCH_VLAN_ID, F_VLAN_ID},
-    {"MATCH_VLAN_PCP", ZT_RULE_MATCH_VLAN_PCP, F_VLAN_PCP},
-    {"MATCH_VLAN_DEI", ZT_RULE_MATCH_VLAN_DEI, F_VLAN_DEI},
-    {"MATCH_MAC_SOURCE", ZT_RULE_MATCH_MAC_SOURCE, F_MAC},
-    {"MATCH_MAC_DEST", ZT_RULE_MATCH_MAC_DEST, F_MAC},
-    {"MATCH_IPV4_SOURCE", ZT_RULE_MATCH_IPV4_SOURCE, F_IPV4},
-    {"MATCH_IPV4_DEST", ZT_RULE_MATCH_IPV4_DEST, F_IPV4},
-    {"MATCH_IPV6_SOURCE", ZT_RULE_MATCH_IPV6_SOURCE, F_IPV6},
-    {"MATCH_IPV6_DEST", ZT_RULE_MATCH_IPV6_DEST, F_IPV6},
-    {"MATCH_IP_TOS", ZT_RULE_MATCH_IP_TOS, F_TOS},
-    {"MATCH_IP_PROTOCOL", ZT_RULE_MATCH_IP_PROTOCOL, F_PROTO},
-    {"MATCH_ETHERTYPE", ZT_RULE_MATCH_ETHERTYPE, F_ETHERTYPE},
-    {"MATCH_ICMP", ZT_RULE_MATCH_ICMP, F_ICMP},
-    {"MATCH_IP_SOURCE_PORT_RANGE", ZT_RULE_MATCH_IP_SOURCE_PORT_RANGE, F_PORTS},
-    {"MATCH_IP_DEST_PORT_RANGE", ZT_RULE_MATCH_IP_DEST_PORT_RANGE, F_PORTS},
-    {"MATCH_CHARACTERISTICS", ZT_RULE_MATCH_CHARACTERISTICS, F_CHARS},
-    {"MATCH_FRAME_SIZE_RANGE", ZT_RULE_MATCH_FRAME_SIZE_RANGE, F_FRAME_SIZE},
-    {"MATCH_RANDOM", ZT_RULE_MATCH_RANDOM, F_RANDOM},
-    {"MATCH_TAGS_DIFFERENCE", ZT_RULE_MATCH_TAGS_DIFFERENCE, F_TAG},
-    {"MATCH_TAGS_BITWISE_AND", ZT_RULE_MATCH_TAGS_BITWISE_AND, F_TAG},
-    {"MATCH_TAGS_BITWISE_OR", ZT_RULE_MATCH_TAGS_BITWISE_OR, F_TAG},
-    {"MATCH_TAGS_BITWISE_XOR", ZT_RULE_MATCH_TAGS_BITWISE_XOR, F_TAG},
-    {"MATCH_TAGS_EQUAL", ZT_RULE_MATCH_TAGS_EQUAL, F_TAG},
-    {"MATCH_TAG_SENDER", ZT_RULE_MATCH_TAG_SENDER, F_TAG},
-    {"MATCH_TAG_RECEIVER", ZT_RULE_MATCH_TAG_RECEIVER, F_TAG},
-    /* Stock writes this one without the MATCH_ prefix; we read both. */
-    {"INTEGER_RANGE", ZT_RULE_MATCH_INTEGER_RANGE, F_INT_RANGE},
-    {"MATCH_INTEGER_RANGE", ZT_RULE_MATCH_INTEGER_RANGE, F_INT_RANGE},
-};
-
-static const struct rule_kind *kind_of_type(uint8_t t)
-{
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (kinds[i].type == ZT_RULE_TYPE(t))
-			return &kinds[i];
-	return NULL;
-}
-
 static void add_hex16(struct ctl_jb *b, cJSON *o, const char *key, uint64_t v)
 {
 	char hex[17];
@@ -106,86 +32,87 @@ static void add_ip(struct ctl_jb *b, cJSON *o, const uint8_t *ip, bool v6, uint8
 
 cJSON *ctl_rule_to_json(struct ctl_jb *b, const struct zt_rule *r)
 {
-	const struct rule_kind *k = kind_of_type(r->t);
+	const char *name = zt_rule_type_name(r->t);
+	uint8_t type = ZT_RULE_TYPE(r->t);
 	cJSON *o = jb_obj(b, NULL, NULL);
 	char mac[18];
 	if (!o)
 		return NULL;
-	if (!k) { /* rules only come from ctl_rule_from_json, which knows every type it makes */
+	if (!name) { /* rules only come from ctl_rule_from_json, which knows every type it makes */
 		b->bad = true;
 		return o;
 	}
-	jb_str(b, o, "type", k->name);
-	switch (k->kind) {
-	case F_NONE:
+	jb_str(b, o, "type", name);
+	switch (zt_rule_value_of(type)) {
+	case ZT_RULE_V_UNKNOWN:
+	case ZT_RULE_V_NONE:
 		break;
-	case F_FWD:
-	case F_REDIRECT:
+	case ZT_RULE_V_FWD: /* stock's REDIRECT has no length */
 		add_address(b, o, "address", r->v.fwd.address);
 		jb_int(b, o, "flags", r->v.fwd.flags);
-		if (k->kind == F_FWD)
+		if (type != ZT_RULE_ACTION_REDIRECT)
 			jb_int(b, o, "length", r->v.fwd.length);
 		break;
-	case F_ZT:
+	case ZT_RULE_V_ZT:
 		add_address(b, o, "zt", r->v.zt);
 		break;
-	case F_VLAN_ID:
+	case ZT_RULE_V_VLAN_ID:
 		jb_int(b, o, "vlanId", r->v.vlan_id);
 		break;
-	case F_VLAN_PCP:
+	case ZT_RULE_V_VLAN_PCP:
 		jb_int(b, o, "vlanPcp", r->v.vlan_pcp);
 		break;
-	case F_VLAN_DEI:
+	case ZT_RULE_V_VLAN_DEI:
 		jb_int(b, o, "vlanDei", r->v.vlan_dei);
 		break;
-	case F_MAC:
+	case ZT_RULE_V_MAC:
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", r->v.mac[0], r->v.mac[1],
 		         r->v.mac[2], r->v.mac[3], r->v.mac[4], r->v.mac[5]);
 		jb_str(b, o, "mac", mac);
 		break;
-	case F_IPV4:
+	case ZT_RULE_V_IPV4:
 		add_ip(b, o, r->v.ipv4.ip, false, r->v.ipv4.mask);
 		break;
-	case F_IPV6:
+	case ZT_RULE_V_IPV6:
 		add_ip(b, o, r->v.ipv6.ip, true, r->v.ipv6.mask);
 		break;
-	case F_TOS:
+	case ZT_RULE_V_IP_TOS:
 		jb_int(b, o, "mask", r->v.ip_tos.mask);
 		jb_int(b, o, "start", r->v.ip_tos.start);
 		jb_int(b, o, "end", r->v.ip_tos.end);
 		break;
-	case F_PROTO:
+	case ZT_RULE_V_IP_PROTOCOL:
 		jb_int(b, o, "ipProtocol", r->v.ip_protocol);
 		break;
-	case F_ETHERTYPE:
+	case ZT_RULE_V_ETHERTYPE:
 		jb_int(b, o, "etherType", r->v.ethertype);
 		break;
-	case F_ICMP:
+	case ZT_RULE_V_ICMP:
 		jb_int(b, o, "icmpType", r->v.icmp.type);
 		if (r->v.icmp.flags & 0x01)
 			jb_int(b, o, "icmpCode", r->v.icmp.code);
 		else
 			jb_null(b, o, "icmpCode");
 		break;
-	case F_PORTS:
+	case ZT_RULE_V_PORT:
 		jb_int(b, o, "start", r->v.port[0]);
 		jb_int(b, o, "end", r->v.port[1]);
 		break;
-	case F_CHARS:
+	case ZT_RULE_V_CHARACTERISTICS:
 		add_hex16(b, o, "mask", r->v.characteristics);
 		break;
-	case F_FRAME_SIZE:
+	case ZT_RULE_V_FRAME_SIZE:
 		jb_int(b, o, "start", r->v.frame_size[0]);
 		jb_int(b, o, "end", r->v.frame_size[1]);
 		break;
-	case F_RANDOM:
+	case ZT_RULE_V_RANDOM:
 		jb_int(b, o, "probability", r->v.random_probability);
 		break;
-	case F_TAG:
+	case ZT_RULE_V_TAG:
 		jb_int(b, o, "id", r->v.tag.id);
 		jb_int(b, o, "value", r->v.tag.value);
 		break;
-	case F_INT_RANGE:
+	case ZT_RULE_V_INT_RANGE:
 		add_hex16(b, o, "start", r->v.int_range.start);
 		add_hex16(b, o, "end", r->v.int_range.end);
 		jb_int(b, o, "idx", r->v.int_range.idx);
@@ -194,7 +121,7 @@ cJSON *ctl_rule_to_json(struct ctl_jb *b, const struct zt_rule *r)
 		break;
 	}
 	/* Stock writes not/or on matches only (and on its default ACCEPT rule). */
-	if (k->type > ZT_RULE_ACTION_LAST || (r->t & (ZT_RULE_NOT | ZT_RULE_OR))) {
+	if (type > ZT_RULE_ACTION_LAST || (r->t & (ZT_RULE_NOT | ZT_RULE_OR))) {
 		jb_bool(b, o, "not", (r->t & ZT_RULE_NOT) != 0);
 		jb_bool(b, o, "or", (r->t & ZT_RULE_OR) != 0);
 	}
@@ -313,52 +240,52 @@ static void get_ip(struct rp *p, uint8_t *ip, uint8_t *mask, bool v6)
 	*mask = (uint8_t)a.port;
 }
 
-static void parse_fields(struct rp *p, enum field_kind kind, struct zt_rule *r)
+static void parse_fields(struct rp *p, struct zt_rule *r)
 {
 	const cJSON *code;
-	switch (kind) {
-	case F_NONE:
+	switch (zt_rule_value_of(r->t)) {
+	case ZT_RULE_V_UNKNOWN:
+	case ZT_RULE_V_NONE:
 		break;
-	case F_FWD:
-	case F_REDIRECT:
+	case ZT_RULE_V_FWD:
 		r->v.fwd.address = get_address(p, "address");
 		r->v.fwd.flags = (uint32_t)get_int(p, "flags", UINT32_MAX, 0);
-		if (kind == F_FWD)
+		if (ZT_RULE_TYPE(r->t) != ZT_RULE_ACTION_REDIRECT)
 			r->v.fwd.length = (uint16_t)get_int(p, "length", UINT16_MAX, 0);
 		break;
-	case F_ZT:
+	case ZT_RULE_V_ZT:
 		r->v.zt = get_address(p, "zt");
 		break;
-	case F_VLAN_ID:
+	case ZT_RULE_V_VLAN_ID:
 		r->v.vlan_id = (uint16_t)get_int(p, "vlanId", 4095, 0);
 		break;
-	case F_VLAN_PCP:
+	case ZT_RULE_V_VLAN_PCP:
 		r->v.vlan_pcp = (uint8_t)get_int(p, "vlanPcp", 7, 0);
 		break;
-	case F_VLAN_DEI:
+	case ZT_RULE_V_VLAN_DEI:
 		r->v.vlan_dei = (uint8_t)get_int(p, "vlanDei", 1, 0);
 		break;
-	case F_MAC:
+	case ZT_RULE_V_MAC:
 		get_mac(p, r->v.mac);
 		break;
-	case F_IPV4:
+	case ZT_RULE_V_IPV4:
 		get_ip(p, r->v.ipv4.ip, &r->v.ipv4.mask, false);
 		break;
-	case F_IPV6:
+	case ZT_RULE_V_IPV6:
 		get_ip(p, r->v.ipv6.ip, &r->v.ipv6.mask, true);
 		break;
-	case F_TOS:
+	case ZT_RULE_V_IP_TOS:
 		r->v.ip_tos.mask = (uint8_t)get_int(p, "mask", 255, 0);
 		r->v.ip_tos.start = (uint8_t)get_int(p, "start", 255, 0);
 		r->v.ip_tos.end = (uint8_t)get_int(p, "end", 255, 0);
 		break;
-	case F_PROTO:
+	case ZT_RULE_V_IP_PROTOCOL:
 		r->v.ip_protocol = (uint8_t)get_int(p, "ipProtocol", 255, 0);
 		break;
-	case F_ETHERTYPE:
+	case ZT_RULE_V_ETHERTYPE:
 		r->v.ethertype = (uint16_t)get_int(p, "etherType", UINT16_MAX, 0);
 		break;
-	case F_ICMP:
+	case ZT_RULE_V_ICMP:
 		r->v.icmp.type = (uint8_t)get_int(p, "icmpType", 255, 0);
 		code = cJSON_GetObjectItemCaseSensitive(p->j, "icmpCode");
 		if (code && !cJSON_IsNull(code)) {
@@ -366,25 +293,25 @@ static void parse_fields(struct rp *p, enum field_kind kind, struct zt_rule *r)
 			r->v.icmp.flags = 0x01;
 		}
 		break;
-	case F_PORTS:
+	case ZT_RULE_V_PORT:
 		r->v.port[0] = (uint16_t)get_int(p, "start", UINT16_MAX, 0);
 		r->v.port[1] = (uint16_t)get_int(p, "end", UINT16_MAX, r->v.port[0]);
 		break;
-	case F_CHARS:
+	case ZT_RULE_V_CHARACTERISTICS:
 		r->v.characteristics = get_u64(p, "mask");
 		break;
-	case F_FRAME_SIZE:
+	case ZT_RULE_V_FRAME_SIZE:
 		r->v.frame_size[0] = (uint16_t)get_int(p, "start", UINT16_MAX, 0);
 		r->v.frame_size[1] = (uint16_t)get_int(p, "end", UINT16_MAX, r->v.frame_size[0]);
 		break;
-	case F_RANDOM:
+	case ZT_RULE_V_RANDOM:
 		r->v.random_probability = (uint32_t)get_int(p, "probability", UINT32_MAX, 0);
 		break;
-	case F_TAG:
+	case ZT_RULE_V_TAG:
 		r->v.tag.id = (uint32_t)get_int(p, "id", UINT32_MAX, 0);
 		r->v.tag.value = (uint32_t)get_int(p, "value", UINT32_MAX, 0);
 		break;
-	case F_INT_RANGE:
+	case ZT_RULE_V_INT_RANGE:
 		r->v.int_range.start = get_u64(p, "start");
 		r->v.int_range.end = get_u64(p, "end");
 		r->v.int_range.idx = (uint16_t)get_int(p, "idx", UINT16_MAX, 0);
@@ -404,23 +331,27 @@ static void parse_fields(struct rp *p, enum field_kind kind, struct zt_rule *r)
 int ctl_rule_from_json(struct zt_rule *r, const cJSON *j, char *err, size_t cap)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "type");
-	const struct rule_kind *k = NULL;
+	const char *name = NULL;
 	memset(r, 0, sizeof(*r));
 	if (!cJSON_IsObject(j))
 		return ctl_err(err, cap, "a rule must be an object");
 	if (!cJSON_IsString(t))
 		return ctl_err(err, cap, "a rule needs a \"type\" string");
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].name, t->valuestring) == 0)
-			k = &kinds[i];
-	if (!k)
+	/* Stock writes INTEGER_RANGE without the MATCH_ prefix; we read both. */
+	const char *want =
+	    strcmp(t->valuestring, "MATCH_INTEGER_RANGE") == 0 ? "INTEGER_RANGE" : t->valuestring;
+	for (uint8_t type = 0; type < 64 && !name; type++)
+		if (zt_rule_type_name(type) && strcmp(zt_rule_type_name(type), want) == 0) {
+			name = t->valuestring;
+			r->t = type;
+		}
+	if (!name)
 		return ctl_err(err, cap, "unknown rule type \"%.60s\"", t->valuestring);
-	struct rp p = {.j = j, .type = k->name, .err = err, .cap = cap};
-	r->t = k->type;
+	struct rp p = {.j = j, .type = name, .err = err, .cap = cap};
 	if (get_bool(&p, "not"))
 		r->t |= ZT_RULE_NOT;
 	if (get_bool(&p, "or"))
 		r->t |= ZT_RULE_OR;
-	parse_fields(&p, k->kind, r);
+	parse_fields(&p, r);
 	return p.rc;
 }

@@ -69,7 +69,7 @@ enum zt_rule_type {
  * as stock does. */
 struct zt_rule {
 	uint8_t t;
-	union {
+	union zt_rule_v {
 		struct {
 			uint64_t address; /* low 40 bits are the ZeroTier address */
 			uint32_t flags;
@@ -110,6 +110,35 @@ struct zt_rule {
 		} int_range;
 	} v;
 };
+
+/* Which member of `v` a type's value is (and with it the value's wire form): the one table of types is
+ * in rules.c. ZT_RULE_V_UNKNOWN for types this version does not know. */
+enum zt_rule_value {
+	ZT_RULE_V_UNKNOWN,
+	ZT_RULE_V_NONE, /* actions without a value */
+	ZT_RULE_V_FWD,
+	ZT_RULE_V_ZT,
+	ZT_RULE_V_VLAN_ID,
+	ZT_RULE_V_VLAN_PCP,
+	ZT_RULE_V_VLAN_DEI,
+	ZT_RULE_V_MAC,
+	ZT_RULE_V_IPV4,
+	ZT_RULE_V_IPV6,
+	ZT_RULE_V_IP_TOS,
+	ZT_RULE_V_IP_PROTOCOL,
+	ZT_RULE_V_ETHERTYPE,
+	ZT_RULE_V_ICMP,
+	ZT_RULE_V_PORT,
+	ZT_RULE_V_CHARACTERISTICS,
+	ZT_RULE_V_FRAME_SIZE,
+	ZT_RULE_V_RANDOM,
+	ZT_RULE_V_TAG,
+	ZT_RULE_V_INT_RANGE,
+};
+/* The value of ZT_RULE_TYPE(t). */
+enum zt_rule_value zt_rule_value_of(uint8_t t);
+/* Its name in stock's controller API ("MATCH_IPV4_SOURCE"), or NULL where the API has none. */
+const char *zt_rule_type_name(uint8_t t);
 
 /* Reads one entry. 0, or -EBADMSG (and r->bad) when the entry runs past the end, or its length is too
  * short for its (known) type; extra value bytes of a known type are skipped, for forward compatibility. */
