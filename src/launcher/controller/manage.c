@@ -19,7 +19,7 @@
 
 #define MAX_LIST 256 /* --pool, --route, --v6, IPs */
 
-enum { OK = 0, FAILED = 1, USAGE = 2 };
+enum { OK = 0, FAILED = ZT_EXIT_FAILURE, USAGE = ZT_EXIT_USAGE };
 
 struct create_opts {
 	cJSON *body, *pools, *routes;
