@@ -16,10 +16,14 @@ cp "$T/root.public" "$T/root/identity.public"
 pids+=($!)
 "$ZTRUN" service -v --home "$T/leaf" --planet "$T/planet" -p 0 2>"$T/leaf.log" &
 pids+=($!)
-for _ in $(seq 100); do
-	grep -q "online" "$T/leaf.log" && break
-	sleep 0.1
-done
+# Until the leaf ($2) says in its log ($1) that it is online, while it and the root live: making the
+# identities takes a while under ASan on a loaded machine (ctest's timeout bounds the wait).
+wait_online() {
+	while ! grep -q "online" "$1" && kill -0 "${pids[0]}" "$2" 2>/dev/null; do
+		sleep 0.1
+	done
+}
+wait_online "$T/leaf.log" "${pids[1]}"
 grep -q "online: a root answered" "$T/leaf.log" || fail "leaf never went online: $(cat "$T/leaf.log")"
 grep -q "(new identity)" "$T/leaf.log" || fail "leaf did not make an identity"
 [ -s "$T/leaf/identity.secret" ] && [ "$(stat -c %a "$T/leaf/identity.secret")" = 600 ] ||
@@ -55,10 +59,7 @@ wait "${pids[1]}" || fail "leaf exited with $? on SIGTERM"
 addr=$(cut -d: -f1 "$T/leaf/identity.public")
 "$ZTRUN" service -v --home "$T/leaf" --planet "$T/planet" -p 0 2>"$T/leaf2.log" &
 pids+=($!)
-for _ in $(seq 100); do
-	grep -q "online" "$T/leaf2.log" && break
-	sleep 0.1
-done
+wait_online "$T/leaf2.log" "${pids[2]}"
 grep -q "node $addr on" "$T/leaf2.log" || fail "restart did not reuse the identity: $(cat "$T/leaf2.log")"
 grep -q "online" "$T/leaf2.log" || fail "restarted leaf never went online"
 echo ok
