@@ -123,7 +123,7 @@ ZT_EXPORT int socket(int domain, int type, int protocol)
 		break;
 	case SOCK_DGRAM:
 		/* ICMP echo ("ping") sockets are the service's too; raw ICMP below stays refused */
-		if (protocol != 0 && protocol != IPPROTO_UDP &&
+		if (protocol != 0 && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE &&
 		    protocol != (domain == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 			return zt_fail(EPROTONOSUPPORT);
 		break;

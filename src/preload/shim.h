@@ -26,6 +26,8 @@
  * - Urgent data (MSG_OOB) is carried in line, as with SO_OOBINLINE: the receiver reads it with the
  *   stream; recv(MSG_OOB) finds none, select() no exception, and no SIGURG (lwIP has no urgent
  *   pointer).
+ * - UDP-Lite (IPPROTO_UDPLITE) shares its port numbers with UDP (lwIP has one table), and
+ *   UDPLITE_RECV_CSCOV is kept but not enforced on what arrives.
  * - sendto() to another address on a connected UDP socket gives EISCONN (Linux would send it).
  * - recv() on a TCP socket that never connected gives ENOTCONN only when it would not block (a
  *   non-blocking socket, or MSG_DONTWAIT); a blocking one waits, as for data.

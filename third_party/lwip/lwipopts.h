@@ -13,6 +13,7 @@
 #define LWIP_IPV6                  1
 #define LWIP_TCP                   1
 #define LWIP_UDP                   1
+#define LWIP_UDPLITE               1 /* IPPROTO_UDPLITE sockets (RFC 3828) */
 #define LWIP_ICMP                  1
 #define LWIP_ICMP6                 1
 #define LWIP_ARP                   1

@@ -17,7 +17,8 @@ int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 	if (type == SOCK_STREAM && proto != 0 && proto != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
 	bool icmp = type == SOCK_DGRAM && proto == (domain == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-	if (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP && !icmp)
+	bool lite = type == SOCK_DGRAM && proto == IPPROTO_UDPLITE;
+	if (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP && !icmp && !lite)
 		return -EPROTONOSUPPORT;
 	if (type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
@@ -26,7 +27,7 @@ int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 	struct zt_sock *s = zt_sock_new(svc, domain, type, type == SOCK_STREAM ? 's' : 'd', &app_fd);
 	if (!s)
 		return app_fd;
-	s->protocol = icmp ? proto : type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	s->protocol = icmp || lite ? proto : type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	if (icmp) {
 		zt_icmp_attach(s);
 	} else if (type == SOCK_STREAM) {
@@ -35,6 +36,8 @@ int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 			zt_tcp_attach(s, pcb);
 	} else {
 		struct udp_pcb *pcb = udp_new_ip_type(iptype);
+		if (pcb && lite)
+			udp_setflags(pcb, udp_flags(pcb) | UDP_FLAGS_UDPLITE);
 		if (pcb)
 			zt_udp_attach(s, pcb);
 	}

@@ -11,6 +11,12 @@
 #include "lwip/priv/tcp_priv.h"
 #include <string.h>
 
+/* Linux's UDP-Lite checksum coverage options (linux/udp.h; glibc has no header for them). */
+#ifndef UDPLITE_SEND_CSCOV
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
+#endif
+
 /* Hints accepted and remembered, so programs that set them keep working; none changes behaviour. */
 static const struct {
 	int level, name;
@@ -160,6 +166,27 @@ void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from)
 	zt_sockopt_reapply(to);
 }
 
+/* UDP-Lite checksum coverage, as Linux takes it: 0 is the whole datagram, 1..7 become 8 (the
+ * header is always covered). lwIP checks what arrives against the coverage it names itself. */
+static int set_udplite_coverage(struct zt_sock *s, int name, const void *val, uint32_t len)
+{
+	if (s->protocol != IPPROTO_UDPLITE)
+		return -ENOPROTOOPT;
+	if (len < sizeof(int))
+		return -EINVAL;
+	int v;
+	memcpy(&v, val, sizeof(v));
+	if (v != 0 && v < 8)
+		v = 8;
+	else if (v > 0xffff)
+		v = 0xffff;
+	if (name == UDPLITE_SEND_CSCOV)
+		s->pcb.udp->chksum_len_tx = (u16_t)v;
+	else
+		s->pcb.udp->chksum_len_rx = (u16_t)v;
+	return store_opt(s, IPPROTO_UDPLITE, name, &v, sizeof(v));
+}
+
 int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const void *val, uint32_t len)
 {
 	if (is_native(level, name))
@@ -180,6 +207,8 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 		s->v6only = v != 0;
 		return 0;
 	}
+	if (level == IPPROTO_UDPLITE && (name == UDPLITE_SEND_CSCOV || name == UDPLITE_RECV_CSCOV))
+		return set_udplite_coverage(s, name, val, len);
 	if (is_applied(level, name, s->type)) {
 		if (!has_int)
 			return -EINVAL;
@@ -285,6 +314,8 @@ int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *out
 	}
 	if (level == IPPROTO_IP && name == IP_TTL)
 		return put_int(out, len, 64);
+	if (level == IPPROTO_UDPLITE && (name == UDPLITE_SEND_CSCOV || name == UDPLITE_RECV_CSCOV))
+		return s->protocol == IPPROTO_UDPLITE ? put_int(out, len, 0) : -ENOPROTOOPT;
 	if (is_applied(level, name, s->type) || is_remembered(level, name))
 		return put_int(out, len, 0);
 	return -ENOPROTOOPT;

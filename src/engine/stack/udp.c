@@ -15,7 +15,9 @@ static void on_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 {
 	(void)pcb;
 	struct zt_sock *s = arg;
-	if (!s || s->app_gone) {
+	/* lwIP gives UDP and UDP-Lite datagrams to whichever PCB has the port: each socket takes its own */
+	bool lite = ip_current_header_proto() == IP_PROTO_UDPLITE;
+	if (!s || s->app_gone || lite != (s->protocol == IPPROTO_UDPLITE)) {
 		pbuf_free(p);
 		return;
 	}

@@ -199,6 +199,51 @@ static void test_reconnect(int fam, bool nonblocking)
 	close(l);
 }
 
+/* UDP-Lite (RFC 3828), which lwIP speaks: datagrams both ways, its coverage option, and the option
+ * refused on plain UDP. */
+static void test_udplite(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage a, b;
+	socklen_t alen, blen;
+	int x = bound_socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE, &a, &alen);
+	int y = bound_socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE, &b, &blen);
+	if (!check(x >= 0 && y >= 0, "%s udplite: two bound sockets", f))
+		return;
+	int v = -1;
+	socklen_t vlen = sizeof(v);
+	check(getsockopt(x, SOL_SOCKET, SO_PROTOCOL, &v, &vlen) == 0 && v == IPPROTO_UDPLITE,
+	      "%s udplite: SO_PROTOCOL says IPPROTO_UDPLITE", f);
+	v = 20;
+	check(setsockopt(x, IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, &v, sizeof(v)) == 0,
+	      "%s udplite: UDPLITE_SEND_CSCOV", f);
+	v = 0;
+	vlen = sizeof(v);
+	check(getsockopt(x, IPPROTO_UDPLITE, 10, &v, &vlen) == 0 && v == 20, "%s udplite: coverage reads back", f);
+	v = 3;
+	check(setsockopt(y, IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, &v, sizeof(v)) == 0 &&
+	          getsockopt(y, IPPROTO_UDPLITE, 11, &v, &vlen) == 0 && v == 8,
+	      "%s udplite: a coverage under the header's 8 bytes becomes 8", f);
+	char buf[64];
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	check(sendto(x, "lite datagram, 30 bytes long..", 30, 0, (struct sockaddr *)&b, blen) == 30 &&
+	          wait_fd(y, POLLIN) && recvfrom(y, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) == 30 &&
+	          memcmp(buf, "lite datagram", 13) == 0 && flen == alen && memcmp(&from, &a, alen) == 0,
+	      "%s udplite: partial coverage datagram arrives with its source", f);
+	check(sendto(y, "back", 4, 0, (struct sockaddr *)&a, alen) == 4 && wait_fd(x, POLLIN) &&
+	          recv(x, buf, sizeof(buf), 0) == 4,
+	      "%s udplite: and back, fully covered", f);
+	int u = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	v = 20;
+	errno = 0;
+	check(setsockopt(u, IPPROTO_UDPLITE, 10, &v, sizeof(v)) < 0 && errno == ENOPROTOOPT,
+	      "%s udplite: the coverage option on plain UDP: ENOPROTOOPT", f);
+	close(u);
+	close(x);
+	close(y);
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -208,6 +253,7 @@ int main(void)
 		test_urgent_inline(fams[i]);
 		test_reconnect(fams[i], false);
 		test_reconnect(fams[i], true);
+		test_udplite(fams[i]);
 	}
 	return zt_check_report();
 }
