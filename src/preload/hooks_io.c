@@ -57,21 +57,24 @@ static ssize_t send_framed(int fd, const struct msghdr *msg, int flags)
 		return zt_fail(EMSGSIZE);
 	struct zt_nc_addr a;
 	int e = zt_addr_in(&a, msg->msg_name, msg->msg_namelen);
+	struct zt_nc_info info;
+	if (e == 0)
+		e = zt_anc_parse(msg, a.family, &info);
 	if (e < 0)
 		return zt_fail(-e);
-	uint8_t hdr[ZT_NC_ADDR_LEN];
+	uint8_t hdr[ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN];
 	struct zt_nc_buf b = {.p = hdr, .len = sizeof(hdr)};
-	zt_nc_put_addr(&b, &a);
+	zt_nc_put_frame(&b, &a, info.have ? &info : NULL);
 	struct iovec v[IOV_MAX + 1];
 	v[0].iov_base = hdr;
-	v[0].iov_len = sizeof(hdr);
+	v[0].iov_len = b.off;
 	if (msg->msg_iovlen)
 		memcpy(&v[1], msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
 	struct msghdr m = {.msg_iov = v, .msg_iovlen = msg->msg_iovlen + 1};
 	ssize_t n = real_sendmsg(fd, &m, flags);
 	if (n < 0)
 		return -1;
-	return n > ZT_NC_ADDR_LEN ? n - ZT_NC_ADDR_LEN : 0;
+	return n > (ssize_t)b.off ? n - (ssize_t)b.off : 0;
 }
 
 /* sendmsg on a virtual fd of the given kind, as the kernel's TCP or UDP would answer it. */
@@ -81,11 +84,12 @@ static ssize_t send_virtual(int kind, int fd, const struct msghdr *msg, int flag
 		return zt_fail(EINVAL);
 	/* Datagram app ends are SOCK_SEQPACKET, which raises SIGPIPE once the service is gone; UDP never
 	 * does. */
-	if (kind == 'd' || kind == 'c')
+	if (kind == 'd' || kind == 'D' || kind == 'c')
 		flags |= MSG_NOSIGNAL;
 	struct msghdr m = {.msg_iov = msg->msg_iov, .msg_iovlen = msg->msg_iovlen};
 	switch (kind) {
 	case 'd':
+	case 'D':
 		return send_framed(fd, msg, flags);
 	case 'c':
 		if (msg->msg_name && msg->msg_namelen) {
@@ -106,17 +110,20 @@ static ssize_t send_virtual(int kind, int fd, const struct msghdr *msg, int flag
 	}
 }
 
-static ssize_t recv_framed(int fd, struct msghdr *msg, int flags)
+/* A framed datagram; on 'D' each has the info block, which becomes the control messages. */
+static ssize_t recv_framed(int kind, int fd, struct msghdr *msg, int flags)
 {
 	if (msg->msg_iovlen > IOV_MAX)
 		return zt_fail(EMSGSIZE);
-	uint8_t hdr[ZT_NC_ADDR_LEN];
+	uint8_t hdr[ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN];
+	const ssize_t hlen = kind == 'D' ? ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN : ZT_NC_ADDR_LEN;
 	struct iovec v[IOV_MAX + 1];
 	v[0].iov_base = hdr;
-	v[0].iov_len = sizeof(hdr);
+	v[0].iov_len = (size_t)hlen;
 	if (msg->msg_iovlen)
 		memcpy(&v[1], msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
 	struct zt_nc_addr a;
+	struct zt_nc_info info;
 	struct msghdr m;
 	ssize_t n;
 	for (;;) {
@@ -126,10 +133,11 @@ static ssize_t recv_framed(int fd, struct msghdr *msg, int flags)
 		n = real_recvmsg(fd, &m, flags);
 		if (n <= 0) /* 0: the service closed its end (an empty datagram still has its header) */
 			return n;
-		struct zt_nc_buf b = {.p = hdr, .len = sizeof(hdr)};
-		if (n >= ZT_NC_ADDR_LEN) {
-			zt_nc_get_addr(&b, &a);
-			if (!b.bad)
+		struct zt_nc_buf b = {.p = hdr, .len = (size_t)hlen};
+		if (n >= hlen) {
+			bool has_info;
+			zt_nc_get_frame(&b, &a, &info, &has_info);
+			if (!b.bad && has_info == (kind == 'D'))
 				break;
 		}
 		/* A runt or malformed frame is the service's bug, not the app's datagram: drop it. */
@@ -138,13 +146,13 @@ static ssize_t recv_framed(int fd, struct msghdr *msg, int flags)
 			real_recv(fd, hdr, 0, MSG_DONTWAIT);
 	}
 	msg->msg_flags = m.msg_flags;
-	msg->msg_controllen = 0;
+	zt_anc_build(msg, &info);
 	if (msg->msg_name) {
 		socklen_t len = msg->msg_namelen;
 		zt_addr_out(&a, msg->msg_name, &len);
 		msg->msg_namelen = len;
 	}
-	return n - ZT_NC_ADDR_LEN;
+	return n - hlen;
 }
 
 /* Whether the stream behind fd never connected: its service end is still unnamed (rpc.h). */
@@ -175,8 +183,8 @@ static ssize_t recv_virtual(int kind, int fd, struct msghdr *msg, int flags)
 {
 	if (flags & MSG_ERRQUEUE) /* no ICMP errors are queued for the app */
 		return zt_fail(EAGAIN);
-	if (kind == 'd')
-		return recv_framed(fd, msg, flags);
+	if (kind == 'd' || kind == 'D')
+		return recv_framed(kind, fd, msg, flags);
 	if (kind == 'l')
 		return zt_fail(ENOTCONN);
 	struct msghdr m = {.msg_iov = msg->msg_iov, .msg_iovlen = msg->msg_iovlen};
@@ -375,11 +383,12 @@ ZT_EXPORT int ioctl(int fd, unsigned long request, ...)
 	/* UDP answers the size of the next datagram; a SOCK_SEQPACKET app end would count every queued
 	 * one, and on 'd' our address headers too. */
 	int kind = zt_fd_kind(fd);
-	if (kind == 'd' || kind == 'c') {
+	if (kind == 'd' || kind == 'D' || kind == 'c') {
 		int saved = errno;
 		ssize_t next = real_recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-		if (next > 0 && kind == 'd')
-			next = next > ZT_NC_ADDR_LEN ? next - ZT_NC_ADDR_LEN : 0;
+		ssize_t hlen = kind == 'D' ? ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN : kind == 'd' ? ZT_NC_ADDR_LEN : 0;
+		if (next > 0)
+			next = next > hlen ? next - hlen : 0;
 		*(int *)arg = next > 0 ? (int)next : 0;
 		errno = saved;
 	}

@@ -164,7 +164,7 @@ int zt_fd_kind(int fd)
 	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0 || name[name_len - 2] != '/')
 		return 0;
 	char kind = name[name_len - 1];
-	if (kind != 's' && kind != 'l' && kind != 'd' && kind != 'c')
+	if (kind != 's' && kind != 'l' && kind != 'd' && kind != 'D' && kind != 'c')
 		return 0;
 	return kind;
 }

@@ -21,8 +21,10 @@
  * - Other libc internals call socket() without the PLT, so their sockets are the host's.
  * - listen() and connect() on UDP install a new app end on the calling fd number only: a dup()
  *   made earlier keeps the old end.
- * - Ancillary data is not carried: no IP_PKTINFO, timestamps or MSG_ERRQUEUE on virtual sockets;
- *   SCM_RIGHTS/SCM_CREDENTIALS on them give EINVAL as on the kernel.
+ * - Ancillary data: on unconnected UDP, IP_PKTINFO, IP_TTL, IP_TOS and their IPV6_ twins (RFC 3542)
+ *   both ways (ancillary.c); not on connected UDP (raw datagrams), and no timestamps or MSG_ERRQUEUE;
+ *   SCM_RIGHTS/SCM_CREDENTIALS give EINVAL as on the kernel. Turning a receive option on replaces
+ *   the socket's app end (rpc.h, kind 'D'), as connect() on UDP does.
  * - Urgent data (MSG_OOB) is carried in line, as with SO_OOBINLINE: the receiver reads it with the
  *   stream; recv(MSG_OOB) finds none, select() no exception, and no SIGURG (lwIP has no urgent
  *   pointer).

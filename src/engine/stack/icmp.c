@@ -2,7 +2,7 @@
  * offers them to unprivileged programs. The app writes an echo request (type, code, checksum,
  * identifier, sequence, data); we set the identifier to the socket's own and the checksum, as the
  * kernel does, and send it; echo replies carrying that identifier come back as datagrams without their
- * IP header. Framed like unconnected UDP ('d', rpc.h). Echo requests to us stay lwIP's to answer. */
+ * IP header. Framed like unconnected UDP ('d' or 'D', rpc.h). Echo requests to us stay lwIP's to answer. */
 #include "sock.h"
 #include "service_int.h"
 #include "stack.h"
@@ -42,12 +42,9 @@ static u8_t on_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip
 	if (hdr[0] != reply || ident != s->icmp_id)
 		return 0;
 	uint8_t *buf = s->svc->iobuf;
-	struct zt_nc_addr from;
-	zt_stack_addr_to_nc(addr, 0, s->domain, &from);
-	struct zt_nc_buf b = {.p = buf, .len = ZT_NC_ADDR_LEN};
-	zt_nc_put_addr(&b, &from);
-	size_t len = pbuf_copy_partial(p, buf + b.off, (u16_t)(p->tot_len - iphl), (u16_t)iphl);
-	send(s->fd, buf, b.off + len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	size_t off = zt_dgram_frame_in(s, buf, addr, 0); /* ping asks for IP_RECVTTL */
+	size_t len = pbuf_copy_partial(p, buf + off, (u16_t)(p->tot_len - iphl), (u16_t)iphl);
+	send(s->fd, buf, off + len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	pbuf_free(p);
 	return 1;
 }
@@ -73,8 +70,10 @@ int zt_icmp_attach(struct zt_sock *s)
 static void icmp_send_one(struct zt_sock *s, const uint8_t *data, size_t len)
 {
 	struct zt_nc_addr to;
+	struct zt_nc_info info; /* ancillary data is not applied to echo requests */
+	bool has_info;
 	struct zt_nc_buf b = {.p = (uint8_t *)data, .len = len};
-	zt_nc_get_addr(&b, &to);
+	zt_nc_get_frame(&b, &to, &info, &has_info);
 	ip_addr_t ip;
 	uint16_t port;
 	if (b.bad || zt_stack_addr_from_nc(&to, &ip, &port) < 0 || IP_IS_V6(&ip) != is_v6(s))

@@ -71,7 +71,7 @@ static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, i
 		r = zt_op_name(s, op == ZT_NC_GETPEERNAME, out, &outlen);
 		break;
 	case ZT_NC_SETSOCKOPT:
-		r = zt_op_setsockopt(s, fd, &req);
+		r = zt_op_setsockopt(s, fd, &req, &reply_fd);
 		break;
 	case ZT_NC_CLONE:
 		r = op_clone(svc, &reply_fd);

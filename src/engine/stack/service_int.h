@@ -33,7 +33,7 @@ struct zt_service {
 	struct zt_sock *dead;
 	struct zt_rpc_conn *conns;
 	struct tcp_pcb *aborted_pcb; /* see tcp.c: cb_result() */
-	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN];
+	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN];
 };
 
 /* The requests on one socket (sock_ops.c) and ZT_NC_IFADDRS (ifaddrs.c): 0 or -errno, the reply's
@@ -45,7 +45,7 @@ int zt_op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd);
 int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id, struct zt_sock *s,
                   int app_fd, struct zt_nc_buf *req, int *reply_fd, bool *deferred);
 int zt_op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen);
-int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req);
+int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, int *reply_fd);
 int zt_op_getsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen);
 int zt_op_ifaddrs(struct zt_nc_buf *req, uint8_t *out, size_t cap, size_t *outlen);
 

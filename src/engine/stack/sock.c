@@ -24,6 +24,7 @@ static int unix_type_of(char kind)
 	switch (kind) {
 	case 'l':
 	case 'd':
+	case 'D':
 	case 'c':
 		/* SOCK_DGRAM would keep boundaries too, but a closed datagram peer sends no hang-up */
 		return SOCK_SEQPACKET;

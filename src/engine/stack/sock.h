@@ -57,6 +57,8 @@ struct zt_sock {
 	/* TCP: a connect failed (the socket may connect again, as on Linux), and the address the app
 	 * bound, which a new attempt keeps (a port the failed attempt picked itself is let go). */
 	bool connect_failed, app_bound;
+	/* Datagram sockets: the ZT_NC_INFO_* bits the app's receive options ask for (rpc.h, kind 'D'). */
+	uint32_t rx_info;
 	ip_addr_t bound_ip;
 	uint16_t bound_port;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
@@ -106,6 +108,9 @@ void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);
 
 /* udp.c */
+/* The header of a framed datagram to the app ('d' or 'D') for one arriving now: its source and, on
+ * 'D', what the IP header said. buf holds ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN; returns the length. */
+size_t zt_dgram_frame_in(struct zt_sock *s, uint8_t *buf, const ip_addr_t *from, uint16_t port);
 int zt_udp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 int zt_udp_connect(struct zt_sock *s, const struct zt_nc_addr *to);
 void zt_udp_attach(struct zt_sock *s, struct udp_pcb *pcb);

@@ -178,14 +178,23 @@ int zt_op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen)
 	return 0;
 }
 
-int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req)
+int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, int *reply_fd)
 {
 	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
 	uint32_t len = zt_nc_get_u32(req);
 	const void *val = len <= ZT_NC_MAX_OPTLEN ? zt_nc_get_bytes(req, len) : NULL;
 	if (req->bad || !val)
 		return -EINVAL;
-	return zt_sockopt_set(s, app_fd, level, name, val, len);
+	int r = zt_sockopt_set(s, app_fd, level, name, val, len);
+	/* A receive option turned on: from now on each datagram brings what IP said of it (rpc.h) */
+	if (r == 0 && s->kind == 'd' && s->rx_info) {
+		r = zt_sock_repair(s, 'D');
+		if (r >= 0) {
+			*reply_fd = r;
+			r = 0;
+		}
+	}
+	return r;
 }
 
 int zt_op_getsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen)

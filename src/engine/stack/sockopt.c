@@ -32,7 +32,24 @@ static const struct {
     {IPPROTO_IP, IP_MTU_DISCOVER}, {IPPROTO_IP, IP_FREEBIND},         {IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT},
     {IPPROTO_IP, IP_RECVTOS},      {IPPROTO_IP, IP_RECVTTL},          {IPPROTO_IPV6, IPV6_RECVPKTINFO},
     {IPPROTO_IPV6, IPV6_RECVERR},  {IPPROTO_IPV6, IPV6_MTU_DISCOVER}, {IPPROTO_IPV6, IPV6_RECVTCLASS},
+    {IPPROTO_IPV6, IPV6_RECVHOPLIMIT},
 };
+
+/* The datagram info (rpc.h) a receive option asks for, 0 for other options. */
+static uint32_t rx_info_bit(int level, int name)
+{
+	if (level == IPPROTO_IP)
+		return name == IP_PKTINFO ? ZT_NC_INFO_IP_PKTINFO
+		       : name == IP_RECVTTL ? ZT_NC_INFO_IP_TTL
+		       : name == IP_RECVTOS ? ZT_NC_INFO_IP_TOS
+		                            : 0;
+	if (level == IPPROTO_IPV6)
+		return name == IPV6_RECVPKTINFO    ? ZT_NC_INFO_IPV6_PKTINFO
+		       : name == IPV6_RECVHOPLIMIT ? ZT_NC_INFO_IPV6_HOPLIMIT
+		       : name == IPV6_RECVTCLASS   ? ZT_NC_INFO_IPV6_TCLASS
+		                                   : 0;
+	return 0;
+}
 
 static bool is_remembered(int level, int name)
 {
@@ -215,8 +232,12 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 		apply_to_pcb(s, level, name, v);
 		return store_opt(s, level, name, &v, sizeof(v));
 	}
-	if (is_remembered(level, name))
+	if (is_remembered(level, name)) {
+		uint32_t bit = rx_info_bit(level, name);
+		if (bit && has_int)
+			s->rx_info = v ? s->rx_info | bit : s->rx_info & ~bit;
 		return store_opt(s, level, name, val, len);
+	}
 	return -ENOPROTOOPT;
 }
 

@@ -30,6 +30,11 @@
  *   'l' listener (TCP after listen)                      SOCK_SEQPACKET pair, one accept record/msg
  *   'd' datagram, unconnected (UDP)                      SOCK_SEQPACKET pair, each datagram framed
  *   'c' datagram, connected (UDP after connect)          SOCK_SEQPACKET pair, raw datagrams to/from peer
+ *   'D' datagram, unconnected, with info                 as 'd', each datagram from the service has an
+ *       info block (below). A 'd' socket becomes 'D' when the app turns a receive option on
+ *       (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS, IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS): the
+ *       SETSOCKOPT reply carries the new app end to install (datagrams queued in the old one are lost,
+ *       as apps set these before traffic). connect() makes it 'c' (which carries no info).
  * The service end of an 's' pair is unnamed until the socket connects (connect() began, or it was
  * accepted); then it is bound to the same name with kind ZT_NC_KIND_PEER. So one getpeername() on the
  * app end tells a stream that never connected, where recv() gives ENOTCONN as TCP does, from one
@@ -40,7 +45,11 @@
  * app's fd with dup3(), keeping its number, O_NONBLOCK and FD_CLOEXEC.
  *
  * Framed datagram ('d'): struct zt_nc_addr encoded (ZT_NC_ADDR_LEN bytes) + payload; from app to
- * service the address is the destination, from service to app it is the source.
+ * service the address is the destination, from service to app it is the source. When the family
+ * word of that address has ZT_NC_ADDR_HAS_INFO set, an info block (struct zt_nc_info, ZT_NC_INFO_LEN
+ * bytes) follows it before the payload: from the service, always on 'D' and never on 'd'; from the
+ * app, on either kind, when sendmsg() carried IP_TTL, IP_TOS, IP_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS
+ * or IPV6_PKTINFO. zt_nc_put_frame()/zt_nc_get_frame() write and read both forms.
  * Accept record ('l'): ZT_NC_ADDR_LEN bytes (peer address) + SCM_RIGHTS with one fd, the connected
  * stream app end ('s') of the new connection.
  *
@@ -74,6 +83,8 @@
 #define ZT_NC_ADDR_LEN       24
 #define ZT_NC_REPLY_HAS_FD   0x01
 #define ZT_NC_KIND_PEER      'p' /* the name of a connected stream's service end (see Data) */
+#define ZT_NC_ADDR_HAS_INFO  0x8000 /* in a framed datagram's family word: an info block follows */
+#define ZT_NC_INFO_LEN       28
 
 enum zt_nc_op {
 	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol
@@ -211,6 +222,72 @@ static inline void zt_nc_get_addr(struct zt_nc_buf *b, struct zt_nc_addr *a)
 		memset(a->addr, 0, 16);
 	if (a->family != AF_INET && a->family != AF_INET6 && a->family != AF_UNSPEC)
 		b->bad = true;
+}
+
+/* What IP says of one datagram (service to app), or asks for it (app to service): the ancillary data
+ * of recvmsg()/sendmsg() on a framed datagram socket (see Data). `have` says which fields count,
+ * one bit per control message; the service sets the bits of the receive options the socket has on
+ * that apply to the datagram, and the shim writes one control message per bit, in Linux's order.
+ * Encoded: u32 have, u8 ttl, u8 tos, u16 zero, u32 ifindex, local[16] (IPv4 in the first 4 bytes). */
+enum zt_nc_info_bits {
+	ZT_NC_INFO_IPV6_PKTINFO = 0x01,  /* local (destination or source) and ifindex */
+	ZT_NC_INFO_IP_PKTINFO = 0x02,    /* the same, for IPv4 */
+	ZT_NC_INFO_IP_TTL = 0x04,        /* ttl */
+	ZT_NC_INFO_IP_TOS = 0x08,        /* tos */
+	ZT_NC_INFO_IPV6_HOPLIMIT = 0x10, /* ttl */
+	ZT_NC_INFO_IPV6_TCLASS = 0x20,   /* tos */
+};
+
+struct zt_nc_info {
+	uint32_t have;
+	uint8_t ttl, tos;
+	uint32_t ifindex;
+	uint8_t local[16];
+};
+
+/* A framed datagram's header: the address, and the info block when info is not NULL. */
+static inline void zt_nc_put_frame(struct zt_nc_buf *b, const struct zt_nc_addr *a, const struct zt_nc_info *info)
+{
+	struct zt_nc_addr x = *a;
+	if (info)
+		x.family |= ZT_NC_ADDR_HAS_INFO;
+	zt_nc_put_addr(b, &x);
+	if (!info)
+		return;
+	zt_nc_put_u32(b, info->have);
+	zt_nc_put_u32(b, (uint32_t)info->ttl | (uint32_t)info->tos << 8);
+	zt_nc_put_u32(b, info->ifindex);
+	zt_nc_put_bytes(b, info->local, 16);
+}
+
+/* Reads a framed datagram's header; *has_info says whether an info block came (else info is zero). */
+static inline void zt_nc_get_frame(struct zt_nc_buf *b, struct zt_nc_addr *a, struct zt_nc_info *info,
+                                   bool *has_info)
+{
+	memset(info, 0, sizeof(*info));
+	*has_info = false;
+	if (b->bad || b->len - b->off < ZT_NC_ADDR_LEN) {
+		b->bad = true;
+		return;
+	}
+	uint8_t copy[ZT_NC_ADDR_LEN];
+	memcpy(copy, b->p + b->off, sizeof(copy));
+	*has_info = copy[1] & (ZT_NC_ADDR_HAS_INFO >> 8);
+	copy[1] &= (uint8_t) ~(ZT_NC_ADDR_HAS_INFO >> 8); /* the family word is little-endian */
+	struct zt_nc_buf ab = {.p = copy, .len = sizeof(copy)};
+	zt_nc_get_addr(&ab, a);
+	b->off += ZT_NC_ADDR_LEN;
+	b->bad = ab.bad;
+	if (!*has_info || b->bad)
+		return;
+	info->have = zt_nc_get_u32(b);
+	uint32_t w = zt_nc_get_u32(b);
+	info->ttl = (uint8_t)w;
+	info->tos = (uint8_t)(w >> 8);
+	info->ifindex = zt_nc_get_u32(b);
+	const void *q = zt_nc_get_bytes(b, 16);
+	if (q)
+		memcpy(info->local, q, 16);
 }
 
 /* sockaddr <-> zt_nc_addr. from_sockaddr returns -EINVAL on a short length, -EAFNOSUPPORT on another

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -244,6 +245,131 @@ static void test_udplite(int fam)
 	close(y);
 }
 
+/* The control messages of one received datagram, in order: level, type and the first int (or byte)
+ * of data; the pktinfo address and interface are checked apart. Returns how many came. */
+struct cmsg_seen {
+	int level, type, value;
+	size_t len;
+};
+
+static int read_cmsgs(struct msghdr *m, struct cmsg_seen *seen, int max, struct sockaddr_storage *local,
+                      unsigned *ifindex)
+{
+	int n = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm && n < max; cm = CMSG_NXTHDR(m, cm)) {
+		seen[n] = (struct cmsg_seen){cm->cmsg_level, cm->cmsg_type, -1, cm->cmsg_len - CMSG_LEN(0)};
+		if (seen[n].len == sizeof(int))
+			memcpy(&seen[n].value, CMSG_DATA(cm), sizeof(int));
+		else if (seen[n].len == 1)
+			seen[n].value = *CMSG_DATA(cm);
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
+			*ifindex = pi.ipi6_ifindex;
+		} else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			((struct sockaddr_in *)local)->sin_addr = pi.ipi_addr;
+			*ifindex = (unsigned)pi.ipi_ifindex;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Ancillary data on UDP (RFC 3542 for IPv6, IP_PKTINFO and friends for IPv4), as DNS servers and QUIC
+ * stacks use it: the sender sets hop limit and traffic class per datagram, the receiver learns them
+ * with the address the datagram was sent to and its interface, in the kernel's order, and a control
+ * buffer too small for all of it is truncated as the kernel truncates it. */
+static void test_ancillary(int fam)
+{
+	const char *f = fam_name(fam);
+	bool v6 = fam == AF_INET6;
+	struct sockaddr_storage a, b;
+	socklen_t alen, blen;
+	int x = bound_socket(fam, SOCK_DGRAM, 0, &a, &alen);
+	int y = bound_socket(fam, SOCK_DGRAM, 0, &b, &blen);
+	if (!check(x >= 0 && y >= 0, "%s ancillary: two bound UDP sockets", f))
+		return;
+	int one = 1, lvl = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int opts[3] = {v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, v6 ? IPV6_RECVHOPLIMIT : IP_RECVTTL,
+	               v6 ? IPV6_RECVTCLASS : IP_RECVTOS};
+	for (int i = 0; i < 3; i++)
+		check(setsockopt(y, lvl, opts[i], &one, sizeof(one)) == 0, "%s ancillary: receive option %d on", f,
+		      opts[i]);
+	/* hop limit 7 and traffic class 0x20, per datagram */
+	union {
+		char buf[CMSG_SPACE(sizeof(int)) * 2];
+		struct cmsghdr align;
+	} out;
+	memset(&out, 0, sizeof(out));
+	struct iovec iov = {.iov_base = "anc", .iov_len = 3};
+	struct msghdr m = {.msg_name = &b, .msg_namelen = blen, .msg_iov = &iov, .msg_iovlen = 1,
+	                   .msg_control = out.buf, .msg_controllen = sizeof(out.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int ttl = 7, tos = 0x20;
+	cm->cmsg_level = lvl;
+	cm->cmsg_type = v6 ? IPV6_HOPLIMIT : IP_TTL;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
+	cm = CMSG_NXTHDR(&m, cm);
+	cm->cmsg_level = lvl;
+	cm->cmsg_type = v6 ? IPV6_TCLASS : IP_TOS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &tos, sizeof(int));
+	check(sendmsg(x, &m, 0) == 3, "%s ancillary: sendmsg with hop limit and traffic class", f);
+
+	union {
+		char buf[256];
+		struct cmsghdr align;
+	} in;
+	char data[16];
+	struct iovec riov = {.iov_base = data, .iov_len = sizeof(data)};
+	struct msghdr r = {.msg_iov = &riov, .msg_iovlen = 1, .msg_control = in.buf, .msg_controllen = sizeof(in.buf)};
+	check(wait_fd(y, POLLIN) && recvmsg(y, &r, 0) == 3 && !(r.msg_flags & MSG_CTRUNC),
+	      "%s ancillary: recvmsg with room for everything", f);
+	struct cmsg_seen seen[4];
+	struct sockaddr_storage local = {.ss_family = (sa_family_t)fam};
+	unsigned ifindex = 0;
+	int n = read_cmsgs(&r, seen, 4, &local, &ifindex);
+	int pktinfo = v6 ? IPV6_PKTINFO : IP_PKTINFO, hops = v6 ? IPV6_HOPLIMIT : IP_TTL, tc = v6 ? IPV6_TCLASS : IP_TOS;
+	check(n == 3 && seen[0].type == pktinfo && seen[1].type == hops && seen[2].type == tc &&
+	          seen[0].level == lvl && seen[1].level == lvl && seen[2].level == lvl,
+	      "%s ancillary: pktinfo, hop limit, traffic class, in that order (got %d)", f, n);
+	check(n == 3 && seen[1].value == 7 && seen[1].len == sizeof(int), "%s ancillary: the hop limit sent (%d)", f,
+	      n == 3 ? seen[1].value : -1);
+	check(n == 3 && seen[2].value == 0x20 && seen[2].len == (v6 ? sizeof(int) : 1),
+	      "%s ancillary: the traffic class sent (%d)", f, n == 3 ? seen[2].value : -1);
+	struct sockaddr_storage lo;
+	loopback(fam, 0, &lo);
+	bool same = v6 ? memcmp(&((struct sockaddr_in6 *)&local)->sin6_addr, &in6addr_loopback, 16) == 0
+	               : ((struct sockaddr_in *)&local)->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
+	check(same && ifindex == if_nametoindex("lo"), "%s ancillary: pktinfo names the loopback address and lo (%u)",
+	      f, ifindex);
+
+	/* Room for the first message and 4 bytes: the rest is cut, as put_cmsg() cuts it. */
+	check(sendto(x, "cut", 3, 0, (struct sockaddr *)&b, blen) == 3, "%s ancillary: a second datagram", f);
+	size_t first = v6 ? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo));
+	memset(&in, 0, sizeof(in));
+	r = (struct msghdr){.msg_iov = &riov, .msg_iovlen = 1, .msg_control = in.buf, .msg_controllen = first + 4};
+	check(wait_fd(y, POLLIN) && recvmsg(y, &r, 0) == 3 && (r.msg_flags & MSG_CTRUNC) && r.msg_controllen == first,
+	      "%s ancillary: a short control buffer: MSG_CTRUNC, only what fit (%zu of %zu)", f,
+	      (size_t)r.msg_controllen, first);
+	r = (struct msghdr){.msg_iov = &riov, .msg_iovlen = 1};
+	check(sendto(x, "none", 4, 0, (struct sockaddr *)&b, blen) == 4 && wait_fd(y, POLLIN) &&
+	          recvmsg(y, &r, 0) == 4 && (r.msg_flags & MSG_CTRUNC) && r.msg_controllen == 0,
+	      "%s ancillary: no control buffer: MSG_CTRUNC", f);
+
+	int bad = 300;
+	cm = CMSG_FIRSTHDR(&m);
+	memcpy(CMSG_DATA(cm), &bad, sizeof(int));
+	errno = 0;
+	check(sendmsg(x, &m, 0) < 0 && errno == EINVAL, "%s ancillary: a hop limit of 300: EINVAL", f);
+	close(x);
+	close(y);
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -254,6 +380,7 @@ int main(void)
 		test_reconnect(fams[i], false);
 		test_reconnect(fams[i], true);
 		test_udplite(fams[i]);
+		test_ancillary(fams[i]);
 	}
 	return zt_check_report();
 }
