@@ -3,12 +3,11 @@
 # `ztrun none`, at the same time on this machine: every test that passes without ztrun must pass
 # under it, except those cpython_known.txt excuses with a reason. Skipped (77) when the suites are
 # not installed. PYTHON=... picks another interpreter that has them.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 here=$(dirname "$(realpath "$0")")
 PY=${PYTHON:-/usr/bin/python3}
 if ! "$PY" -c 'import test.test_socket, test.test_asyncio.test_events' 2>/dev/null; then
-	echo "SKIP: $PY has no test suites (Debian: libpython3.11-testsuite, which scripts/deps.sh test installs)"
-	exit 77
+	skip "$PY has no test suites (Debian: libpython3.11-testsuite, which scripts/deps.sh test installs)"
 fi
 # test_socketserver asks for regrtest's "network" resource, though it only uses localhost; nothing
 # else gets a resource, so no test here reaches beyond loopback. VSOCK tests hang natively on VMs.
@@ -20,6 +19,7 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 "$PY" "$here/cpython_suites.py" run "$WORK/native" -j "$JOBS" -x '*VSOCK*' $MODULES &
 native=$!
+pids+=($native)
 # --keep-caps: the native run has the same capabilities
 # shellcheck disable=SC2086
 "$ZTRUN" --keep-caps none -- "$PY" "$here/cpython_suites.py" run "$WORK/ztrun" -j "$JOBS" -x '*VSOCK*' $MODULES ||
