@@ -209,36 +209,36 @@ static void test_udplite(int fam)
 	socklen_t alen, blen;
 	int x = bound_socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE, &a, &alen);
 	int y = bound_socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE, &b, &blen);
-	if (!check(x >= 0 && y >= 0, "%s udplite: two bound sockets", f))
+	if (!CHECK_MSG(x >= 0 && y >= 0, "%s udplite: two bound sockets", f))
 		return;
 	int v = -1;
 	socklen_t vlen = sizeof(v);
-	check(getsockopt(x, SOL_SOCKET, SO_PROTOCOL, &v, &vlen) == 0 && v == IPPROTO_UDPLITE,
+	CHECK_MSG(getsockopt(x, SOL_SOCKET, SO_PROTOCOL, &v, &vlen) == 0 && v == IPPROTO_UDPLITE,
 	      "%s udplite: SO_PROTOCOL says IPPROTO_UDPLITE", f);
 	v = 20;
-	check(setsockopt(x, IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, &v, sizeof(v)) == 0,
+	CHECK_MSG(setsockopt(x, IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, &v, sizeof(v)) == 0,
 	      "%s udplite: UDPLITE_SEND_CSCOV", f);
 	v = 0;
 	vlen = sizeof(v);
-	check(getsockopt(x, IPPROTO_UDPLITE, 10, &v, &vlen) == 0 && v == 20, "%s udplite: coverage reads back", f);
+	CHECK_MSG(getsockopt(x, IPPROTO_UDPLITE, 10, &v, &vlen) == 0 && v == 20, "%s udplite: coverage reads back", f);
 	v = 3;
-	check(setsockopt(y, IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, &v, sizeof(v)) == 0 &&
+	CHECK_MSG(setsockopt(y, IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, &v, sizeof(v)) == 0 &&
 	          getsockopt(y, IPPROTO_UDPLITE, 11, &v, &vlen) == 0 && v == 8,
 	      "%s udplite: a coverage under the header's 8 bytes becomes 8", f);
 	char buf[64];
 	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
-	check(sendto(x, "lite datagram, 30 bytes long..", 30, 0, (struct sockaddr *)&b, blen) == 30 &&
+	CHECK_MSG(sendto(x, "lite datagram, 30 bytes long..", 30, 0, (struct sockaddr *)&b, blen) == 30 &&
 	          wait_fd(y, POLLIN) && recvfrom(y, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) == 30 &&
 	          memcmp(buf, "lite datagram", 13) == 0 && flen == alen && memcmp(&from, &a, alen) == 0,
 	      "%s udplite: partial coverage datagram arrives with its source", f);
-	check(sendto(y, "back", 4, 0, (struct sockaddr *)&a, alen) == 4 && wait_fd(x, POLLIN) &&
+	CHECK_MSG(sendto(y, "back", 4, 0, (struct sockaddr *)&a, alen) == 4 && wait_fd(x, POLLIN) &&
 	          recv(x, buf, sizeof(buf), 0) == 4,
 	      "%s udplite: and back, fully covered", f);
 	int u = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	v = 20;
 	errno = 0;
-	check(setsockopt(u, IPPROTO_UDPLITE, 10, &v, sizeof(v)) < 0 && errno == ENOPROTOOPT,
+	CHECK_MSG(setsockopt(u, IPPROTO_UDPLITE, 10, &v, sizeof(v)) < 0 && errno == ENOPROTOOPT,
 	      "%s udplite: the coverage option on plain UDP: ENOPROTOOPT", f);
 	close(u);
 	close(x);
@@ -290,13 +290,13 @@ static void test_ancillary(int fam)
 	socklen_t alen, blen;
 	int x = bound_socket(fam, SOCK_DGRAM, 0, &a, &alen);
 	int y = bound_socket(fam, SOCK_DGRAM, 0, &b, &blen);
-	if (!check(x >= 0 && y >= 0, "%s ancillary: two bound UDP sockets", f))
+	if (!CHECK_MSG(x >= 0 && y >= 0, "%s ancillary: two bound UDP sockets", f))
 		return;
 	int one = 1, lvl = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
 	int opts[3] = {v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, v6 ? IPV6_RECVHOPLIMIT : IP_RECVTTL,
 	               v6 ? IPV6_RECVTCLASS : IP_RECVTOS};
 	for (int i = 0; i < 3; i++)
-		check(setsockopt(y, lvl, opts[i], &one, sizeof(one)) == 0, "%s ancillary: receive option %d on", f,
+		CHECK_MSG(setsockopt(y, lvl, opts[i], &one, sizeof(one)) == 0, "%s ancillary: receive option %d on", f,
 		      opts[i]);
 	/* hop limit 7 and traffic class 0x20, per datagram */
 	union {
@@ -318,7 +318,7 @@ static void test_ancillary(int fam)
 	cm->cmsg_type = v6 ? IPV6_TCLASS : IP_TOS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &tos, sizeof(int));
-	check(sendmsg(x, &m, 0) == 3, "%s ancillary: sendmsg with hop limit and traffic class", f);
+	CHECK_MSG(sendmsg(x, &m, 0) == 3, "%s ancillary: sendmsg with hop limit and traffic class", f);
 
 	union {
 		char buf[256];
@@ -327,37 +327,37 @@ static void test_ancillary(int fam)
 	char data[16];
 	struct iovec riov = {.iov_base = data, .iov_len = sizeof(data)};
 	struct msghdr r = {.msg_iov = &riov, .msg_iovlen = 1, .msg_control = in.buf, .msg_controllen = sizeof(in.buf)};
-	check(wait_fd(y, POLLIN) && recvmsg(y, &r, 0) == 3 && !(r.msg_flags & MSG_CTRUNC),
+	CHECK_MSG(wait_fd(y, POLLIN) && recvmsg(y, &r, 0) == 3 && !(r.msg_flags & MSG_CTRUNC),
 	      "%s ancillary: recvmsg with room for everything", f);
 	struct cmsg_seen seen[4];
 	struct sockaddr_storage local = {.ss_family = (sa_family_t)fam};
 	unsigned ifindex = 0;
 	int n = read_cmsgs(&r, seen, 4, &local, &ifindex);
 	int pktinfo = v6 ? IPV6_PKTINFO : IP_PKTINFO, hops = v6 ? IPV6_HOPLIMIT : IP_TTL, tc = v6 ? IPV6_TCLASS : IP_TOS;
-	check(n == 3 && seen[0].type == pktinfo && seen[1].type == hops && seen[2].type == tc &&
+	CHECK_MSG(n == 3 && seen[0].type == pktinfo && seen[1].type == hops && seen[2].type == tc &&
 	          seen[0].level == lvl && seen[1].level == lvl && seen[2].level == lvl,
 	      "%s ancillary: pktinfo, hop limit, traffic class, in that order (got %d)", f, n);
-	check(n == 3 && seen[1].value == 7 && seen[1].len == sizeof(int), "%s ancillary: the hop limit sent (%d)", f,
+	CHECK_MSG(n == 3 && seen[1].value == 7 && seen[1].len == sizeof(int), "%s ancillary: the hop limit sent (%d)", f,
 	      n == 3 ? seen[1].value : -1);
-	check(n == 3 && seen[2].value == 0x20 && seen[2].len == (v6 ? sizeof(int) : 1),
+	CHECK_MSG(n == 3 && seen[2].value == 0x20 && seen[2].len == (v6 ? sizeof(int) : 1),
 	      "%s ancillary: the traffic class sent (%d)", f, n == 3 ? seen[2].value : -1);
 	struct sockaddr_storage lo;
 	loopback(fam, 0, &lo);
 	bool same = v6 ? memcmp(&((struct sockaddr_in6 *)&local)->sin6_addr, &in6addr_loopback, 16) == 0
 	               : ((struct sockaddr_in *)&local)->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
-	check(same && ifindex == if_nametoindex("lo"), "%s ancillary: pktinfo names the loopback address and lo (%u)",
+	CHECK_MSG(same && ifindex == if_nametoindex("lo"), "%s ancillary: pktinfo names the loopback address and lo (%u)",
 	      f, ifindex);
 
 	/* Room for the first message and 4 bytes: the rest is cut, as put_cmsg() cuts it. */
-	check(sendto(x, "cut", 3, 0, (struct sockaddr *)&b, blen) == 3, "%s ancillary: a second datagram", f);
+	CHECK_MSG(sendto(x, "cut", 3, 0, (struct sockaddr *)&b, blen) == 3, "%s ancillary: a second datagram", f);
 	size_t first = v6 ? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo));
 	memset(&in, 0, sizeof(in));
 	r = (struct msghdr){.msg_iov = &riov, .msg_iovlen = 1, .msg_control = in.buf, .msg_controllen = first + 4};
-	check(wait_fd(y, POLLIN) && recvmsg(y, &r, 0) == 3 && (r.msg_flags & MSG_CTRUNC) && r.msg_controllen == first,
+	CHECK_MSG(wait_fd(y, POLLIN) && recvmsg(y, &r, 0) == 3 && (r.msg_flags & MSG_CTRUNC) && r.msg_controllen == first,
 	      "%s ancillary: a short control buffer: MSG_CTRUNC, only what fit (%zu of %zu)", f,
 	      (size_t)r.msg_controllen, first);
 	r = (struct msghdr){.msg_iov = &riov, .msg_iovlen = 1};
-	check(sendto(x, "none", 4, 0, (struct sockaddr *)&b, blen) == 4 && wait_fd(y, POLLIN) &&
+	CHECK_MSG(sendto(x, "none", 4, 0, (struct sockaddr *)&b, blen) == 4 && wait_fd(y, POLLIN) &&
 	          recvmsg(y, &r, 0) == 4 && (r.msg_flags & MSG_CTRUNC) && r.msg_controllen == 0,
 	      "%s ancillary: no control buffer: MSG_CTRUNC", f);
 
@@ -365,7 +365,7 @@ static void test_ancillary(int fam)
 	cm = CMSG_FIRSTHDR(&m);
 	memcpy(CMSG_DATA(cm), &bad, sizeof(int));
 	errno = 0;
-	check(sendmsg(x, &m, 0) < 0 && errno == EINVAL, "%s ancillary: a hop limit of 300: EINVAL", f);
+	CHECK_MSG(sendmsg(x, &m, 0) < 0 && errno == EINVAL, "%s ancillary: a hop limit of 300: EINVAL", f);
 	close(x);
 	close(y);
 }
