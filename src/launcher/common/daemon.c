@@ -69,9 +69,16 @@ int zt_home_open_or_say(struct zt_home *home, const char *dir, bool ephemeral)
 		       "--home, or "
 		       "--ephemeral)",
 		       dir, (int)home->holder);
+	else if ((err == -EPERM || err == -ELOOP) && home->untrusted)
+		zt_log(ZT_LOG_ERROR, "cannot use home %s: %s", dir, home->untrusted);
 	else if (err)
 		zt_log(ZT_LOG_ERROR, "cannot use home %s: %s (give another --home, or --ephemeral)", dir,
 		       strerror(-err));
+	unsigned mode;
+	const char *exposed = err ? NULL : zt_home_exposed_secret(home, &mode);
+	if (exposed) /* as ssh does for its keys; once, at the start */
+		zt_log(ZT_LOG_WARN, "%s/%s is accessible by others (mode %04o): chmod 600 it", dir, exposed,
+		       mode);
 	free(dflt);
 	return err ? -1 : 0;
 }

@@ -68,6 +68,20 @@ static char *home_path(const struct zt_home *h, const char *name)
 	return asprintf(&out, "%s/%s", h->dir, name) < 0 ? NULL : out;
 }
 
+/* Why dir cannot be trusted with a node's secrets (another user could replace them, or plant links),
+ * or NULL. */
+static const char *untrusted(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return NULL; /* the open below says why */
+	if (st.st_uid != geteuid())
+		return "it belongs to another user (give another --home, or --ephemeral)";
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return "others can write to it (chmod go-w it, or give another --home)";
+	return NULL;
+}
+
 int zt_home_open(struct zt_home *h, const char *dir)
 {
 	*h = (struct zt_home){.lock_fd = -1};
@@ -76,13 +90,15 @@ int zt_home_open(struct zt_home *h, const char *dir)
 	int err = make_dirs(dir);
 	if (err)
 		return err;
+	if ((h->untrusted = untrusted(dir)) != NULL)
+		return -EPERM;
 	h->dir = strdup(dir);
 	char *lock = h->dir ? home_path(h, ZT_HOME_LOCK) : NULL;
 	if (!lock) {
 		zt_home_close(h);
 		return -ENOMEM;
 	}
-	h->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	h->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	err = h->lock_fd < 0 ? -errno : 0;
 	if (!err && flock(h->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
@@ -102,8 +118,26 @@ int zt_home_open(struct zt_home *h, const char *dir)
 		pid_t holder = h->holder;
 		zt_home_close(h);
 		h->holder = holder;
+		if (err == -ELOOP)
+			h->untrusted = "its " ZT_HOME_LOCK " is a symbolic link (remove it, or give another --home)";
 	}
 	return err;
+}
+
+const char *zt_home_exposed_secret(const struct zt_home *h, unsigned *mode)
+{
+	static const char *const secrets[] = {"identity.secret", "authtoken.secret", "planet.key"};
+	for (size_t i = 0; h->dir && i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		char *path = home_path(h, secrets[i]);
+		struct stat st;
+		bool exposed = path && stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO));
+		free(path);
+		if (exposed) {
+			*mode = st.st_mode & 07777;
+			return secrets[i];
+		}
+	}
+	return NULL;
 }
 
 void zt_home_close(struct zt_home *h)

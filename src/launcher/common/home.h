@@ -17,6 +17,7 @@ struct zt_home {
 	int lock_fd;  /* flock'd HOME/ztrun.lock, -1 when ephemeral */
 	pid_t holder; /* after zt_home_open failed with -EBUSY: the process holding the lock (0: unknown) */
 	bool created_identity;
+	const char *untrusted; /* after zt_home_open failed with -EPERM or -ELOOP: why (static) */
 };
 
 /* The directory used when --home is not given: $ZTRUN_HOME, else $XDG_DATA_HOME/ztrun, else
@@ -24,8 +25,13 @@ struct zt_home {
 char *zt_home_default(void);
 
 /* Opens dir (made 0700 with its parents if missing) and locks it: -EBUSY if another process holds it
- * (h->holder says which), -ENOTDIR, -EACCES... dir NULL: ephemeral, nothing on disk. */
+ * (h->holder says which), -EPERM if dir is not ours or others can write to it, -ELOOP if its lock file
+ * is a symbolic link (h->untrusted says why for both), -ENOTDIR, -EACCES... dir NULL: ephemeral, nothing
+ * on disk. */
 int zt_home_open(struct zt_home *h, const char *dir);
+/* The first of identity.secret, authtoken.secret, planet.key in an open home that others may read
+ * (*mode: its permission bits), or NULL. */
+const char *zt_home_exposed_secret(const struct zt_home *h, unsigned *mode);
 /* Unlocks and forgets; the directory and its files stay. */
 void zt_home_close(struct zt_home *h);
 
