@@ -20,9 +20,8 @@ start=$(date +%s)
 "$PY" "$here/cpython_suites.py" run "$WORK/native" -j "$JOBS" -x '*VSOCK*' $MODULES &
 native=$!
 pids+=($native)
-# --keep-caps: the native run has the same capabilities
 # shellcheck disable=SC2086
-"$ZTRUN" --keep-caps none -- "$PY" "$here/cpython_suites.py" run "$WORK/ztrun" -j "$JOBS" -x '*VSOCK*' $MODULES ||
+"$ZTRUN" none -- "$PY" "$here/cpython_suites.py" run "$WORK/ztrun" -j "$JOBS" -x '*VSOCK*' $MODULES ||
 	fail "ztrun exited with $?"
 wait $native || fail "the native run exited with $?"
 echo "both runs took $(($(date +%s) - start)) s"
