@@ -212,9 +212,9 @@ void zt_sock_update_watch(struct zt_sock *s)
 	zt_loop_modify(s->svc->loop, &s->watch, ev);
 }
 
-void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
+int zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 {
-	int kept = 0;
+	int kept = 0, answered = 0;
 	for (int i = 0; i < s->nwaiters; i++) {
 		struct zt_pending *p = &s->waiters[i];
 		if (p->op != op) {
@@ -235,8 +235,10 @@ void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 			zt_service_reply(p->conn, op, p->id, result == 0 && p->again ? -EISCONN : result,
 			                 NULL, 0, -1);
 		}
+		answered++;
 	}
 	s->nwaiters = kept;
+	return answered;
 }
 
 int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id, enum zt_nc_op op, bool again)

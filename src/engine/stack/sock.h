@@ -54,9 +54,10 @@ struct zt_sock {
 	 * POLLOUT) until the handshake ends, as a kernel socket does; discarded then. */
 	size_t filler;
 	bool bound, v6only, app_eof, app_gone, remote_eof, shut_sent, need_fin_to_app, dead;
-	/* TCP: a connect failed (the socket may connect again, as on Linux), and the address the app
-	 * bound, which a new attempt keeps (a port the failed attempt picked itself is let go). */
-	bool connect_failed, app_bound;
+	/* TCP: a connect failed (the socket may connect again, as on Linux), whether a connect() call has
+	 * been told so (only the connect after that one starts anew), and the address the app bound,
+	 * which a new attempt keeps (a port the failed attempt picked itself is let go). */
+	bool connect_failed, connect_failure_told, app_bound;
 	/* Datagram sockets: the ZT_NC_INFO_* bits the app's receive options ask for (rpc.h, kind 'D'). */
 	uint32_t rx_info;
 	ip_addr_t bound_ip;
@@ -95,7 +96,8 @@ void zt_sock_reap(struct zt_service *svc);
 /* Drops the first n bytes of s->rxq (all of it for SIZE_MAX); returns how many it dropped. */
 size_t zt_sock_rx_consume(struct zt_sock *s, size_t n);
 void zt_sock_free_all(struct zt_service *svc);
-void zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
+/* Answers the requests waiting on s for op; returns how many were answered. */
+int zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result);
 int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id, enum zt_nc_op op,
                        bool again);
 

@@ -252,7 +252,11 @@ static void on_err(void *arg, err_t err)
 		s->so_error = err == ERR_RST    ? ECONNREFUSED
 		              : err == ERR_ABRT ? ETIMEDOUT
 		                                : -zt_stack_errno(err);
-		zt_sock_reply_waiters(s, ZT_NC_CONNECT, -s->so_error);
+		/* A connect() waiting for the handshake takes the error, as Linux's does (and clears it) */
+		if (zt_sock_reply_waiters(s, ZT_NC_CONNECT, -s->so_error) > 0) {
+			s->connect_failure_told = true;
+			s->so_error = 0;
+		}
 	} else {
 		/* The app reads what arrived, then EOF; its writes now fail with EPIPE as after a reset.
 		 * (A failed connect keeps its socketpair open so that SO_ERROR can still be asked.) */
@@ -414,7 +418,7 @@ static int tcp_renew(struct zt_sock *s)
 	zt_sockopt_reapply(s);
 	s->bound = s->app_bound;
 	s->state = ZT_SOCK_NEW;
-	s->connect_failed = false;
+	s->connect_failed = s->connect_failure_told = false;
 	s->so_error = 0;
 	return 0;
 }
@@ -458,6 +462,14 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
 	if (s->state == ZT_SOCK_CONNECTED)
 		return -EISCONN;
 	if (s->state == ZT_SOCK_DONE && s->connect_failed && !s->pcb.tcp && !s->app_eof) {
+		/* As Linux: the first connect() after a failed attempt ends that attempt, with its error, or
+		 * ECONNABORTED once SO_ERROR took it; only the next one starts anew. */
+		if (!s->connect_failure_told) {
+			int err = s->so_error ? s->so_error : ECONNABORTED;
+			s->so_error = 0;
+			s->connect_failure_told = true;
+			return -err;
+		}
 		int r = tcp_renew(s);
 		if (r < 0)
 			return r;

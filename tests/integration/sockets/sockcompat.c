@@ -370,6 +370,34 @@ static void test_ancillary(int fam)
 	close(y);
 }
 
+/* After a failed non-blocking connect, Linux ends the attempt at the next connect(): its error, or
+ * ECONNABORTED when SO_ERROR already took it; only the connect after that starts anew. Checked
+ * once the refusal has surely arrived (POLLOUT), so the order is the same each run. */
+static void test_connect_after_failure(int fam, bool read_so_error)
+{
+	const char *f = fam_name(fam);
+	const char *how = read_so_error ? "SO_ERROR read" : "SO_ERROR not read";
+	struct sockaddr_storage a;
+	socklen_t len;
+	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len); /* bound, not listening: refuses */
+	int c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	CHECK_MSG(connect(c, (struct sockaddr *)&a, len) < 0 && errno == EINPROGRESS && wait_fd(c, POLLOUT),
+	          "%s connect after failure (%s): first attempt in progress, then over", f, how);
+	int err = 0;
+	socklen_t elen = sizeof(err);
+	if (read_so_error)
+		CHECK_MSG(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == ECONNREFUSED,
+		          "%s connect after failure (%s): SO_ERROR says refused", f, how);
+	int want = read_so_error ? ECONNABORTED : ECONNREFUSED;
+	CHECK_MSG(connect(c, (struct sockaddr *)&a, len) < 0 && errno == want,
+	          "%s connect after failure (%s): the next connect ends the attempt (%s)", f, how,
+	          read_so_error ? "ECONNABORTED" : "ECONNREFUSED");
+	CHECK_MSG(connect(c, (struct sockaddr *)&a, len) < 0 && errno == EINPROGRESS,
+	          "%s connect after failure (%s): the one after starts anew", f, how);
+	close(c);
+	close(l);
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -381,6 +409,8 @@ int main(void)
 		test_reconnect(fams[i], true);
 		test_udplite(fams[i]);
 		test_ancillary(fams[i]);
+		test_connect_after_failure(fams[i], false);
+		test_connect_after_failure(fams[i], true);
 	}
 	return zt_check_report();
 }
