@@ -361,6 +361,9 @@ static int take_signals(struct run *r)
 /* The runtime directory with the shim in it, removed on a crash too. */
 static int make_rundir(struct run *r)
 {
+	int swept = zt_rundir_sweep(r->base);
+	if (swept)
+		zt_log(ZT_LOG_DEBUG, "removed %d runtime directories of ztruns that were killed", swept);
 	int err = zt_rundir_create(r->rundir, sizeof(r->rundir), r->base);
 	if (err) {
 		r->rundir[0] = '\0';
@@ -373,7 +376,7 @@ static int make_rundir(struct run *r)
 	snprintf(r->shim_path, sizeof(r->shim_path), "%s/" ZT_SHIM_NAME, r->rundir);
 	snprintf(r->socket_path, sizeof(r->socket_path), "%s/%s", r->rundir, r->socket_name);
 	err = zt_rundir_remove_on_crash(
-	    r->rundir, (const char *const[]){ZT_SHIM_NAME, r->socket_name, "resolv.conf"}, 3);
+	    r->rundir, (const char *const[]){ZT_SHIM_NAME, r->socket_name, "resolv.conf", ZT_RUNDIR_LOCK}, 4);
 	if (err)
 		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", r->rundir, strerror(-err));
 	err = zt_rundir_write_file(r->rundir, ZT_SHIM_NAME, zt_shim_start,

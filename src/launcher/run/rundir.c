@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,7 +35,52 @@ int zt_rundir_create(char *path, size_t size, const char *base)
 	/* mkdtemp makes the directory 0700 whatever the umask. */
 	if (!mkdtemp(path))
 		return -errno;
-	return 0;
+	/* Held for ztrun's life (close-on-exec: COMMAND does not hold it), so that a later ztrun can tell a
+	 * directory left by a killed one. Locked before it gets its name: a lock file that exists is held
+	 * until its ztrun is gone. */
+	char tmp[4200], lock[4200];
+	snprintf(tmp, sizeof(tmp), "%s/" ZT_RUNDIR_LOCK ".new", path);
+	snprintf(lock, sizeof(lock), "%s/" ZT_RUNDIR_LOCK, path);
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int err = fd < 0 || flock(fd, LOCK_EX) < 0 || rename(tmp, lock) < 0 ? -errno : 0;
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		zt_rundir_remove(path);
+	}
+	return err;
+}
+
+int zt_rundir_sweep(const char *base)
+{
+	DIR *dir = opendir(base);
+	if (!dir)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (strncmp(e->d_name, "ztrun.", 6) != 0 || strlen(e->d_name) != 12)
+			continue;
+		int dfd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		struct stat st;
+		/* No lock file: made by an older ztrun, or not yet named; either way not ours to judge. */
+		int lfd = fstat(dfd, &st) == 0 && st.st_uid == geteuid()
+		              ? openat(dfd, ZT_RUNDIR_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+		              : -1;
+		if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			char path[4200];
+			snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
+			if (zt_rundir_remove(path) == 0)
+				n++;
+		}
+		if (lfd >= 0)
+			close(lfd);
+		close(dfd);
+	}
+	closedir(dir);
+	return n;
 }
 
 int zt_rundir_write_file(const char *dir, const char *name, const void *data, size_t len, mode_t mode)

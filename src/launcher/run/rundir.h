@@ -11,9 +11,16 @@
  * that names an unusable directory is not skipped: the caller reports it. */
 const char *zt_rundir_base(const char **var);
 
-/* Makes base/ztrun.XXXXXX with mode 0700 and writes its path to path[size].
- * Returns 0 or -errno (-ENAMETOOLONG if the path does not fit, -ENOTDIR, -EACCES, ...). */
+#define ZT_RUNDIR_LOCK "lock"
+
+/* Makes base/ztrun.XXXXXX with mode 0700 and writes its path to path[size]; in it, ZT_RUNDIR_LOCK,
+ * locked (flock) until this process exits. Returns 0 or -errno (-ENAMETOOLONG if the path does not
+ * fit, -ENOTDIR, -EACCES, ...). */
 int zt_rundir_create(char *path, size_t size, const char *base);
+
+/* Removes the base/ztrun.XXXXXX directories of this user whose ztrun is gone (its lock file is not
+ * held: killed with SIGKILL, or the machine lost power). Returns how many it removed. */
+int zt_rundir_sweep(const char *base);
 
 /* Creates dir/name exclusively with the given mode and writes len bytes of data into it.
  * Returns 0 or -errno; on error the file is removed. */

@@ -107,7 +107,7 @@ static void write_failure(int fd, enum zt_spawn_step step, int err)
 }
 
 /* Runs in the child; returns only on failure. */
-static void child_exec(const struct zt_spawn *sp, int status_fd)
+static void child_exec(const struct zt_spawn *sp, int status_fd, pid_t parent)
 {
 	int ret;
 
@@ -116,6 +116,17 @@ static void child_exec(const struct zt_spawn *sp, int status_fd)
 		write_failure(status_fd, ZT_SPAWN_FORK, -errno);
 		return;
 	}
+	/* COMMAND must not outlive ztrun (its network dies with it), even when ztrun is killed with
+	 * SIGKILL. The signal survives exec, except of a set-user-ID or set-group-ID program or one with
+	 * file capabilities, which the kernel clears it for. If ztrun died before this, nothing sends it:
+	 * hence the getppid() check after. ztrun forks from its only thread, so the thread that set it
+	 * lives as long as ztrun does. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		write_failure(status_fd, ZT_SPAWN_FORK, -errno);
+		return;
+	}
+	if (getppid() != parent)
+		_exit(127);
 	ret = set_env(sp);
 	if (ret) {
 		write_failure(status_fd, ZT_SPAWN_ENV, ret);
@@ -142,6 +153,7 @@ int zt_spawn(const struct zt_spawn *sp, pid_t *pid, enum zt_spawn_step *step)
 	*step = ZT_SPAWN_FORK;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
+	pid_t self = getpid();
 	child = fork();
 	if (child < 0) {
 		ret = -errno;
@@ -151,7 +163,7 @@ int zt_spawn(const struct zt_spawn *sp, pid_t *pid, enum zt_spawn_step *step)
 	}
 	if (child == 0) {
 		close(fds[0]);
-		child_exec(sp, fds[1]);
+		child_exec(sp, fds[1], self);
 		_exit(127);
 	}
 	close(fds[1]);
