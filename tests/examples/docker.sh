@@ -16,7 +16,7 @@ ln -s "$ZTRUN" "$T/bin/ztrun"
 export PATH="$T/bin:$PATH"
 cd "$T"
 as_container() { # the entrypoint as PID 1, with the arguments as CMD
-	ZTRUN_NETWORK=none exec unshare --pid --fork sh "$EX/ztrun-entrypoint.sh" "$@"
+	ZTRUN_NETWORK=none exec unshare --pid --fork --kill-child sh "$EX/ztrun-entrypoint.sh" "$@"
 }
 pid1_of() { # the host's pid of the namespace's PID 1: unshare's child
 	local p
