@@ -115,12 +115,12 @@ int zt_controller_load(struct zt_controller *c, const char *name, const void *da
 	if (err && err_cap)
 		err[0] = 0;
 	if (sscanf(name, "network/%16[0-9a-fA-F].json%n", nwid_text, &consumed) == 1 && !name[consumed] &&
-	    ctl_parse_hex(nwid_text, 16, &nwid)) {
+	    zt_hex_parse(nwid_text, 16, &nwid)) {
 		address = 0;
 	} else if (sscanf(name, "network/%16[0-9a-fA-F]/member/%10[0-9a-fA-F].json%n", nwid_text, addr_text,
 	                  &consumed) == 2 &&
-	           !name[consumed] && ctl_parse_hex(nwid_text, 16, &nwid) &&
-	           ctl_parse_hex(addr_text, 10, &address)) {
+	           !name[consumed] && zt_hex_parse(nwid_text, 16, &nwid) &&
+	           zt_hex_parse(addr_text, 10, &address)) {
 	} else {
 		ctl_err(err, err_cap, "not a controller.d record name");
 		return -EINVAL;

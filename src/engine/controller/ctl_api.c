@@ -379,7 +379,7 @@ static bool take_hex(const char **p, size_t digits, uint64_t *out)
 		return false;
 	memcpy(buf, *p, digits);
 	buf[digits] = 0;
-	if (!ctl_parse_hex(buf, digits, out))
+	if (!zt_hex_parse(buf, digits, out))
 		return false;
 	*p += digits;
 	return true;
@@ -455,7 +455,7 @@ int ctl_api(struct zt_controller *c, const char *method, const char *path, const
 		return net ? list_members(&q, net, unstable) : fail(&q, 404, "no such network");
 	}
 	p++;
-	if (unstable || strlen(p) != 10 || !ctl_parse_hex(p, 10, &address))
+	if (unstable || strlen(p) != 10 || !zt_hex_parse(p, 10, &address))
 		return fail(&q, 404, "no such path");
 	if (mt == M_OTHER)
 		return fail(&q, 405, "GET, POST or DELETE only");

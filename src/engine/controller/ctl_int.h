@@ -221,7 +221,6 @@ bool ctl_cidr_contains(const struct zt_inetaddr *net, const struct zt_inetaddr *
 int ctl_ip_compare(const struct zt_inetaddr *a, const struct zt_inetaddr *b);
 void ctl_hex10(uint64_t v, char out[11]);
 void ctl_hex16(uint64_t v, char out[17]);
-bool ctl_parse_hex(const char *s, size_t digits, uint64_t *out);
 uint64_t ctl_random_u64(struct zt_controller *c);
 
 /* ctl_rules.c: one flow rule <-> its stock JSON object */

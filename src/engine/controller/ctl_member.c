@@ -235,7 +235,7 @@ static void get_file_fields(struct ctl_jr *p, struct ctl_member *m)
 	            *t = jr_field(p, "lastAuthorizedCredentialType");
 	int64_t x;
 	uint64_t addr;
-	if (!cJSON_IsString(id) || !ctl_parse_hex(id->valuestring, 10, &addr) || addr != m->address) {
+	if (!cJSON_IsString(id) || !zt_hex_parse(id->valuestring, 10, &addr) || addr != m->address) {
 		p->rc = ctl_err(p->err, p->cap, "\"id\" must be the member's 10-digit address");
 		return;
 	}

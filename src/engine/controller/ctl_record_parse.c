@@ -416,7 +416,7 @@ int ctl_netrec_apply(struct ctl_netrec *r, const cJSON *j, bool from_file, char 
 		return ctl_err(err, cap, "the body must be a JSON object");
 	if (from_file) {
 		const cJSON *id = jr_field(&p, "id");
-		if (!cJSON_IsString(id) || !ctl_parse_hex(id->valuestring, 16, &r->id))
+		if (!cJSON_IsString(id) || !zt_hex_parse(id->valuestring, 16, &r->id))
 			return ctl_err(err, cap, "\"id\" must be a 16-digit network ID");
 		if (jr_int(&p, "revision", 0, INT64_MAX, &x))
 			r->revision = (uint64_t)x;

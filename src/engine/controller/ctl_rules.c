@@ -166,7 +166,7 @@ static uint64_t get_address(struct rp *p, const char *key)
 {
 	const char *s = get_str(p, key);
 	uint64_t v = 0;
-	if (s && !ctl_parse_hex(s, 0, &v))
+	if (s && !zt_hex_parse(s, 0, &v))
 		p->rc = ctl_err(p->err, p->cap, "%s: \"%s\" must be a hex ZeroTier address", p->type, key);
 	if (v > 0xffffffffffULL)
 		p->rc = ctl_err(p->err, p->cap, "%s: \"%s\" is longer than 10 hex digits", p->type, key);
@@ -181,7 +181,7 @@ static uint64_t get_u64(struct rp *p, const char *key)
 	uint64_t u = 0;
 	if (!v || p->rc)
 		return 0;
-	if (cJSON_IsString(v) && ctl_parse_hex(v->valuestring, 0, &u))
+	if (cJSON_IsString(v) && zt_hex_parse(v->valuestring, 0, &u))
 		return u;
 	if (ctl_json_int(v, 0, INT64_MAX, &i))
 		return (uint64_t)i;

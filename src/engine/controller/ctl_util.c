@@ -149,7 +149,7 @@ void jr_trace_target(struct ctl_jr *p, uint64_t *out)
 		return;
 	if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == 0))
 		*out = 0;
-	else if (!cJSON_IsString(v) || !ctl_parse_hex(v->valuestring, 10, out))
+	else if (!cJSON_IsString(v) || !zt_hex_parse(v->valuestring, 10, out))
 		p->rc = ctl_err(p->err, p->cap, "\"remoteTraceTarget\" must be null or a 10-digit address");
 }
 
@@ -280,32 +280,6 @@ void ctl_hex10(uint64_t v, char out[11])
 void ctl_hex16(uint64_t v, char out[17])
 {
 	snprintf(out, 17, "%016llx", (unsigned long long)v);
-}
-
-/* Exactly `digits` hex digits, either case (0: any length from 1 to 16). */
-bool ctl_parse_hex(const char *s, size_t digits, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t n = 0;
-	for (; s[n]; n++) {
-		char ch = s[n];
-		unsigned d;
-		if (ch >= '0' && ch <= '9')
-			d = (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			d = (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			d = (unsigned)(ch - 'A' + 10);
-		else
-			return false;
-		if (n >= 16)
-			return false;
-		v = (v << 4) | d;
-	}
-	if (n == 0 || (digits && n != digits))
-		return false;
-	*out = v;
-	return true;
 }
 
 uint64_t ctl_random_u64(struct zt_controller *c)

@@ -27,6 +27,36 @@ void zt_address_format(uint64_t address, char out[ZT_ADDRESS_TEXT_LEN + 1])
 	out[ZT_ADDRESS_TEXT_LEN] = '\0';
 }
 
+bool zt_hex_parse_n(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		unsigned d;
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			d = (unsigned)(ch - 'A' + 10);
+		else
+			return false;
+		v = (v << 4) | d;
+	}
+	*out = v;
+	return true;
+}
+
+bool zt_hex_parse(const char *s, size_t digits, uint64_t *out)
+{
+	size_t n = strnlen(s, 17);
+	if (digits && n != digits)
+		return false;
+	return zt_hex_parse_n(s, n, out);
+}
+
 static uint64_t load_be64(const uint8_t *b)
 {
 	uint64_t v = 0;

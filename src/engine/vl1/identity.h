@@ -34,6 +34,11 @@ struct zt_identity {
 bool zt_address_reserved(uint64_t address);
 /* 10 lowercase hex digits and a NUL. */
 void zt_address_format(uint64_t address, char out[ZT_ADDRESS_TEXT_LEN + 1]);
+/* IDs in text (addresses: ZT_ADDRESS_TEXT_LEN digits, network IDs: 16): the whole of s is exactly `digits`
+ * hex digits of either case (digits 0: any count from 1 to 16). true with the value in *out. */
+bool zt_hex_parse(const char *s, size_t digits, uint64_t *out);
+/* The same for the first n characters of s (1..16), whatever follows them. */
+bool zt_hex_parse_n(const char *s, size_t n, uint64_t *out);
 
 /* The memory-hard hash H(pub) of spec §2.3; about 20 ms of work. `scratch` is ZT_IDENTITY_HASH_SCRATCH
  * bytes or NULL to allocate (and free) one. 0 or -ENOMEM. */

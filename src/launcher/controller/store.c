@@ -173,19 +173,12 @@ int zt_ctlstore_delete(void *arg, const char *name)
 	return 0;
 }
 
-static bool is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return true;
-}
-
 /* "<hex digits>.json" with exactly `digits` digits. */
 static bool record_name(const char *name, size_t digits)
 {
-	return strlen(name) == digits + 5 && is_hex(name, digits) && strcmp(name + digits, ".json") == 0;
+	uint64_t id;
+	return strlen(name) == digits + 5 && zt_hex_parse_n(name, digits, &id) &&
+	       strcmp(name + digits, ".json") == 0;
 }
 
 /* Leftovers of an interrupted zt_file_write_atomic ("<name>.tmp-XXXXXX") or delete (".deleting-..."). */

@@ -16,7 +16,8 @@ int zt_network_kind(const char *s)
 {
 	if (strcmp(s, "none") == 0)
 		return 0;
-	if (strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16)
+	uint64_t nwid;
+	if (zt_hex_parse(s, 16, &nwid))
 		return 1;
 	return -EINVAL;
 }

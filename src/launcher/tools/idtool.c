@@ -118,9 +118,9 @@ static int crypto_ready(void)
 static int parse_vanity(const char *s, uint64_t *prefix, unsigned *digits)
 {
 	size_t n = strlen(s);
-	if (n > ZT_ADDRESS_TEXT_LEN || strspn(s, "0123456789abcdefABCDEF") != n)
+	*prefix = 0;
+	if (n > ZT_ADDRESS_TEXT_LEN || (n && !zt_hex_parse(s, n, prefix)))
 		return -EINVAL;
-	*prefix = n ? strtoull(s, NULL, 16) : 0;
 	*digits = (unsigned)n;
 	return 0;
 }

@@ -12,10 +12,7 @@
 
 static bool is_address(const char *s, uint64_t *address)
 {
-	if (strlen(s) != ZT_ADDRESS_TEXT_LEN || strspn(s, "0123456789abcdefABCDEF") != ZT_ADDRESS_TEXT_LEN)
-		return false;
-	*address = strtoull(s, NULL, 16);
-	return true;
+	return zt_hex_parse(s, ZT_ADDRESS_TEXT_LEN, address);
 }
 
 /* IP/PORT (ZeroTier's form), IPv4:PORT or [IPv6]:PORT. 0 or -EINVAL. */
