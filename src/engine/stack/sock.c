@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,6 +71,18 @@ bool zt_sock_settle_port(struct zt_service *svc, int type, uint16_t port)
 	return any;
 }
 
+/* The abstract name of s's app end of the given kind (rpc.h): its tag, random, makes it one that nobody
+ * else can guess and bind first (the abstract namespace is shared by every user of the network
+ * namespace, and /proc/net/unix shows the names in use). Returns the address's length. */
+static socklen_t sock_name(const struct zt_sock *s, char kind, struct sockaddr_un *sun)
+{
+	*sun = (struct sockaddr_un){.sun_family = AF_UNIX};
+	int n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1,
+	                 ZT_NC_NAME_PREFIX "%d/%" PRIu64 "/%016" PRIx64 "/%c", (int)s->svc->pid, s->id,
+	                 s->tag, kind);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
 /* Makes a socketpair of the kind's type, binds the app end to its abstract name and watches the
  * service end. Returns the app end or -errno; on success s->fd is the new service end. */
 static int make_pair(struct zt_sock *s, char kind)
@@ -77,10 +90,8 @@ static int make_pair(struct zt_sock *s, char kind)
 	int sv[2];
 	if (socketpair(AF_UNIX, unix_type_of(kind) | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, ZT_NC_NAME_PREFIX "%d/%" PRIu64 "/%c",
-	                 (int)s->svc->pid, s->id, kind);
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	struct sockaddr_un sun;
+	socklen_t len = sock_name(s, kind, &sun);
 	int err = 0;
 	if (bind(sv[1], (struct sockaddr *)&sun, len) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
 		err = -errno;
@@ -103,11 +114,10 @@ static int make_pair(struct zt_sock *s, char kind)
 
 void zt_sock_name_service_end(struct zt_sock *s)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, ZT_NC_NAME_PREFIX "%d/%" PRIu64 "/%c",
-	                 (int)s->svc->pid, s->id, ZT_NC_KIND_PEER);
+	struct sockaddr_un sun;
+	socklen_t len = sock_name(s, ZT_NC_KIND_PEER, &sun);
 	/* best effort: a failure only leaves recv() of a never-connected socket at EAGAIN */
-	bind(s->fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n));
+	bind(s->fd, (struct sockaddr *)&sun, len);
 }
 
 const struct zt_fdpass_ops zt_sock_fdpass = {sendmsg, recvmsg, close};
@@ -134,6 +144,11 @@ struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char k
 	s->type = type;
 	s->fd = -1;
 	s->app_fd_pending = -1;
+	if (getrandom(&s->tag, sizeof(s->tag), GRND_NONBLOCK) != (ssize_t)sizeof(s->tag)) {
+		*app_fd = errno ? -errno : -EIO;
+		free(s);
+		return NULL;
+	}
 	*app_fd = make_pair(s, kind);
 	if (*app_fd < 0) {
 		free(s);
@@ -175,14 +190,15 @@ struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd)
 	memcpy(name, sun.sun_path + 1, plen - 1);
 	name[plen - 1] = '\0';
 	int pid, used = 0;
-	uint64_t id;
+	uint64_t id, tag;
 	char kind;
-	if (sscanf(name, ZT_NC_NAME_PREFIX "%d/%" SCNu64 "/%c%n", &pid, &id, &kind, &used) != 3 ||
+	if (sscanf(name, ZT_NC_NAME_PREFIX "%d/%" SCNu64 "/%16" SCNx64 "/%c%n", &pid, &id, &tag, &kind,
+	           &used) != 4 ||
 	    name[used] != '\0' || pid != (int)svc->pid)
 		return NULL;
 	for (struct zt_sock *s = svc->buckets[bucket_of(id)]; s; s = s->next_in_bucket)
 		if (s->id == id)
-			return (s->kind == kind && !s->dead) ? s : NULL;
+			return (s->kind == kind && s->tag == tag && !s->dead) ? s : NULL;
 	return NULL;
 }
 

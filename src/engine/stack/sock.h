@@ -36,6 +36,7 @@ struct zt_sockopt_val {
 
 struct zt_sock {
 	uint64_t id;
+	uint64_t tag; /* random, in the app end's name: no one can guess the name and take it first */
 	char kind; /* 's', 'l', 'd', 'c' as in rpc.h */
 	int domain, type;
 	int fd; /* service end, non-blocking */

@@ -23,7 +23,9 @@
  *
  * Data: every virtual socket is one end of an AF_UNIX socketpair made by the service (the "app end").
  * The service binds each app end to an abstract name
- *     "\0" ZT_NC_NAME_PREFIX "<service pid>/<socket id>/<kind>"
+ *     "\0" ZT_NC_NAME_PREFIX "<service pid>/<socket id>/<tag>/<kind>"
+ * (tag: 16 random hex digits, so that no other user of the network namespace can guess a name and
+ * bind it first; the shim reads only the prefix and the kind)
  * so that any process can tell whether an fd is virtual, and of which kind, with one getsockname();
  * no table keyed by fd number exists on either side. Kinds:
  *   's' stream (TCP, before listen; connected or not)   SOCK_STREAM pair, carries only app bytes
