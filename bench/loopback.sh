@@ -1,28 +1,43 @@
 #!/bin/bash
-# Throughput of apps inside `ztrun none` against the same tools on the host's kernel loopback,
-# measured in the same run (the machines are shared and noisy: read the ratios, not the numbers).
+# Apps inside `ztrun none` against the same tools on the host's kernel loopback, measured in the same
+# run, interleaved (the machines are shared and noisy: read the ratios, not the numbers): iperf3
+# throughput, wrk against nginx with keep-alive (requests/s) and with a new connection per request
+# (connections/s); then N concurrent connections to nginx under one ztrun, with ztrun's RSS.
 # usage: bench/loopback.sh /path/to/ztrun [seconds]
+#   ZTRUN_BASE=/path/to/other/ztrun  also that build (before/after comparisons)
+#   REPS=N                           repetitions; medians are printed (default 3)
+#   CONNS=N                          concurrent connections of the scale run (default 10000; 0: none)
 set -eu
-ZTRUN=${1:?usage: $0 /path/to/ztrun [seconds]}
+ZTRUN=$(realpath "${1:?usage: $0 /path/to/ztrun [seconds]}")
 SECS=${2:-5}
+REPS=${REPS:-3}
+CONNS=${CONNS:-10000}
+ZTRUN_BASE=${ZTRUN_BASE:+$(realpath "$ZTRUN_BASE")}
+HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PORT=$(( (RANDOM % 12000) + 20000 ))
 WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then return 0; fi; sleep 0.05; done; return 1; }'
+# The scale run needs fds: the client's and nginx's, and ztrun holds one per socket of each.
+NOFILE=$(( CONNS * 3 + 1024 ))
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge "$NOFILE" ] || ulimit -Hn "$NOFILE" 2>/dev/null ||
+	{ echo "loopback: the hard fd limit $(ulimit -Hn) is below $NOFILE: fewer connections" >&2; CONNS=$(( ($(ulimit -Hn) - 1024) / 3 )); }
 
 mkdir -p "$WORK/www" "$WORK/ng"
 echo "hello" > "$WORK/www/index.html"
 cat > "$WORK/ng/nginx.conf" <<CONF
 daemon off; master_process on; worker_processes 1; pid $WORK/ng/nginx.pid;
 error_log $WORK/ng/error.log warn;
-events { worker_connections 512; }
+worker_rlimit_nofile $(( CONNS + 1024 ));
+events { worker_connections $(( CONNS + 512 )); }
 http { access_log off; client_body_temp_path $WORK/ng/body; proxy_temp_path $WORK/ng/proxy;
   fastcgi_temp_path $WORK/ng/fcgi; uwsgi_temp_path $WORK/ng/uwsgi; scgi_temp_path $WORK/ng/scgi;
-  server { listen 127.0.0.1:$PORT; root $WORK/www; } }
+  keepalive_timeout 300; keepalive_requests 100000;
+  server { listen 127.0.0.1:$PORT backlog=4096; root $WORK/www; } }
 CONF
 
-# Each measurement is a script run on the host, or the same script inside ztrun; it prints one number.
+# Each measurement is a script run on the host, or the same script inside ztrun; it prints one line.
 cat > "$WORK/iperf.sh" <<EOS
 $WAIT_PORT
 iperf3 -s -p $PORT -B 127.0.0.1 >/dev/null 2>&1 &
@@ -32,26 +47,70 @@ kill %1
 wait
 python3 -c 'import json; print(json.load(open("$WORK/iperf.json"))["end"]["sum_received"]["bits_per_second"] / 1e9)'
 EOS
+# wrk.sh [HEADER]: requests/s of 50 connections; with "Connection: close" each request is a connection
 cat > "$WORK/wrk.sh" <<EOS
 $WAIT_PORT
 $NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
 wait_port 127.0.0.1 $PORT
-wrk -t1 -c50 -d${SECS}s http://127.0.0.1:$PORT/ | awk '/Requests\/sec/ {print \$2}'
+wrk -t1 -c50 -d${SECS}s \${1:+-H "\$1"} http://127.0.0.1:$PORT/ | awk '/Requests\/sec/ {print \$2}'
+kill -QUIT \$(cat $WORK/ng/nginx.pid)
+wait
+EOS
+# scale.sh: ztrun's RSS idle, then CONNS connections held open at once: "served rss_kib idle_rss_kib"
+# (\$PPID is ztrun: it runs the command as its child)
+cat > "$WORK/scale.sh" <<EOS
+$WAIT_PORT
+ulimit -n \$(ulimit -Hn)
+rss() { awk '/^VmRSS:/ {print \$2}' /proc/\$PPID/status; }
+idle=\$(rss)
+$NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
+wait_port 127.0.0.1 $PORT
+echo \$(python3 $HERE/conns.py $CONNS 127.0.0.1 $PORT \$PPID) \$idle
 kill -QUIT \$(cat $WORK/ng/nginx.pid)
 wait
 EOS
 chmod 755 "$WORK" "$WORK/www"
 
-measure() { # measure host|ztrun SCRIPT
+measure() { # measure host|ZTRUN SCRIPT [ARG]
 	# --keep-caps: as root, nginx switches its workers to another user
-	if [ "$1" = host ]; then bash "$2"; else "$ZTRUN" -q --keep-caps none -- bash "$2"; fi
+	if [ "$1" = host ]; then bash "${@:2}"; else "$1" -q --keep-caps none -- bash "${@:2}"; fi
 }
+WHO="host $ZTRUN"
+[ -z "$ZTRUN_BASE" ] || WHO="$WHO $ZTRUN_BASE"
+declare -A RES
+for rep in $(seq "$REPS"); do
+	for w in $WHO; do
+		RES[$w,iperf]+="$(measure "$w" "$WORK/iperf.sh") "
+		RES[$w,wrk]+="$(measure "$w" "$WORK/wrk.sh") "
+		RES[$w,conn]+="$(measure "$w" "$WORK/wrk.sh" "Connection: close") "
+	done
+done
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.3f", a / b }'; }
 
-h_iperf=$(measure host "$WORK/iperf.sh")
-z_iperf=$(measure ztrun "$WORK/iperf.sh")
-h_wrk=$(measure host "$WORK/wrk.sh")
-z_wrk=$(measure ztrun "$WORK/wrk.sh")
+printf '%-38s %12s %12s %8s' "benchmark (${SECS}s each, median of $REPS)" "host kernel" "ztrun none" "ratio"
+[ -z "$ZTRUN_BASE" ] || printf ' %12s %8s %8s' "base ztrun" "ratio" "vs base"
+echo
+for m in iperf wrk conn; do
+	case $m in
+	iperf) name="iperf3 1-stream TCP, Gbit/s" fmt=%12.2f ;;
+	wrk) name="wrk nginx 50 conns, requests/s" fmt=%12.0f ;;
+	conn) name="wrk nginx new connections/s" fmt=%12.0f ;;
+	esac
+	h=$(echo "${RES[host,$m]}" | median)
+	z=$(echo "${RES[$ZTRUN,$m]}" | median)
+	printf "%-38s $fmt $fmt %8s" "$name" "$h" "$z" "$(ratio "$z" "$h")"
+	if [ -n "$ZTRUN_BASE" ]; then
+		b=$(echo "${RES[$ZTRUN_BASE,$m]}" | median)
+		printf " $fmt %8s %8s" "$b" "$(ratio "$b" "$h")" "$(ratio "$z" "$b")"
+	fi
+	echo
+done
 
-printf '%-34s %12s %12s %8s\n' "benchmark (${SECS}s each)" "host kernel" "ztrun none" "ratio"
-printf '%-34s %12.2f %12.2f %8.3f\n' "iperf3 1-stream TCP, Gbit/s" "$h_iperf" "$z_iperf" "$(awk "BEGIN{print $z_iperf / $h_iperf}")"
-printf '%-34s %12.0f %12.0f %8.3f\n' "wrk nginx 50 conns, requests/s" "$h_wrk" "$z_wrk" "$(awk "BEGIN{print $z_wrk / $h_wrk}")"
+[ "$CONNS" -gt 0 ] || exit 0
+for w in $ZTRUN $ZTRUN_BASE; do
+	read -r served rss idle < <(measure "$w" "$WORK/scale.sh")
+	printf '%s: %s concurrent connections to nginx: %s served and held; ztrun RSS %.1f MiB (idle %.1f MiB)\n' \
+		"$([ "$w" = "$ZTRUN" ] && echo "ztrun" || echo "base ztrun")" "$CONNS" "$served" \
+		"$(awk "BEGIN{print $rss / 1024}")" "$(awk "BEGIN{print $idle / 1024}")"
+done
