@@ -139,7 +139,7 @@ ztrun_node() { # ztrun_node VARIANT SIDE CMD...: runs CMD under that variant's z
 	inns "$side" "$(bin_of "$v")" -q --home "$WORK/$v$side" --planet "$CTL/planet" --port "${UPORT[$v]}" \
 		--wait 30 "$NW" -- "$@"
 }
-stock_cli() { "$STOCK_BIN" -q -D"$WORK/s$1" "${@:2}"; }
+stock_cli() { inns "$1" "$STOCK_BIN" -q -D"$WORK/s$1" "${@:2}"; }
 for v in $VARIANTS; do
 	if [ "$v" = s ]; then
 		for side in a b; do
