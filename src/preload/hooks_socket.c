@@ -98,14 +98,13 @@ static int simple_call(enum zt_nc_op op, int fd, const void *body, size_t len, b
 	int e = zt_rpc(op, fd, body, len, interruptible, &rep);
 	if (e < 0)
 		return zt_fail(unavailable(op, e));
-	if (rep.result < 0) {
-		if (rep.fd >= 0)
-			real_close(rep.fd);
-		return zt_fail(-rep.result);
-	}
-	if (rep.fd >= 0 && (e = install_over(rep.fd, fd)) < 0)
+	/* A new end comes with success, or with EINPROGRESS from a non-blocking connect (rpc.h). */
+	bool install = rep.result >= 0 || (op == ZT_NC_CONNECT && rep.result == -EINPROGRESS);
+	if (rep.fd >= 0 && !install)
+		real_close(rep.fd);
+	if (rep.fd >= 0 && install && (e = install_over(rep.fd, fd)) < 0)
 		return zt_fail(-e);
-	return 0;
+	return rep.result < 0 ? zt_fail(-rep.result) : 0;
 }
 
 ZT_EXPORT int socket(int domain, int type, int protocol)

@@ -1,6 +1,7 @@
 /* The socket service: accepts rpc connections from shims, decodes requests (rpc.h) and turns
  * them into operations on virtual sockets. A malformed request gets -EINVAL; a message that is not
  * a request at all ends that rpc connection. Nothing a client sends can stop the service. */
+#include "joined.h"
 #include "service_int.h"
 #include "stack.h"
 
@@ -48,6 +49,10 @@ static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, i
 	struct zt_sock *s = NULL;
 	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS) {
 		s = fd >= 0 ? zt_sock_lookup(svc, fd) : NULL;
+		if (!s && fd >= 0 && zt_joined_request(svc, fd, op, &req, out, &outlen, &r)) {
+			zt_service_reply(conn, op, id, r, r < 0 ? NULL : out, r < 0 ? 0 : outlen, -1);
+			return;
+		}
 		if (!s) {
 			zt_service_reply(conn, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
 			return;

@@ -1,6 +1,7 @@
 /* The requests of rpc.h on one virtual socket (socket, bind, listen, connect, get*name, set/getsockopt):
  * each decodes its request body, acts on lwIP through tcp.c/udp.c/icmp.c/sockopt.c and returns 0 or
  * -errno for service.c's dispatcher to send back. */
+#include "joined.h"
 #include "service_int.h"
 #include "stack.h"
 
@@ -128,6 +129,12 @@ int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id,
 	int r = zt_stack_addr_from_nc(&a, &ip, &port);
 	if (r < 0)
 		return r;
+	r = zt_joined_connect(s, app_fd, &ip, port);
+	if (r >= 0) {
+		/* joined to a listener of ours: already connected, though a kernel would say EINPROGRESS */
+		*reply_fd = r;
+		return (flags & ZT_NC_CONNECT_NONBLOCK) ? -EINPROGRESS : 0;
+	}
 	r = zt_tcp_connect(s, &ip, port);
 	/* Non-blocking: the app polls for POLLOUT, which must come only when the handshake is over. */
 	if (r == -EINPROGRESS && (flags & ZT_NC_CONNECT_NONBLOCK))

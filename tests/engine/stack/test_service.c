@@ -403,6 +403,65 @@ static int run_client(void (*fn)(void))
 	return pid;
 }
 
+/* A connect to a listener of the same service is joined: the reply carries a new app end, already
+ * connected to the one the listener's app accepts; the service holds nothing for it, yet answers
+ * names and options from the ends themselves. */
+static void scenario_joined(void)
+{
+	int ctl = rpc_open(sock_path);
+	CHECK(ctl >= 0);
+	int ls = rpc_socket(ctl, AF_INET6, SOCK_STREAM), lfd = -1;
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, ls, rpc_addr("::", 0), 0, NULL) == 0);
+	CHECK(rpc_call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
+	struct zt_nc_addr la;
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, lfd, &la) == 0);
+	/* an IPv4 client to the dual-stack listener, non-blocking: EINPROGRESS as from a kernel, and
+	 * the new end, connected already */
+	int cs = rpc_socket(ctl, AF_INET, SOCK_STREAM), c2 = -1;
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, cs, rpc_addr("127.0.0.1", ntohs(la.port_be)), ZT_NC_CONNECT_NONBLOCK,
+	                  &c2) == -EINPROGRESS);
+	CHECK(c2 >= 0);
+	dup2(c2, cs);
+	close(c2);
+	uint8_t rec[64];
+	int as = -1;
+	CHECK(rpc_recv_fd(lfd, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN && as >= 0);
+	struct zt_nc_buf rb = {.p = rec, .len = ZT_NC_ADDR_LEN};
+	struct zt_nc_addr from, cname, cpeer, aname, apeer;
+	zt_nc_get_addr(&rb, &from);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, cs, &cname) == 0 && rpc_name(ctl, ZT_NC_GETPEERNAME, cs, &cpeer) == 0);
+	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, as, &aname) == 0 && rpc_name(ctl, ZT_NC_GETPEERNAME, as, &apeer) == 0);
+	static const uint8_t v4mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+	CHECK(cname.family == AF_INET && cname.port_be != 0 && memcmp(cname.addr, "\x7f\0\0\x01", 4) == 0);
+	CHECK(cpeer.family == AF_INET && cpeer.port_be == la.port_be);
+	/* the accepting side sees the client as an IPv4-mapped address of its own IPv6 domain */
+	CHECK(from.family == AF_INET6 && from.port_be == cname.port_be && memcmp(from.addr, v4mapped, 16) == 0);
+	CHECK(apeer.family == AF_INET6 && apeer.port_be == cname.port_be && memcmp(apeer.addr, v4mapped, 16) == 0);
+	CHECK(aname.family == AF_INET6 && aname.port_be == la.port_be);
+	CHECK(nc_so_error(ctl, cs) == 0);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, cs, la, 0, NULL) == -EISCONN);
+	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, cs, rpc_addr("127.0.0.1", 0), 0, NULL) == -EINVAL);
+	/* bytes and a half-close, both ways */
+	fcntl(cs, F_SETFL, 0);
+	CHECK(write(cs, "ping", 4) == 4);
+	char buf[8] = {0};
+	CHECK(read(as, buf, 4) == 4 && memcmp(buf, "ping", 4) == 0);
+	shutdown(cs, SHUT_WR);
+	CHECK(read(as, buf, 1) == 0);
+	CHECK(write(as, "pong", 4) == 4);
+	CHECK(read(cs, buf, 4) == 4 && memcmp(buf, "pong", 4) == 0);
+	close(as);
+	CHECK(read(cs, buf, 1) == 0);
+	/* nobody listens on this port: lwIP's way, refused */
+	int rs = rpc_socket(ctl, AF_INET, SOCK_STREAM);
+	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, rs, rpc_addr("127.0.0.1", 1), 0, NULL) == -ECONNREFUSED);
+	close(rs);
+	close(cs);
+	close(lfd);
+	close(ls);
+	close(ctl);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ztrun-svc-test.XXXXXX";
@@ -422,15 +481,21 @@ int main(void)
 	static const struct {
 		const char *name;
 		void (*fn)(void);
-	} scenarios[] = {{"two_services", scenario_two_services},
-	                 {"owner_only", scenario_owner_only},
-	                 {"tcp", scenario_tcp},
-	                 {"write_then_close", scenario_write_then_close},
-	                 {"refused", scenario_refused},
-	                 {"udp", scenario_udp},
-	                 {"bad_input", scenario_bad_input}};
+		bool joined; /* loopback connections joined directly (joined.c); else through lwIP */
+	} scenarios[] = {{"two_services", scenario_two_services, false},
+	                 {"owner_only", scenario_owner_only, false},
+	                 {"tcp", scenario_tcp, false},
+	                 {"write_then_close", scenario_write_then_close, false},
+	                 {"refused", scenario_refused, false},
+	                 {"udp", scenario_udp, false},
+	                 {"bad_input", scenario_bad_input, false},
+	                 {"joined", scenario_joined, true}};
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (scenarios[i].joined)
+			unsetenv("ZTRUN_JOIN_LOOPBACK");
+		else
+			setenv("ZTRUN_JOIN_LOOPBACK", "0", 1);
 		pid_t pid = run_client(scenarios[i].fn);
 		int status = 0;
 		int64_t deadline = zt_now_ms() + 30000;
