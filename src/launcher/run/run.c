@@ -45,6 +45,9 @@ struct run {
 	const char *base, *base_var;
 	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64];
 	sigset_t blocked, orig_mask;
+	/* the fd limits ztrun was started with, for COMMAND (NULL: unknown, COMMAND gets ztrun's) */
+	struct rlimit orig_nofile;
+	const struct rlimit *command_nofile;
 	/* the loop, the socket service and the node */
 	struct zt_loop *loop;
 	struct zt_service *svc;
@@ -350,6 +353,10 @@ static int take_signals(struct run *r)
 		return -1;
 	}
 	sigdelset(&r->blocked, SIGPIPE);
+	/* One fd per socket of COMMAND, and per connection of its peers: ztrun's own soft fd limit goes
+	 * up to the hard one; COMMAND starts with the limit ztrun was started with. */
+	if (zt_spawn_raise_nofile(&r->orig_nofile) == 0)
+		r->command_nofile = &r->orig_nofile;
 	/* We may be PID 1 of a container, or below one: orphans of COMMAND become ours to reap. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		zt_log(ZT_LOG_WARN, "cannot become a child subreaper: %s (orphans of COMMAND are not reaped)",
@@ -458,6 +465,7 @@ static int spawn_command(struct run *r)
 	                                      .preload = r->shim_path,
 	                                      .nc_network = r->socket_path,
 	                                      .sigmask = &r->orig_mask,
+	                                      .nofile = r->command_nofile,
 	                                      .drop_caps = r->drop_caps},
 	                   &r->child, &step);
 	if (!err) {

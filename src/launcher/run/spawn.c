@@ -106,6 +106,16 @@ static void write_failure(int fd, enum zt_spawn_step step, int err)
 	while (n < 0 && errno == EINTR);
 }
 
+int zt_spawn_raise_nofile(struct rlimit *was)
+{
+	if (getrlimit(RLIMIT_NOFILE, was) < 0)
+		return -1;
+	struct rlimit raised = {.rlim_cur = was->rlim_max, .rlim_max = was->rlim_max};
+	if (raised.rlim_cur != was->rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &raised); /* no raise only leaves the limit as it was */
+	return 0;
+}
+
 /* Runs in the child; returns only on failure. */
 static void child_exec(const struct zt_spawn *sp, int status_fd, pid_t parent)
 {
@@ -127,6 +137,10 @@ static void child_exec(const struct zt_spawn *sp, int status_fd, pid_t parent)
 	}
 	if (getppid() != parent)
 		_exit(127);
+	if (sp->nofile && setrlimit(RLIMIT_NOFILE, sp->nofile) < 0) {
+		write_failure(status_fd, ZT_SPAWN_FORK, -errno);
+		return;
+	}
 	ret = set_env(sp);
 	if (ret) {
 		write_failure(status_fd, ZT_SPAWN_ENV, ret);

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 enum zt_spawn_step {
@@ -21,7 +22,13 @@ struct zt_spawn {
 	const char *nc_network;  /* the control socket's path, the value of ZT_NC_NETWORK */
 	const sigset_t *sigmask; /* the mask COMMAND starts with: the one ztrun was started with */
 	bool drop_caps;          /* clear every capability set (--drop-caps); else leave them as they are */
+	const struct rlimit *nofile; /* the RLIMIT_NOFILE COMMAND starts with; NULL: ztrun's own */
 };
+
+/* Raises ztrun's own soft RLIMIT_NOFILE to its hard limit (if it can); *was gets the limits before,
+ * for zt_spawn's nofile, so COMMAND does not inherit the raise. Returns 0, or -1 when the limits
+ * could not be read (*was is then unset). */
+int zt_spawn_raise_nofile(struct rlimit *was);
 
 /* Returns 0 with *pid set once COMMAND has been exec'd, or -errno with *step naming what failed; a
  * child that failed has been reaped. Dispositions are not touched: COMMAND gets those ztrun got. */

@@ -59,4 +59,15 @@ case "$(cat "$T/out")" in
 "$XDG_RUNTIME_DIR"/ztrun.??????/libztrun-preload.so) ;;
 *) fail "LD_PRELOAD without a previous value: '$(cat "$T/out")'" ;;
 esac
+
+# COMMAND starts with the fd limits ztrun was started with, while ztrun's own soft limit is its hard
+# one (it holds an fd per socket of COMMAND).
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -gt 256 ]; then
+	(ulimit -Sn 256; zt none -- bash -c 'echo "soft=$(ulimit -Sn)"; echo "ztrun=$(awk "/^Max open files/ {print \$4}" /proc/$PPID/limits)"'; echo "$rc" >"$T/rc")
+	rc=$(cat "$T/rc")
+	expect_rc 0 "fd limits"
+	[ "$(get soft)" = 256 ] || fail "COMMAND's soft fd limit is $(get soft), ztrun was started with 256"
+	[ "$(get ztrun)" = "$hard" ] || fail "ztrun's own soft fd limit is $(get ztrun), its hard limit $hard"
+fi
 echo ok
