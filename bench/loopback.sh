@@ -52,9 +52,10 @@ EOS
 cat > "$WORK/wrk.sh" <<EOS
 $WAIT_PORT
 $NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
+ng=\$!
 wait_port 127.0.0.1 $PORT
 wrk -t1 -c50 -d${SECS}s \${1:+-H "\$1"} http://127.0.0.1:$PORT/ | awk '/Requests\/sec/ {print \$2}'
-kill -QUIT \$(cat $WORK/ng/nginx.pid)
+kill -TERM \$ng
 wait
 EOS
 # scale.sh: ztrun's RSS idle, then CONNS connections held open at once: "served rss_kib idle_rss_kib"
@@ -65,9 +66,10 @@ ulimit -n \$(ulimit -Hn)
 rss() { awk '/^VmRSS:/ {print \$2}' /proc/\$PPID/status; }
 idle=\$(rss)
 $NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
+ng=\$!
 wait_port 127.0.0.1 $PORT
 echo \$(python3 $HERE/conns.py $CONNS 127.0.0.1 $PORT \$PPID) \$idle
-kill -QUIT \$(cat $WORK/ng/nginx.pid)
+kill -TERM \$ng
 wait
 EOS
 chmod 755 "$WORK" "$WORK/www"
