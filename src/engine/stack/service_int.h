@@ -8,7 +8,7 @@
 #include "service.h"
 #include "sock.h"
 
-#define ZT_SVC_BUCKETS 1024
+#define ZT_SVC_BUCKETS 4096
 
 /* One rpc connection (one thread of one app process). */
 struct zt_rpc_conn {
