@@ -74,6 +74,8 @@ wait
 EOS
 chmod 755 "$WORK" "$WORK/www"
 
+# Connections between the app's own sockets joined directly (off by default: see ztrun(1)).
+export ZTRUN_JOIN_LOOPBACK=${ZTRUN_JOIN_LOOPBACK:-1}
 measure() { # measure host|ZTRUN SCRIPT [ARG]
 	# --keep-caps: as root, nginx switches its workers to another user
 	if [ "$1" = host ]; then bash "${@:2}"; else "$1" -q --keep-caps none -- bash "${@:2}"; fi

@@ -11,7 +11,7 @@
 /* connect() of stream socket s (app_fd: the app's end, from the request) to ip:port. When a
  * listener of s's service takes it, the listener's app gets the other end through its accept queue
  * and this returns the new app end to install over the app's fd; else -EAGAIN: lwIP's way.
- * ZTRUN_JOIN_LOOPBACK=0 in ztrun's environment turns joining off. */
+ * Only with ZTRUN_JOIN_LOOPBACK=1 in ztrun's environment. */
 int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port);
 
 /* A request about fd: if fd is an app end of a joined connection of svc, answers it (result, and

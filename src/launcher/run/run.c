@@ -90,8 +90,8 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	print_subcommands(f);
 	fprintf(f, "\n"
 	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR, ZTRUN_HOME,\n"
-	           "ZTRUN_PLANET, ZTRUN_JOIN_LOOPBACK=0 (connections between COMMAND's own sockets through\n"
-	           "the stack, not joined directly).\n"
+	           "ZTRUN_PLANET, ZTRUN_JOIN_LOOPBACK=1 (connections between COMMAND's own sockets joined\n"
+	           "directly, past the stack: see the manual).\n"
 	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
 	           "126 if COMMAND could not be run, 127 if it was not found.\n");
 }

@@ -102,9 +102,10 @@ enum zt_nc_op {
 	 *         service fills the app end's send buffer from the fd it was handed, so the app sees no
 	 *         POLLOUT until the handshake ends (then the filler is dropped), as with a kernel socket.
 	 *         A connect repeated meanwhile is answered when the handshake ends (EISCONN or the error).
- *         Joined: when the address is one of the service's listeners, the reply (0, or -EINPROGRESS
- *         when non-blocking, as a kernel says) carries fd = a new 's' app end, already connected to
- *         an end the listener's app accepts; the shim installs it over the app's fd. Joined ends
+ *         Joined (only when ztrun has ZTRUN_JOIN_LOOPBACK=1): when the address is one of the
+ *         service's listeners, the reply (0, or -EINPROGRESS when non-blocking, as a kernel says)
+ *         carries fd = a new 's' app end, already connected to an end the listener's app accepts;
+ *         the shim installs it over the app's fd. Joined ends
  *         are named "<prefix><pid>/=<4|6><local><peer>/s" (addresses and ports in hex, as the
  *         socket's domain shows them): the service keeps no state for them.
 	 * datagram: reply 0 + fd = new 'c' app end (or 'd' when addr family is AF_UNSPEC) to install. */

@@ -492,10 +492,7 @@ int main(void)
 	                 {"joined", scenario_joined, true}};
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (scenarios[i].joined)
-			unsetenv("ZTRUN_JOIN_LOOPBACK");
-		else
-			setenv("ZTRUN_JOIN_LOOPBACK", "0", 1);
+		setenv("ZTRUN_JOIN_LOOPBACK", scenarios[i].joined ? "1" : "0", 1);
 		pid_t pid = run_client(scenarios[i].fn);
 		int status = 0;
 		int64_t deadline = zt_now_ms() + 30000;
