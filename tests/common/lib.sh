@@ -8,7 +8,8 @@
 #     which the tests' SKIP_RETURN_CODE reports as skipped, with the reason);
 #   - zt (run ztrun, keep status and output) and the expect_* checks on what it did;
 #   - ports (pick_port), waiting (wait_for_file), servers inside ztrun unreachable from the host
-#     (assert_host_unreachable, WAIT_PORT), and small readers (unhex, mode_of, json).
+#     (assert_host_unreachable, WAIT_PORT: through a prober outside ztrun), and small readers (unhex,
+#     mode_of, json).
 set -eu
 ZTRUN=$(realpath "${ZTRUN:-${1:?usage: $0 /path/to/ztrun ...}}")
 T=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-test.XXXXXX")
@@ -33,7 +34,7 @@ lib_cleanup() {
 	fi
 	if [ -z "${KEEP_WORK:-}" ]; then
 		chmod -R u+rwx "$T" "$XDG_RUNTIME_DIR" 2>/dev/null
-		rm -rf "$T" "$XDG_RUNTIME_DIR"
+		rm -rf "$T" "$XDG_RUNTIME_DIR" "$T.probe"
 	fi
 	exit "$rc"
 }
@@ -186,9 +187,27 @@ assert_host_unreachable() {
 	fi
 }
 
+# The host prober runs outside ztrun: inside, ztrun's seccomp supervisor puts every socket of every
+# process on the virtual network (LD_PRELOAD removed or not), so "can the host reach PORT?" must be
+# asked of a process outside. A request is a line PORT written to the FIFO $T.probe/req; the answer,
+# the file $T.probe/res.PORT, says "open" or "closed". It sleeps in read(), and ends with the test, even
+# one killed without its EXIT trap (a CTest timeout).
+mkdir -m 0700 "$T.probe"
+mkfifo "$T.probe/req"
+TEST_PID=$$
+(
+	exec 3<>"$T.probe/req"
+	while kill -0 "$TEST_PID" 2>/dev/null; do
+		read -r -t 1 p <&3 || continue
+		case $p in *[!0-9]* | '') continue ;; esac
+		if (exec 4<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then r=open; else r=closed; fi
+		echo "$r" >"$T.probe/tmp.$p" && mv "$T.probe/tmp.$p" "$T.probe/res.$p"
+	done
+) &
+pids+=($!)
+
 # Helpers for a script that runs inside ztrun (put "$WAIT_PORT" at its top): wait_port HOST PORT waits
 # until a server in the background accepts; host_unreachable PORT fails if the host's own network stack
-# (a process started without the shim sees the host's) can reach PORT, i.e. if the server leaked out of
-# ztrun.
+# can reach PORT (asked of the prober outside), i.e. if the server leaked out of ztrun.
 WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then host_unreachable $2; return; fi; sleep 0.05; done; echo "server on $1:$2 never came up" >&2; return 1; }
-host_unreachable() { if env -u LD_PRELOAD -u ZT_NC_NETWORK bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then echo "FAIL: port $1 is reachable from the host" >&2; return 1; fi; }'
+host_unreachable() { rm -f "'"$T"'.probe/res.$1"; echo $1 >"'"$T"'.probe/req"; while [ ! -e "'"$T"'.probe/res.$1" ]; do sleep 0.02; done; if [ "$(cat "'"$T"'.probe/res.$1")" = open ]; then echo "FAIL: port $1 is reachable from the host" >&2; return 1; fi; }'
