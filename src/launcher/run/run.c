@@ -22,6 +22,7 @@
 #include "run_join.h"
 #include "loop.h"
 #include "rundir.h"
+#include "sandbox.h"
 #include "shim.h"
 #include "spawn.h"
 #include "subcommands.h"
@@ -39,6 +40,7 @@ struct run {
 	/* the command line */
 	struct zt_join_opts jo;
 	bool drop_caps;
+	bool no_seccomp;     /* --no-seccomp: LD_PRELOAD only */
 	const char *network; /* NETWORK as given: "none" or the app's first network ID */
 	char **command;
 	/* the runtime directory, base/ztrun.XXXXXX, with the shim and the service's socket */
@@ -52,6 +54,7 @@ struct run {
 	struct zt_loop *loop;
 	struct zt_service *svc;
 	struct zt_netjoin *nj;
+	struct zt_sandbox *sandbox; /* COMMAND's seccomp supervisor, when the filter is in place */
 	struct zt_home home;
 	struct zt_watch signals;
 	int signal_fd;
@@ -84,6 +87,8 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	           "  -q, --quiet       print errors only; overrides ZTRUN_LOG\n"
 	           "      --drop-caps   run COMMAND without any capabilities (hardening; by default it\n"
 	           "                    has those it would have without ztrun)\n"
+	           "      --no-seccomp  LD_PRELOAD only: programs that bypass libc (static, Go) reach\n"
+	           "                    the host's network\n"
 	           "  -h, --help        print this help and exit\n"
 	           "  -V, --version     print the version and exit\n"
 	           "\n");
@@ -224,7 +229,7 @@ static int exit_status_of(int wait_status)
 	return WEXITSTATUS(wait_status);
 }
 
-/* -v, -q, --drop-caps and the join options. 0, 1 after --help or --version, -1 after an error. */
+/* -v, -q, --drop-caps, --no-seccomp and the join options. 0, 1 after --help or --version, -1 after an error. */
 static int parse_options(struct run *r, int argc, char **argv, void (*print_subcommands)(FILE *f))
 {
 	static const struct option long_options[] = {
@@ -239,6 +244,7 @@ static int parse_options(struct run *r, int argc, char **argv, void (*print_subc
 	    {"port", required_argument, NULL, 'P'},
 	    {"planet", required_argument, NULL, 'L'},
 	    {"wait", required_argument, NULL, 'W'},
+	    {"no-seccomp", no_argument, NULL, 'S'},
 	    {0},
 	};
 	struct zt_cli cli;
@@ -253,6 +259,9 @@ static int parse_options(struct run *r, int argc, char **argv, void (*print_subc
 			break;
 		case 'D':
 			r->drop_caps = true;
+			break;
+		case 'S':
+			r->no_seccomp = true;
 			break;
 		case 'h':
 			print_help(stdout, print_subcommands);
@@ -451,24 +460,65 @@ static void why_no_exec_without_caps(const char *name)
 	free(caps);
 }
 
-/* Starts COMMAND with the shim preloaded. 0, or the exit status to leave with. */
+/* Serves the seccomp filter COMMAND's child installed (its outcome and fd come over sock), or says
+ * once that there is none. 0, or -1 when a filter is in place that nothing can serve. */
+static int start_sandbox(struct run *r, int sock)
+{
+	int notify_fd;
+	int err = zt_sandbox_take(sock, &notify_fd);
+	if (!err)
+		err = zt_sandbox_new(&r->sandbox, r->loop, notify_fd, r->socket_path);
+	if (err && notify_fd >= 0) {
+		zt_log(ZT_LOG_ERROR, "cannot serve the seccomp filter of '%s': %s (stopping it)", r->command[0],
+		       strerror(-err));
+		kill(r->child, SIGKILL);
+		while (waitpid(r->child, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
+	if (err)
+		zt_log(ZT_LOG_WARN,
+		       "seccomp user notification is not available (%s): LD_PRELOAD only, so programs that "
+		       "bypass libc (static, Go) reach the host's network",
+		       strerror(-err));
+	return 0;
+}
+
+/* Starts COMMAND with the shim preloaded, under the seccomp filter. 0, or the exit status to leave
+ * with. */
 static int spawn_command(struct run *r)
 {
 	enum zt_spawn_step step;
 	const char *name = r->command[0], *hint;
-	int ret = ZT_EXIT_ZTRUN;
+	int ret = ZT_EXIT_ZTRUN, pair[2] = {-1, -1};
 
 	if (r->drop_caps && geteuid() == 0 && !zt_spawn_can_clear_bounding_set())
 		zt_log(ZT_LOG_WARN,
 		       "cannot clear the capability bounding set: no CAP_SETPCAP (COMMAND runs as root "
 		       "and regains capabilities at exec; drop them before starting ztrun)");
+	if (!r->no_seccomp && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		zt_log(ZT_LOG_ERROR, "cannot create a socketpair: %s", strerror(errno));
+		return ZT_EXIT_ZTRUN;
+	}
 	int err = zt_spawn(&(struct zt_spawn){.argv = r->command,
 	                                      .preload = r->shim_path,
 	                                      .nc_network = r->socket_path,
 	                                      .sigmask = &r->orig_mask,
 	                                      .nofile = r->command_nofile,
-	                                      .drop_caps = r->drop_caps},
+	                                      .drop_caps = r->drop_caps,
+	                                      .sandbox = !r->no_seccomp,
+	                                      .sandbox_sock = pair[1]},
 	                   &r->child, &step);
+	if (pair[1] >= 0)
+		close(pair[1]);
+	if (!err && pair[0] >= 0) {
+		err = start_sandbox(r, pair[0]);
+		close(pair[0]);
+		if (err)
+			return ZT_EXIT_ZTRUN;
+	} else if (pair[0] >= 0) {
+		close(pair[0]);
+	}
 	if (!err) {
 		zt_log(ZT_LOG_INFO, "started '%s' as pid %d on network %s (control socket %s)", name,
 		       (int)r->child, r->network, r->socket_path);
@@ -493,6 +543,9 @@ static int spawn_command(struct run *r)
 	case ZT_SPAWN_CAPS:
 		zt_log(ZT_LOG_ERROR, "cannot drop capabilities of '%s': %s (without --drop-caps, ztrun leaves them)",
 		       name, strerror(-err));
+		break;
+	case ZT_SPAWN_SANDBOX:
+		zt_log(ZT_LOG_ERROR, "cannot hand the seccomp filter of '%s' to ztrun: %s", name, strerror(-err));
 		break;
 	case ZT_SPAWN_ENV:
 		zt_log(ZT_LOG_ERROR, "cannot set the environment of '%s': %s", name, strerror(-err));
@@ -530,6 +583,13 @@ static int wait_command(struct run *r)
 /* Undoes what was made, last first. */
 static void finish(struct run *r)
 {
+	if (r->sandbox) {
+		unsigned long served, native;
+		zt_sandbox_counters(r->sandbox, &served, &native);
+		zt_log(ZT_LOG_DEBUG, "seccomp: %lu calls stopped, %lu of them let through natively", served,
+		       native);
+		zt_sandbox_free(r->sandbox);
+	}
 	if (r->signals.active)
 		zt_loop_unwatch(r->loop, &r->signals);
 	if (r->signal_fd >= 0)

@@ -1,5 +1,7 @@
 #include "spawn.h"
 
+#include "sandbox.h"
+
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -117,7 +119,7 @@ int zt_spawn_raise_nofile(struct rlimit *was)
 }
 
 /* Runs in the child; returns only on failure. */
-static void child_exec(const struct zt_spawn *sp, int status_fd, pid_t parent)
+static void child_exec(const struct zt_spawn *sp, int status_fd, pid_t parent, bool need_nnp)
 {
 	int ret;
 
@@ -146,6 +148,14 @@ static void child_exec(const struct zt_spawn *sp, int status_fd, pid_t parent)
 		write_failure(status_fd, ZT_SPAWN_ENV, ret);
 		return;
 	}
+	/* Before the capabilities go: with CAP_SYS_ADMIN no no_new_privs is needed. */
+	if (sp->sandbox) {
+		ret = zt_sandbox_child(sp->sandbox_sock, need_nnp);
+		if (ret) {
+			write_failure(status_fd, ZT_SPAWN_SANDBOX, ret);
+			return;
+		}
+	}
 	if (sp->drop_caps) {
 		ret = drop_caps();
 		if (ret) {
@@ -164,6 +174,8 @@ int zt_spawn(const struct zt_spawn *sp, pid_t *pid, enum zt_spawn_step *step)
 	pid_t child;
 	ssize_t n;
 
+	/* read in the parent: the child does as little as it can before exec */
+	bool need_nnp = sp->sandbox && !zt_sandbox_may_skip_nnp();
 	*step = ZT_SPAWN_FORK;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -177,7 +189,7 @@ int zt_spawn(const struct zt_spawn *sp, pid_t *pid, enum zt_spawn_step *step)
 	}
 	if (child == 0) {
 		close(fds[0]);
-		child_exec(sp, fds[1], self);
+		child_exec(sp, fds[1], self, need_nnp);
 		_exit(127);
 	}
 	close(fds[1]);

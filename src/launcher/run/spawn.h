@@ -1,6 +1,7 @@
-/* Starting COMMAND: fork, give the child the signal mask ztrun started with, drop its capabilities if
- * asked, set LD_PRELOAD and ZT_NC_NETWORK, exec with a PATH search. A failure in the child before or at
- * exec comes back over a close-on-exec pipe, so the caller knows the outcome before it enters its loop. */
+/* Starting COMMAND: fork, give the child the signal mask ztrun started with, set LD_PRELOAD and
+ * ZT_NC_NETWORK, install the seccomp filter, drop its capabilities if asked, exec with a PATH search. A
+ * failure in the child before or at exec comes back over a close-on-exec pipe, so the caller knows the
+ * outcome before it enters its loop. */
 #ifndef ZTRUN_SPAWN_H
 #define ZTRUN_SPAWN_H
 
@@ -13,6 +14,7 @@ enum zt_spawn_step {
 	ZT_SPAWN_FORK, /* pipe or fork in ztrun */
 	ZT_SPAWN_ENV,  /* setting LD_PRELOAD or ZT_NC_NETWORK */
 	ZT_SPAWN_CAPS, /* dropping capabilities */
+	ZT_SPAWN_SANDBOX, /* the filter is in place but ztrun could not be given its fd */
 	ZT_SPAWN_EXEC, /* execvp: -ENOENT means not found, anything else found but not runnable */
 };
 
@@ -23,6 +25,8 @@ struct zt_spawn {
 	const sigset_t *sigmask; /* the mask COMMAND starts with: the one ztrun was started with */
 	bool drop_caps;          /* clear every capability set (--drop-caps); else leave them as they are */
 	const struct rlimit *nofile; /* the RLIMIT_NOFILE COMMAND starts with; NULL: ztrun's own */
+	bool sandbox;            /* install the seccomp filter (sandbox.h) and send its fd over: */
+	int sandbox_sock;
 };
 
 /* Raises ztrun's own soft RLIMIT_NOFILE to its hard limit (if it can); *was gets the limits before,
