@@ -1,0 +1,73 @@
+#!/bin/bash
+# Isolation whatever the program does: with a listener on the host's loopback, `env -u LD_PRELOAD curl`,
+# bash's /dev/tcp without the shim, and (as root) a child that drops its uid and then execs, so ld.so
+# cannot read the 0500 shim, all fail to connect (the virtual network has no such server) and the host
+# listener sees nothing; a server started without the shim is reachable inside, not from the host.
+# Where seccomp user notification is unavailable (here: ztrun inside ztrun, one listener per process
+# tree) ztrun says so once and runs with LD_PRELOAD only. no_new_privs: as root ztrun leaves it off;
+# an ordinary user's ztrun sets it, so a setuid-root program inside runs without privilege.
+. "$(dirname "$0")/lib.sh"
+P=$(free_host_port)
+Q=$(free_host_port)
+start_host_listener "$P"
+cd "$WORK"
+"$ZTRUN" none -- bash -c "
+	$WAIT_PORT
+	env -u LD_PRELOAD curl -sS -m 5 http://127.0.0.1:$P/ >curl.out 2>&1 && echo reached >curl.status || echo refused >curl.status
+	env -u LD_PRELOAD bash -c 'exec 3<>/dev/tcp/127.0.0.1/$P' 2>/dev/null && echo reached >bash.status || echo refused >bash.status
+	env -u LD_PRELOAD python3 -m http.server $Q --bind 127.0.0.1 >server.log 2>&1 &
+	wait_port 127.0.0.1 $Q && touch up
+	curl -sS -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$Q/ >inside.code
+	while [ ! -e checked ]; do sleep 0.05; done
+	kill %1
+" &
+zt=$!
+while [ ! -e up ]; do sleep 0.05; kill -0 $zt 2>/dev/null || fail "ztrun exited early"; done
+assert_host_unreachable "$Q"
+touch checked
+wait $zt || fail "ztrun exited with $?"
+[ "$(cat curl.status)" = refused ] || fail "env -u LD_PRELOAD curl: $(cat curl.out)"
+grep -q "Connection refused\|Couldn't connect" curl.out || fail "curl without the shim: $(cat curl.out)"
+[ "$(cat bash.status)" = refused ] || fail "bash /dev/tcp without the shim reached a server"
+[ "$(cat inside.code)" = 200 ] || fail "a server started without the shim was not reachable inside"
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 711 "$WORK"
+	mkdir -m 777 uid
+	"$ZTRUN" --keep-caps none -- setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "
+		grep -c ztrun-preload /proc/self/maps >uid/uid.maps
+		curl -sS -m 5 http://127.0.0.1:$P/ >uid/uid.out 2>&1 && echo reached >uid/uid.status || echo refused >uid/uid.status" 2>uid.err || true
+	[ "$(cat uid/uid.maps)" = 0 ] || fail "the uid-dropped child loaded the shim: this test needs one that cannot"
+	[ "$(cat uid/uid.status)" = refused ] || fail "uid-dropped child: $(cat uid/uid.out)"
+	grep -q "Connection refused\|Couldn't connect" uid/uid.out || fail "uid-dropped child: $(cat uid/uid.out)"
+else
+	echo "SKIP uid drop: not root"
+fi
+assert_host_untouched
+
+# ztrun inside ztrun: the inner one cannot have a listener of its own and says so, once.
+"$ZTRUN" none -- "$ZTRUN" none -- true 2>nested.err || fail "nested ztrun: $(cat nested.err)"
+[ "$(grep -c 'seccomp user notification is not available' nested.err)" = 1 ] ||
+	fail "nested ztrun did not say once that it runs without seccomp: $(cat nested.err)"
+
+# no_new_privs and setuid programs
+nnp() { grep NoNewPrivs /proc/self/status | tr -d ' \t' | cut -d: -f2; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	[ "$("$ZTRUN" none -- grep NoNewPrivs /proc/self/status | tr -d ' \t')" = NoNewPrivs:0 ] ||
+		fail "as root, COMMAND runs with no_new_privs"
+	mkdir -p nobody/bin nobody/run
+	cp "$ZTRUN" /usr/bin/id nobody/bin/
+	chown root:root nobody/bin/id && chmod 4755 nobody/bin/id
+	chown 65534:65534 nobody/run && chmod 700 nobody/run
+	chmod 755 "$WORK" nobody nobody/bin
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env XDG_RUNTIME_DIR="$WORK/nobody/run" "$@"; }
+	if [ "$(as_nobody nobody/bin/id -u)" = 0 ]; then
+		[ "$(as_nobody nobody/bin/ztrun none -- grep NoNewPrivs /proc/self/status | tr -d ' \t')" = NoNewPrivs:1 ] ||
+			fail "an ordinary user's COMMAND runs without no_new_privs"
+		out=$(as_nobody nobody/bin/ztrun none -- nobody/bin/id -u) || fail "setuid id inside ztrun failed"
+		[ "$out" = 65534 ] || fail "a setuid-root program gained root inside an ordinary user's ztrun: $out"
+	else
+		echo "SKIP setuid: the setuid bit does not work in $WORK"
+	fi
+fi
+echo "PASS no way out: LD_PRELOAD removed, /dev/tcp, uid dropped; nested ztrun falls back, said once"

@@ -1,0 +1,3 @@
+module ztrun.test/gonet
+
+go 1.19
