@@ -41,6 +41,8 @@ if [ "$want" = test ]; then
 	need capsh libcap2-bin
 	need /usr/sbin/setcap libcap2-bin
 	need ping iputils-ping
+	need go golang-go
+	need caddy caddy
 fi
 [ -z "$pkgs" ] && exit 0
 echo "deps: installing$pkgs" >&2
