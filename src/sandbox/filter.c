@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "rpc.h"
 #include "sandbox.h"
 
@@ -190,55 +191,40 @@ int zt_sandbox_install(bool need_nnp)
 
 /* The child's sendmsg carries the cookie: the filter it just installed would stop it otherwise, and
  * nobody serves notifications before the exec. */
+static ssize_t cookie_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	return syscall(SYS_sendmsg, fd, m, flags, 0, 0, (long)ZT_NC_SYSCALL_COOKIE);
+}
+
 int zt_sandbox_child(int sock, bool need_nnp)
 {
+	static const struct zt_fdpass_ops ops = {.sendmsg = cookie_sendmsg, .recvmsg = recvmsg, .close = close};
 	int fd = zt_sandbox_install(need_nnp);
 	int32_t err = fd < 0 ? fd : 0;
-	struct iovec iov = {&err, sizeof(err)};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		m.msg_control = cm.buf;
-		m.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &fd, sizeof(int));
-	}
-	long r = syscall(SYS_sendmsg, sock, &m, MSG_NOSIGNAL, 0, 0, (long)ZT_NC_SYSCALL_COOKIE);
-	int e = r < 0 ? -errno : 0;
+	ssize_t n = zt_fdpass_send(&ops, sock, &err, sizeof(err), fd, 0);
 	if (fd >= 0)
 		close(fd);
-	if (fd >= 0 && e < 0)
-		return e; /* filtered, and nobody will ever answer: the caller must not exec */
+	if (fd >= 0 && n < 0)
+		return (int)n; /* filtered, and nobody will ever answer: the caller must not exec */
 	return 0;
 }
 
 int zt_sandbox_take(int sock, int *notify_fd)
 {
+	static const struct zt_fdpass_ops ops = {.sendmsg = sendmsg, .recvmsg = recvmsg, .close = close};
 	int32_t err = -EIO;
-	struct iovec iov = {&err, sizeof(err)};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
+	struct zt_fdpass_msg got;
 	*notify_fd = -1;
-	ssize_t n = recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n != (ssize_t)sizeof(err))
+	if (zt_fdpass_recv(&ops, sock, &err, sizeof(err), MSG_DONTWAIT, &got) < 0 || got.len != sizeof(err)) {
+		if (got.fd >= 0)
+			close(got.fd);
 		return -EIO;
-	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(notify_fd, CMSG_DATA(h), sizeof(int));
-	if (err == 0 && *notify_fd < 0)
-		return -EIO;
-	if (err < 0 && *notify_fd >= 0) {
-		close(*notify_fd);
-		*notify_fd = -1;
 	}
+	if (err == 0 && got.fd < 0)
+		return -EIO;
+	if (err < 0 && got.fd >= 0)
+		close(got.fd);
+	else
+		*notify_fd = got.fd;
 	return err;
 }

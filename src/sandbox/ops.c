@@ -334,31 +334,23 @@ static void accept_try(struct sb_call *c)
 {
 	int flags = c->nr == SYS_accept4 ? low(c->args[3]) : 0;
 	uint8_t rec[ZT_NC_ADDR_LEN];
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct iovec iov = {rec, sizeof(rec)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
-	ssize_t n = recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+	struct zt_fdpass_msg got;
+	int e = zt_fdpass_recv(&sb_fdpass_ops, c->fd, rec, sizeof(rec), MSG_DONTWAIT, &got);
+	if (e == -EAGAIN || e == -EINTR) {
 		wait_or_eagain(c, EPOLLIN, accept_try);
 		return;
 	}
-	int fd = -1;
-	struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(h), sizeof(int));
-	if (n < 0 || fd < 0 || n != ZT_NC_ADDR_LEN) {
+	int fd = e < 0 ? -1 : got.fd;
+	if (e < 0 || fd < 0 || got.len != ZT_NC_ADDR_LEN) {
 		if (fd >= 0)
 			close(fd);
-		sb_fail(c, n < 0 ? errno : ECONNABORTED);
+		sb_fail(c, e < 0 ? -e : ECONNABORTED);
 		return;
 	}
 	struct zt_nc_addr a;
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
 	zt_nc_get_addr(&b, &a);
-	int e = set_nonblock(fd, flags & SOCK_NONBLOCK);
+	e = set_nonblock(fd, flags & SOCK_NONBLOCK);
 	if (!e)
 		e = write_addr(c, &a, c->args[1], c->args[2]);
 	if (e < 0) {

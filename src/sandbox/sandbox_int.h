@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fdpass.h"
 #include "loop.h"
 #include "rpc.h"
 #include "sandbox.h"
@@ -79,6 +80,7 @@ int sb_read(struct sb_call *c, uint64_t addr, void *buf, size_t len);
 int sb_write(struct sb_call *c, uint64_t addr, const void *buf, size_t len);
 
 /* ---- the service (supervisor.c) ---- */
+extern const struct zt_fdpass_ops sb_fdpass_ops; /* libc's calls */
 /* Sends op with body and fd (none if < 0); on_reply runs when the reply comes. 0 or -errno. */
 int sb_request(struct sb_call *c, enum zt_nc_op op, int fd, const void *body, size_t len, sb_reply_fn *on_reply);
 /* Calls c->on_ready = fn once c->fd is ready for events (EPOLLIN/EPOLLOUT). 0 or -errno. */

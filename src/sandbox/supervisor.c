@@ -21,7 +21,6 @@
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS     SECCOMP_IOW(4, __u64)
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
 #endif
-#define MAX_RX_FDS 4
 /* How often calls that wait for an fd are checked for a program that gave up on them. */
 #define SWEEP_MS 1000
 
@@ -154,6 +153,8 @@ int sb_write(struct sb_call *c, uint64_t addr, const void *buf, size_t len)
 
 /* ---- the control connection ---- */
 
+const struct zt_fdpass_ops sb_fdpass_ops = {.sendmsg = sendmsg, .recvmsg = recvmsg, .close = close};
+
 static int ctl_open(struct zt_sandbox *sb);
 
 int sb_request(struct sb_call *c, enum zt_nc_op op, int fd, const void *body, size_t len, sb_reply_fn *on_reply)
@@ -172,23 +173,9 @@ int sb_request(struct sb_call *c, enum zt_nc_op op, int fd, const void *body, si
 	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
 	zt_nc_put_req_hdr(&b, op, sb->next_id);
 	zt_nc_put_bytes(&b, body, len);
-	struct iovec iov = {msg, b.off};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		m.msg_control = cm.buf;
-		m.msg_controllen = sizeof(cm.buf);
-		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &fd, sizeof(int));
-	}
-	if (sendmsg(sb->ctl_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return errno == EAGAIN ? -ENOBUFS : -errno;
+	ssize_t n = zt_fdpass_send(&sb_fdpass_ops, sb->ctl_fd, msg, b.off, fd, MSG_DONTWAIT);
+	if (n < 0)
+		return n == -EAGAIN ? -ENOBUFS : (int)n;
 	c->rpc_id = sb->next_id;
 	c->on_reply = on_reply;
 	return 0;
@@ -216,39 +203,23 @@ static void on_ctl(struct zt_loop *loop, struct zt_watch *w, uint32_t events, vo
 	(void)w;
 	for (int round = 0; round < 64; round++) {
 		uint8_t msg[ZT_NC_MAX_MSG];
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(MAX_RX_FDS * sizeof(int))];
-		} cm;
-		struct iovec iov = {msg, sizeof(msg)};
-		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
-		ssize_t n = recvmsg(sb->ctl_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		struct zt_fdpass_msg got;
+		int e = zt_fdpass_recv(&sb_fdpass_ops, sb->ctl_fd, msg, sizeof(msg), MSG_DONTWAIT, &got);
+		if (e == -EAGAIN || e == -EINTR)
 			return;
-		if (n <= 0) { /* the socket service is gone */
+		if (e < 0 || got.len == 0) { /* the socket service is gone */
 			ctl_close(sb);
 			return;
 		}
-		int fds[MAX_RX_FDS], nfds = 0;
-		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
-			if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
-				for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
-					if (nfds < MAX_RX_FDS)
-						fds[nfds++] = fd;
-					else
-						close(fd);
-				}
+		ssize_t n = (ssize_t)got.len;
 		struct zt_nc_buf b = {.p = msg, .len = (size_t)n};
 		uint32_t w0 = zt_nc_get_u32(&b), id = zt_nc_get_u32(&b);
 		int32_t result = (int32_t)zt_nc_get_u32(&b);
-		int fd = -1;
-		if (nfds == 1 && (w0 >> 16 & ZT_NC_REPLY_HAS_FD))
-			fd = fds[0];
-		else
-			for (int i = 0; i < nfds; i++)
-				close(fds[i]);
+		int fd = got.fd;
+		if (fd >= 0 && !(w0 >> 16 & ZT_NC_REPLY_HAS_FD)) {
+			close(fd);
+			fd = -1;
+		}
 		struct sb_call *c = sb->calls;
 		while (c && c->rpc_id != id)
 			c = c->next;
