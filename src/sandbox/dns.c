@@ -20,7 +20,7 @@ static int read_nameservers(const char *path, struct zt_nc_addr *out, int max)
 	if (!f)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
-		char ip[INET6_ADDRSTRLEN + 32];
+		char ip[80];
 		if (sscanf(line, " nameserver %79s", ip) != 1)
 			continue;
 		char *pct = strchr(ip, '%');
