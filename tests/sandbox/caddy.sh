@@ -4,22 +4,12 @@
 # node, curl under another; the file arrives intact and caddy's port is not open on the host.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-command -v caddy >/dev/null || { echo "SKIP: no caddy (Debian package caddy)"; exit 77; }
-PORT=$(free_host_port)
-WEB=$(free_host_port)
+command -v caddy >/dev/null || skip "no caddy (Debian package caddy)"
+PORT=$(pick_port)
+WEB=$(pick_port)
 cd "$WORK"
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
-ctl=$!
-a=
-sandbox_stop() {
-	local st=$?
-	set +e # (exit $st) below must not end the trap under set -e
-	kill $a $ctl 2>/dev/null
-	wait $a $ctl 2>/dev/null
-	(exit $st)
-	sandbox_cleanup
-}
-trap sandbox_stop EXIT
+pids+=($!)
 for _ in $(seq 100); do [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ] && break; sleep 0.05; done
 NW=$("$ZTRUN" controller network create ctl --name caddy --pool 10.78.0.0/24)
 [ ${#NW} = 16 ] || fail "network create printed '$NW'"
@@ -34,7 +24,7 @@ want=$(sha256sum <www/blob)
 HOME="$WORK/caddy-home" XDG_DATA_HOME="$WORK/caddy-home" XDG_CONFIG_HOME="$WORK/caddy-home" \
 	"$ZTRUN" --home a --planet ctl/planet --wait 30 "$NW" -- \
 	caddy file-server --listen ":$WEB" --root "$WORK/www" >a.log 2>&1 &
-a=$!
+pids+=($!)
 for _ in $(seq 400); do grep -q "joined $NW" a.log && break; sleep 0.05; done
 A4=$(grep -o '10\.78\.0\.[0-9]*' a.log | head -1)
 [ -n "$A4" ] || fail "caddy's node never joined: $(cat a.log)"

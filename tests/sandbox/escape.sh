@@ -7,8 +7,8 @@
 # tree) ztrun says so once and runs with LD_PRELOAD only. no_new_privs: as root ztrun leaves it off;
 # an ordinary user's ztrun sets it, so a setuid-root program inside runs without privilege.
 . "$(dirname "$0")/lib.sh"
-P=$(free_host_port)
-Q=$(free_host_port)
+P=$(pick_port)
+Q=$(pick_port)
 start_host_listener "$P"
 cd "$WORK"
 "$ZTRUN" none -- bash -c "

@@ -7,13 +7,13 @@
 # usage: go.sh ZTRUN CACHE_DIR (Go's build cache is kept there between runs)
 . "$(dirname "$0")/lib.sh"
 CACHE=$(realpath -m "${2:?usage: $0 ZTRUN CACHE_DIR}")
-command -v go >/dev/null || { echo "SKIP: no go (Debian package golang-go)"; exit 77; }
+command -v go >/dev/null || skip "no go (Debian package golang-go)"
 mkdir -p "$CACHE"
 ( cd "$SANDBOX_DIR/gonet" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$CACHE/build" \
 	GOPATH="$CACHE/path" go build -o "$WORK/gonet" . ) || fail "go build"
 G="$WORK/gonet"
-P=$(free_host_port)
-Q=$(free_host_port)
+P=$(pick_port)
+Q=$(pick_port)
 start_host_listener "$Q"
 cd "$WORK"
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >resolv.conf

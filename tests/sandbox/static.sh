@@ -6,7 +6,7 @@
 # EAFNOSUPPORT. With --no-seccomp the same client does reach the host (so the check can fail).
 . "$(dirname "$0")/lib.sh"
 RAWNET=$(realpath "${2:?usage: $0 ZTRUN RAWNET}")
-P=$(free_host_port)
+P=$(pick_port)
 start_host_listener "$P"
 cd "$WORK"
 "$ZTRUN" none -- bash -c "
@@ -42,5 +42,5 @@ assert_host_untouched
 # The control: without the filter the static client is not on the virtual network at all.
 "$ZTRUN" --no-seccomp none -- "$RAWNET" tcp-client 127.0.0.1 "$P" leak >leak.out 2>&1 || true
 grep -qx "connected to 127.0.0.1 port $P" leak.out || fail "--no-seccomp: the static client did not reach the host: $(cat leak.out)"
-grep -q "^tcp from" host.log || fail "--no-seccomp: the host listener saw nothing"
+grep -q "^tcp from" host.out || fail "--no-seccomp: the host listener saw nothing"
 echo "PASS static raw-syscall program: TCP, UDP, io_uring refused, the host never reached"
