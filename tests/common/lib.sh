@@ -26,7 +26,7 @@ unset ZTRUN_LOG
 # (unless KEEP_WORK is set). The test's exit status is kept.
 lib_cleanup() {
 	local rc=$?
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}" ${PROBER:-}; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	if [ -n "$(ls -A "$XDG_RUNTIME_DIR" 2>/dev/null)" ]; then
 		echo "FAIL: runtime directory left behind: $(ls -A "$XDG_RUNTIME_DIR")" >&2
@@ -204,7 +204,7 @@ TEST_PID=$$
 		echo "$r" >"$T.probe/tmp.$p" && mv "$T.probe/tmp.$p" "$T.probe/res.$p"
 	done
 ) &
-pids+=($!)
+PROBER=$! # not in pids: tests name their own processes by index there
 
 # Helpers for a script that runs inside ztrun (put "$WAIT_PORT" at its top): wait_port HOST PORT waits
 # until a server in the background accepts; host_unreachable PORT fails if the host's own network stack
