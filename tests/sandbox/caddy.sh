@@ -10,7 +10,8 @@ WEB=$(pick_port)
 cd "$WORK"
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 pids+=($!)
-for _ in $(seq 100); do [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ] && break; sleep 0.05; done
+controller_up() { [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ]; }
+wait_for 60 "the controller" controller_up
 NW=$("$ZTRUN" controller network create ctl --name caddy --pool 10.78.0.0/24)
 [ ${#NW} = 16 ] || fail "network create printed '$NW'"
 for n in a b; do
@@ -25,7 +26,7 @@ HOME="$WORK/caddy-home" XDG_DATA_HOME="$WORK/caddy-home" XDG_CONFIG_HOME="$WORK/
 	"$ZTRUN" --home a --planet ctl/planet --wait 30 "$NW" -- \
 	caddy file-server --listen ":$WEB" --root "$WORK/www" >a.log 2>&1 &
 pids+=($!)
-for _ in $(seq 400); do grep -q "joined $NW" a.log && break; sleep 0.05; done
+wait_for 60 "caddy's node to join" grep -q "joined $NW" a.log
 A4=$(grep -o '10\.78\.0\.[0-9]*' a.log | head -1)
 [ -n "$A4" ] || fail "caddy's node never joined: $(cat a.log)"
 "$ZTRUN" --home b --planet ctl/planet --wait 30 "$NW" -- \
