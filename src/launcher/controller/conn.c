@@ -2,162 +2,29 @@
  * If so, the command is an HTTP request to its API on 127.0.0.1 (port and token from HOME); if not, the
  * command takes the lock and runs the same API function in this process on HOME/controller.d, so both ways
  * give the same answers and write the same files. */
-#include <arpa/inet.h>
 #include <cJSON.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "localapi.h"
 #include "log.h"
 #include "loop.h"
 #include "sysio.h"
 #include "vl1/crypto.h"
 
 #define CONN_WAIT_MS      5000 /* a daemon starting, or another command holding HOME briefly */
-#define CONN_TIMEOUT_S    30   /* one API call */
-#define CONN_RESPONSE_MAX (64u << 20)
-
-static int read_port(const char *dir, uint16_t *port)
-{
-	char path[4096];
-	uint8_t *data;
-	size_t len;
-	snprintf(path, sizeof(path), "%s/zerotier-one.port", dir);
-	int err = zt_file_read(path, 64, &data, &len);
-	if (err)
-		return err;
-	char *end;
-	long p = strtol((char *)data, &end, 10);
-	while (*end == '\n' || *end == ' ')
-		end++;
-	err = *end || end == (char *)data || p < 1 || p > 65535 ? -EBADMSG : 0;
-	free(data);
-	if (!err)
-		*port = (uint16_t)p;
-	return err;
-}
-
-static int connect_api(uint16_t port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct timeval tv = {.tv_sec = CONN_TIMEOUT_S};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads the whole answer (we asked for Connection: close) and splits status and body. */
-static int read_response(int fd, int *status, char **response)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	int err = 0;
-	for (;;) {
-		if (cap - len < 4097) {
-			size_t nc = cap ? 2 * cap : 16384;
-			char *p = nc <= CONN_RESPONSE_MAX ? realloc(buf, nc) : NULL;
-			if (!p) {
-				err = nc > CONN_RESPONSE_MAX ? -EFBIG : -ENOMEM;
-				goto out;
-			}
-			buf = p;
-			cap = nc;
-		}
-		ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno == EAGAIN ? -ETIMEDOUT : -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = 0;
-	char *head_end = strstr(buf, "\r\n\r\n");
-	int code;
-	if (!head_end || sscanf(buf, "HTTP/1.%*[01] %3d", &code) != 1 || code < 100 || code > 599) {
-		err = -EPROTO;
-		goto out;
-	}
-	char *body = head_end + 4;
-	size_t blen = len - (size_t)(body - buf);
-	*head_end = 0;
-	for (char *h = strstr(buf, "\r\n"); h; h = strstr(h + 2, "\r\n")) {
-		if (strncasecmp(h + 2, "content-length:", 15) == 0) {
-			unsigned long cl = strtoul(h + 17, NULL, 10);
-			if (cl < blen)
-				blen = cl;
-		}
-	}
-	*status = code;
-	*response = NULL;
-	if (blen) {
-		if (!(*response = malloc(blen + 1))) {
-			err = -ENOMEM;
-			goto out;
-		}
-		memcpy(*response, body, blen);
-		(*response)[blen] = 0;
-	}
-out:
-	free(buf);
-	return err;
-}
 
 static int http_call(struct zt_ctlconn *cc, const char *method, const char *path, const char *body,
                      int *status, char **response)
 {
-	size_t blen = body ? strlen(body) : 0;
-	char *req = NULL;
-	int n = asprintf(
-	    &req,
-	    "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nX-ZT1-Auth: %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-	    method, path, cc->port, cc->token, blen, body ? body : "");
-	if (n < 0)
-		return -ENOMEM;
-	int fd = connect_api(cc->port);
-	int err = fd < 0 ? fd : send_all(fd, req, (size_t)n);
-	if (!err)
-		err = read_response(fd, status, response);
-	if (fd >= 0)
-		close(fd);
-	free(req);
-	return err;
+	struct zt_api_client c = {.port = cc->port, .owner = cc->home.holder, .token = cc->token};
+	return zt_api_call(&c, method, path, body, status, response);
 }
 
 /* ---- In this process --------------------------------------------------------------------------------- */
@@ -256,24 +123,35 @@ int zt_ctlconn_open(struct zt_ctlconn *cc, const char *dir)
 			return -1;
 		}
 		/* held: by a running controller (talk to it), or by another command for a moment (wait) */
-		if ((err = read_port(dir, &cc->port)) != 0) {
+		if ((err = zt_home_read_port(dir, &cc->port)) != 0) {
 			snprintf(why, sizeof(why), "no zerotier-one.port");
-		} else if ((err = zt_ctl_token(dir, false, cc->token, sizeof(cc->token))) != 0) {
+		} else if ((err = zt_api_token(dir, false, cc->token, sizeof(cc->token))) != 0) {
 			if (err == -EACCES) {
 				zt_log(ZT_LOG_ERROR,
-				       "cannot read %s/" ZT_CTL_TOKEN_FILE
+				       "cannot read %s/" ZT_API_TOKEN_FILE
 				       ": %s (run this as the controller's user)",
 				       dir, strerror(-err));
 				return -1;
 			}
-			snprintf(why, sizeof(why), ZT_CTL_TOKEN_FILE ": %s",
+			snprintf(why, sizeof(why), ZT_API_TOKEN_FILE ": %s",
 			         err == -EBADMSG ? "not a token" : strerror(-err));
 		} else {
-			int fd = connect_api(cc->port);
+			/* the token goes only to the lock holder's own listener: a TCP port is anyone's */
+			struct zt_api_client c = {.port = cc->port, .owner = cc->home.holder, .token = cc->token};
+			int fd = cc->home.holder > 0 ? zt_api_connect(&c) : -ESRCH;
 			if (fd >= 0) {
 				close(fd);
 				cc->remote = true;
 				return 0;
+			}
+			if (fd == -EPERM || fd == -EACCES) {
+				zt_log(ZT_LOG_ERROR,
+				       "refusing to talk to 127.0.0.1:%u: %s (the token was not sent)", cc->port,
+				       fd == -EPERM ? "the process listening there is not the one holding "
+				                      "the controller's home"
+				                    : "cannot see who listens there (run this as the controller's "
+				                      "user)");
+				return -1;
 			}
 			snprintf(why, sizeof(why), "127.0.0.1:%u: %s", cc->port, strerror(-fd));
 		}
@@ -319,7 +197,7 @@ static const char *error_text(int status, const char *response, char *buf, size_
 		snprintf(buf, cap, "%s", e->valuestring);
 	else if (status == 401)
 		snprintf(buf, cap,
-		         "the controller refused HOME's " ZT_CTL_TOKEN_FILE
+		         "the controller refused HOME's " ZT_API_TOKEN_FILE
 		         " (replaced while it runs? restart the controller)");
 	else
 		snprintf(buf, cap, "the controller answered %d", status);

@@ -7,6 +7,7 @@
 
 #include "controller/controller.h"
 #include "home.h"
+#include "localapi.h"
 #include "store.h"
 
 /* How a management command reaches the controller of HOME: over its HTTP API when a daemon holds HOME,
@@ -14,7 +15,7 @@
 struct zt_ctlconn {
 	bool remote;
 	uint16_t port;                /* remote: the API's TCP port on 127.0.0.1 */
-	char token[ZT_CTL_TOKEN_MAX]; /* remote */
+	char token[ZT_API_TOKEN_MAX]; /* remote */
 	struct zt_home home;          /* local: locked */
 	struct zt_identity id;
 	struct zt_ctlstore store;

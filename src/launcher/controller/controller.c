@@ -16,6 +16,8 @@
 #include "root_planet.h"
 #include "store.h"
 #include "home.h"
+#include "auth.h"
+#include "localapi.h"
 #include "httpd.h"
 #include "cli.h"
 #include "daemon.h"
@@ -48,7 +50,7 @@ struct ctl_daemon {
 	struct zt_controller *ctl;
 	struct zt_ctlstore store;
 	struct zt_httpd *httpd;
-	char token[ZT_CTL_TOKEN_MAX];
+	char token[ZT_API_TOKEN_MAX];
 	uint16_t port;
 	unsigned bad_records;
 };
@@ -213,36 +215,6 @@ static int64_t upper_tick(void *arg, struct zt_node *n, int64_t now)
 
 /* ---- The HTTP API ------------------------------------------------------------------------------------ */
 
-/* Compares without leaking through timing how much of the token matched. */
-static bool token_equal(const struct ctl_daemon *d, const char *given, size_t len)
-{
-	size_t tlen = strlen(d->token);
-	unsigned diff = len != tlen;
-	for (size_t i = 0; i < tlen; i++)
-		diff |= (unsigned)(uint8_t)d->token[i] ^ (unsigned)(uint8_t)(i < len ? given[i] : 0);
-	return diff == 0;
-}
-
-/* As stock: X-ZT1-Auth, ?auth=, or Authorization: Bearer. */
-static bool authorized(const struct ctl_daemon *d, const struct zt_http_request *req)
-{
-	const struct zt_http_header *h = zt_http_header(req, "x-zt1-auth");
-	if (h && token_equal(d, h->value.p, h->value.len))
-		return true;
-	char q[ZT_CTL_TOKEN_MAX];
-	if (zt_http_query_param(req, "auth", q, sizeof(q)) == 0 && token_equal(d, q, strlen(q)))
-		return true;
-	h = zt_http_header(req, "authorization");
-	if (h && h->value.len > 7 && strncasecmp(h->value.p, "bearer ", 7) == 0) {
-		const char *t = h->value.p + 7;
-		size_t n = h->value.len - 7;
-		while (n && *t == ' ')
-			t++, n--;
-		return token_equal(d, t, n);
-	}
-	return false;
-}
-
 static void set_body(struct zt_http_response *res, int status, const char *text)
 {
 	res->status = status;
@@ -280,7 +252,7 @@ static void api_request(void *arg, const struct zt_http_request *req, const char
 {
 	struct ctl_daemon *d = arg;
 	char method[ZT_HTTP_MAX_METHOD], *path = NULL;
-	if (!authorized(d, req)) {
+	if (!zt_http_authorized(req, d->token)) {
 		set_body(
 		    res, 401,
 		    "{\"error\":\"missing or wrong auth token: send the contents of HOME/authtoken.secret as "
@@ -385,8 +357,8 @@ static int run_daemon(const struct ctl_opts *o)
 	if (zt_ctlstore_init(&d.store, d.home.dir) != 0 ||
 	    zt_ctl_planet(d.home.dir, &d.id, &ep, &d.planet) != 0)
 		goto cleanup;
-	if ((err = zt_ctl_token(d.home.dir, true, d.token, sizeof(d.token))) != 0) {
-		zt_log(ZT_LOG_ERROR, "cannot %s %s/" ZT_CTL_TOKEN_FILE ": %s",
+	if ((err = zt_api_token(d.home.dir, true, d.token, sizeof(d.token))) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot %s %s/" ZT_API_TOKEN_FILE ": %s",
 		       err == -EBADMSG ? "use" : "make", d.home.dir,
 		       err == -EBADMSG ? "empty, too long or not one word (remove it to get a new one)"
 		                       : strerror(-err));

@@ -1,6 +1,6 @@
-/* HOME/controller.d as the controller core's store (store.c), and the small things the daemon
- * (controller.c) and the management commands (manage.c) both need: the API token file and the wall
- * clock the core runs on. */
+/* HOME/controller.d as the controller core's store (store.c), and the wall clock the core runs on, which
+ * the daemon (controller.c) and the management commands (manage.c) both need. (The API's token file is
+ * common/localapi.h's.) */
 #ifndef ZTRUN_CTL_STORE_H
 #define ZTRUN_CTL_STORE_H
 
@@ -12,9 +12,6 @@
 #include "controller/controller.h"
 
 #define ZT_CTL_STORE_DIR    "controller.d"
-#define ZT_CTL_TOKEN_FILE   "authtoken.secret"
-#define ZT_CTL_TOKEN_LEN    24          /* as stock: 24 characters of [a-z0-9] */
-#define ZT_CTL_TOKEN_MAX    256         /* longer token files are refused */
 #define ZT_CTL_RECORD_MAX   (16u << 20) /* a record file larger than this is not loaded */
 
 /* HOME/controller.d. Every name the core passes is relative to dir and checked: no absolute paths, no
@@ -42,10 +39,5 @@ int zt_ctlstore_load(struct zt_ctlstore *s, struct zt_controller *c,
 
 /* Wall-clock ms (CLOCK_REALTIME): the controller core's clock (controller.h, THE CLOCK). */
 int64_t zt_ctl_wall_ms(void);
-
-/* Reads HOME/authtoken.secret, trimmed as stock trims it, into token (cap bytes). With create, a missing
- * file is made first: ZT_CTL_TOKEN_LEN random characters of [a-z0-9], mode 0600, never replacing one that
- * appears meanwhile. 0, -ENOENT, -EBADMSG (empty, too long, or a control character inside), or -errno. */
-int zt_ctl_token(const char *home_dir, bool create, char *token, size_t cap);
 
 #endif
