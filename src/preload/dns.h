@@ -102,7 +102,7 @@ bool zt_dns_name_eq(const char *a, const char *b);
 
 /* ---- dns_client.c: DNS over the virtual network, through the shim's own hooked sockets ---- */
 
-/* ZTRUN_RESOLV_CONF if set, else resolv.conf beside the control socket (dirname of ZT_NC_NETWORK).
+/* ZTRUN_RESOLV_CONF if set, else the control socket's path with ".resolv.conf" added (ZT_NC_NETWORK).
  * A missing or unreadable file means no nameserver. */
 void zt_resolv_conf_load(struct zt_resolv_conf *c);
 

@@ -58,14 +58,11 @@ void zt_resolv_conf_path_init(void)
 			strcpy(conf_path, env);
 		return;
 	}
+	/* Named after the control socket: a service serves several networks from one directory. */
 	const char *net = getenv("ZT_NC_NETWORK");
-	const char *slash = net ? strrchr(net, '/') : NULL;
-	if (!slash)
-		return;
-	size_t dir = (size_t)(slash - net);
-	if (dir + sizeof("/resolv.conf") <= sizeof(conf_path)) {
-		memcpy(conf_path, net, dir);
-		strcpy(conf_path + dir, "/resolv.conf");
+	if (net && *net && strlen(net) + sizeof(".resolv.conf") <= sizeof(conf_path)) {
+		strcpy(conf_path, net);
+		strcat(conf_path, ".resolv.conf");
 	}
 }
 

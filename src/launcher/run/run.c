@@ -45,7 +45,7 @@ struct run {
 	char **command;
 	/* the runtime directory, base/ztrun.XXXXXX, with the shim and the service's socket */
 	const char *base, *base_var;
-	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64];
+	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64], resolv_name[80];
 	sigset_t blocked, orig_mask;
 	/* the fd limits ztrun was started with, for COMMAND (NULL: unknown, COMMAND gets ztrun's) */
 	struct rlimit orig_nofile;
@@ -390,10 +390,11 @@ static int make_rundir(struct run *r)
 		return -1;
 	}
 	snprintf(r->socket_name, sizeof(r->socket_name), NC_PREFIX "%s", r->network);
+	snprintf(r->resolv_name, sizeof(r->resolv_name), "%s.resolv.conf", r->socket_name);
 	snprintf(r->shim_path, sizeof(r->shim_path), "%s/" ZT_SHIM_NAME, r->rundir);
 	snprintf(r->socket_path, sizeof(r->socket_path), "%s/%s", r->rundir, r->socket_name);
 	err = zt_rundir_remove_on_crash(
-	    r->rundir, (const char *const[]){ZT_SHIM_NAME, r->socket_name, "resolv.conf", ZT_RUNDIR_LOCK}, 4);
+	    r->rundir, (const char *const[]){ZT_SHIM_NAME, r->socket_name, r->resolv_name, ZT_RUNDIR_LOCK}, 4);
 	if (err)
 		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", r->rundir, strerror(-err));
 	err = zt_rundir_write_file(r->rundir, ZT_SHIM_NAME, zt_shim_start,
@@ -625,7 +626,7 @@ int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f))
 	ret = ZT_EXIT_ZTRUN;
 	if (make_rundir(&r) < 0 || start_service(&r) < 0)
 		goto out;
-	if (r.jo.n_nwids && (ret = zt_join_networks(r.loop, &r.stop_signal, &r.jo, &r.home, &r.nj, r.rundir)))
+	if (r.jo.n_nwids && (ret = zt_join_networks(r.loop, &r.stop_signal, &r.jo, &r.home, &r.nj, r.socket_path)))
 		goto out;
 	ret = spawn_command(&r);
 	if (ret == 0)

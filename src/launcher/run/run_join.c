@@ -71,10 +71,10 @@ int zt_join_parse_opt(struct zt_join_opts *jo, int opt, const char *arg)
 /* Starts the node, joins the networks and waits (up to --wait) until each has its addresses, saying
  * what it waits for. 0, or the exit status to leave with. */
 int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct zt_join_opts *jo,
-                     struct zt_home *home, struct zt_netjoin **nj, const char *rundir)
+                     struct zt_home *home, struct zt_netjoin **nj, const char *socket_path)
 {
 	char resolv[4200];
-	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", rundir);
+	snprintf(resolv, sizeof(resolv), "%s.resolv.conf", socket_path);
 	if (zt_home_open_or_say(home, jo->home, jo->ephemeral) < 0)
 		return ZT_EXIT_ZTRUN;
 	const char *what;

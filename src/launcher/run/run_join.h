@@ -26,8 +26,8 @@ int zt_network_kind(const char *s);
  * is wrong. */
 int zt_join_parse_opt(struct zt_join_opts *jo, int opt, const char *arg);
 /* Starts the node, joins the networks and waits (up to --wait) until each has its addresses, saying what
- * it waits for; a signal noted in *stop_signal ends the wait. 0, or the exit status to leave with. */
+ * it waits for; the first network's DNS goes beside the app's control socket (socket_path.resolv.conf); a signal noted in *stop_signal ends the wait. 0, or the exit status to leave with. */
 int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct zt_join_opts *jo,
-                     struct zt_home *home, struct zt_netjoin **nj, const char *rundir);
+                     struct zt_home *home, struct zt_netjoin **nj, const char *socket_path);
 
 #endif

@@ -58,8 +58,8 @@
  * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
  *
  * Names: the shim resolves them itself (its DNS client uses virtual sockets) with the nameservers,
- * search list and options of the file "resolv.conf" in the directory of the control socket, which
- * the launcher writes from the network's DNS config; no file, or no nameserver in it, means names
+ * search list and options of the file named as the control socket plus ".resolv.conf"
+ * (HOME/nc_<nwid>.resolv.conf), which the launcher writes from the network's DNS config; no file, or no nameserver in it, means names
  * beyond /etc/hosts do not resolve. ZTRUN_RESOLV_CONF, when set, names another file (for tests).
  * Integers are little-endian; ports and IPv4/IPv6 addresses keep network byte order.
  */

@@ -11,20 +11,25 @@
 #include "home.h"
 #include "loop.h"
 
-#define ZT_NETJOIN_MAX_NETWORKS 8
+#define ZT_NETJOIN_MAX_NETWORKS 16
 
 struct zt_netjoin;
 
 struct zt_netjoin_config {
-	const uint64_t *nwids; /* the networks to join, at least one */
+	const uint64_t *nwids; /* the networks to join at start (none: zt_netjoin_join later) */
 	size_t n_nwids;
 	struct zt_home *home;    /* opened by the caller (ephemeral or not) */
 	const char *planet_file; /* --planet, or NULL for the home's default order */
 	uint16_t port;           /* UDP port; 0 = any free */
+	const char *bind;        /* listen on this address only (NULL: any) */
 	bool allow_loopback;
 	/* Where the shim's resolver looks for nameservers: written from the first network's DNS config
-	 * (search domain, servers) whenever it changes; NULL: not written. */
+	 * (search domain, servers) whenever it changes; NULL: not written. Networks joined later name
+	 * their own file (zt_netjoin_join). */
 	const char *resolv_conf;
+	/* OPTIONAL: the node's events (online, offline, ...), for the subcommand to report. */
+	void (*event)(void *arg, enum zt_node_event ev, const void *data);
+	void *event_arg;
 };
 
 /* Starts the node and joins every network. 0, or -errno with *what naming the step that failed
@@ -33,6 +38,17 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
                    const char **what);
 /* Leaves the loop and frees everything (netifs first, so the app's connections are aborted). */
 void zt_netjoin_free(struct zt_netjoin *nj);
+
+/* Joins one more network; its DNS config goes to resolv_conf (NULL: nowhere) whenever it changes. May be
+ * called from a loop handler. 0, -EEXIST, -ENOSPC (ZT_NETJOIN_MAX_NETWORKS), -EINVAL, -ENOMEM. */
+int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_conf);
+/* Leaves it: its netif goes (connections on its addresses are aborted), its stored config and its
+ * resolv_conf are deleted. 0 or -ENOENT. */
+int zt_netjoin_leave(struct zt_netjoin *nj, uint64_t nwid);
+
+/* The node and the VL2 layer, for queries (zt_node_peers, zt_vl2_network, ...). */
+struct zt_node *zt_netjoin_node(const struct zt_netjoin *nj);
+const struct zt_vl2 *zt_netjoin_vl2(const struct zt_netjoin *nj);
 
 uint64_t zt_netjoin_address(const struct zt_netjoin *nj);
 uint16_t zt_netjoin_port(const struct zt_netjoin *nj);

@@ -35,7 +35,8 @@ struct frame {
 
 struct joined {
 	struct zt_netjoin *nj;
-	uint64_t nwid;
+	uint64_t nwid; /* 0: a free slot (slots never move: netifs point at theirs) */
+	char *resolv_conf;
 	struct zt_netif *nif;
 	enum zt_vl2_status status;
 	bool has_config, has_addr, mcast_dirty;
@@ -44,7 +45,6 @@ struct joined {
 
 struct zt_netjoin {
 	struct zt_loop *loop;
-	char *resolv_conf;
 	struct zt_home *home;
 	struct zt_identity id;
 	struct zt_world planet;
@@ -52,7 +52,7 @@ struct zt_netjoin {
 	struct zt_nodehost *host;
 	struct zt_vl2 *vl2;
 	struct joined nets[ZT_NETJOIN_MAX_NETWORKS];
-	size_t n_nets;
+	size_t n_nets; /* slots in use or once used */
 	struct frame *q_head, *q_tail;
 	size_t q_len;
 	bool changed;
@@ -60,7 +60,7 @@ struct zt_netjoin {
 
 static struct joined *find(struct zt_netjoin *nj, uint64_t nwid)
 {
-	for (size_t i = 0; i < nj->n_nets; i++)
+	for (size_t i = 0; nwid && i < nj->n_nets; i++)
 		if (nj->nets[i].nwid == nwid)
 			return &nj->nets[i];
 	return NULL;
@@ -118,11 +118,11 @@ static void to_netif_ip(struct zt_netif_ip *out, const struct zt_inetaddr *a, un
 	memcpy(out->ip, a->ip, 16);
 }
 
-/* The network's pushed DNS settings as resolv.conf for the shim's resolver (the first network only:
- * it is the app's). Without servers the file goes: names beyond /etc/hosts then fail, as offline. */
-static void write_resolv_conf(struct zt_netjoin *nj, const struct zt_vl2_network_info *info)
+/* The network's pushed DNS settings as resolv.conf for the shim's resolver. Without servers the file
+ * goes: names beyond /etc/hosts then fail, as offline. */
+static void write_resolv_conf(struct joined *j, const struct zt_vl2_network_info *info)
 {
-	if (!nj->resolv_conf || info->nwid != nj->nets[0].nwid)
+	if (!j->resolv_conf)
 		return;
 	char text[1024];
 	size_t off = 0;
@@ -138,14 +138,14 @@ static void write_resolv_conf(struct zt_netjoin *nj, const struct zt_vl2_network
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "nameserver %s\n", ip);
 	}
 	if (off && off < sizeof(text) && strstr(text, "nameserver"))
-		zt_file_write_atomic(nj->resolv_conf, text, off, 0644, false);
+		zt_file_write_atomic(j->resolv_conf, text, off, 0644, false);
 	else
-		unlink(nj->resolv_conf);
+		unlink(j->resolv_conf);
 }
 
 static void apply_config(struct joined *j, const struct zt_vl2_network_info *info)
 {
-	write_resolv_conf(j->nj, info);
+	write_resolv_conf(j, info);
 	struct zt_netif_ip addrs[ZT_NETIF_MAX_IP4 + ZT_NETIF_MAX_IP6];
 	struct zt_netif_route routes[ZT_NETIF_MAX_ROUTES];
 	size_t na = 0, nr = 0;
@@ -250,7 +250,7 @@ static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 		}
 	}
 	for (size_t i = 0; i < nj->n_nets; i++)
-		if (nj->nets[i].mcast_dirty)
+		if (nj->nets[i].nwid && nj->nets[i].mcast_dirty)
 			sync_multicast(nj, &nj->nets[i], now);
 	return nj->q_head ? now : -1;
 }
@@ -285,7 +285,7 @@ static uint16_t last_port(struct zt_home *home)
 int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct zt_netjoin_config *cfg,
                    const char **what)
 {
-	if (!cfg->n_nwids || cfg->n_nwids > ZT_NETJOIN_MAX_NETWORKS) {
+	if (cfg->n_nwids > ZT_NETJOIN_MAX_NETWORKS) {
 		*what = "join";
 		return -EINVAL;
 	}
@@ -294,10 +294,6 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 		return -ENOMEM;
 	nj->loop = loop;
 	nj->home = cfg->home;
-	if (cfg->resolv_conf && !(nj->resolv_conf = strdup(cfg->resolv_conf))) {
-		free(nj);
-		return -ENOMEM;
-	}
 	*what = "identity";
 	int err = zt_home_identity(cfg->home, &nj->id);
 	if (!err) {
@@ -312,7 +308,10 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 	    .identity = &nj->id,
 	    .planet = &nj->planet,
 	    .port = cfg->port,
+	    .bind = cfg->bind,
 	    .allow_loopback = cfg->allow_loopback,
+	    .event = cfg->event,
+	    .event_arg = cfg->event_arg,
 	};
 	/* Without --port, the port of the last run: peers that knew this node keep using its address
 	 * until they find it gone (stock nodes for minutes), so a node that moves is cut off meanwhile. */
@@ -342,11 +341,8 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 	if (err)
 		goto fail;
 	*what = "join";
-	int64_t now = zt_now_ms();
-	for (size_t i = 0; i < cfg->n_nwids && !err; i++) {
-		nj->nets[nj->n_nets++] = (struct joined){.nj = nj, .nwid = cfg->nwids[i]};
-		err = zt_vl2_join(nj->vl2, cfg->nwids[i], now);
-	}
+	for (size_t i = 0; i < cfg->n_nwids && !err; i++)
+		err = zt_netjoin_join(nj, cfg->nwids[i], i == 0 ? cfg->resolv_conf : NULL);
 	if (err)
 		goto fail;
 	*out = nj;
@@ -361,8 +357,10 @@ void zt_netjoin_free(struct zt_netjoin *nj)
 	if (!nj)
 		return;
 	zt_loop_remove_hook(nj->loop, netjoin_hook, nj);
-	for (size_t i = 0; i < nj->n_nets; i++)
+	for (size_t i = 0; i < nj->n_nets; i++) {
 		zt_netif_free(nj->nets[i].nif);
+		free(nj->nets[i].resolv_conf);
+	}
 	zt_vl2_free(nj->vl2);
 	zt_nodehost_free(nj->host);
 	while (nj->q_head) {
@@ -371,8 +369,61 @@ void zt_netjoin_free(struct zt_netjoin *nj)
 		free(f);
 	}
 	zt_identity_wipe(&nj->id);
-	free(nj->resolv_conf);
 	free(nj);
+}
+
+int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_conf)
+{
+	if (!nwid)
+		return -EINVAL;
+	if (find(nj, nwid))
+		return -EEXIST;
+	struct joined *j = NULL;
+	for (size_t i = 0; !j && i < nj->n_nets; i++)
+		if (!nj->nets[i].nwid)
+			j = &nj->nets[i];
+	if (!j && nj->n_nets == ZT_NETJOIN_MAX_NETWORKS)
+		return -ENOSPC;
+	if (!j)
+		j = &nj->nets[nj->n_nets++];
+	*j = (struct joined){.nj = nj, .nwid = nwid};
+	if (resolv_conf && !(j->resolv_conf = strdup(resolv_conf))) {
+		j->nwid = 0;
+		return -ENOMEM;
+	}
+	int err = zt_vl2_join(nj->vl2, nwid, zt_now_ms());
+	if (err) {
+		zt_netif_free(j->nif); /* UP may have made it */
+		free(j->resolv_conf);
+		*j = (struct joined){0};
+	}
+	nj->changed = true;
+	return err;
+}
+
+int zt_netjoin_leave(struct zt_netjoin *nj, uint64_t nwid)
+{
+	struct joined *j = find(nj, nwid);
+	if (!j)
+		return -ENOENT;
+	zt_vl2_leave(nj->vl2, nwid, zt_now_ms()); /* DOWN frees the netif */
+	zt_netif_free(j->nif);
+	if (j->resolv_conf)
+		unlink(j->resolv_conf);
+	free(j->resolv_conf);
+	*j = (struct joined){0};
+	nj->changed = true;
+	return 0;
+}
+
+struct zt_node *zt_netjoin_node(const struct zt_netjoin *nj)
+{
+	return zt_nodehost_node(nj->host);
+}
+
+const struct zt_vl2 *zt_netjoin_vl2(const struct zt_netjoin *nj)
+{
+	return nj->vl2;
 }
 
 uint64_t zt_netjoin_address(const struct zt_netjoin *nj)
@@ -394,6 +445,8 @@ enum zt_netjoin_state zt_netjoin_state(const struct zt_netjoin *nj, uint64_t *nw
 {
 	for (size_t i = 0; i < nj->n_nets; i++) {
 		const struct joined *j = &nj->nets[i];
+		if (!j->nwid)
+			continue;
 		*nwid = j->nwid;
 		if (j->status == ZT_VL2_STATUS_NOT_FOUND)
 			return ZT_NETJOIN_NOT_FOUND;
