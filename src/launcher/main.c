@@ -15,7 +15,9 @@ static const struct zt_cmd {
     {"run", run, "run COMMAND with its sockets on NETWORK (the default: \"run\" may be omitted)"},
     {"idtool", idtool_main, "make, check and use identities, as zerotier-idtool does"},
     {"planet", planet_main, "make, show and update a signed private planet (world) file"},
-    {"service", service_main, "run a long-lived node with a home directory, as zerotier-one does"},
+    {"service", service_main, "run a node whose networks any program can attach to, as zerotier-one does"},
+    {"cli", cli_main, "talk to a service as zerotier-cli does (info, listnetworks, join, leave, ...)"},
+    {"shim", shim_main, "write the preload library that attaches programs to a service"},
     {"controller", controller_main, "run a network controller and root, and manage its networks"},
 };
 

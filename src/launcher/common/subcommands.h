@@ -13,8 +13,12 @@ int idtool_main(int argc, char **argv);
 /* ztrun planet COMMAND ...: new, show, update and verify private planets (what upstream's mkworld does). */
 int planet_main(int argc, char **argv);
 
-/* ztrun service [OPTIONS]: a long-lived node with a home directory. */
+/* ztrun service [OPTIONS] [HOME]: a long-lived node with a home directory, serving its networks. */
 int service_main(int argc, char **argv);
+/* ztrun cli [-D HOME] [-j] COMMAND ...: zerotier-cli for a service. */
+int cli_main(int argc, char **argv);
+/* ztrun shim PATH: writes the preload library. */
+int shim_main(int argc, char **argv);
 /* ztrun controller [OPTIONS] HOME, and ztrun controller network|member ...: our controller and root. */
 int controller_main(int argc, char **argv);
 

@@ -1,0 +1,463 @@
+/* ztrun cli: zerotier-cli for a ztrun service (or a zerotier-one): the same commands, columns, JSON and
+ * exit statuses, over the node's local API on 127.0.0.1, with the port and token found in HOME, and only
+ * after checking that the listener is the process that holds HOME. */
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "localapi.h"
+#include "home.h"
+#include "log.h"
+#include "subcommands.h"
+#include "vl1/crypto.h"
+
+#define USAGE "ztrun cli [-D HOME] [-j] COMMAND [ARG...]"
+
+static void print_help(FILE *f)
+{
+	fprintf(f, "Usage: " USAGE "\n"
+	           "\n"
+	           "Talks to the ztrun service (or zerotier-one) of HOME as zerotier-cli does, over its local\n"
+	           "API on 127.0.0.1 (port from HOME/zerotier-one.port, token from HOME/authtoken.secret).\n"
+	           "\n"
+	           "Commands:\n"
+	           "  info                        the node's address, version and ONLINE/OFFLINE\n"
+	           "  listnetworks                joined networks; <dev> is the network's control socket\n"
+	           "                              (ZT_NC_NETWORK for the apps to attach)\n"
+	           "  listpeers, peers            the peers and their paths\n"
+	           "  join NWID, leave NWID       join or leave a network (the service remembers it)\n"
+	           "  get NWID PROPERTY           a field of listnetworks -j, or ip, ip4, ip6\n"
+	           "  set NWID SETTING=VALUE      allowManaged, allowGlobal, allowDefault, allowDNS\n"
+	           "  /PATH                       GET any API path and print its JSON\n"
+	           "\n"
+	           "Options:\n"
+	           "  -D HOME    the service's home (default $ZTRUN_HOME, $XDG_DATA_HOME/ztrun or\n"
+	           "             ~/.local/share/ztrun)\n"
+	           "  -j         print the API's JSON\n"
+	           "  -p PORT    the API's port (default: from HOME)\n"
+	           "  -T TOKEN   the token (default: from HOME)\n"
+	           "  -h         print this help\n"
+	           "Exit status: 0, 1 when the service answered with an error or cannot be reached, 2 for bad\n"
+	           "usage.\n");
+}
+
+struct cli {
+	struct zt_api_client api;
+	bool json;
+	const char *cmd;
+};
+
+/* One GET/POST/DELETE; prints stock's "<status> <command> <body>" line for an error answer. Returns the
+ * parsed JSON of a 200 (caller deletes), or NULL with *ret set. */
+static cJSON *call(struct cli *c, const char *method, const char *path, const char *body, char **raw, int *ret)
+{
+	int status = 0;
+	char *resp = NULL;
+	int err = zt_api_call(&c->api, method, path, body, &status, &resp);
+	*ret = 1;
+	if (err) {
+		if (err == -EPERM)
+			zt_log(ZT_LOG_ERROR,
+			       "refusing to talk to 127.0.0.1:%u: the process listening there is not the "
+			       "service of this home (process %d); the token was not sent",
+			       c->api.port, (int)c->api.owner);
+		else if (err == -EACCES)
+			zt_log(ZT_LOG_ERROR,
+			       "cannot check who listens on 127.0.0.1:%u: %s (run this as the service's user)",
+			       c->api.port, strerror(-err));
+		else
+			zt_log(ZT_LOG_ERROR, "cannot talk to the service on 127.0.0.1:%u: %s", c->api.port,
+			       err == -EPROTO ? "not an HTTP answer" : strerror(-err));
+		return NULL;
+	}
+	if (status != 200) {
+		printf("%d %s %s\n", status, c->cmd, resp ? resp : "");
+		free(resp);
+		return NULL;
+	}
+	cJSON *j = resp ? cJSON_Parse(resp) : NULL;
+	if (!j) {
+		printf("%d %s invalid JSON response\n", status, c->cmd);
+		free(resp);
+		return NULL;
+	}
+	if (raw)
+		*raw = resp;
+	else
+		free(resp);
+	*ret = 0;
+	return j;
+}
+
+static const char *jstr(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static double jnum(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static void print_json(const cJSON *j)
+{
+	char *t = cJSON_Print(j);
+	if (t)
+		printf("%s\n", t);
+	free(t);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmd_info(struct cli *c)
+{
+	int ret;
+	cJSON *j = call(c, "GET", "/status", NULL, NULL, &ret);
+	if (!j)
+		return ret;
+	if (c->json)
+		print_json(j);
+	else
+		printf("200 info %s %s %s\n", jstr(j, "address", "-"), jstr(j, "version", "-"),
+		       cJSON_IsTrue(cJSON_GetObjectItem(j, "tcpFallbackActive")) ? "TUNNELED"
+		       : cJSON_IsTrue(cJSON_GetObjectItem(j, "online"))         ? "ONLINE"
+		                                                                : "OFFLINE");
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* The preferred path of a peer, or NULL. */
+static const cJSON *preferred_path(const cJSON *p)
+{
+	const cJSON *path;
+	cJSON_ArrayForEach(path, cJSON_GetObjectItem(p, "paths")) if (cJSON_IsTrue(
+	    cJSON_GetObjectItem(path, "preferred"))) return path;
+	return NULL;
+}
+
+static void peer_version(const cJSON *p, char *out, size_t cap)
+{
+	double maj = jnum(p, "versionMajor", -1);
+	if (maj >= 0)
+		snprintf(out, cap, "%d.%d.%d", (int)maj, (int)jnum(p, "versionMinor", 0),
+		         (int)jnum(p, "versionRev", 0));
+	else
+		snprintf(out, cap, "-");
+}
+
+static int cmd_peers(struct cli *c, bool pretty)
+{
+	int ret;
+	cJSON *j = call(c, "GET", "/peer", NULL, NULL, &ret);
+	if (!j)
+		return ret;
+	if (c->json) {
+		print_json(j);
+		cJSON_Delete(j);
+		return 0;
+	}
+	if (pretty)
+		printf("200 peers\n<ztaddr>   <ver>  <role> <lat> <link>   <lastTX> <lastRX> <path>\n");
+	else
+		printf("200 listpeers <ztaddr> <path> <latency> <version> <role>\n");
+	int64_t now = wall_ms();
+	const cJSON *p;
+	cJSON_ArrayForEach(p, j)
+	{
+		char ver[64], best[200];
+		peer_version(p, ver, sizeof(ver));
+		const cJSON *path = preferred_path(p);
+		long long tx = -1, rx = -1;
+		if (path) {
+			double ls = jnum(path, "lastSend", 0), lr = jnum(path, "lastReceive", 0);
+			tx = ls ? now - (int64_t)ls : -1;
+			rx = lr ? now - (int64_t)lr : -1;
+		}
+		if (pretty) {
+			if (path)
+				snprintf(best, sizeof(best), "DIRECT   %-8lld %-8lld %s", tx, rx,
+				         jstr(path, "address", "-"));
+			else
+				snprintf(best, sizeof(best), "RELAY");
+			printf("%s %-6s %-6s %5d %s\n", jstr(p, "address", "-"), ver, jstr(p, "role", "-"),
+			       (int)jnum(p, "latency", 0), best);
+		} else {
+			if (path)
+				snprintf(best, sizeof(best), "%s;%lld;%lld", jstr(path, "address", "-"), tx, rx);
+			else
+				snprintf(best, sizeof(best), "-");
+			printf("200 listpeers %s %s %d %s %s\n", jstr(p, "address", "-"), best,
+			       (int)jnum(p, "latency", 0), ver, jstr(p, "role", "-"));
+		}
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int cmd_listnetworks(struct cli *c)
+{
+	int ret;
+	cJSON *j = call(c, "GET", "/network", NULL, NULL, &ret);
+	if (!j)
+		return ret;
+	if (c->json) {
+		print_json(j);
+		cJSON_Delete(j);
+		return 0;
+	}
+	printf("200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n");
+	const cJSON *n;
+	cJSON_ArrayForEach(n, j)
+	{
+		char ips[1024] = "";
+		size_t off = 0;
+		const cJSON *a;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(n, "assignedAddresses")) if (cJSON_IsString(a) &&
+		                                                                         off < sizeof(ips))
+		    off += (size_t)snprintf(ips + off, sizeof(ips) - off, "%s%s", off ? "," : "", a->valuestring);
+		printf("200 listnetworks %s %s %s %s %s %s %s\n", jstr(n, "nwid", "-"), jstr(n, "name", "-"),
+		       jstr(n, "mac", "-"), jstr(n, "status", "-"), jstr(n, "type", "-"),
+		       jstr(n, "portDeviceName", "-"), off ? ips : "-");
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+static bool valid_nwid(const char *s)
+{
+	return s && strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16;
+}
+
+static int cmd_join_leave(struct cli *c, const char *nwid, bool join)
+{
+	if (!valid_nwid(nwid)) {
+		printf("invalid network id\n");
+		return 2;
+	}
+	char path[64], *raw = NULL;
+	snprintf(path, sizeof(path), "/network/%s", nwid);
+	int ret;
+	cJSON *j = call(c, join ? "POST" : "DELETE", path, join ? "{}" : NULL, &raw, &ret);
+	if (!j)
+		return ret;
+	if (c->json)
+		printf("%s", raw);
+	else
+		printf("200 %s OK\n", join ? "join" : "leave");
+	free(raw);
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int cmd_get(struct cli *c, const char *nwid, const char *prop)
+{
+	if (!valid_nwid(nwid)) {
+		fprintf(stderr, "invalid format: must be a 16-digit (network) ID\n");
+		return 2;
+	}
+	if (!prop) {
+		fprintf(stderr, "invalid format: include a property name to get\n");
+		return 2;
+	}
+	int ret;
+	cJSON *j = call(c, "GET", "/network", NULL, NULL, &ret);
+	if (!j)
+		return ret;
+	const cJSON *n, *found = NULL;
+	cJSON_ArrayForEach(n, j) if (strcasecmp(jstr(n, "id", ""), nwid) == 0) found = n;
+	ret = 0;
+	if (!found) {
+		fprintf(stderr, "unknown network ID, check that you are a member of the network\n");
+		ret = 1;
+	} else if (strcmp(prop, "ip") == 0 || strcmp(prop, "ip4") == 0 || strcmp(prop, "ip6") == 0) {
+		const cJSON *a;
+		bool first = true;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(found, "assignedAddresses"))
+		{
+			if (!cJSON_IsString(a))
+				continue;
+			bool v6 = strchr(a->valuestring, ':') != NULL;
+			if ((strcmp(prop, "ip4") == 0 && v6) || (strcmp(prop, "ip6") == 0 && !v6))
+				continue;
+			printf("%s%.*s", first ? "" : "\n", (int)strcspn(a->valuestring, "/"), a->valuestring);
+			first = false;
+		}
+		printf("\n");
+	} else {
+		/* as stock prints a field: booleans as 1 or 0, numbers as integers */
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(found, prop);
+		if (cJSON_IsString(v))
+			printf("%s\n", v->valuestring);
+		else if (cJSON_IsBool(v))
+			printf("%d\n", cJSON_IsTrue(v) ? 1 : 0);
+		else if (cJSON_IsNumber(v))
+			printf("%lld\n", (long long)v->valuedouble);
+		else
+			printf("error, unknown property name\n");
+	}
+	cJSON_Delete(j);
+	return ret;
+}
+
+static int cmd_set(struct cli *c, const char *nwid, const char *setting)
+{
+	if (!valid_nwid(nwid)) {
+		fprintf(stderr, "invalid format: must be a 16-digit (network) ID\n");
+		return 2;
+	}
+	if (!setting) {
+		fprintf(stderr, "invalid format: include a property name to set\n");
+		return 2;
+	}
+	static const char *const names[] = {"allowManaged", "allowGlobal", "allowDefault", "allowDNS"};
+	const char *eq = strchr(setting, '=');
+	size_t klen = eq ? (size_t)(eq - setting) : 0;
+	const char *name = NULL;
+	for (int i = 0; i < 4 && eq; i++)
+		if (strlen(names[i]) == klen && strncmp(names[i], setting, klen) == 0)
+			name = names[i];
+	if (!name) {
+		fprintf(stderr, "invalid setting '%s': allowManaged, allowGlobal, allowDefault or allowDNS = 0 or 1\n",
+		        setting);
+		return 2;
+	}
+	char body[64], path[64], *raw = NULL;
+	snprintf(body, sizeof(body), "{\"%s\":%s}", name, eq[1] == 't' || eq[1] == '1' ? "true" : "false");
+	snprintf(path, sizeof(path), "/network/%s", nwid);
+	int ret;
+	cJSON *j = call(c, "POST", path, body, &raw, &ret);
+	if (!j)
+		return ret;
+	printf("%s\n", raw);
+	free(raw);
+	cJSON_Delete(j);
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	const char *home = NULL, *token = NULL;
+	long port = 0;
+	struct cli c = {0};
+	int opt;
+	optind = 1;
+	while ((opt = getopt(argc, argv, "+D:jp:T:hq")) != -1) {
+		char *end;
+		switch (opt) {
+		case 'D':
+			home = optarg;
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 'p':
+			port = strtol(optarg, &end, 10);
+			if (*end || port < 1 || port > 65535) {
+				zt_log(ZT_LOG_ERROR, "bad port '%s' (1 to 65535)", optarg);
+				return 2;
+			}
+			break;
+		case 'T':
+			token = optarg;
+			break;
+		case 'q':
+			break; /* zerotier-one -q runs the cli: accepted for scripts that pass it */
+		case 'h':
+			print_help(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Usage: " USAGE " (ztrun cli -h)\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "Usage: " USAGE " (ztrun cli -h)\n");
+		return 2;
+	}
+	c.cmd = argv[optind];
+	const char *a1 = optind + 1 < argc ? argv[optind + 1] : NULL;
+	const char *a2 = optind + 2 < argc ? argv[optind + 2] : NULL;
+	static const char *const known[] = {"info", "status", "listnetworks", "listpeers", "peers",
+	                                    "join", "leave",  "get",          "set"};
+	bool ok = c.cmd[0] == '/';
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		ok = ok || strcmp(c.cmd, known[i]) == 0;
+	if (!ok) {
+		zt_log(ZT_LOG_ERROR, "unknown command '%s' (ztrun cli -h)", c.cmd);
+		return 2;
+	}
+
+	char *dflt = home ? NULL : zt_home_default();
+	if (!home)
+		home = dflt;
+	int ret = 1;
+	char tokbuf[256];
+	struct stat st;
+	if (!home || stat(home, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		zt_log(ZT_LOG_ERROR, "no service home %s%s (give -D HOME)", home ? home : "",
+		       home ? ": not a directory" : "");
+		goto out;
+	}
+	int err = zt_home_lock_holder(home, &c.api.owner);
+	if (err == -ESRCH || err == -ENOENT) {
+		zt_log(ZT_LOG_ERROR, "no service runs on %s (start one: ztrun service -d %s)", home, home);
+		goto out;
+	}
+	if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot tell whether a service runs on %s: %s", home, strerror(-err));
+		goto out;
+	}
+	uint16_t p16 = (uint16_t)port;
+	if (!p16 && (err = zt_home_read_port(home, &p16)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot read %s/zerotier-one.port: %s", home, strerror(-err));
+		goto out;
+	}
+	c.api.port = p16;
+	if (!token) {
+		err = zt_api_token(home, false, tokbuf, sizeof(tokbuf));
+		if (err) {
+			zt_log(ZT_LOG_ERROR, "cannot read %s/authtoken.secret: %s%s", home, strerror(-err),
+			       err == -EACCES ? " (run this as the service's user)" : "");
+			goto out;
+		}
+		token = tokbuf;
+	}
+	c.api.token = token;
+	if (strcmp(c.cmd, "info") == 0 || strcmp(c.cmd, "status") == 0)
+		ret = cmd_info(&c);
+	else if (strcmp(c.cmd, "listnetworks") == 0)
+		ret = cmd_listnetworks(&c);
+	else if (strcmp(c.cmd, "listpeers") == 0 || strcmp(c.cmd, "peers") == 0)
+		ret = cmd_peers(&c, strcmp(c.cmd, "peers") == 0);
+	else if (strcmp(c.cmd, "join") == 0 || strcmp(c.cmd, "leave") == 0)
+		ret = cmd_join_leave(&c, a1, strcmp(c.cmd, "join") == 0);
+	else if (strcmp(c.cmd, "get") == 0)
+		ret = cmd_get(&c, a1, a2);
+	else if (strcmp(c.cmd, "set") == 0)
+		ret = cmd_set(&c, a1, a2);
+	else {
+		char *raw = NULL;
+		cJSON *j = call(&c, "GET", c.cmd, NULL, &raw, &ret);
+		if (j)
+			printf("%s", raw);
+		free(raw);
+		cJSON_Delete(j);
+	}
+out:
+	zt_wipe(tokbuf, sizeof(tokbuf));
+	free(dflt);
+	return ret;
+}
