@@ -26,6 +26,7 @@ if [ "$want" = test ]; then
 	need python3 python3
 	need curl curl
 	need nginx nginx-light
+	need apache2 apache2
 	need redis-server redis-server
 	need redis-cli redis-tools
 	need node nodejs
