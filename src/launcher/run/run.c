@@ -626,7 +626,8 @@ int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f))
 	ret = ZT_EXIT_ZTRUN;
 	if (make_rundir(&r) < 0 || start_service(&r) < 0)
 		goto out;
-	if (r.jo.n_nwids && (ret = zt_join_networks(r.loop, &r.stop_signal, &r.jo, &r.home, &r.nj, r.socket_path)))
+	if (r.jo.n_nwids &&
+	    (ret = zt_join_networks(r.loop, &r.stop_signal, &r.jo, &r.home, &r.nj, r.socket_path)))
 		goto out;
 	ret = spawn_command(&r);
 	if (ret == 0)

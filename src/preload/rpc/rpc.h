@@ -59,8 +59,8 @@
  *
  * Names: the shim resolves them itself (its DNS client uses virtual sockets) with the nameservers,
  * search list and options of the file named as the control socket plus ".resolv.conf"
- * (HOME/nc_<nwid>.resolv.conf), which the launcher writes from the network's DNS config; no file, or no nameserver in it, means names
- * beyond /etc/hosts do not resolve. ZTRUN_RESOLV_CONF, when set, names another file (for tests).
+ * (HOME/nc_<nwid>.resolv.conf), which the launcher writes from the network's DNS config; no file,
+ * or no nameserver in it, means names beyond /etc/hosts do not resolve. ZTRUN_RESOLV_CONF, when set, names another file (for tests).
  * Integers are little-endian; ports and IPv4/IPv6 addresses keep network byte order.
  */
 
