@@ -162,15 +162,25 @@ static int daemonize(int *ready_pipe)
 	_exit(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
 }
 
+/* --ready-fd, as slirp4netns has it: "1", then closed. */
+static void write_ready_fd(int fd)
+{
+	ssize_t n;
+	do
+		n = write(fd, "1", 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+}
+
 /* Tells whoever waits that we are ready: $NOTIFY_SOCKET, --ready-fd, the parent of -d (which then
  * leaves: our stdio goes nowhere from now on, as a daemon's). */
 static void ready(const int *fds, int n, bool daemon)
 {
 	int err = zt_notify("READY=1");
-	if (err)
+	if (err < 0)
 		zt_log(ZT_LOG_WARN, "cannot tell $NOTIFY_SOCKET we are ready: %s", strerror(-err));
 	for (int i = 0; i < n; i++)
-		zt_notify_ready_fd(fds[i]);
+		write_ready_fd(fds[i]);
 	if (daemon) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; null >= 0 && fd < 3; fd++)
@@ -281,6 +291,7 @@ int service_main(int argc, char **argv)
 	int r = parse_opts(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : ZT_EXIT_USAGE;
+	zt_notify_init();
 	int ret = ZT_EXIT_FAILURE, ready_fds[2], n_ready = 0;
 	if (o.ready_fd >= 0)
 		ready_fds[n_ready++] = o.ready_fd;
