@@ -22,10 +22,12 @@ export ZTRUN_HOME="$T/default-home"
 export ZTRUN_PLANET="$T/no-planet-given"
 unset ZTRUN_LOG
 
-# At exit: stop what the test started, check that ztrun left no runtime directory behind, remove $T
-# (unless KEEP_WORK is set). The test's exit status is kept.
+# At exit: run the test's own before_cleanup if it defines one (stopping what it started otherwise than
+# through pids), stop what the test started, check that ztrun left no runtime directory behind, remove
+# $T (unless KEEP_WORK is set). The test's exit status is kept, whatever before_cleanup returns.
 lib_cleanup() {
 	local rc=$?
+	if declare -F before_cleanup >/dev/null; then before_cleanup || true; fi
 	for p in "${pids[@]}" ${PROBER:-}; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	if [ -n "$(ls -A "$XDG_RUNTIME_DIR" 2>/dev/null)" ]; then

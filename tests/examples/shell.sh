@@ -12,7 +12,7 @@ command -v curl >/dev/null || skip "no curl"
 mkdir -p "$T/bin"
 ln -s "$ZTRUN" "$T/bin/ztrun"
 export PATH="$T/bin:$PATH"
-trap 'st=$?; bash "$FX" cleanup "$ZTRUN" "$T/net"; (exit $st); lib_cleanup' EXIT
+before_cleanup() { bash "$FX" cleanup "$ZTRUN" "$T/net"; }
 cd "$T"
 bash "$FX" setup "$ZTRUN" "$T/net" >/dev/null
 NW=$(cat net/network)

@@ -7,7 +7,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common/lib.sh"
 STUB=$(realpath "$2")
 cd "$WORK"
-trap 'st=$?; bash "$HERE/../../cmake/package/ztrun-ctest.sh" cleanup "$ZTRUN" "$WORK/net"; (exit $st); lib_cleanup' EXIT
+before_cleanup() { bash "$HERE/../../cmake/package/ztrun-ctest.sh" cleanup "$ZTRUN" "$WORK/net"; }
 
 n=0
 listen() { # listen SOCKET UNTIL [FILE TEXT]: a receiver in the background, its output in a new recv.out

@@ -15,14 +15,11 @@ rm -f "$RESULTS"/OK.* "$RESULTS"/FAIL.* "$RESULTS"/SKIP.*
 cd "$WORK"
 chmod 755 "$WORK" # servers that drop to another user read their files here
 pids=()
-stop_all() {
+before_cleanup() {
 	touch "$WORK/done"
 	[ -s svc/zerotier-one.pid ] && kill "$(cat svc/zerotier-one.pid)" 2>/dev/null
 	sleep 0.5
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
 }
-trap 'stop_all; lib_cleanup' EXIT
 PORT=$(pick_port)
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 pids+=($!)

@@ -9,14 +9,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$WORK"
 # the services find their planet in HOME/planet, as a user's would
 pids=()
-stop_all() {
+before_cleanup() {
 	for h in svc svc2; do
 		[ -s "$h/zerotier-one.pid" ] && kill "$(cat "$h/zerotier-one.pid")" 2>/dev/null
 	done
-	kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
 }
-trap 'stop_all; lib_cleanup' EXIT
 PORT=$(pick_port)
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 pids+=($!)
