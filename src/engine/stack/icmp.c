@@ -3,7 +3,7 @@
  * identifier, sequence, data); we set the identifier to the socket's own and the checksum, as the
  * kernel does, and send it; echo replies carrying that identifier come back as datagrams without their
  * IP header. Framed like unconnected UDP ('d' or 'D', rpc.h). Echo requests to us stay lwIP's to answer. */
-#include "sock.h"
+#include "sock_int.h"
 #include "service_int.h"
 #include "stack.h"
 

@@ -3,7 +3,7 @@
  * bytes never pass through ztrun or lwIP. The service keeps nothing for such a connection: each end
  * carries its addresses in its abstract name (rpc.h), and the kernel keeps the name unique for as
  * long as either app holds that end. */
-#include "joined.h"
+#include "joined_int.h"
 #include "service_int.h"
 #include "stack.h"
 

@@ -1,7 +1,7 @@
 /* The socket service: accepts rpc connections from shims, decodes requests (rpc.h) and turns
  * them into operations on virtual sockets. A malformed request gets -EINVAL; a message that is not
  * a request at all ends that rpc connection. Nothing a client sends can stop the service. */
-#include "joined.h"
+#include "joined_int.h"
 #include "service_int.h"
 #include "stack.h"
 

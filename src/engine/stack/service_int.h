@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include "service.h"
-#include "sock.h"
+#include "sock_int.h"
 
 #define ZT_SVC_BUCKETS 4096
 

@@ -1,6 +1,6 @@
 /* App sockets on the service side: the table keyed by socket id, the socketpairs and their abstract
  * names (rpc.h), and the life cycle shared by TCP and UDP. */
-#include "sock.h"
+#include "sock_int.h"
 #include "service_int.h"
 
 #include <errno.h>

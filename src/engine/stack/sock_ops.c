@@ -1,7 +1,7 @@
 /* The requests of rpc.h on one virtual socket (socket, bind, listen, connect, get*name, set/getsockopt):
  * each decodes its request body, acts on lwIP through tcp.c/udp.c/icmp.c/sockopt.c and returns 0 or
  * -errno for service.c's dispatcher to send back. */
-#include "joined.h"
+#include "joined_int.h"
 #include "service_int.h"
 #include "stack.h"
 

@@ -2,7 +2,7 @@
  * are the kernel's business on the app's own end (timeouts, low-water marks) are applied to that
  * end; a short list of hints with no effect here is remembered and read back; the rest is
  * ENOPROTOOPT, as Linux says for an option it does not know. */
-#include "sock.h"
+#include "sock_int.h"
 #include "service_int.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* TCP sockets: lwIP raw-API callbacks on one side, the app's stream socketpair on the other.
  * Backpressure: we read the socketpair only while lwIP has send space, and acknowledge received data
  * to lwIP (tcp_recved, i.e. open the window) only once the socketpair has taken it. */
-#include "sock.h"
+#include "sock_int.h"
 #include "service_int.h"
 #include "stack.h"
 

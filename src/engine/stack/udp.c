@@ -1,7 +1,7 @@
 /* UDP sockets: one datagram of the app's socketpair is one UDP datagram. Unconnected sockets ('d')
  * carry the peer address in front of each datagram; connected ones ('c') carry only the payload, so
  * read/write work on them. Datagrams that find the app's queue full are dropped, as a kernel would. */
-#include "sock.h"
+#include "sock_int.h"
 #include "service_int.h"
 #include "stack.h"
 #include "netif_int.h"

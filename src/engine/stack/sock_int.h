@@ -1,7 +1,7 @@
 /* One app socket on the service side: the service end of its socketpair, its lwIP PCB, and the
  * bytes in flight between them. Private to the stack module. */
-#ifndef ZTRUN_SOCK_H
-#define ZTRUN_SOCK_H
+#ifndef ZTRUN_SOCK_INT_H
+#define ZTRUN_SOCK_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,12 +1,12 @@
 /* Joined connections: a TCP connect() to a listener of the same service becomes one socketpair
  * between the two apps, with no state kept in the service (see joined.c and rpc.h). */
-#ifndef ZTRUN_JOINED_H
-#define ZTRUN_JOINED_H
+#ifndef ZTRUN_JOINED_INT_H
+#define ZTRUN_JOINED_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sock.h"
+#include "sock_int.h"
 
 /* connect() of stream socket s (app_fd: the app's end, from the request) to ip:port. When a
  * listener of s's service takes it, the listener's app gets the other end through its accept queue
