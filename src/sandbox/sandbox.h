@@ -18,7 +18,7 @@
  * network, whatever else the program calls. The other stops are for function: they make a virtual
  * socket (one end of a socketpair) behave as TCP or UDP for a program that does not know.
  *
- * The supervisor (supervisor.c, ops.c) runs in ztrun on its event loop; the notification fd is
+ * The supervisor (supervisor.c, ops.c, ops_io.c) runs in ztrun on its event loop; the notification fd is
  * pollable. It is a client of the socket service like the shim, over its own control connection
  * (rpc.h), so nothing in the service knows about it. For socket() it asks the service for an app
  * end and puts it into the program with SECCOMP_IOCTL_NOTIF_ADDFD (answering atomically). For a call

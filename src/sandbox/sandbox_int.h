@@ -1,5 +1,5 @@
 /* Private to the sandbox supervisor: one stopped call, the helpers that reach into the program that
- * made it, and the RPC client it shares with ops.c. */
+ * made it, and the RPC client it shares with ops.c and ops_io.c. */
 #ifndef ZTRUN_SANDBOX_INT_H
 #define ZTRUN_SANDBOX_INT_H
 
@@ -96,9 +96,27 @@ int sb_dns_redirect(struct zt_sandbox *sb, struct zt_nc_addr *a);
 void sb_op_socket(struct sb_call *c);
 /* A call on a virtual socket (c->fd, c->kind set). */
 void sb_op_fd(struct sb_call *c);
+/* Sends op with body about c->fd; when the service cannot be asked, the call fails with the errno
+ * the shim gives. */
+void sb_ask(struct sb_call *c, enum zt_nc_op op, const void *body, size_t len, sb_reply_fn *fn);
+int sb_set_nonblock(int fd, bool on); /* 0 or -errno */
+/* An address argument (pointer, length) of the program, as the kernel takes it. 0 or -errno. */
+int sb_read_addr(struct sb_call *c, uint64_t p, uint64_t len, struct zt_nc_addr *a);
+/* Writes a to the program's (p, *lenp) as getsockname() does: truncated, full length reported. */
+int sb_write_addr(struct sb_call *c, const struct zt_nc_addr *a, uint64_t p, uint64_t lenp);
+/* An int argument of a syscall. */
+static inline int sb_low(uint64_t v)
+{
+	return (int)(uint32_t)v;
+}
+
+/* ---- the data calls (ops_io.c) ---- */
+void sb_op_accept(struct sb_call *c); /* accept(), accept4() */
+void sb_op_send(struct sb_call *c);   /* sendto(), sendmsg(), sendmmsg() */
+void sb_op_recv(struct sb_call *c);   /* recvfrom(), recvmsg(), recvmmsg() */
 /* What fd is: 0 for anything but a virtual socket, else its rpc.h kind letter. */
 int zt_sandbox_fd_kind(int fd);
-/* Whether nr is one of the fd calls ops.c serves. */
+/* Whether nr is one of the fd calls ops.c and ops_io.c serve. */
 bool sb_is_fd_call(int nr);
 
 #endif
