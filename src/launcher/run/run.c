@@ -1,15 +1,12 @@
 /* The run command, `ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]`: makes the runtime directory, starts the
- * socket service and COMMAND, then forwards signals and reaps children until COMMAND exits. */
-#include <dirent.h>
+ * socket service and COMMAND, then forwards signals and reaps children until COMMAND exits
+ * (run_children.c). Its command line is read by run_args.c. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +16,7 @@
 #include "log.h"
 #include "netjoin.h"
 #include "notify.h"
+#include "run_int.h"
 #include "run_join.h"
 #include "loop.h"
 #include "rundir.h"
@@ -28,78 +26,7 @@
 #include "subcommands.h"
 #include "stack/service.h"
 
-#define USAGE     "ztrun [OPTIONS] NETWORK -- COMMAND [ARG...]"
 #define NC_PREFIX "nc_"
-/* How long orphans of COMMAND get between SIGTERM and SIGKILL. */
-#define ZT_ORPHAN_GRACE_MS 3000
-
-static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
-/* One run of COMMAND: what the command line asked, then what was made for it, in the order made. */
-struct run {
-	/* the command line */
-	struct zt_join_opts jo;
-	bool drop_caps;
-	bool no_seccomp;     /* --no-seccomp: LD_PRELOAD only */
-	const char *network; /* NETWORK as given: "none" or the app's first network ID */
-	char **command;
-	/* the runtime directory, base/ztrun.XXXXXX, with the shim and the service's socket */
-	const char *base, *base_var;
-	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64], resolv_name[80];
-	sigset_t blocked, orig_mask;
-	/* the fd limits ztrun was started with, for COMMAND (NULL: unknown, COMMAND gets ztrun's) */
-	struct rlimit orig_nofile;
-	const struct rlimit *command_nofile;
-	/* the loop, the socket service and the node */
-	struct zt_loop *loop;
-	struct zt_service *svc;
-	struct zt_netjoin *nj;
-	struct zt_sandbox *sandbox; /* COMMAND's seccomp supervisor, when the filter is in place */
-	struct zt_home home;
-	struct zt_watch signals;
-	int signal_fd;
-	pid_t child;
-	bool child_done;
-	int child_status;   /* a wait status, once child_done */
-	int64_t kill_after; /* once COMMAND is done: when the orphans still alive get SIGKILL */
-	bool session_leader;
-	int stop_signal; /* a signal that came while joining, before COMMAND started */
-};
-
-static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
-{
-	fprintf(f, "Usage: " USAGE "\n"
-	           "       ztrun SUBCOMMAND [ARG...]\n"
-	           "\n"
-	           "Runs COMMAND with its IPv4 and IPv6 sockets in ztrun's own network stack. NETWORK is\n"
-	           "\"none\" (a private loopback, 127.0.0.1 and ::1, and nothing else) or a 16-hex-digit\n"
-	           "ZeroTier network ID: ztrun joins it and runs COMMAND once it has its addresses.\n"
-	           "\n"
-	           "Options:\n"
-	           "  -n, --network ID  join this network too (repeatable; NETWORK is the app's first)\n"
-	           "      --home DIR    node state directory (default $ZTRUN_HOME, $XDG_DATA_HOME/ztrun or\n"
-	           "                    ~/.local/share/ztrun), locked while ztrun runs\n"
-	           "      --ephemeral   no state directory: a new identity, in memory only\n"
-	           "      --port N      UDP port of the node (default: its last one, else any free one)\n"
-	           "      --planet FILE the planet (default $ZTRUN_PLANET, DIR/planet, the built-in Earth)\n"
-	           "      --wait SECS   how long to wait for the networks (default 60; 0: start at once)\n"
-	           "  -v, --verbose     say more (twice: debug); overrides ZTRUN_LOG\n"
-	           "  -q, --quiet       print errors only; overrides ZTRUN_LOG\n"
-	           "      --drop-caps   run COMMAND without any capabilities (hardening; by default it\n"
-	           "                    has those it would have without ztrun)\n"
-	           "      --no-seccomp  LD_PRELOAD only: programs that bypass libc (static, Go) reach\n"
-	           "                    the host's network\n"
-	           "  -h, --help        print this help and exit\n"
-	           "  -V, --version     print the version and exit\n"
-	           "\n");
-	print_subcommands(f);
-	fprintf(f, "\n"
-	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR, ZTRUN_HOME,\n"
-	           "ZTRUN_PLANET, ZTRUN_JOIN_LOOPBACK=1 (connections between COMMAND's own sockets joined\n"
-	           "directly, past the stack: see the manual).\n"
-	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
-	           "126 if COMMAND could not be run, 127 if it was not found.\n");
-}
 
 /* The hint for a runtime directory base that cannot be used. */
 static const char *base_hint(const char *var)
@@ -109,220 +36,6 @@ static const char *base_hint(const char *var)
 	if (strcmp(var, "XDG_RUNTIME_DIR") == 0)
 		return "point XDG_RUNTIME_DIR at a writable directory, or unset it to use $TMPDIR or /tmp";
 	return "point TMPDIR at a writable directory, or unset it to use /tmp";
-}
-
-/* Sends sig to every process whose parent is us: once COMMAND is gone, these are the orphans it left,
- * re-parented to us as subreaper. Returns how many there were. */
-static int signal_orphans(int sig)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	pid_t self = getpid();
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char path[300], buf[512];
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			continue;
-		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[len] = '\0';
-		/* "pid (comm) state ppid": comm may hold spaces and parentheses, so parse after the last ')'
-		 */
-		char *close_paren = strrchr(buf, ')');
-		int ppid;
-		if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == self) {
-			kill((pid_t)atoi(e->d_name), sig);
-			n++;
-		}
-	}
-	closedir(d);
-	return n;
-}
-
-/* Before every sleep once COMMAND has exited: the loop keeps serving the orphans' sockets while they
- * shut down after SIGTERM; the ones still alive at kill_after get SIGKILL; no children left, we stop. */
-static int64_t orphan_hook(struct zt_loop *loop, int64_t now, void *arg)
-{
-	struct run *r = arg;
-	if (!r->child_done)
-		return -1;
-	if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD) {
-		zt_loop_stop(loop);
-		return -1;
-	}
-	if (now >= r->kill_after) {
-		signal_orphans(SIGKILL);
-		return now + 50;
-	}
-	return now + 50 < r->kill_after ? now + 50 : r->kill_after;
-}
-
-static void reap_children(struct run *r)
-{
-	int status;
-	pid_t pid;
-
-	/* SIGCHLD coalesces, and as a subreaper we also inherit orphans: collect all that are dead. */
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == r->child) {
-			r->child_done = true;
-			r->child_status = status;
-			/* What COMMAND left running would lose its network with us: stop it first. */
-			r->kill_after = zt_now_ms() + ZT_ORPHAN_GRACE_MS;
-			if (signal_orphans(SIGTERM) > 0)
-				zt_log(ZT_LOG_INFO,
-				       "COMMAND (pid %d) exited: stopping the processes it left running",
-				       (int)pid);
-		} else {
-			zt_log(ZT_LOG_DEBUG, "reaped orphan %d", (int)pid);
-		}
-	}
-}
-
-static void on_signal(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
-{
-	struct signalfd_siginfo si;
-	struct run *r = arg;
-
-	(void)loop;
-	(void)events;
-	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int sig = (int)si.ssi_signo;
-
-		if (sig == SIGCHLD) {
-			reap_children(r);
-			continue;
-		}
-		/* The terminal signals its whole foreground process group, COMMAND included: forwarding
-		 * would deliver it twice. A hangup is the exception when we lead the session, since the
-		 * kernel then tells only us. */
-		if (si.ssi_code == SI_KERNEL && !(sig == SIGHUP && r->session_leader)) {
-			zt_log(ZT_LOG_DEBUG, "not forwarding %s from the terminal: COMMAND got it too",
-			       strsignal(sig));
-			continue;
-		}
-		if (r->child_done)
-			continue;
-		if (r->child <= 0) {
-			/* still joining the networks: stop, as COMMAND would have */
-			r->stop_signal = sig;
-			zt_loop_stop(loop);
-			continue;
-		}
-		zt_log(ZT_LOG_DEBUG, "forwarding %s to %d", strsignal(sig), (int)r->child);
-		if (sig == SIGTERM || sig == SIGINT)
-			zt_notify("STOPPING=1");
-		kill(r->child, sig);
-	}
-}
-
-static int exit_status_of(int wait_status)
-{
-	if (WIFSIGNALED(wait_status))
-		return 128 + WTERMSIG(wait_status);
-	return WEXITSTATUS(wait_status);
-}
-
-/* -v, -q, --drop-caps, --no-seccomp and the join options. 0, 1 after --help or --version, -1 after an error. */
-static int parse_options(struct run *r, int argc, char **argv, void (*print_subcommands)(FILE *f))
-{
-	static const struct option long_options[] = {
-	    ZT_CLI_LOG_OPTIONS,
-	    {"keep-caps", no_argument, NULL, 'k'},
-	    {"drop-caps", no_argument, NULL, 'D'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"network", required_argument, NULL, 'n'},
-	    {"home", required_argument, NULL, 'H'},
-	    {"ephemeral", no_argument, NULL, 'E'},
-	    {"port", required_argument, NULL, 'P'},
-	    {"planet", required_argument, NULL, 'L'},
-	    {"wait", required_argument, NULL, 'W'},
-	    {"no-seccomp", no_argument, NULL, 'S'},
-	    {0},
-	};
-	struct zt_cli cli;
-	int opt;
-
-	zt_cli_begin(&cli, "ztrun");
-	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqhVn:", long_options)) != -1) {
-		if (opt == '?' || zt_join_parse_opt(&r->jo, opt, optarg) < 0)
-			return -1;
-		switch (opt) {
-		case 'k': /* the default now; the option stays accepted for existing scripts */
-			break;
-		case 'D':
-			r->drop_caps = true;
-			break;
-		case 'S':
-			r->no_seccomp = true;
-			break;
-		case 'h':
-			print_help(stdout, print_subcommands);
-			return 1;
-		case 'V':
-			printf("ztrun %s\n", ZTRUN_VERSION);
-			return 1;
-		}
-	}
-	zt_cli_set_log_level(&cli);
-	zt_notify_init();
-	return 0;
-}
-
-/* NETWORK -- COMMAND after the options; NETWORK, when an ID, goes first in the networks to join. */
-static int parse_operands(struct run *r, int argc, char **argv)
-{
-	if (optind >= argc) {
-		zt_log(ZT_LOG_ERROR, "missing NETWORK (usage: " USAGE ")");
-		return -1;
-	}
-	r->network = argv[optind];
-	switch (zt_network_kind(r->network)) {
-	case 0:
-		if (r->jo.n_nwids) {
-			zt_log(ZT_LOG_ERROR,
-			       "-n joins networks beside NETWORK, which is none: give a network ID");
-			return -1;
-		}
-		break;
-	case 1:
-		if (r->jo.n_nwids == ZT_NETJOIN_MAX_NETWORKS) {
-			zt_log(ZT_LOG_ERROR, "too many networks: %d at most", ZT_NETJOIN_MAX_NETWORKS);
-			return -1;
-		}
-		/* NETWORK is the app's first network (ZT_NC_NETWORK): put it in front */
-		memmove(r->jo.nwids + 1, r->jo.nwids, r->jo.n_nwids * sizeof(r->jo.nwids[0]));
-		r->jo.nwids[0] = strtoull(r->network, NULL, 16);
-		r->jo.n_nwids++;
-		break;
-	default:
-		zt_log(ZT_LOG_ERROR,
-		       "bad NETWORK '%s': not \"none\" or a 16-hex-digit network ID (usage: " USAGE ")",
-		       r->network);
-		return -1;
-	}
-	if (optind + 1 >= argc || strcmp(argv[optind + 1], "--") != 0) {
-		if (optind + 1 >= argc)
-			zt_log(ZT_LOG_ERROR, "missing '--' and COMMAND after NETWORK (usage: " USAGE ")");
-		else
-			zt_log(ZT_LOG_ERROR,
-			       "expected '--' after NETWORK, got '%s' (options go before NETWORK)",
-			       argv[optind + 1]);
-		return -1;
-	}
-	if (optind + 2 >= argc) {
-		zt_log(ZT_LOG_ERROR, "missing COMMAND after '--' (usage: " USAGE ")");
-		return -1;
-	}
-	r->command = argv + optind + 2;
-	return 0;
 }
 
 /* Where the runtime directory goes; checked before anything exists, so these errors leave nothing
@@ -344,34 +57,6 @@ static int check_base(struct run *r)
 		       r->base, base_hint(r->base_var));
 		return -1;
 	}
-	return 0;
-}
-
-/* Blocked before the directory exists, so a SIGTERM from now on is read by the loop and reaches COMMAND
- * instead of killing us with the directory left behind. */
-static int take_signals(struct run *r)
-{
-	sigemptyset(&r->blocked);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		sigaddset(&r->blocked, forwarded_signals[i]);
-	/* SIGCHLD is read from the signalfd too. SIGPIPE stays blocked and unread: it would only report
-	 * a write to a closed socket, which the write's EPIPE already says. */
-	sigaddset(&r->blocked, SIGCHLD);
-	sigaddset(&r->blocked, SIGPIPE);
-	if (sigprocmask(SIG_BLOCK, &r->blocked, &r->orig_mask) < 0) {
-		zt_log(ZT_LOG_ERROR, "cannot block signals: %s", strerror(errno));
-		return -1;
-	}
-	sigdelset(&r->blocked, SIGPIPE);
-	/* One fd per socket of COMMAND, and per connection of its peers: ztrun's own soft fd limit goes
-	 * up to the hard one; COMMAND starts with the limit ztrun was started with. */
-	if (zt_spawn_raise_nofile(&r->orig_nofile) == 0)
-		r->command_nofile = &r->orig_nofile;
-	/* We may be PID 1 of a container, or below one: orphans of COMMAND become ours to reap. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		zt_log(ZT_LOG_WARN, "cannot become a child subreaper: %s (orphans of COMMAND are not reaped)",
-		       strerror(errno));
-	r->session_leader = getsid(0) == getpid();
 	return 0;
 }
 
@@ -421,19 +106,7 @@ static int start_service(struct run *r)
 		       strerror(-err));
 		return -1;
 	}
-	r->signal_fd = signalfd(-1, &r->blocked, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (r->signal_fd < 0) {
-		zt_log(ZT_LOG_ERROR, "cannot create a signalfd: %s", strerror(errno));
-		return -1;
-	}
-	err = zt_loop_watch(r->loop, &r->signals, r->signal_fd, EPOLLIN, on_signal, r);
-	if (!err)
-		err = zt_loop_before_sleep(r->loop, orphan_hook, r);
-	if (err) {
-		zt_log(ZT_LOG_ERROR, "cannot watch the signalfd: %s", strerror(-err));
-		return -1;
-	}
-	return 0;
+	return run_watch_signals(r);
 }
 
 static void notify_ready(const char *command, const char *network)
@@ -558,29 +231,6 @@ static int spawn_command(struct run *r)
 	return ret;
 }
 
-/* Serves COMMAND's sockets until it and its orphans are gone. Returns the exit status to leave with. */
-static int wait_command(struct run *r)
-{
-	const char *name = r->command[0];
-	int err = zt_loop_run(r->loop);
-	if (err && !r->child_done) {
-		/* Without the loop COMMAND has no network: stop it rather than leave it half-working. */
-		zt_log(ZT_LOG_ERROR, "event loop failed: %s (stopping '%s')", strerror(-err), name);
-		kill(r->child, SIGKILL);
-		while (waitpid(r->child, NULL, 0) < 0 && errno == EINTR)
-			;
-		return ZT_EXIT_ZTRUN;
-	}
-	int ret = exit_status_of(r->child_status);
-	if (WIFSIGNALED(r->child_status))
-		zt_log(ZT_LOG_INFO, "'%s' was killed by %s", name, strsignal(WTERMSIG(r->child_status)));
-	else
-		zt_log(ZT_LOG_INFO, "'%s' exited with status %d", name, ret);
-	/* Orphans that died while we were finishing. */
-	reap_children(r);
-	return ret;
-}
-
 /* Undoes what was made, last first. */
 static void finish(struct run *r)
 {
@@ -617,11 +267,11 @@ static void finish(struct run *r)
 int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f))
 {
 	struct run r = {.jo = {.wait_s = 60}, .home = {.lock_fd = -1}, .signal_fd = -1, .child = -1};
-	int ret = parse_options(&r, argc, argv, print_subcommands);
+	int ret = run_parse_options(&r, argc, argv, print_subcommands);
 
 	if (ret)
 		return ret > 0 ? 0 : ZT_EXIT_ZTRUN;
-	if (parse_operands(&r, argc, argv) < 0 || check_base(&r) < 0 || take_signals(&r) < 0)
+	if (run_parse_operands(&r, argc, argv) < 0 || check_base(&r) < 0 || run_take_signals(&r) < 0)
 		return ZT_EXIT_ZTRUN;
 	ret = ZT_EXIT_ZTRUN;
 	if (make_rundir(&r) < 0 || start_service(&r) < 0)
@@ -631,7 +281,7 @@ int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f))
 		goto out;
 	ret = spawn_command(&r);
 	if (ret == 0)
-		ret = wait_command(&r);
+		ret = run_wait_command(&r);
 out:
 	finish(&r);
 	return ret;
