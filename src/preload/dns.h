@@ -143,6 +143,7 @@ int zt_herr_of(enum zt_res_status s);
 /* The real libc entry points of each file, for the disabled shim; from zt_resolver_init. */
 void zt_hostent_hooks_init(void);
 void zt_res_hooks_init(void);
+void zt_gai_hooks_init(void);
 
 /* ---- resolve.c: the order of sources every hook shares ---- */
 

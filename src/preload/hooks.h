@@ -28,4 +28,9 @@ int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len
 int zt_anc_parse(const struct msghdr *msg, int family, struct zt_nc_info *info);
 void zt_anc_build(struct msghdr *msg, const struct zt_nc_info *info);
 
+/* hooks_fd.c: whether fd may be an unconnected datagram socket ('d' or 'D'), so read() and
+ * write() must ask zt_fd_kind; and marking or clearing it (socket, connect, dup, close). */
+bool zt_dgram_hint(int fd);
+void zt_dgram_hint_set(int fd, bool on);
+
 #endif

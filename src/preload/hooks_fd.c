@@ -1,19 +1,58 @@
 /* Hooks that keep the app from closing or overwriting the shim's rpc connections: some programs
- * close every fd they did not open, or dup2 onto a number they believe free. */
+ * close every fd they did not open, or dup2 onto a number they believe free. And the hint that
+ * tells read()/write() which fds may be unconnected datagram sockets, carried along by dup. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hooks.h"
+
+/* One bit per fd number below HINT_FDS: set where the shim made or changed a datagram socket, so
+ * read() and write() of every other fd (files, pipes, streams) cost no getsockname. Fds above it
+ * are always asked. A set bit is only a hint (the fd may have been closed behind our back, by
+ * close_range or a raw syscall): zt_fd_kind decides. */
+#define HINT_FDS 65536
+static _Atomic uint64_t dgram_hint[HINT_FDS / 64];
+
+bool zt_dgram_hint(int fd)
+{
+	if (fd < 0)
+		return false;
+	if (fd >= HINT_FDS)
+		return true;
+	return atomic_load_explicit(&dgram_hint[fd / 64], memory_order_relaxed) & (1ull << (fd % 64));
+}
+
+void zt_dgram_hint_set(int fd, bool on)
+{
+	if (fd < 0 || fd >= HINT_FDS)
+		return;
+	uint64_t bit = 1ull << (fd % 64);
+	if (on)
+		atomic_fetch_or_explicit(&dgram_hint[fd / 64], bit, memory_order_relaxed);
+	else if (atomic_load_explicit(&dgram_hint[fd / 64], memory_order_relaxed) & bit)
+		atomic_fetch_and_explicit(&dgram_hint[fd / 64], ~bit, memory_order_relaxed);
+}
 
 ZT_EXPORT int close(int fd)
 {
 	zt_shim_init();
 	if (zt_rpc_conn_is_own_fd(fd))
 		return zt_fail(EBADF); /* not the app's: as if it were not open */
+	zt_dgram_hint_set(fd, false);
 	return CALL_REAL(close, fd);
+}
+
+ZT_EXPORT int dup(int oldfd)
+{
+	zt_shim_init();
+	int fd = CALL_REAL(dup, oldfd);
+	if (fd >= 0)
+		zt_dgram_hint_set(fd, zt_dgram_hint(oldfd));
+	return fd;
 }
 
 ZT_EXPORT int dup2(int oldfd, int newfd)
@@ -24,7 +63,10 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 		if (e < 0)
 			return zt_fail(-e);
 	}
-	return CALL_REAL(dup2, oldfd, newfd);
+	int r = CALL_REAL(dup2, oldfd, newfd);
+	if (r >= 0 && oldfd != newfd)
+		zt_dgram_hint_set(newfd, zt_dgram_hint(oldfd));
+	return r;
 }
 
 ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
@@ -35,7 +77,10 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 		if (e < 0)
 			return zt_fail(-e);
 	}
-	return CALL_REAL(dup3, oldfd, newfd, flags);
+	int r = CALL_REAL(dup3, oldfd, newfd, flags);
+	if (r >= 0)
+		zt_dgram_hint_set(newfd, zt_dgram_hint(oldfd));
+	return r;
 }
 
 static int close_range_real(unsigned int first, unsigned int last, int flags)

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hooks.h"
 
@@ -300,6 +301,64 @@ ZT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (!msg)
 		return zt_fail(EFAULT);
 	return recv_virtual(kind, fd, msg, flags);
+}
+
+/* read() and write() on an fd the shim may have made a datagram socket (zt_dgram_hint): on an
+ * unconnected one ('d', 'D') they are recv() without an address and a send() without a destination,
+ * which UDP refuses; on anything else they stay the kernel's (and the hint goes). Returns true with
+ * *r set when it answered. */
+static bool dgram_rw(int fd, const struct iovec *iov, int iovcnt, bool out, ssize_t *r)
+{
+	zt_shim_init();
+	if (!zt_shim_enabled || !zt_dgram_hint(fd))
+		return false;
+	int kind = zt_fd_kind(fd);
+	if (kind != 'd' && kind != 'D') {
+		if (kind != 'c') /* a connected datagram socket may be disconnected again */
+			zt_dgram_hint_set(fd, false);
+		return false;
+	}
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		*r = zt_fail(EINVAL);
+		return true;
+	}
+	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+	*r = out ? zt_fail(EDESTADDRREQ) : recv_virtual(kind, fd, &m, 0);
+	return true;
+}
+
+ZT_EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	ssize_t r;
+	if (dgram_rw(fd, &iov, 1, false, &r))
+		return r;
+	return CALL_REAL(read, fd, buf, len);
+}
+
+ZT_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	ssize_t r;
+	if (dgram_rw(fd, &iov, 1, true, &r))
+		return r;
+	return CALL_REAL(write, fd, buf, len);
+}
+
+ZT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+	if (dgram_rw(fd, iov, iovcnt, false, &r))
+		return r;
+	return CALL_REAL(readv, fd, iov, iovcnt);
+}
+
+ZT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+	if (dgram_rw(fd, iov, iovcnt, true, &r))
+		return r;
+	return CALL_REAL(writev, fd, iov, iovcnt);
 }
 
 static bool past(const struct timespec *deadline)

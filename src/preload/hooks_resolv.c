@@ -27,6 +27,7 @@ void zt_resolver_init(void)
 	ZT_RESOLVE(getaddrinfo);
 	ZT_RESOLVE(getnameinfo);
 	zt_hostent_hooks_init();
+	zt_gai_hooks_init();
 	zt_res_hooks_init();
 	zt_if_init();
 }

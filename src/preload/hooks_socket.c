@@ -159,6 +159,7 @@ ZT_EXPORT int socket(int domain, int type, int protocol)
 		real_close(rep.fd);
 		return zt_fail(-e);
 	}
+	zt_dgram_hint_set(rep.fd, want == 'd');
 	return rep.fd;
 }
 
@@ -281,6 +282,8 @@ ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 	/* A blocking stream connect waits for the handshake; a signal ends the wait with EINTR as in the
 	 * kernel, and the connection goes on (its late reply is dropped as stale). */
 	bool waits = (kind == 's' || kind == 'l') && !nonblock;
+	if (kind == 'd' || kind == 'D' || kind == 'c') /* connect(AF_UNSPEC) makes it unconnected again */
+		zt_dgram_hint_set(fd, true);
 	return simple_call(ZT_NC_CONNECT, fd, body, b.off, waits);
 }
 

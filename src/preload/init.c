@@ -36,10 +36,15 @@ ssize_t (*real_recv_chk)(int, void *, size_t, size_t, int);
 ssize_t (*real_recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 int (*real_ioctl)(int, unsigned long, ...);
 int (*real_close)(int);
+int (*real_dup)(int);
 int (*real_dup2)(int, int);
 int (*real_dup3)(int, int, int);
 int (*real_close_range)(unsigned int, unsigned int, int);
 void (*real_closefrom)(int);
+ssize_t (*real_read)(int, void *, size_t);
+ssize_t (*real_write)(int, const void *, size_t);
+ssize_t (*real_readv)(int, const struct iovec *, int);
+ssize_t (*real_writev)(int, const struct iovec *, int);
 
 bool zt_shim_enabled;
 
@@ -89,10 +94,15 @@ static void resolve_symbols(void)
 	    (__typeof__(real_recvfrom_chk))zt_resolve_symbol("__recvfrom_chk", (void *)__recvfrom_chk);
 	ZT_RESOLVE(ioctl);
 	ZT_RESOLVE(close);
+	ZT_RESOLVE(dup);
 	ZT_RESOLVE(dup2);
 	ZT_RESOLVE(dup3);
 	ZT_RESOLVE(close_range);
 	ZT_RESOLVE(closefrom);
+	ZT_RESOLVE(read);
+	ZT_RESOLVE(write);
+	ZT_RESOLVE(readv);
+	ZT_RESOLVE(writev);
 }
 
 static void init_once_fn(void)

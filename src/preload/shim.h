@@ -5,14 +5,16 @@
 
 /*
  * Known limits (each is a call the shim does not see, or a shape the contract cannot carry):
- * - read()/write()/readv()/sendfile() are not hooked (a getsockname per read of every file would
- *   cost too much), so on an unconnected UDP socket ('d') read() returns the address header with
- *   the payload, and write() sends a frame the service drops (the kernel says EDESTADDRREQ).
- *   On connected UDP and on TCP they work natively.
+ * - read()/write()/readv()/writev() ask what an fd is only where the shim made a datagram socket
+ *   (a bit per fd number, carried by dup/dup2/dup3, cleared by close: hooks_fd.c), so on an
+ *   unconnected UDP socket read() gets the payload and write() EDESTADDRREQ as on the kernel. A
+ *   copy made with fcntl(F_DUPFD) or inherited across exec is not marked: there read() still
+ *   returns the address header with the payload. sendfile()/splice() are not hooked. On connected
+ *   UDP and on TCP all of them work natively.
  * - glibc's resolver opens its sockets inside libc, so the shim replaces it (hooks_resolv.c,
  *   dns_client.c): getaddrinfo, getnameinfo, gethostbyname*, gethostbyaddr*, res_query/search/
- *   querydomain/send (and their res_n and __res_ names). Not replaced: getaddrinfo_a (libc calls its
- *   own getaddrinfo), gethostent and other NSS databases (no network), RES_OPTIONS/LOCALDOMAIN,
+ *   querydomain/send (and their res_n and __res_ names), getaddrinfo_a with gai_suspend and
+ *   gai_cancel (hooks_gai.c: a queued request is never cancelled). Not replaced: gethostent and other NSS databases (no network), RES_OPTIONS/LOCALDOMAIN,
  *   nameservers with an interface name as scope, NI_NOFQDN (no local domain here), IDN conversion;
  *   nameservers an app sets in _res or a res_state are ignored (ztrun's resolv.conf decides).
  *   getifaddrs, if_nameindex, if_nametoindex, if_indextoname and SIOCGIF* ioctls show the virtual
@@ -43,6 +45,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "fdpass.h"
@@ -90,10 +93,15 @@ extern ssize_t (*real_recv_chk)(int, void *, size_t, size_t, int);
 extern ssize_t (*real_recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 extern int (*real_ioctl)(int, unsigned long, ...);
 extern int (*real_close)(int);
+extern int (*real_dup)(int);
 extern int (*real_dup2)(int, int);
 extern int (*real_dup3)(int, int, int);
 extern int (*real_close_range)(unsigned int, unsigned int, int);
 extern void (*real_closefrom)(int);
+extern ssize_t (*real_read)(int, void *, size_t);
+extern ssize_t (*real_write)(int, const void *, size_t);
+extern ssize_t (*real_readv)(int, const struct iovec *, int);
+extern ssize_t (*real_writev)(int, const struct iovec *, int);
 
 /* Points the real_ socket calls that ztrun's seccomp filter watches at raw syscalls carrying the
  * cookie that lets them pass (direct.c, rpc.h). From init, after the real_ pointers are resolved. */

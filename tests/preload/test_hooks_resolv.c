@@ -6,7 +6,7 @@
  *                                    - a fake DNS server thread on the virtual 127.0.0.1:53 (UDP and
  *                                      TCP) and ZTRUN_RESOLV_CONF naming it: A/AAAA, CNAME, search
  *                                      list, NXDOMAIN, NODATA, truncation to TCP, garbage and foreign
- *                                      replies ignored, PTR, res_query, many threads at once; and
+ *                                      replies ignored, PTR, res_query, many threads at once, getaddrinfo_a; and
  *                                      getifaddrs/if_nameindex show only lo. */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +22,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <resolv.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -399,6 +401,40 @@ static void *resolve_many(void *arg)
 	return NULL;
 }
 
+static atomic_int gai_notified;
+static void gai_notify(union sigval v)
+{
+	atomic_store(&gai_notified, v.sival_int);
+}
+
+/* getaddrinfo_a through the shim's resolver (libc's would ask the host's): waiting, and not
+ * waiting with gai_suspend, gai_error, gai_cancel and a SIGEV_THREAD notification. */
+static void test_gai_async(void)
+{
+	struct addrinfo hi = {.ai_socktype = SOCK_STREAM};
+	struct gaicb a = {.ar_name = "test.example", .ar_service = "80", .ar_request = &hi},
+	             b = {.ar_name = "nx.example", .ar_request = &hi}, *list[3] = {&a, NULL, &b};
+	CHECK_MSG(getaddrinfo_a(GAI_WAIT, list, 3, NULL) == 0 && gai_error(&a) == 0 &&
+	              has_addr(a.ar_result, "10.9.8.7") && gai_error(&b) == EAI_NONAME,
+	          "getaddrinfo_a(GAI_WAIT): each request's answer from the fake server");
+	CHECK_MSG(gai_cancel(&a) == EAI_ALLDONE, "gai_cancel of a finished request: EAI_ALLDONE");
+	freeaddrinfo(a.ar_result);
+	a.ar_result = NULL;
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = gai_notify,
+	                       .sigev_value.sival_int = 42};
+	const struct gaicb *wait[1] = {&a};
+	CHECK_MSG(getaddrinfo_a(GAI_NOWAIT, list, 1, &sev) == 0, "getaddrinfo_a(GAI_NOWAIT)");
+	int e = EAI_INPROGRESS, r = 0;
+	for (int i = 0; i < 50 && (e = gai_error(&a)) == EAI_INPROGRESS; i++)
+		r = gai_suspend(wait, 1, &(struct timespec){.tv_sec = 1});
+	CHECK_MSG(e == 0 && r == 0 && has_addr(a.ar_result, "10.9.8.7"), "gai_suspend, then the answer");
+	CHECK_MSG(gai_suspend(wait, 1, NULL) == EAI_ALLDONE, "gai_suspend with nothing in progress: EAI_ALLDONE");
+	for (int i = 0; i < 5000 && !atomic_load(&gai_notified); i++)
+		usleep(1000);
+	CHECK_MSG(atomic_load(&gai_notified) == 42, "SIGEV_THREAD notification with its value");
+	freeaddrinfo(a.ar_result);
+}
+
 static void test_dns(void)
 {
 	struct sockaddr_in sa = {
@@ -487,6 +523,7 @@ static void test_dns(void)
 		total += oks[i];
 	}
 	CHECK_MSG(total == 160, "8 threads x 20 lookups at once");
+	test_gai_async();
 
 	dns_stop = 1;
 	pthread_join(t, NULL);

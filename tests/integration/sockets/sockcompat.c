@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -398,6 +399,49 @@ static void test_connect_after_failure(int fam, bool read_so_error)
 	close(l);
 }
 
+/* read()/readv() and write()/writev() on an unconnected UDP socket: the payload alone, and
+ * EDESTADDRREQ (there is no destination); a dup() of it the same. Connected, both work; after
+ * connect(AF_UNSPEC), write() fails again. */
+static void test_udp_read_write(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage a, b;
+	socklen_t alen, blen;
+	int x = bound_socket(fam, SOCK_DGRAM, 0, &a, &alen);
+	int y = bound_socket(fam, SOCK_DGRAM, 0, &b, &blen);
+	char buf[64];
+	errno = 0;
+	CHECK_MSG(write(x, "ping", 4) < 0 && errno == EDESTADDRREQ, "%s udp: write() unconnected: EDESTADDRREQ", f);
+	struct iovec out = {.iov_base = "ping", .iov_len = 4};
+	errno = 0;
+	CHECK_MSG(writev(x, &out, 1) < 0 && errno == EDESTADDRREQ, "%s udp: writev() unconnected: EDESTADDRREQ",
+	          f);
+	CHECK_MSG(sendto(y, "hello", 5, 0, (struct sockaddr *)&a, alen) == 5 && wait_fd(x, POLLIN) &&
+	              read(x, buf, sizeof(buf)) == 5 && memcmp(buf, "hello", 5) == 0,
+	          "%s udp: read() unconnected: the payload alone", f);
+	int d = dup(x);
+	char p1[2], p2[8];
+	struct iovec in[2] = {{.iov_base = p1, .iov_len = sizeof(p1)}, {.iov_base = p2, .iov_len = sizeof(p2)}};
+	CHECK_MSG(sendto(y, "again", 5, 0, (struct sockaddr *)&a, alen) == 5 && wait_fd(d, POLLIN) &&
+	              readv(d, in, 2) == 5 && memcmp(p1, "ag", 2) == 0 && memcmp(p2, "ain", 3) == 0,
+	          "%s udp: readv() on a dup: the payload alone", f);
+	errno = 0;
+	CHECK_MSG(write(d, "ping", 4) < 0 && errno == EDESTADDRREQ, "%s udp: write() on a dup: EDESTADDRREQ", f);
+	close(d);
+	CHECK_MSG(connect(x, (struct sockaddr *)&b, blen) == 0 && write(x, "conn", 4) == 4 && wait_fd(y, POLLIN) &&
+	              recv(y, buf, sizeof(buf), 0) == 4 && memcmp(buf, "conn", 4) == 0,
+	          "%s udp: write() once connected", f);
+	CHECK_MSG(sendto(y, "back", 4, 0, (struct sockaddr *)&a, alen) == 4 && wait_fd(x, POLLIN) &&
+	              read(x, buf, sizeof(buf)) == 4 && memcmp(buf, "back", 4) == 0,
+	          "%s udp: read() once connected", f);
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	errno = 0;
+	CHECK_MSG(connect(x, &unspec, sizeof(unspec)) == 0 && write(x, "ping", 4) < 0 && errno == EDESTADDRREQ,
+	          "%s udp: write() after connect(AF_UNSPEC): EDESTADDRREQ", f);
+	close(x);
+	close(y);
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -411,6 +455,7 @@ int main(void)
 		test_ancillary(fams[i]);
 		test_connect_after_failure(fams[i], false);
 		test_connect_after_failure(fams[i], true);
+		test_udp_read_write(fams[i]);
 	}
 	return zt_check_report();
 }
