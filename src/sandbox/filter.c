@@ -174,13 +174,23 @@ static void build(struct prog *p)
 	ret(p, FAIL(ENOSYS));
 }
 
-int zt_sandbox_install(bool need_nnp)
+int zt_sandbox_filter(struct sock_filter *ins, unsigned max)
 {
 	struct prog p = {.n = 0};
 	build(&p);
-	if (p.overflow)
+	if (p.overflow || p.n > max)
 		return -E2BIG;
-	struct sock_fprog fprog = {.len = (unsigned short)p.n, .filter = p.ins};
+	memcpy(ins, p.ins, p.n * sizeof(ins[0]));
+	return (int)p.n;
+}
+
+int zt_sandbox_install(bool need_nnp)
+{
+	struct sock_filter ins[ZT_SANDBOX_FILTER_MAX];
+	int n = zt_sandbox_filter(ins, ZT_SANDBOX_FILTER_MAX);
+	if (n < 0)
+		return n;
+	struct sock_fprog fprog = {.len = (unsigned short)n, .filter = ins};
 	if (need_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);

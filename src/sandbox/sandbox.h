@@ -48,6 +48,12 @@
 
 #include "loop.h"
 
+/* The filter's program (classic BPF, for seccomp_data): written into ins, at most max instructions.
+ * Returns how many, or -E2BIG. zt_sandbox_install loads it; tests run it on chosen calls. */
+#define ZT_SANDBOX_FILTER_MAX 512
+struct sock_filter;
+int zt_sandbox_filter(struct sock_filter *ins, unsigned max);
+
 /* In the child, before exec: sets no_new_privs if need_nnp, installs the filter. Returns the
  * notification fd (close-on-exec) or -errno. Calls nothing the filter stops. */
 int zt_sandbox_install(bool need_nnp);
