@@ -20,6 +20,7 @@ need /usr/include/lz4.h liblz4-dev
 need /usr/include/cap-ng.h libcap-ng-dev
 need /usr/include/openssl/evp.h libssl-dev
 need /usr/include/cjson/cJSON.h libcjson-dev
+need /usr/include/seccomp.h libseccomp-dev
 if [ "$want" = test ]; then
 	need clang clang
 	need /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev

@@ -1,13 +1,18 @@
-/* The seccomp filter ztrun installs in COMMAND before exec (design: sandbox.h). Written as classic
- * BPF rather than with libseccomp: it is short, it needs "every family but these" tests libseccomp
- * cannot say in one rule, and it adds no library to the binary. */
+/* The seccomp filter ztrun installs in COMMAND before exec (design: sandbox.h), built with
+ * libseccomp (as a binary tree of syscall numbers: read/write cross 9 instructions) and exported
+ * as classic BPF, which zt_sandbox_install loads with the seccomp() call itself (no_new_privs only
+ * when asked, the listener flag, errors as the kernel gives them). libseccomp compares an
+ * argument once per rule and the default is to allow, so "every family but these" is a set of
+ * rules, one per refused value; 32-bit x86 has rules of its own, merged in. The decisions are
+ * pinned call by call in tests/sandbox/test_filter.c. */
 #include <errno.h>
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <netinet/in.h>
+#include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,171 +22,144 @@
 #include "rpc.h"
 #include "sandbox.h"
 
-#if defined(__x86_64__)
-#define NATIVE_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define NATIVE_ARCH AUDIT_ARCH_AARCH64
-#else
-#error "the seccomp filter knows x86_64 and aarch64 only"
-#endif
-
-#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
-#define NOTIFY    SECCOMP_RET_USER_NOTIF
-#define ALLOW     SECCOMP_RET_ALLOW
-#define FAIL(e)   (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
-
-struct prog {
-	struct sock_filter ins[160];
-	unsigned n;
-	bool overflow;
-};
-
-static void emit(struct prog *p, uint16_t code, uint32_t k, uint8_t jt, uint8_t jf)
-{
-	if (p->n == sizeof(p->ins) / sizeof(p->ins[0])) {
-		p->overflow = true;
-		return;
-	}
-	p->ins[p->n++] = (struct sock_filter){code, jt, jf, k};
-}
-
-static void ld(struct prog *p, uint32_t off)
-{
-	emit(p, BPF_LD | BPF_W | BPF_ABS, off, 0, 0);
-}
-
-static void ret(struct prog *p, uint32_t v)
-{
-	emit(p, BPF_RET | BPF_K, v, 0, 0);
-}
-
-/* if (A == k) return v; */
-static void if_eq_ret(struct prog *p, uint32_t k, uint32_t v)
-{
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, k, 0, 1);
-	ret(p, v);
-}
-
-/* A block for one syscall number: "if (nr == k) { block }", where every block ends in a return, so
- * the dispatch continues with A still holding nr. open() returns the jump to patch in close(). */
-static unsigned block_open(struct prog *p, uint32_t nr)
-{
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 0);
-	return p->n - 1;
-}
-
-static void block_close(struct prog *p, unsigned at)
-{
-	if (p->n - at - 1 > 255)
-		p->overflow = true;
-	else if (!p->overflow)
-		p->ins[at].jf = (uint8_t)(p->n - at - 1);
-}
-
-/* Allowed when the 64-bit argument i is v, else stopped for the supervisor. */
-static void arg_is_or_notify(struct prog *p, int i, uint64_t v)
-{
-	ld(p, ARG_LO(i));
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)v, 0, 3);
-	ld(p, ARG_HI(i));
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(v >> 32), 0, 1);
-	ret(p, ALLOW);
-	ret(p, NOTIFY);
-}
-
-/* socket(): IPv4 and IPv6 go to the supervisor; Unix and netlink stay native; every other family
- * (packet, vsock, RDS, TIPC...) could reach the host's network and is refused. */
-static void socket_block(struct prog *p, uint32_t nr, bool notify)
-{
-	unsigned at = block_open(p, nr);
-	ld(p, ARG_LO(0));
-	if_eq_ret(p, AF_UNIX, ALLOW);
-	if_eq_ret(p, AF_NETLINK, ALLOW);
-	if (notify) {
-		if_eq_ret(p, AF_INET, NOTIFY);
-		if_eq_ret(p, AF_INET6, NOTIFY);
-	}
-	ret(p, FAIL(EAFNOSUPPORT));
-	block_close(p, at);
-}
-
-static void fail_block(struct prog *p, uint32_t nr, int err)
-{
-	unsigned at = block_open(p, nr);
-	ret(p, FAIL(err));
-	block_close(p, at);
-}
+#define FAIL(e) SCMP_ACT_ERRNO(e)
 
 /* The calls that take a socket the supervisor may own; the shim's carry the cookie. */
-static const uint32_t watched_calls[] = {
-    SYS_connect,     SYS_bind,        SYS_listen,  SYS_accept,  SYS_accept4,  SYS_getsockname,
-    SYS_getpeername, SYS_setsockopt,  SYS_getsockopt, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg,
-    SYS_recvmmsg,
+static const int watched_calls[] = {
+    SCMP_SYS(connect),     SCMP_SYS(bind),       SCMP_SYS(listen),     SCMP_SYS(accept),
+    SCMP_SYS(accept4),     SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(setsockopt),
+    SCMP_SYS(getsockopt),  SCMP_SYS(sendmsg),    SCMP_SYS(recvmsg),    SCMP_SYS(sendmmsg),
+    SCMP_SYS(recvmmsg),
 };
 
-static void build(struct prog *p)
+/* The kernel takes a family as an int: only the low 32 bits of argument 0 count, whatever the high
+ * ones hold. (SCMP_A0_32 would also want the high half zero: a family with junk there would pass.) */
+static int family_rule(scmp_filter_ctx ctx, uint32_t action, int nr, uint32_t family)
 {
-	ld(p, offsetof(struct seccomp_data, arch));
-	unsigned native = block_open(p, NATIVE_ARCH);
-	/* ---- native calls ---- */
-	ld(p, offsetof(struct seccomp_data, nr));
-#ifdef __x86_64__
-	/* The x32 ABI shares the arch value: its numbers carry bit 30. It gets no calls at all. */
-	emit(p, BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
-	ret(p, FAIL(ENOSYS));
-#endif
-	socket_block(p, SYS_socket, true);
-	{
-		unsigned at = block_open(p, SYS_socketpair);
-		ld(p, ARG_LO(0));
-		if_eq_ret(p, AF_UNIX, ALLOW);
-		ret(p, FAIL(EAFNOSUPPORT));
-		block_close(p, at);
+	return seccomp_rule_add(ctx, action, nr, 1, SCMP_A0_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, family));
+}
+
+/* Refuses with err every family but those of keep. The filter's default is to allow, and a rule
+ * compares an argument once, so the others are said one rule each: the values below 32, and any
+ * value with one of bits 5-31 set. */
+static int refuse_other_families(scmp_filter_ctx ctx, int nr, const uint32_t *keep, size_t nkeep, int err)
+{
+	int e = 0;
+	for (uint32_t fam = 0; fam < 32 && !e; fam++) {
+		bool kept = false;
+		for (size_t i = 0; i < nkeep; i++)
+			kept |= keep[i] == fam;
+		if (!kept)
+			e = family_rule(ctx, FAIL(err), nr, fam);
 	}
+	for (int bit = 5; bit < 32 && !e; bit++)
+		e = seccomp_rule_add(ctx, FAIL(err), nr, 1, SCMP_A0_64(SCMP_CMP_MASKED_EQ, 1u << bit, 1u << bit));
+	return e;
+}
+
+/* socket(): IPv4 and IPv6 to the supervisor (or, on an ABI it does not serve, refused); Unix and
+ * netlink native; every other family (packet, vsock, RDS, TIPC...) could reach the host's network
+ * and is refused. */
+static int socket_rules(scmp_filter_ctx ctx, int nr, bool notify)
+{
+	static const uint32_t native[] = {AF_UNIX, AF_NETLINK, AF_INET, AF_INET6};
+	if (!notify)
+		return refuse_other_families(ctx, nr, native, 2, EAFNOSUPPORT);
+	int e = family_rule(ctx, SCMP_ACT_NOTIFY, nr, AF_INET);
+	e = e ? e : family_rule(ctx, SCMP_ACT_NOTIFY, nr, AF_INET6);
+	return e ? e : refuse_other_families(ctx, nr, native, 4, EAFNOSUPPORT);
+}
+
+static int native_rules(scmp_filter_ctx ctx)
+{
+	static const uint32_t unix_only[] = {AF_UNIX};
+	int e = socket_rules(ctx, SCMP_SYS(socket), true);
+	e = e ? e : refuse_other_families(ctx, SCMP_SYS(socketpair), unix_only, 1, EAFNOSUPPORT);
 	/* io_uring does socket work in the kernel, out of the filter's sight: programs fall back. */
-	fail_block(p, SYS_io_uring_setup, ENOSYS);
-	for (size_t i = 0; i < sizeof(watched_calls) / sizeof(watched_calls[0]); i++) {
-		unsigned at = block_open(p, watched_calls[i]);
-		arg_is_or_notify(p, 5, ZT_NC_SYSCALL_COOKIE);
-		block_close(p, at);
-	}
+	e = e ? e : seccomp_rule_add(ctx, FAIL(ENOSYS), SCMP_SYS(io_uring_setup), 0);
+	for (size_t i = 0; i < sizeof(watched_calls) / sizeof(watched_calls[0]) && !e; i++)
+		e = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, watched_calls[i], 1,
+		                           SCMP_A5_64(SCMP_CMP_NE, ZT_NC_SYSCALL_COOKIE));
 	/* sendto/recvfrom use all six arguments: without an address they go through at once. */
-	static const uint32_t addressed[] = {SYS_sendto, SYS_recvfrom};
-	for (size_t i = 0; i < 2; i++) {
-		unsigned at = block_open(p, addressed[i]);
-		ld(p, ARG_LO(4));
-		emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
-		ld(p, ARG_HI(4));
-		emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
-		ret(p, ALLOW);
-		ret(p, NOTIFY);
-		block_close(p, at);
-	}
-	ret(p, ALLOW);
-	block_close(p, native);
+	e = e ? e : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, SCMP_A4_64(SCMP_CMP_NE, 0));
+	e = e ? e : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(recvfrom), 1, SCMP_A4_64(SCMP_CMP_NE, 0));
+	return e;
+}
+
 #ifdef __x86_64__
-	/* ---- 32-bit x86 (int 0x80, or a 32-bit program): no IPv4/IPv6 sockets at all ---- */
-	unsigned i386 = block_open(p, AUDIT_ARCH_I386);
-	ld(p, offsetof(struct seccomp_data, nr));
-	fail_block(p, 102, ENOSYS); /* socketcall: its arguments are out of sight */
-	socket_block(p, 359, false);
-	fail_block(p, 425, ENOSYS); /* io_uring_setup */
-	ret(p, ALLOW);
-	block_close(p, i386);
+/* 32-bit x86 (int 0x80, or a 32-bit program): no IPv4/IPv6 sockets at all; socketcall's arguments
+ * are in memory, out of sight, so it is refused whole. (On x86 libseccomp takes socket rules only
+ * in its ordinary, not exact, form: it writes them for the direct call 359; socketcall's own rule,
+ * without conditions, stands.) */
+static int i386_rules(scmp_filter_ctx ctx)
+{
+	int e = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	e = e ? e : seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+	e = e ? e : seccomp_rule_add(ctx, FAIL(ENOSYS), SCMP_SYS(socketcall), 0);
+	e = e ? e : socket_rules(ctx, SCMP_SYS(socket), false);
+	return e ? e : seccomp_rule_add(ctx, FAIL(ENOSYS), SCMP_SYS(io_uring_setup), 0);
+}
 #endif
-	/* any other ABI: nothing to trust it with */
-	ret(p, FAIL(ENOSYS));
+
+/* A new context: everything allowed, any ABI it has no rules for refused (on x86_64 that includes
+ * x32's numbers), no_new_privs left to zt_sandbox_install. */
+static scmp_filter_ctx new_ctx(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx && (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, FAIL(ENOSYS)) != 0 ||
+	            seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) != 0 ||
+	            seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The whole filter as one context; NULL on failure. */
+static scmp_filter_ctx build(void)
+{
+	scmp_filter_ctx ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	if (native_rules(ctx) != 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+#ifdef __x86_64__
+	scmp_filter_ctx x86 = new_ctx();
+	if (!x86 || i386_rules(x86) != 0 || seccomp_merge(ctx, x86) != 0) {
+		if (x86)
+			seccomp_release(x86); /* a successful merge took it */
+		seccomp_release(ctx);
+		return NULL;
+	}
+#endif
+	return ctx;
 }
 
 int zt_sandbox_filter(struct sock_filter *ins, unsigned max)
 {
-	struct prog p = {.n = 0};
-	build(&p);
-	if (p.overflow || p.n > max)
-		return -E2BIG;
-	memcpy(ins, p.ins, p.n * sizeof(ins[0]));
-	return (int)p.n;
+	scmp_filter_ctx ctx = build();
+	if (!ctx)
+		return -EINVAL;
+	/* libseccomp 2.5 exports to an fd only */
+	int fd = memfd_create("ztrun-seccomp", MFD_CLOEXEC);
+	int n = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (n == 0) {
+		off_t size = lseek(fd, 0, SEEK_END);
+		if (size <= 0 || size % sizeof(ins[0]) != 0)
+			n = -EINVAL;
+		else if ((size_t)size > max * sizeof(ins[0]))
+			n = -E2BIG;
+		else if (pread(fd, ins, (size_t)size, 0) != size)
+			n = -EIO;
+		else
+			n = (int)(size / (off_t)sizeof(ins[0]));
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
 }
 
 int zt_sandbox_install(bool need_nnp)

@@ -50,7 +50,7 @@
 
 /* The filter's program (classic BPF, for seccomp_data): written into ins, at most max instructions.
  * Returns how many, or -E2BIG. zt_sandbox_install loads it; tests run it on chosen calls. */
-#define ZT_SANDBOX_FILTER_MAX 512
+#define ZT_SANDBOX_FILTER_MAX 1024
 struct sock_filter;
 int zt_sandbox_filter(struct sock_filter *ins, unsigned max);
 

@@ -20,7 +20,7 @@ arch=$(dpkg --print-architecture)
 [ "$deb" = "$T/ztrun_$(dpkg-deb -f "$deb" Version)_$arch.deb" ] || fail "file name $deb"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for lib in libc6 libsodium23 liblz4-1 libcap-ng0 libssl3 libcjson1; do
+for lib in libc6 libsodium23 liblz4-1 libcap-ng0 libssl3 libcjson1 libseccomp2; do
 	[[ ", $depends," == *", $lib "* || ", $depends," == *", $lib,"* ]] || fail "Depends lacks $lib: $depends"
 done
 dpkg-deb -c "$deb" >"$T/files"
