@@ -17,7 +17,8 @@ before_cleanup() {
 PORT=$(pick_port)
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 pids+=($!)
-for _ in $(seq 100); do [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ] && break; sleep 0.05; done
+# Its identity comes first: seconds on a loaded machine.
+wait_for 120 "the controller's planet and port" test -s ctl/planet -a -s ctl/zerotier-one.port
 NW=$("$ZTRUN" controller network create ctl --name walk --pool 10.78.0.0/24)
 [ ${#NW} = 16 ] || fail "network create printed '$NW'"
 "$ZTRUN" shim "$WORK/libztrun-preload.so" || fail "ztrun shim"
