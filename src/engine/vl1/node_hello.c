@@ -246,25 +246,42 @@ static void probe_candidates(struct zt_node *n, struct zt_peer *p, int64_t now)
 	}
 }
 
-/* Stock keeps routing over a silent path until it expires (243 s). We stop sooner when we have been
- * sending over it - heartbeats at least - and nothing came back for three heartbeats: data then goes through
- * a root while the path is probed again. */
-static void demote_dead_paths(struct zt_peer *p, int64_t now)
+/* Stock keeps routing over a silent path until it expires (243 s), so a peer that came back on another
+ * port (a restart, a new NAT mapping) is lost for minutes. We ask sooner: a path we have been sending on
+ * that stayed quiet for QUIET_PATH_MS gets an ECHO each QUIET_ECHO_MS; after QUIET_ECHOES unanswered
+ * ones it stops carrying data, which then goes through a root (which knows where the peer is now and
+ * introduces us again), while the path is probed again. An answer, or anything else heard over it,
+ * ends the episode: a loss of one ECHO and its answer costs nothing. */
+static void check_quiet_paths(struct zt_node *n, struct zt_peer *p, int64_t now)
 {
 	for (unsigned i = 0; i < p->n_paths; i++) {
 		struct zt_path *q = &p->paths[i];
-		if (!q->confirmed || q->last_send - q->last_recv < DEAD_PATH_MS)
+		if (q->last_recv >= q->quiet_echo)
+			q->quiet_echoes = 0;
+		if (!q->confirmed || q->last_send - q->last_recv < QUIET_PATH_MS ||
+		    now - q->quiet_echo < QUIET_ECHO_MS)
 			continue;
-		q->confirmed = false;
-		q->next_probe = now;
-		q->probe_interval = 1000;
-		q->probe_until = q->pinned ? 0 : now + PROBE_WINDOW_MS;
+		if (q->quiet_echoes >= QUIET_ECHOES) {
+			q->confirmed = false;
+			q->quiet_echoes = 0;
+			q->next_probe = now;
+			q->probe_interval = 1000;
+			q->probe_until = q->pinned ? 0 : now + PROBE_WINDOW_MS;
+			continue;
+		}
+		uint64_t id;
+		q->quiet_echo = now;
+		q->quiet_echoes++;
+		if (zt_node_send_verb(n, p, ZT_VERB_ECHO, NULL, 0, q->sock, &q->addr, now, &id) == 0)
+			zt_node_expect(n, id, p->id.address, ZT_VERB_ECHO, q->sock, &q->addr, true, false,
+			               now);
+		zt_node_want(n, now + QUIET_ECHO_MS);
 	}
 }
 
 void zt_node_keepalive(struct zt_node *n, struct zt_peer *p, int64_t now)
 {
-	demote_dead_paths(p, now);
+	check_quiet_paths(n, p, now);
 	probe_candidates(n, p, now);
 	bool active = p->root || (p->last_active && now - p->last_active < ZT_NODE_PEER_ACTIVITY_MS);
 	if (!active)

@@ -24,7 +24,9 @@
 
 #define HELLO_PERIOD_MS   60000 /* full HELLO to active peers and roots */
 #define HEARTBEAT_MS      14000 /* ECHO on a path with nothing sent for this long */
-#define DEAD_PATH_MS      45000 /* sending on a path, nothing heard back for this long: stop using it */
+#define QUIET_PATH_MS     1500  /* sending on a path, nothing heard back for this long: ECHO it */
+#define QUIET_ECHO_MS     1000  /* one such ECHO per this */
+#define QUIET_ECHOES      3     /* unanswered ones before we stop using the path */
 #define PROBE_WINDOW_MS   12000 /* how long we try to confirm a candidate path */
 #define ECHO_GATE_MS      160   /* answer at most one ECHO per path per this */
 #define WHOIS_GATE_MS     100   /* leaves answer one WHOIS per peer per this */

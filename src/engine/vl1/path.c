@@ -91,6 +91,11 @@ struct zt_path *zt_paths_add(struct zt_path *paths, unsigned *n, zt_sock_id sock
 	return p;
 }
 
+static int64_t quality(const struct zt_path *p, int64_t now)
+{
+	return (p->latency < 0 ? ZT_NODE_PATH_ALIVE_MS : p->latency) + (now - p->last_recv);
+}
+
 struct zt_path *zt_paths_best(struct zt_path *paths, unsigned n, int64_t now)
 {
 	struct zt_path *best = NULL;
@@ -108,9 +113,10 @@ struct zt_path *zt_paths_best(struct zt_path *paths, unsigned n, int64_t now)
 				best = p;
 			continue;
 		}
-		/* Unknown latency ranks after any measured one. */
-		unsigned pl = (unsigned)p->latency, bl = (unsigned)best->latency;
-		if (pl < bl || (pl == bl && p->last_recv > best->last_recv))
+		/* As stock's path quality: latency plus the time since we heard from it, so a path just heard
+		 * (a peer back on a new port) wins over one gone quiet; unknown latency ranks last. */
+		int64_t ps = quality(p, now), bs = quality(best, now);
+		if (ps < bs || (ps == bs && p->last_recv > best->last_recv))
 			best = p;
 	}
 	return best;

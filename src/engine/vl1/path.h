@@ -18,6 +18,8 @@ struct zt_path {
 	int64_t next_probe;     /* unconfirmed: when to send the next confirming HELLO (0: never) */
 	int64_t probe_until;    /* unconfirmed: give up after this (0: never, a root's world endpoint) */
 	int64_t probe_interval; /* grows 1 s, 2 s, 4 s ... */
+	int64_t quiet_echo;     /* last ECHO sent because the path went quiet while we sent on it */
+	unsigned quiet_echoes;  /* such ECHOs since we last heard from it */
 	int latency;            /* ms, -1 unknown */
 	bool confirmed;         /* an OK came back over it: it carries data */
 	bool pinned;            /* a root's endpoint from the world: never dropped, only unconfirmed */
@@ -38,7 +40,7 @@ struct zt_path *zt_paths_add(struct zt_path *paths, unsigned *n, zt_sock_id sock
                              int64_t now);
 
 /* The path data should take: confirmed, heard within ZT_NODE_PATH_EXPIRE_MS, alive ones first, then the
- * lowest latency. NULL if none. */
+ * lowest latency plus time since last heard (stock's quality). NULL if none. */
 struct zt_path *zt_paths_best(struct zt_path *paths, unsigned n, int64_t now);
 
 /* Drops confirmed paths silent for ZT_NODE_PATH_EXPIRE_MS and unconfirmed ones past probe_until; a pinned

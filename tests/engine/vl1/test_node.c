@@ -305,6 +305,78 @@ static void test_dead_path_falls_back_to_relay(void)
 	sim_free(&t.s);
 }
 
+/* b restarts on another port (the old one now silent) while a keeps sending to it: within 10 s a's
+ * messages are answered again, and then over a direct path to b's new port. Stock would keep sending
+ * to the old port until the path expired (243 s). */
+static void test_peer_back_on_new_port(void)
+{
+	struct trio t;
+	trio_setup(&t, 12, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, NULL, 0, NULL) == 1);
+	sim_run_for(&t.s, 3000);
+	REQUIRE(sim_has_direct_path(t.a, t.b->id.address));
+	sim_stop_node(t.b);
+	t.b->addr.port = 40001;
+	REQUIRE(sim_start_node(&t.s, t.b) == 0);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	int64_t back = t.s.now, answered = -1;
+	while (t.s.now - back < 30000 && answered < 0) {
+		uint64_t id;
+		(void)sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, "here?", 5, &id);
+		sim_run_for(&t.s, 500);
+		const struct sim_reply *r = sim_last_reply(t.a);
+		if (r && r->in_re_id == id)
+			answered = t.s.now - back;
+	}
+	CHECK(answered >= 0 && answered <= 10000);
+	sim_run_for(&t.s, 3000);
+	struct zt_node_peer_info info;
+	REQUIRE(zt_node_peer(t.a->node, t.b->id.address, &info, t.s.now) == 0);
+	bool direct_to_new = false;
+	for (unsigned i = 0; i < info.n_paths; i++)
+		direct_to_new |= info.paths[i].preferred && info.paths[i].confirmed &&
+		                 zt_inetaddr_equal(&info.paths[i].addr, &t.b->addr);
+	CHECK(direct_to_new);
+	sim_free(&t.s);
+}
+
+/* b comes back on another port and speaks first: a prefers the path it just heard and confirmed over
+ * the old one, which still counts as alive for a while. */
+static void test_fresh_path_preferred(void)
+{
+	struct trio t;
+	struct zt_node_peer_info info;
+	trio_setup(&t, 13, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	REQUIRE(sim_send(t.b, t.a->id.address, ZT_VERB_ECHO, NULL, 0, NULL) == 1);
+	sim_run_for(&t.s, 3000);
+	REQUIRE(sim_has_direct_path(t.a, t.b->id.address));
+	sim_stop_node(t.b);
+	t.b->addr.port = 40002;
+	/* The old path measured faster than the new one will: latency alone would keep it. */
+	t.s.delay_min = t.s.delay_max = 30;
+	REQUIRE(sim_start_node(&t.s, t.b) == 0);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	int64_t back = t.s.now;
+	(void)sim_send(t.b, t.a->id.address, ZT_VERB_ECHO, "new", 3, NULL);
+	sim_run_for(&t.s, 2000);
+	uint64_t id;
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, "direct?", 7, &id) == 0);
+	sim_run_for(&t.s, 300);
+	const struct sim_reply *r = sim_last_reply(t.a);
+	REQUIRE(r != NULL);
+	CHECK(r->in_re_id == id);
+	CHECK_EQ_INT(r->hops, 0);
+	CHECK(t.s.now - back < 5000);
+	REQUIRE(zt_node_peer(t.a->node, t.b->id.address, &info, t.s.now) == 0);
+	bool fresh = false;
+	for (unsigned i = 0; i < info.n_paths; i++)
+		fresh |= info.paths[i].preferred && zt_inetaddr_equal(&info.paths[i].addr, &t.b->addr);
+	CHECK(fresh);
+	sim_free(&t.s);
+}
+
 /* The root goes away: after ZT_NODE_ONLINE_MS the leaves say offline; it comes back: online again. */
 static void test_offline_and_back(void)
 {
@@ -516,6 +588,8 @@ static const struct zt_test tests[] = {
     ZT_TEST(test_large_messages_fragmented_and_relayed),
     ZT_TEST(test_loopback_paths_only_when_allowed),
     ZT_TEST(test_dead_path_falls_back_to_relay),
+    ZT_TEST(test_peer_back_on_new_port),
+    ZT_TEST(test_fresh_path_preferred),
     ZT_TEST(test_offline_and_back),
     ZT_TEST(test_planet_update_from_root),
     ZT_TEST(test_peer_table_bounded_by_cache),
