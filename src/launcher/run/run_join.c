@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "log.h"
+#include "vl1/node.h"
 
 /* Returns 0 for "none", 1 for a network ID, or -EINVAL. */
 int zt_network_kind(const char *s)
@@ -102,9 +103,12 @@ int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct 
 		return 0;
 	int64_t deadline = zt_now_ms() + jo->wait_s * 1000;
 	enum zt_netjoin_state said = ZT_NETJOIN_READY;
+	bool said_offline = false;
 	uint64_t which;
 	for (;;) {
 		enum zt_netjoin_state st = zt_netjoin_state(*nj, &which);
+		/* No root has answered: nothing can reach the controller, say that rather than blame it. */
+		bool offline = st == ZT_NETJOIN_WAITING && !zt_node_online(zt_netjoin_node(*nj));
 		snprintf(nw, sizeof(nw), "%016llx", (unsigned long long)which);
 		if (st == ZT_NETJOIN_READY)
 			break;
@@ -113,18 +117,25 @@ int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct 
 			       nw, nw);
 			return ZT_EXIT_ZTRUN;
 		}
-		if (st != said) {
+		if (st != said || offline != said_offline) {
 			/* one line per change of what we wait for */
 			zt_log(ZT_LOG_WARN, "joining %s as node %s... %s", nw, addr,
 			       st == ZT_NETJOIN_DENIED ? "waiting for authorization"
+			       : offline               ? "waiting for a root of its planet to answer"
 			                               : "waiting for its configuration");
 			said = st;
+			said_offline = offline;
 		}
 		if (*stop_signal)
 			return 128 + *stop_signal;
 		int64_t now = zt_now_ms();
 		if (now >= deadline) {
-			if (st == ZT_NETJOIN_DENIED)
+			if (offline)
+				zt_log(ZT_LOG_ERROR,
+				       "cannot join %s: no root of its planet answers after %ld s (planet from "
+				       "%s: is its root running and reachable? or wait longer with --wait)",
+				       nw, jo->wait_s, zt_netjoin_planet_source(*nj));
+			else if (st == ZT_NETJOIN_DENIED)
 				zt_log(ZT_LOG_ERROR,
 				       "not authorized on %s after %ld s (authorize node %s on its "
 				       "controller, or wait "
