@@ -22,14 +22,35 @@ export ZTRUN_HOME="$T/default-home"
 export ZTRUN_PLANET="$T/no-planet-given"
 unset ZTRUN_LOG
 
+# The processes that carry this test's environment (XDG_RUNTIME_DIR=$T.run), other than this shell.
+lib_strays() {
+	local f p
+	for f in $(grep -lzxF "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" /proc/[0-9]*/environ 2>/dev/null); do
+		p=${f#/proc/}
+		p=${p%/environ}
+		[ "$p" != $$ ] && kill -0 "$p" 2>/dev/null && echo "$p"
+	done
+}
+
 # At exit: run the test's own before_cleanup if it defines one (stopping what it started otherwise than
-# through pids), stop what the test started, check that ztrun left no runtime directory behind, remove
-# $T (unless KEEP_WORK is set). The test's exit status is kept, whatever before_cleanup returns.
+# through pids), stop what the test started, fail the test if anything it started outlives that (a
+# daemon or an orphan: it is killed and named), check that ztrun left no runtime directory behind,
+# remove $T (unless KEEP_WORK is set). The test's exit status is kept, whatever before_cleanup returns.
 lib_cleanup() {
-	local rc=$?
+	local rc=$? strays p
 	if declare -F before_cleanup >/dev/null; then before_cleanup || true; fi
 	for p in "${pids[@]}" ${PROBER:-}; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	for _ in $(seq 30); do # a process told to stop a moment ago may still be on its way out
+		strays=$(lib_strays)
+		[ -z "$strays" ] && break
+		sleep 0.1
+	done
+	if [ -n "$strays" ]; then
+		echo "FAIL: left running: $(for p in $strays; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)" >&2
+		kill -9 $strays 2>/dev/null || true
+		[ "$rc" != 0 ] || rc=1
+	fi
 	if [ -n "$(ls -A "$XDG_RUNTIME_DIR" 2>/dev/null)" ]; then
 		echo "FAIL: runtime directory left behind: $(ls -A "$XDG_RUNTIME_DIR")" >&2
 		[ "$rc" != 0 ] || rc=1

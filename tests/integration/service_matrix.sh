@@ -15,10 +15,14 @@ rm -f "$RESULTS"/OK.* "$RESULTS"/FAIL.* "$RESULTS"/SKIP.*
 cd "$WORK"
 chmod 755 "$WORK" # servers that drop to another user read their files here
 pids=()
+servers=() # the two servers.sh: each stops its servers once $WORK/done exists, or on SIGTERM
 before_cleanup() {
 	touch "$WORK/done"
+	for p in "${servers[@]}"; do
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
+	# only then the service: attached servers outliving it would keep failing accept() forever
 	[ -s svc/zerotier-one.pid ] && kill "$(cat svc/zerotier-one.pid)" 2>/dev/null
-	sleep 0.5
 }
 PORT=$(pick_port)
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
@@ -93,26 +97,33 @@ CONF
 	# the servers, as one script each way runs them; each starts only if installed
 	cat >"$way.d/servers.sh" <<SH
 cd "$WORK"
+stop() {
+	kill \$(jobs -p) 2>/dev/null
+	[ -s "$WORK/$way.d/nginx.pid" ] && kill "\$(cat "$WORK/$way.d/nginx.pid")" 2>/dev/null
+	wait
+	exit 0
+}
+trap stop TERM
+# each server is a job of its own (not "have X && X &", whose job is a subshell): stop kills the servers
 have() { command -v "\$1" >/dev/null 2>&1; }
-have nginx && nginx -c "$WORK/$way.d/nginx.conf" 2>"$WORK/$way.d/nginx.log" &
-have apache2 && apache2 -X -f "$WORK/$way.d/apache.conf" 2>"$WORK/$way.d/apache.log" &
+if have nginx; then nginx -c "$WORK/$way.d/nginx.conf" 2>"$WORK/$way.d/nginx.log" & fi
+if have apache2; then apache2 -X -f "$WORK/$way.d/apache.conf" 2>"$WORK/$way.d/apache.log" & fi
 python3 -m http.server 8082 --directory "$WORK/www" >"$WORK/$way.d/python.log" 2>&1 &
-have redis-server && redis-server --port 6379 --protected-mode no --save '' --appendonly no --dir "$WORK/$way.d" \
-	>"$WORK/$way.d/redis.log" 2>&1 &
-have node && node -e 'require("http").createServer((q, r) => r.end("node says " + q.url)).listen(8083)' \
-	>"$WORK/$way.d/node.log" 2>&1 &
+if have redis-server; then redis-server --port 6379 --protected-mode no --save '' --appendonly no --dir "$WORK/$way.d" \
+	>"$WORK/$way.d/redis.log" 2>&1 & fi
+if have node; then node -e 'require("http").createServer((q, r) => r.end("node says " + q.url)).listen(8083)' \
+	>"$WORK/$way.d/node.log" 2>&1 & fi
 $(command -v sshd || echo /usr/sbin/sshd) -D -e -f "$WORK/$way.d/sshd_config" 2>"$WORK/$way.d/sshd.log" &
-[ -x "$HTTPSTUB" ] && "$HTTPSTUB" -m "httpstub says hi" 8084 >"$WORK/$way.d/httpstub.log" 2>&1 &
+if [ -x "$HTTPSTUB" ]; then "$HTTPSTUB" -m "httpstub says hi" 8084 >"$WORK/$way.d/httpstub.log" 2>&1 & fi
 while [ ! -e "$WORK/done" ]; do sleep 0.2; done
-kill \$(jobs -p) 2>/dev/null
-[ -s "$WORK/$way.d/nginx.pid" ] && kill "\$(cat "$WORK/$way.d/nginx.pid")" 2>/dev/null
-wait
+stop
 SH
 done
 
 # The servers under a `ztrun NWID --` node, and attached to the service.
 "$ZTRUN" --keep-caps --home srv --planet ctl/planet --wait 60 "$NW" -- bash run.d/servers.sh 2>run.log &
 pids+=($!)
+servers+=($!)
 mkdir -p svc/networks.d && touch "svc/networks.d/$NW.conf"
 env -u ZTRUN_PLANET "$ZTRUN" service -d -p 0 svc 2>svc.log || fail "service: $(cat svc.log)"
 for _ in $(seq 300); do
@@ -121,6 +132,7 @@ for _ in $(seq 300); do
 done
 LD_PRELOAD=$WORK/libztrun-preload.so ZT_NC_NETWORK=$WORK/svc/nc_$NW bash svc.d/servers.sh &
 pids+=($!)
+servers+=($!)
 
 # The clients, under a third node: every case, both ways, each leaving its result.
 cat >clients.sh <<'SH'

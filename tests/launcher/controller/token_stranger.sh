@@ -10,7 +10,7 @@ PORT=$(pick_port)
 start_ctl "$T/ctl" "$PORT"
 stop_ctl
 # The home is held by a process that is not the controller (it serves nothing) ...
-flock "$T/ctl/ztrun.lock" sleep 60 &
+(exec 9>>"$T/ctl/ztrun.lock" && flock 9 && exec sleep 60) & # one process: killing it frees the lock
 pids+=($!)
 # ... and a stranger listens on the controller's port, recording what it is sent.
 python3 - "$PORT" "$T/stranger.txt" >"$T/stranger.log" 2>&1 <<'PY' &
