@@ -45,6 +45,8 @@ if [ "$want" = test ]; then
 	need ping iputils-ping
 	need go golang-go
 	need caddy caddy
+	need podman podman # examples/docker's image, built and run (tests/examples/podman.sh)
+	need runc runc
 fi
 [ -z "$pkgs" ] && exit 0
 echo "deps: installing$pkgs" >&2
