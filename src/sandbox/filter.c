@@ -79,10 +79,10 @@ static int native_rules(scmp_filter_ctx ctx)
 	e = e ? e : seccomp_rule_add(ctx, FAIL(ENOSYS), SCMP_SYS(io_uring_setup), 0);
 	for (size_t i = 0; i < sizeof(watched_calls) / sizeof(watched_calls[0]) && !e; i++)
 		e = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, watched_calls[i], 1,
-		                           SCMP_A5_64(SCMP_CMP_NE, ZT_NC_SYSCALL_COOKIE));
+		                           SCMP_A5_64(SCMP_CMP_NE, ZT_NC_SYSCALL_COOKIE, 0));
 	/* sendto/recvfrom use all six arguments: without an address they go through at once. */
-	e = e ? e : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, SCMP_A4_64(SCMP_CMP_NE, 0));
-	e = e ? e : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(recvfrom), 1, SCMP_A4_64(SCMP_CMP_NE, 0));
+	e = e ? e : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, SCMP_A4_64(SCMP_CMP_NE, 0, 0));
+	e = e ? e : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(recvfrom), 1, SCMP_A4_64(SCMP_CMP_NE, 0, 0));
 	return e;
 }
 
