@@ -79,16 +79,9 @@ static int bind_joined_name(int fd, pid_t pid, int domain, const struct zt_nc_ad
 /* Parses the name of fd as a joined end of this service's pid. */
 static bool parse_joined(pid_t pid, int fd, int *domain, struct zt_nc_addr *local, struct zt_nc_addr *peer)
 {
-	struct sockaddr_un sun;
-	socklen_t len = sizeof(sun);
-	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0 || sun.sun_family != AF_UNIX)
+	char name[ZT_SOCK_NAME_MAX];
+	if (!zt_sock_name_of(fd, name))
 		return false;
-	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
-	if (plen < 2 || plen >= sizeof(sun.sun_path) || sun.sun_path[0] != '\0')
-		return false;
-	char name[sizeof(sun.sun_path)];
-	memcpy(name, sun.sun_path + 1, plen - 1);
-	name[plen - 1] = '\0';
 	int p, used = 0;
 	char mark, fam;
 	if (sscanf(name, ZT_NC_NAME_PREFIX "%d/%c%c%n", &p, &mark, &fam, &used) != 3 || p != (int)pid ||
@@ -206,24 +199,13 @@ static struct zt_sock *stand_in(struct zt_service *svc, int domain)
 
 static int joined_getsockopt(struct zt_sock *s, int fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen)
 {
-	int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
-	uint32_t maxlen = zt_nc_get_u32(req);
-	if (req->bad)
-		return -EINVAL;
-	if (maxlen > ZT_NC_MAX_OPTLEN)
-		maxlen = ZT_NC_MAX_OPTLEN;
-	uint8_t val[ZT_NC_MAX_OPTLEN];
-	uint32_t len = maxlen;
-	int r = zt_sockopt_get(s, fd, level, name, val, &len);
-	if (r < 0)
-		return r;
-	if (level == IPPROTO_TCP && name == TCP_INFO && len >= 1)
-		val[0] = TCP_ESTABLISHED; /* tcpi_state; the stand-in has no PCB to say so */
-	struct zt_nc_buf b = {.p = out, .len = 4 + ZT_NC_MAX_OPTLEN};
-	zt_nc_put_u32(&b, len);
-	zt_nc_put_bytes(&b, val, len);
-	*outlen = b.off;
-	return 0;
+	struct zt_nc_buf head = *req;
+	int level = (int)zt_nc_get_u32(&head), name = (int)zt_nc_get_u32(&head);
+	int r = zt_op_getsockopt(s, fd, req, out, outlen);
+	/* the reply is u32 length + value: tcpi_state, which the stand-in has no PCB to say */
+	if (r == 0 && level == IPPROTO_TCP && name == TCP_INFO && *outlen > 4)
+		out[4] = TCP_ESTABLISHED;
+	return r;
 }
 
 bool zt_joined_request(struct zt_service *svc, int fd, enum zt_nc_op op, struct zt_nc_buf *req, uint8_t *out,
@@ -245,10 +227,8 @@ bool zt_joined_request(struct zt_service *svc, int fd, enum zt_nc_op op, struct 
 		*result = -EISCONN;
 		break;
 	case ZT_NC_SETSOCKOPT: {
-		int level = (int)zt_nc_get_u32(req), name = (int)zt_nc_get_u32(req);
-		uint32_t len = zt_nc_get_u32(req);
-		const void *val = len <= ZT_NC_MAX_OPTLEN ? zt_nc_get_bytes(req, len) : NULL;
-		*result = req->bad || !val ? -EINVAL : zt_sockopt_set(stand_in(svc, domain), fd, level, name, val, len);
+		int no_fd = -1; /* a stream stand-in is never re-made */
+		*result = zt_op_setsockopt(stand_in(svc, domain), fd, req, &no_fd);
 		break;
 	}
 	case ZT_NC_GETSOCKOPT:

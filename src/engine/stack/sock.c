@@ -176,19 +176,26 @@ int zt_sock_repair(struct zt_sock *s, char kind)
 	return app_fd;
 }
 
-/* The socket an app fd stands for: its abstract name says which service and which socket. */
-struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd)
+bool zt_sock_name_of(int fd, char name[ZT_SOCK_NAME_MAX])
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
-	if (getsockname(app_fd, (struct sockaddr *)&sun, &len) < 0 || sun.sun_family != AF_UNIX)
-		return NULL;
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0 || sun.sun_family != AF_UNIX)
+		return false;
 	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
 	if (plen < 2 || plen >= sizeof(sun.sun_path) || sun.sun_path[0] != '\0')
-		return NULL;
-	char name[sizeof(sun.sun_path)];
+		return false;
 	memcpy(name, sun.sun_path + 1, plen - 1);
 	name[plen - 1] = '\0';
+	return true;
+}
+
+/* The socket an app fd stands for: its abstract name says which service and which socket. */
+struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd)
+{
+	char name[ZT_SOCK_NAME_MAX];
+	if (!zt_sock_name_of(app_fd, name))
+		return NULL;
 	int pid, used = 0;
 	uint64_t id, tag;
 	char kind;
