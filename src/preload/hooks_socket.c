@@ -14,22 +14,13 @@ int zt_fail(int err)
 	return -1;
 }
 
-/* The errno a call gives when the service cannot be asked or answered nonsense: one its caller
- * already handles for "the network is not there". */
+/* The errno a call gives when the service cannot be asked or answered nonsense (rpc.h); running out
+ * of fds and a signal are said as they are. */
 static int unavailable(enum zt_nc_op op, int rpc_err)
 {
 	if (rpc_err == -EMFILE || rpc_err == -ENFILE || rpc_err == -EINTR)
 		return -rpc_err;
-	switch (op) {
-	case ZT_NC_SOCKET:
-		return EAFNOSUPPORT;
-	case ZT_NC_BIND:
-		return EADDRNOTAVAIL;
-	case ZT_NC_CONNECT:
-		return ENETUNREACH;
-	default:
-		return ENOBUFS;
-	}
+	return zt_nc_unavailable_errno(op);
 }
 
 int zt_addr_in(struct zt_nc_addr *a, const struct sockaddr *sa, socklen_t len)

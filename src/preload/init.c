@@ -164,17 +164,6 @@ int zt_fd_kind(int fd)
 	int saved = errno;
 	int r = real_getsockname(fd, (struct sockaddr *)&un, &len);
 	errno = saved;
-	const size_t prefix = sizeof(ZT_NC_NAME_PREFIX) - 1;
-	const size_t path_off = offsetof(struct sockaddr_un, sun_path);
-	/* "\0ztnc/.../<kind>": at least the NUL, the prefix, one character, "/" and the kind. */
-	if (r < 0 || len > sizeof(un) || un.sun_family != AF_UNIX || len < path_off + 1 + prefix + 3)
-		return 0;
-	const char *name = un.sun_path;
-	size_t name_len = len - path_off;
-	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0 || name[name_len - 2] != '/')
-		return 0;
-	char kind = name[name_len - 1];
-	if (kind != 's' && kind != 'l' && kind != 'd' && kind != 'D' && kind != 'c')
-		return 0;
-	return kind;
+	int kind = r < 0 ? 0 : zt_nc_name_kind(&un, len);
+	return kind && strchr("sldDc", kind) ? kind : 0;
 }

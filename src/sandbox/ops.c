@@ -15,16 +15,8 @@ int zt_sandbox_fd_kind(int fd)
 {
 	struct sockaddr_un un;
 	socklen_t len = sizeof(un);
-	const size_t prefix = sizeof(ZT_NC_NAME_PREFIX) - 1, off = offsetof(struct sockaddr_un, sun_path);
-	if (getsockname(fd, (struct sockaddr *)&un, &len) < 0 || len > sizeof(un) || un.sun_family != AF_UNIX ||
-	    len < off + 1 + prefix + 3)
-		return 0;
-	const char *name = un.sun_path;
-	size_t n = len - off;
-	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0 || name[n - 2] != '/')
-		return 0;
-	char kind = name[n - 1];
-	return kind == 's' || kind == 'l' || kind == 'd' || kind == 'c' ? kind : 0;
+	int kind = getsockname(fd, (struct sockaddr *)&un, &len) < 0 ? 0 : zt_nc_name_kind(&un, len);
+	return kind && strchr("sldc", kind) ? kind : 0;
 }
 
 bool sb_is_fd_call(int nr)
@@ -51,25 +43,10 @@ bool sb_is_fd_call(int nr)
 	}
 }
 
-/* The errno when the service cannot be asked: the one the shim gives (hooks_socket.c). */
-static int unavailable(enum zt_nc_op op)
-{
-	switch (op) {
-	case ZT_NC_SOCKET:
-		return EAFNOSUPPORT;
-	case ZT_NC_BIND:
-		return EADDRNOTAVAIL;
-	case ZT_NC_CONNECT:
-		return ENETUNREACH;
-	default:
-		return ENOBUFS;
-	}
-}
-
 void sb_ask(struct sb_call *c, enum zt_nc_op op, const void *body, size_t len, sb_reply_fn *fn)
 {
 	if (sb_request(c, op, c->fd, body, len, fn) < 0)
-		sb_fail(c, unavailable(op));
+		sb_fail(c, zt_nc_unavailable_errno(op));
 }
 
 int sb_set_nonblock(int fd, bool on)

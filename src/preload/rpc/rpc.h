@@ -10,6 +10,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 /*
  * Channels
@@ -140,6 +141,37 @@ enum zt_nc_op {
 #define ZT_NC_IF_LINK    17 /* AF_PACKET: the entry describes the interface itself */
 
 #define ZT_NC_CONNECT_NONBLOCK 0x01
+
+/* The errno a call gives when the service cannot be asked or answered nonsense, the same from the
+ * shim and the seccomp supervisor: one its caller already handles for "the network is not there". */
+static inline int zt_nc_unavailable_errno(enum zt_nc_op op)
+{
+	switch (op) {
+	case ZT_NC_SOCKET:
+		return EAFNOSUPPORT;
+	case ZT_NC_BIND:
+		return EADDRNOTAVAIL;
+	case ZT_NC_CONNECT:
+		return ENETUNREACH;
+	default:
+		return ENOBUFS;
+	}
+}
+
+/* The kind letter that ends an app end's name (see Data), from what getsockname() gave for it; 0
+ * when the name is none of ours. Which kinds a caller serves is its own business. */
+static inline int zt_nc_name_kind(const struct sockaddr_un *un, socklen_t len)
+{
+	const size_t prefix = sizeof(ZT_NC_NAME_PREFIX) - 1, off = offsetof(struct sockaddr_un, sun_path);
+	/* "\0ztnc/.../<kind>": at least the NUL, the prefix, one character, "/" and the kind. */
+	if (len > sizeof(*un) || un->sun_family != AF_UNIX || len < off + 1 + prefix + 3)
+		return 0;
+	const char *name = un->sun_path;
+	size_t n = len - off;
+	if (name[0] != '\0' || memcmp(name + 1, ZT_NC_NAME_PREFIX, prefix) != 0 || name[n - 2] != '/')
+		return 0;
+	return (unsigned char)name[n - 1];
+}
 
 /* A socket address as it crosses the channels. family is AF_INET, AF_INET6 or AF_UNSPEC. */
 struct zt_nc_addr {
