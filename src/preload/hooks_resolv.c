@@ -394,25 +394,12 @@ ZT_EXPORT int getnameinfo(const struct sockaddr *restrict sa, socklen_t salen, c
 	if ((flags & NI_NAMEREQD) && !host && !serv)
 		return EAI_NONAME;
 	int family = sa->sa_family;
-	uint8_t addr[16];
-	uint32_t scope = 0;
-	in_port_t port;
-	if (family == AF_INET) {
-		struct sockaddr_in in;
-		if (salen < sizeof(in))
-			return EAI_FAMILY;
-		memcpy(&in, sa, sizeof(in));
-		memcpy(addr, &in.sin_addr, 4);
-		port = in.sin_port;
-	} else {
-		struct sockaddr_in6 in6;
-		if (salen < sizeof(in6))
-			return EAI_FAMILY;
-		memcpy(&in6, sa, sizeof(in6));
-		memcpy(addr, &in6.sin6_addr, 16);
-		scope = in6.sin6_scope_id;
-		port = in6.sin6_port;
-	}
+	struct zt_nc_addr a;
+	if (zt_nc_addr_from_sockaddr(&a, sa, salen) < 0)
+		return EAI_FAMILY;
+	const uint8_t *addr = a.addr;
+	uint32_t scope = a.scope_id;
+	in_port_t port = a.port_be;
 	if (host && hostlen > 0) {
 		bool done = false;
 		if (!(flags & NI_NUMERICHOST)) {
