@@ -9,7 +9,7 @@
 
 static const uint8_t zero_mac[6];
 
-static bool is_active_bridge(const struct vl2_net *n, uint64_t address)
+bool vl2_is_active_bridge(const struct vl2_net *n, uint64_t address)
 {
 	for (size_t i = 0; n->conf && i < n->conf->specialist_count; i++)
 		if ((n->conf->specialists[i] & 0xffffffffffULL) == address &&
@@ -106,6 +106,23 @@ static void need_com(struct zt_vl2 *v, struct vl2_net *n, const struct zt_node_m
 	v->c.need_com_sent++;
 }
 
+struct vl2_net *vl2_frame_net(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t nwid,
+                              const struct zt_com *com, int64_t now)
+{
+	struct vl2_net *n = vl2_net_find(v, nwid);
+	if (!n) {
+		v->c.drop_not_joined++;
+		return NULL;
+	}
+	if (com)
+		vl2_com_in(v, com, now);
+	if (!vl2_gate_traffic(v, n, m->peer, now)) {
+		need_com(v, n, m, now);
+		return NULL;
+	}
+	return n;
+}
+
 void vl2_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 {
 	struct zt_vl2_frame f;
@@ -113,15 +130,9 @@ void vl2_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 		v->c.drop_malformed++;
 		return;
 	}
-	struct vl2_net *n = vl2_net_find(v, f.nwid);
-	if (!n) {
-		v->c.drop_not_joined++;
+	struct vl2_net *n = vl2_frame_net(v, m, f.nwid, NULL, now);
+	if (!n)
 		return;
-	}
-	if (!vl2_gate_traffic(v, n, m->peer, now)) {
-		need_com(v, n, m, now);
-		return;
-	}
 	uint8_t src[6];
 	struct zt_rules_decision d;
 	zt_mac_from_address(src, m->source, n->nwid);
@@ -143,17 +154,9 @@ void vl2_ext_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now
 		v->c.drop_malformed++;
 		return;
 	}
-	struct vl2_net *n = vl2_net_find(v, f.nwid);
-	if (!n) {
-		v->c.drop_not_joined++;
+	struct vl2_net *n = vl2_frame_net(v, m, f.nwid, f.has_com ? &f.com : NULL, now);
+	if (!n)
 		return;
-	}
-	if (f.has_com)
-		vl2_com_in(v, &f.com, now);
-	if (!vl2_gate_traffic(v, n, m->peer, now)) {
-		need_com(v, n, m, now);
-		return;
-	}
 	if (!memcmp(f.src, zero_mac, 6) || !memcmp(f.src, n->mac, 6) || zt_mac_is_multicast(f.src)) {
 		v->c.drop_mac++;
 		return;
@@ -171,7 +174,7 @@ void vl2_ext_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now
 	if (!d.super_accept) {
 		/* A foreign source MAC only from a bridge; a foreign destination only if it is a group we
 		 * may receive (we never bridge, so never a foreign unicast MAC). */
-		bool src_ok = !memcmp(f.src, sender_mac, 6) || is_active_bridge(n, m->source);
+		bool src_ok = !memcmp(f.src, sender_mac, 6) || vl2_is_active_bridge(n, m->source);
 		bool dst_ok =
 		    !memcmp(f.dst, n->mac, 6) || (zt_mac_is_multicast(f.dst) && n->conf->multicast_limit);
 		if (!src_ok || !dst_ok) {

@@ -259,23 +259,9 @@ void vl2_mc_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 		v->c.drop_malformed++;
 		return;
 	}
-	struct vl2_net *n = vl2_net_find(v, f.nwid);
-	if (!n) {
-		v->c.drop_not_joined++;
+	struct vl2_net *n = vl2_frame_net(v, m, f.nwid, f.has_com ? &f.com : NULL, now);
+	if (!n)
 		return;
-	}
-	if (f.has_com)
-		vl2_com_in(v, &f.com, now);
-	if (!vl2_gate_traffic(v, n, m->peer, now)) {
-		v->c.drop_gate++;
-		if (!v->replay_depth) {
-			vl2_hold(v, m, m->source, n->nwid, now);
-			vl2_send_error(v, m->source, m->verb, m->packet_id,
-			               ZT_ERR_NEED_MEMBERSHIP_CERTIFICATE, n->nwid, now);
-			v->c.need_com_sent++;
-		}
-		return;
-	}
 	if (!n->conf->multicast_limit) {
 		v->c.drop_multicast_off++;
 		return;
@@ -289,15 +275,9 @@ void vl2_mc_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now)
 		v->c.drop_mac++;
 		return;
 	}
-	if (memcmp(src, sender_mac, 6) != 0) {
-		bool bridge = false;
-		for (size_t i = 0; i < n->conf->specialist_count; i++)
-			bridge |= (n->conf->specialists[i] & 0xffffffffffULL) == m->source &&
-			          (n->conf->specialists[i] & ZT_SPECIALIST_ACTIVE_BRIDGE);
-		if (!bridge) {
-			v->c.drop_mac++;
-			return;
-		}
+	if (memcmp(src, sender_mac, 6) != 0 && !vl2_is_active_bridge(n, m->source)) {
+		v->c.drop_mac++;
+		return;
 	}
 	struct zt_rules_decision d;
 	bool pass = vl2_filter(v, n, true, m->source, src, f.group.mac, f.ethertype, f.payload, f.len, &d);

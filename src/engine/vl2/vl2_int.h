@@ -206,6 +206,12 @@ void vl2_member_rules_env(struct vl2_net *n, struct vl2_member *m, struct vl2_ru
 /* frames.c */
 void vl2_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now);
 void vl2_ext_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now);
+/* The network a frame from a peer is for, if it may go on: joined, its COM (when one came) taken,
+ * the sender through the gate; else NULL, counted, and the sender asked for its credentials. */
+struct vl2_net *vl2_frame_net(struct zt_vl2 *v, const struct zt_node_msg *m, uint64_t nwid,
+                              const struct zt_com *com, int64_t now);
+/* Whether address is an active bridge of n, which may send frames from MACs not its own. */
+bool vl2_is_active_bridge(const struct vl2_net *n, uint64_t address);
 /* Rules for one frame on n; `peer` is the other side (inbound: sender) or 0 (multicast out). */
 bool vl2_filter(struct zt_vl2 *v, struct vl2_net *n, bool inbound, uint64_t peer, const uint8_t src[6],
                 const uint8_t dst[6], uint16_t ethertype, const uint8_t *payload, size_t len,
