@@ -6,6 +6,7 @@
 
 #include "controller/ctl_int.h"
 #include "vl2/netcred.h"
+#include "vl2/vl2_wire.h"
 
 int ctl_send(struct zt_controller *c, uint64_t dest, uint8_t verb, const void *p, size_t len, int64_t now)
 {
@@ -21,10 +22,7 @@ void ctl_send_error(struct zt_controller *c, uint64_t dest, uint64_t in_re, uint
 	uint8_t buf[18];
 	struct zt_wr w;
 	zt_wr_init(&w, buf, sizeof(buf));
-	zt_wr_u8(&w, ZT_VERB_NETWORK_CONFIG_REQUEST);
-	zt_wr_u64(&w, in_re);
-	zt_wr_u8(&w, code);
-	zt_wr_u64(&w, nwid);
+	zt_vl2_error_write(&w, ZT_VERB_NETWORK_CONFIG_REQUEST, in_re, code, nwid);
 	ctl_send(c, dest, ZT_VERB_ERROR, buf, w.len, now);
 }
 

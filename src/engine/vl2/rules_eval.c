@@ -53,29 +53,17 @@ static bool ipv6_payload(const struct zt_rules_frame *f, size_t *pos, unsigned *
 	return false;
 }
 
-/* For IPv4 stock compares the first `bits` bits of both addresses... */
-static bool ipv4_in(const uint8_t rule_ip[4], unsigned bits, const uint8_t ip[4])
+/* Whether ip is in the rule's network of `bits` bits (n address bytes). For IPv4 stock compares the
+ * first `bits` bits of both addresses, but for IPv6 the masked frame address against the rule's
+ * address as given (mask_rule false). */
+static bool ip_in(const uint8_t *rule_ip, unsigned bits, const uint8_t *ip, unsigned n, bool mask_rule)
 {
-	if (bits > 32)
-		bits = 32;
-	for (unsigned i = 0; i < 4; i++) {
+	if (bits > n * 8)
+		bits = n * 8;
+	for (unsigned i = 0; i < n; i++) {
 		unsigned left = bits > i * 8 ? bits - i * 8 : 0;
 		uint8_t mask = left >= 8 ? 0xff : (uint8_t)(0xff00 >> left);
-		if ((ip[i] & mask) != (rule_ip[i] & mask))
-			return false;
-	}
-	return true;
-}
-
-/* ...but for IPv6 the masked frame address against the rule's address as given. */
-static bool ipv6_in(const uint8_t rule_ip[16], unsigned bits, const uint8_t ip[16])
-{
-	if (bits > 128)
-		bits = 128;
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned left = bits > i * 8 ? bits - i * 8 : 0;
-		uint8_t mask = left >= 8 ? 0xff : (uint8_t)(0xff00 >> left);
-		if ((ip[i] & mask) != rule_ip[i])
+		if ((ip[i] & mask) != (mask_rule ? rule_ip[i] & mask : rule_ip[i]))
 			return false;
 	}
 	return true;
@@ -290,13 +278,13 @@ static uint8_t test_match(const struct zt_rule *rule, const struct zt_rules_fram
 		if (!is_ipv4(f) ||
 		    !frame_copy(f, ZT_RULE_TYPE(rule->t) == ZT_RULE_MATCH_IPV4_SOURCE ? 12 : 16, ip, 4))
 			return no;
-		return ipv4_in(rule->v.ipv4.ip, rule->v.ipv4.mask, ip);
+		return ip_in(rule->v.ipv4.ip, rule->v.ipv4.mask, ip, 4, true);
 	case ZT_RULE_MATCH_IPV6_SOURCE:
 	case ZT_RULE_MATCH_IPV6_DEST:
 		if (!is_ipv6(f) ||
 		    !frame_copy(f, ZT_RULE_TYPE(rule->t) == ZT_RULE_MATCH_IPV6_SOURCE ? 8 : 24, ip, 16))
 			return no;
-		return ipv6_in(rule->v.ipv6.ip, rule->v.ipv6.mask, ip);
+		return ip_in(rule->v.ipv6.ip, rule->v.ipv6.mask, ip, 16, false);
 	case ZT_RULE_MATCH_IP_TOS: {
 		int tos;
 		if (is_ipv4(f))

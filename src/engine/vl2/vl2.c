@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vl2/dict.h"
+#include "vl2/vl2_wire.h"
 
 const char *zt_vl2_status_name(enum zt_vl2_status s)
 {
@@ -135,10 +136,7 @@ void vl2_send_error(struct zt_vl2 *v, uint64_t dest, uint8_t in_re_verb, uint64_
 	uint8_t b[18];
 	struct zt_wr w;
 	zt_wr_init(&w, b, sizeof(b));
-	zt_wr_u8(&w, in_re_verb);
-	zt_wr_u64(&w, in_re_id);
-	zt_wr_u8(&w, code);
-	zt_wr_u64(&w, nwid);
+	zt_vl2_error_write(&w, in_re_verb, in_re_id, code, nwid);
 	(void)vl2_send(v, dest, ZT_VERB_ERROR, b, w.len, now, NULL);
 }
 

@@ -15,6 +15,17 @@ static const uint8_t *rest(struct zt_rd *r, size_t *len)
 	return zt_rd_bytes(r, *len);
 }
 
+/* The COM that a flag bit says follows: 0, or -EBADMSG when it does not parse. */
+static int read_com_if(struct zt_rd *r, uint8_t flags, uint8_t bit, struct zt_com *com, bool *has_com)
+{
+	if (r->bad || !(flags & bit))
+		return 0;
+	if (zt_com_read(com, r) != 0)
+		return -EBADMSG;
+	*has_com = true;
+	return 0;
+}
+
 int zt_vl2_frame_parse(struct zt_vl2_frame *f, const uint8_t *p, size_t len)
 {
 	struct zt_rd r;
@@ -33,11 +44,8 @@ int zt_vl2_ext_frame_parse(struct zt_vl2_ext_frame *f, const uint8_t *p, size_t 
 	zt_rd_init(&r, p, len);
 	f->nwid = zt_rd_u64(&r);
 	f->flags = zt_rd_u8(&r);
-	if (!r.bad && (f->flags & ZT_EXT_FRAME_FLAG_COM)) {
-		if (zt_com_read(&f->com, &r) != 0)
-			return -EBADMSG;
-		f->has_com = true;
-	}
+	if (read_com_if(&r, f->flags, ZT_EXT_FRAME_FLAG_COM, &f->com, &f->has_com) != 0)
+		return -EBADMSG;
 	read_mac(&r, f->dst);
 	read_mac(&r, f->src);
 	f->ethertype = zt_rd_u16(&r);
@@ -52,11 +60,8 @@ int zt_vl2_mc_frame_parse(struct zt_vl2_mc_frame *f, const uint8_t *p, size_t le
 	zt_rd_init(&r, p, len);
 	f->nwid = zt_rd_u64(&r);
 	f->flags = zt_rd_u8(&r);
-	if (!r.bad && (f->flags & ZT_MC_FRAME_FLAG_COM)) {
-		if (zt_com_read(&f->com, &r) != 0)
-			return -EBADMSG;
-		f->has_com = true;
-	}
+	if (read_com_if(&r, f->flags, ZT_MC_FRAME_FLAG_COM, &f->com, &f->has_com) != 0)
+		return -EBADMSG;
 	if (f->flags & ZT_MC_FRAME_FLAG_GATHER_LIMIT)
 		f->gather_limit = zt_rd_u32(&r);
 	if (f->flags & ZT_MC_FRAME_FLAG_SOURCE_MAC) {
@@ -193,4 +198,12 @@ void zt_vl2_gather_write(struct zt_wr *w, uint64_t nwid, const struct zt_mcast_g
 	zt_wr_u32(w, limit);
 	if (with_com)
 		zt_com_write(com, w);
+}
+
+void zt_vl2_error_write(struct zt_wr *w, uint8_t in_re_verb, uint64_t in_re_id, uint8_t code, uint64_t nwid)
+{
+	zt_wr_u8(w, in_re_verb);
+	zt_wr_u64(w, in_re_id);
+	zt_wr_u8(w, code);
+	zt_wr_u64(w, nwid);
 }

@@ -114,5 +114,7 @@ void zt_vl2_mc_frame_write(struct zt_wr *w, uint64_t nwid, uint8_t flags, uint32
 /* com may be NULL (or count 0): no COM attached. */
 void zt_vl2_gather_write(struct zt_wr *w, uint64_t nwid, const struct zt_mcast_group *g, uint32_t limit,
                          const struct zt_com *com);
+/* An ERROR about a network: the verb and packet ID it answers, the error code, the network ID. */
+void zt_vl2_error_write(struct zt_wr *w, uint8_t in_re_verb, uint64_t in_re_id, uint8_t code, uint64_t nwid);
 
 #endif
