@@ -7,23 +7,41 @@
 
 #include "controller/ctl_int.h"
 
-static size_t network_pos(const struct zt_controller *c, uint64_t nwid, bool *found)
+/* Where key is, or would go, in an array sorted by the key of its entry i, key_at(arr, i); *found says
+ * which. */
+static size_t sorted_pos(const void *arr, size_t count, uint64_t (*key_at)(const void *, size_t), uint64_t key,
+                         bool *found)
 {
-	size_t lo = 0, hi = c->network_count;
+	size_t lo = 0, hi = count;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		uint64_t id = c->networks[mid]->rec.id;
-		if (id == nwid) {
+		uint64_t k = key_at(arr, mid);
+		if (k == key) {
 			*found = true;
 			return mid;
 		}
-		if (id < nwid)
+		if (k < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	*found = false;
 	return lo;
+}
+
+static uint64_t network_id(const void *arr, size_t i)
+{
+	return ((struct ctl_network *const *)arr)[i]->rec.id;
+}
+
+static uint64_t member_address(const void *arr, size_t i)
+{
+	return ((struct ctl_member *const *)arr)[i]->address;
+}
+
+static size_t network_pos(const struct zt_controller *c, uint64_t nwid, bool *found)
+{
+	return sorted_pos(c->networks, c->network_count, network_id, nwid, found);
 }
 
 struct ctl_network *ctl_network_find(struct zt_controller *c, uint64_t nwid)
@@ -86,21 +104,7 @@ void ctl_network_remove(struct zt_controller *c, struct ctl_network *n)
 
 static size_t member_pos(const struct ctl_network *n, uint64_t address, bool *found)
 {
-	size_t lo = 0, hi = n->member_count;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		uint64_t a = n->members[mid]->address;
-		if (a == address) {
-			*found = true;
-			return mid;
-		}
-		if (a < address)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sorted_pos(n->members, n->member_count, member_address, address, found);
 }
 
 struct ctl_member *ctl_member_find(struct ctl_network *n, uint64_t address)
