@@ -27,7 +27,8 @@ before_cleanup() {
 PORT=$(pick_port)
 "$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
 pids+=($!)
-for _ in $(seq 100); do [ -s ctl/planet ] && [ -s ctl/zerotier-one.port ] && break; sleep 0.05; done
+# Its identity comes first: seconds on a loaded machine.
+wait_for 120 "the controller's planet and port" test -s ctl/planet -a -s ctl/zerotier-one.port
 NW=$("$ZTRUN" controller network create ctl --name matrix --pool 10.80.0.0/24)
 for h in srv svc cli; do
 	mkdir -p $h && cp ctl/planet $h/planet
