@@ -100,7 +100,7 @@ static int finish_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		zt_log(ZT_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	return 0;
 }
@@ -131,23 +131,23 @@ static int generate(int argc, char **argv)
 	uint64_t prefix = 0;
 	unsigned digits = 0;
 	void *scratch = NULL;
-	int ret, status = 1;
+	int ret, status = ZT_EXIT_FAILURE;
 
 	if (argc > 3 && parse_vanity(argv[3], &prefix, &digits) != 0) {
 		zt_log(ZT_LOG_ERROR,
 		       "bad VANITY '%s': not 1 to 10 hex digits (it is the start of the address wanted)",
 		       argv[3]);
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	if (crypto_ready() != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	if ((ret = zt_sys_random_check()) != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot get random bytes: getrandom: %s", strerror(-ret));
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	if (!(scratch = malloc(ZT_IDENTITY_HASH_SCRATCH))) {
 		zt_log(ZT_LOG_ERROR, "cannot generate an identity: out of memory");
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	do {
 		ret = zt_identity_generate(&id, zt_sys_random, NULL, scratch);
@@ -215,11 +215,11 @@ static int validate(int argc, char **argv)
 	struct zt_identity id;
 	(void)argc;
 	if (crypto_ready() != 0 || load_identity(argv[1], &id) != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	int ret = check_identity(argv[1], &id);
 	zt_identity_wipe(&id);
 	if (ret)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	printf("%s is a valid identity\n", argv[1]);
 	return finish_stdout();
 }
@@ -230,7 +230,7 @@ static int getpublic(int argc, char **argv)
 	char text[ZT_IDENTITY_TEXT_MAX];
 	(void)argc;
 	if (load_identity(argv[1], &id) != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	zt_identity_to_text(&id, false, text, sizeof(text));
 	zt_identity_wipe(&id);
 	fputs(text, stdout);
@@ -252,10 +252,10 @@ static int sign(int argc, char **argv)
 	struct zt_identity id;
 	uint8_t *data = NULL, sig[ZT_SIGNATURE_LEN];
 	size_t len;
-	int status = 1;
+	int status = ZT_EXIT_FAILURE;
 	(void)argc;
 	if (crypto_ready() != 0 || load_identity(argv[1], &id) != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	if (!id.has_priv) {
 		zt_log(ZT_LOG_ERROR,
 		       "cannot sign with %s: it has no secret key (use identity.secret, not "
@@ -322,10 +322,10 @@ static int verify(int argc, char **argv)
 	struct zt_identity id;
 	uint8_t *data = NULL, sig[ZT_SIGNATURE_LEN];
 	size_t len;
-	int status = 1;
+	int status = ZT_EXIT_FAILURE;
 	(void)argc;
 	if (crypto_ready() != 0 || load_identity(argv[1], &id) != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	if (read_signed_file(argv[2], &data, &len) != 0 || load_signature(argv[3], sig) != 0)
 		goto out;
 	if (!zt_identity_verify(&id, data, len, sig)) {
@@ -349,7 +349,7 @@ int idtool_main(int argc, char **argv)
 	zt_cli_begin(&cli, "ztrun idtool");
 	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqh", longopts)) != -1) {
 		if (opt != 'h')
-			return 1;
+			return ZT_EXIT_FAILURE;
 		print_help(stdout);
 		return finish_stdout();
 	}
@@ -358,7 +358,7 @@ int idtool_main(int argc, char **argv)
 	argv += optind - 1;
 	if (argc < 2) {
 		zt_log(ZT_LOG_ERROR, "missing idtool COMMAND (see ztrun idtool --help)");
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		const struct idtool_cmd *c = &cmds[i];
@@ -372,10 +372,10 @@ int idtool_main(int argc, char **argv)
 		if (nargs < c->min_args || nargs > c->max_args) {
 			zt_log(ZT_LOG_ERROR, "%s arguments for idtool %s (usage: ztrun idtool %s %s)",
 			       nargs < c->min_args ? "too few" : "too many", c->name, c->name, c->args);
-			return 1;
+			return ZT_EXIT_FAILURE;
 		}
 		return c->fn(argc - 1, argv + 1);
 	}
 	zt_log(ZT_LOG_ERROR, "bad idtool command '%s' (see ztrun idtool --help)", argv[1]);
-	return 1;
+	return ZT_EXIT_FAILURE;
 }

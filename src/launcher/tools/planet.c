@@ -397,11 +397,11 @@ static int planet_new(struct zt_cli *cli, int argc, char **argv)
 	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN] = {0}, buf[ZT_WORLD_MAX_LEN];
 	struct stat st;
 	bool made_key = false;
-	int n, status = 1, ret = parse_options(cli, argc, argv, true, &o);
+	int n, status = ZT_EXIT_FAILURE, ret = parse_options(cli, argc, argv, true, &o);
 	const char *key;
 
 	if (ret) {
-		status = ret > 0 ? 0 : 1;
+		status = ret > 0 ? 0 : ZT_EXIT_FAILURE;
 		goto out;
 	}
 	if (!o.output) {
@@ -455,12 +455,12 @@ static int planet_update(struct zt_cli *cli, int argc, char **argv)
 	uint8_t pub[ZT_IDENTITY_PUB_LEN], secret[ZT_IDENTITY_PRIV_LEN] = {0};
 	uint8_t new_pub[ZT_IDENTITY_PUB_LEN], new_secret[ZT_IDENTITY_PRIV_LEN] = {0}, buf[ZT_WORLD_MAX_LEN];
 	bool made_key = false, made_new_key = false;
-	int n, status = 1, ret = parse_options(cli, argc, argv, false, &o);
+	int n, status = ZT_EXIT_FAILURE, ret = parse_options(cli, argc, argv, false, &o);
 	const char *key, *out_path;
 	uint64_t ts;
 
 	if (ret) {
-		status = ret > 0 ? 0 : 1;
+		status = ret > 0 ? 0 : ZT_EXIT_FAILURE;
 		goto out;
 	}
 	if (!o.file) {
@@ -533,11 +533,11 @@ int planet_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {ZT_CLI_LOG_OPTIONS, {"help", no_argument, NULL, 'h'}, {0}};
 	struct zt_cli cli;
-	int opt, status = 1;
+	int opt, status = ZT_EXIT_FAILURE;
 	zt_cli_begin(&cli, "ztrun planet");
 	while ((opt = zt_cli_getopt(&cli, argc, argv, "+vqh", longopts)) != -1) {
 		if (opt != 'h')
-			return 1;
+			return ZT_EXIT_FAILURE;
 		print_help(stdout);
 		status = 0;
 		goto flush;
@@ -545,7 +545,7 @@ int planet_main(int argc, char **argv)
 	zt_cli_set_log_level(&cli);
 	if (optind >= argc) {
 		zt_log(ZT_LOG_ERROR, "missing planet COMMAND (see ztrun planet --help)");
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	size_t i;
 	for (i = 0; i < sizeof(planet_cmds) / sizeof(planet_cmds[0]); i++)
@@ -553,13 +553,13 @@ int planet_main(int argc, char **argv)
 			break;
 	if (i == sizeof(planet_cmds) / sizeof(planet_cmds[0])) {
 		zt_log(ZT_LOG_ERROR, "bad planet command '%s' (see ztrun planet --help)", argv[optind]);
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	status = planet_cmds[i].fn(&cli, argc - optind, argv + optind);
 flush:
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		zt_log(ZT_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	return status;
 }

@@ -149,13 +149,13 @@ int zt_planet_show(struct zt_cli *cli, int argc, char **argv)
 	    "  -h, --help   print this help\n",
 	    &json, &unused, &file);
 	if (ret)
-		return ret > 0 ? 0 : 1;
+		return ret > 0 ? 0 : ZT_EXIT_FAILURE;
 	if (zt_crypto_init() != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot initialise libsodium");
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	if (zt_planet_load(file, &w, &len) != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	bool self_signed = zt_world_verify(&w, w.updates_key);
 	if (json)
 		show_json(&w, self_signed);
@@ -205,23 +205,23 @@ int zt_planet_verify(struct zt_cli *cli, int argc, char **argv)
 	          "  -h, --help            print this help\n",
 	          &unused, &previous, &file);
 	if (ret)
-		return ret > 0 ? 0 : 1;
+		return ret > 0 ? 0 : ZT_EXIT_FAILURE;
 	if (zt_crypto_init() != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot initialise libsodium");
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	if (zt_planet_load(file, &w, NULL) != 0 || (previous && zt_planet_load(previous, &held, NULL) != 0))
-		return 1;
+		return ZT_EXIT_FAILURE;
 	if (!previous) {
 		if (!zt_world_verify(&w, w.updates_key)) {
 			zt_log(ZT_LOG_ERROR,
 			       "%s signature check FAILED: not signed by its own updates key (a revision "
 			       "that hands over to a new key is signed by the old one: use --previous)",
 			       file);
-			return 1;
+			return ZT_EXIT_FAILURE;
 		}
 		if (check_roots(file, &w) != 0)
-			return 1;
+			return ZT_EXIT_FAILURE;
 		printf("%s: signature valid, %u valid root%s\n", file, (unsigned)w.n_roots,
 		       w.n_roots == 1 ? "" : "s");
 		return 0;
@@ -241,7 +241,7 @@ int zt_planet_verify(struct zt_cli *cli, int argc, char **argv)
 		       "would refuse it)",
 		       file, previous, previous);
 	if (ret || check_roots(file, &w) != 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	printf("%s: a valid update of %s (timestamp %llu, was %llu)\n", file, previous,
 	       (unsigned long long)w.ts, (unsigned long long)held.ts);
 	return 0;
