@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "log.h"
 #include "shim.h"
 #include "subcommands.h"
@@ -25,19 +26,19 @@ int shim_main(int argc, char **argv)
 	}
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "Usage: " USAGE " (ztrun shim --help)\n");
-		return 2;
+		return ZT_EXIT_USAGE;
 	}
 	/* A path LD_PRELOAD cannot carry would only fail later, in the app. */
 	if (strpbrk(argv[1], " :")) {
 		zt_log(ZT_LOG_ERROR, "cannot use '%s': LD_PRELOAD cannot carry a path with a space or colon",
 		       argv[1]);
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	int err = zt_file_write_atomic(argv[1], zt_shim_start, (size_t)(zt_shim_end - zt_shim_start), 0755,
 	                               false);
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot write the preload library to %s: %s", argv[1], strerror(-err));
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "httpd.h"
+#include "vl1/identity.h"
 #include "vl1/node.h"
 #include "vl2/vl2.h"
 
@@ -214,10 +215,8 @@ static void network_post(struct zt_svc *s, uint64_t nwid, const char *body, size
 static uint64_t path_id(const char *path, const char *prefix, size_t digits)
 {
 	size_t pl = strlen(prefix);
-	if (strncmp(path, prefix, pl) != 0 || strlen(path + pl) != digits ||
-	    strspn(path + pl, "0123456789abcdefABCDEF") != digits)
-		return 0;
-	return strtoull(path + pl, NULL, 16);
+	uint64_t id;
+	return strncmp(path, prefix, pl) == 0 && zt_hex_parse(path + pl, digits, &id) ? id : 0;
 }
 
 static void api_request(void *arg, const struct zt_http_request *req, const char *body, size_t len,

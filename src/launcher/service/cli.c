@@ -11,11 +11,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli.h"
 #include "localapi.h"
 #include "home.h"
 #include "log.h"
 #include "subcommands.h"
 #include "vl1/crypto.h"
+#include "vl1/identity.h"
 
 #define USAGE "ztrun cli [-D HOME] [-j] COMMAND [ARG...]"
 
@@ -60,7 +62,7 @@ static cJSON *call(struct cli *c, const char *method, const char *path, const ch
 	int status = 0;
 	char *resp = NULL;
 	int err = zt_api_call(&c->api, method, path, body, &status, &resp);
-	*ret = 1;
+	*ret = ZT_EXIT_FAILURE;
 	if (err) {
 		if (err == -EPERM)
 			zt_log(ZT_LOG_ERROR,
@@ -238,14 +240,15 @@ static int cmd_listnetworks(struct cli *c)
 
 static bool valid_nwid(const char *s)
 {
-	return s && strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16;
+	uint64_t unused;
+	return s && zt_hex_parse(s, 16, &unused);
 }
 
 static int cmd_join_leave(struct cli *c, const char *nwid, bool join)
 {
 	if (!valid_nwid(nwid)) {
 		printf("invalid network id\n");
-		return 2;
+		return ZT_EXIT_USAGE;
 	}
 	char path[64], *raw = NULL;
 	snprintf(path, sizeof(path), "/network/%s", nwid);
@@ -262,16 +265,20 @@ static int cmd_join_leave(struct cli *c, const char *nwid, bool join)
 	return 0;
 }
 
+/* get and set's arguments, said as stock says them when wrong. */
+static bool nwid_and_property(const char *nwid, const char *prop, const char *verb)
+{
+	if (!valid_nwid(nwid))
+		fprintf(stderr, "invalid format: must be a 16-digit (network) ID\n");
+	else if (!prop)
+		fprintf(stderr, "invalid format: include a property name to %s\n", verb);
+	return valid_nwid(nwid) && prop;
+}
+
 static int cmd_get(struct cli *c, const char *nwid, const char *prop)
 {
-	if (!valid_nwid(nwid)) {
-		fprintf(stderr, "invalid format: must be a 16-digit (network) ID\n");
-		return 2;
-	}
-	if (!prop) {
-		fprintf(stderr, "invalid format: include a property name to get\n");
-		return 2;
-	}
+	if (!nwid_and_property(nwid, prop, "get"))
+		return ZT_EXIT_USAGE;
 	int ret;
 	cJSON *j = call(c, "GET", "/network", NULL, NULL, &ret);
 	if (!j)
@@ -281,7 +288,7 @@ static int cmd_get(struct cli *c, const char *nwid, const char *prop)
 	ret = 0;
 	if (!found) {
 		fprintf(stderr, "unknown network ID, check that you are a member of the network\n");
-		ret = 1;
+		ret = ZT_EXIT_FAILURE;
 	} else if (strcmp(prop, "ip") == 0 || strcmp(prop, "ip4") == 0 || strcmp(prop, "ip6") == 0) {
 		const cJSON *a;
 		bool first = true;
@@ -314,14 +321,8 @@ static int cmd_get(struct cli *c, const char *nwid, const char *prop)
 
 static int cmd_set(struct cli *c, const char *nwid, const char *setting)
 {
-	if (!valid_nwid(nwid)) {
-		fprintf(stderr, "invalid format: must be a 16-digit (network) ID\n");
-		return 2;
-	}
-	if (!setting) {
-		fprintf(stderr, "invalid format: include a property name to set\n");
-		return 2;
-	}
+	if (!nwid_and_property(nwid, setting, "set"))
+		return ZT_EXIT_USAGE;
 	static const char *const names[] = {"allowManaged", "allowGlobal", "allowDefault", "allowDNS"};
 	const char *eq = strchr(setting, '=');
 	size_t klen = eq ? (size_t)(eq - setting) : 0;
@@ -332,7 +333,7 @@ static int cmd_set(struct cli *c, const char *nwid, const char *setting)
 	if (!name) {
 		fprintf(stderr, "invalid setting '%s': allowManaged, allowGlobal, allowDefault or allowDNS = 0 or 1\n",
 		        setting);
-		return 2;
+		return ZT_EXIT_USAGE;
 	}
 	char body[64], path[64], *raw = NULL;
 	snprintf(body, sizeof(body), "{\"%s\":%s}", name, eq[1] == 't' || eq[1] == '1' ? "true" : "false");
@@ -367,7 +368,7 @@ int cli_main(int argc, char **argv)
 			port = strtol(optarg, &end, 10);
 			if (*end || port < 1 || port > 65535) {
 				zt_log(ZT_LOG_ERROR, "bad port '%s' (1 to 65535)", optarg);
-				return 2;
+				return ZT_EXIT_USAGE;
 			}
 			break;
 		case 'T':
@@ -380,12 +381,12 @@ int cli_main(int argc, char **argv)
 			return 0;
 		default:
 			fprintf(stderr, "Usage: " USAGE " (ztrun cli -h)\n");
-			return 2;
+			return ZT_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "Usage: " USAGE " (ztrun cli -h)\n");
-		return 2;
+		return ZT_EXIT_USAGE;
 	}
 	c.cmd = argv[optind];
 	const char *a1 = optind + 1 < argc ? argv[optind + 1] : NULL;
@@ -397,13 +398,13 @@ int cli_main(int argc, char **argv)
 		ok = ok || strcmp(c.cmd, known[i]) == 0;
 	if (!ok) {
 		zt_log(ZT_LOG_ERROR, "unknown command '%s' (ztrun cli -h)", c.cmd);
-		return 2;
+		return ZT_EXIT_USAGE;
 	}
 
 	char *dflt = home ? NULL : zt_home_default();
 	if (!home)
 		home = dflt;
-	int ret = 1;
+	int ret = ZT_EXIT_FAILURE;
 	char tokbuf[256];
 	struct stat st;
 	if (!home || stat(home, &st) != 0 || !S_ISDIR(st.st_mode)) {

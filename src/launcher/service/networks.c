@@ -15,6 +15,7 @@
 #include "log.h"
 #include "stack/service.h"
 #include "sysio.h"
+#include "vl1/identity.h"
 
 struct zt_svc_net *zt_svc_find(struct zt_svc *s, uint64_t nwid)
 {
@@ -129,9 +130,8 @@ int zt_svc_join_stored(struct zt_svc *s)
 			continue;
 		if (len > 11 && strcmp(name + len - 11, ".local.conf") == 0)
 			continue; /* a joined network's settings */
-		bool ok = len == 21 && strcmp(name + 16, ".conf") == 0 &&
-		          strspn(name, "0123456789abcdefABCDEF") == 16;
-		uint64_t nwid = ok ? strtoull(name, NULL, 16) : 0;
+		uint64_t nwid = 0;
+		bool ok = len == 21 && strcmp(name + 16, ".conf") == 0 && zt_hex_parse_n(name, 16, &nwid);
 		if (!ok || !nwid) {
 			zt_log(ZT_LOG_WARN,
 			       "ignoring %s/%s: not a network (networks.d holds <16 hex digits>.conf)", dir,

@@ -244,10 +244,10 @@ static int run_ephemeral(struct zt_home *home, const struct service_opts *o, str
 	struct zt_world planet;
 	const char *planet_source;
 	struct zt_nodehost *host = NULL;
-	int ret = 1, err = zt_home_identity(home, &id);
+	int ret = ZT_EXIT_FAILURE, err = zt_home_identity(home, &id);
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot make an identity: %s", strerror(-err));
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	err = zt_home_planet(home, o->planet, &planet, &planet_source);
 	if (err) {
@@ -298,7 +298,7 @@ int service_main(int argc, char **argv)
 	if (o.daemon) {
 		if (daemonize(&ready_fds[n_ready]) < 0) {
 			zt_log(ZT_LOG_ERROR, "cannot go to the background: %s", strerror(errno));
-			return 1;
+			return ZT_EXIT_FAILURE;
 		}
 		n_ready++;
 	}
