@@ -113,4 +113,11 @@ expect_rc 0 "network list with a bad ZTRUN_LOG"
 expect_err "^ztrun: ignoring ZTRUN_LOG=loud" "network list reads ZTRUN_LOG"
 ZTRUN_LOG=loud zt controller network list -q "$C"
 [ -z "$(ztrun_lines)" ] || fail "network list -q: $(ztrun_lines)"
+# -v and -q before the group too, as before idtool's COMMAND
+ZTRUN_LOG=loud zt controller -q network list "$C"
+expect_rc 0 "controller -q network list"
+[ -z "$(ztrun_lines)" ] || fail "controller -q network list: $(ztrun_lines)"
+zt controller -vq --verbose network list "$C"
+expect_rc 0 "controller -vq --verbose network list"
+bad_option "'--bogus': unknown" 2 controller -v network list --bogus
 echo ok

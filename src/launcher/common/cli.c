@@ -22,6 +22,19 @@ void zt_cli_next(struct zt_cli *cli, const char *command)
 	opterr = 0;
 }
 
+bool zt_cli_log_flag(struct zt_cli *cli, const char *arg)
+{
+	if (strcmp(arg, "--verbose") == 0 || strcmp(arg, "--quiet") == 0) {
+		(*(arg[2] == 'v' ? &cli->verbose : &cli->quiet))++;
+		return true;
+	}
+	if (arg[0] != '-' || !arg[1] || strspn(arg + 1, "vq") != strlen(arg + 1))
+		return false;
+	for (const char *p = arg + 1; *p; p++)
+		(*(*p == 'v' ? &cli->verbose : &cli->quiet))++;
+	return true;
+}
+
 /* Says what is wrong with the option getopt just refused. It was in argv[optind - 1] unless getopt stopped
  * inside a cluster of short options (-vx), where optind has not moved on. */
 static void bad_option(const struct zt_cli *cli, char **argv, int optind_before, const char *shorts)

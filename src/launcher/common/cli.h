@@ -4,6 +4,7 @@
 #define ZTRUN_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 
 #include "vl1/node.h"
 
@@ -32,6 +33,9 @@ void zt_cli_begin(struct zt_cli *cli, const char *name);
 /* Moves on to a command's own options (argv shifted so argv[0] is the command): getopt from argv[1] again
  * and " command" added to the name; the -v and -q counted so far stay. */
 void zt_cli_next(struct zt_cli *cli, const char *command);
+/* Counts arg if it is -v, -q, a cluster of them (-vv) or their long forms, for options that come before
+ * a command group (ztrun controller -v network list); false, and nothing counted, for anything else. */
+bool zt_cli_log_flag(struct zt_cli *cli, const char *arg);
 /* getopt_long that counts -v and -q itself instead of returning them. Returns the next option, -1 at the
  * end, or '?' after printing the one line that says what is wrong with an option: unknown, without the
  * value it needs, or with a value it does not take. */

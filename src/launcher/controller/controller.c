@@ -332,7 +332,7 @@ static int start_controller(struct ctl_daemon *d, const struct ctl_opts *o)
 static int run_daemon(const struct ctl_opts *o)
 {
 	static struct ctl_daemon d;
-	int ret = 1, err;
+	int ret = ZT_EXIT_FAILURE, err;
 	struct zt_daemon_loop dl = {.sfd = -1};
 	char text[32], addr[ZT_ADDRESS_TEXT_LEN + 1];
 	memset(&d, 0, sizeof(d));
@@ -340,14 +340,14 @@ static int run_daemon(const struct ctl_opts *o)
 
 	if (zt_crypto_init() != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot initialise libsodium");
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	if ((err = zt_sys_random_check()) != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot get random bytes: getrandom: %s", strerror(-err));
-		return 1;
+		return ZT_EXIT_FAILURE;
 	}
 	if (zt_home_open_or_say(&d.home, o->home, false) < 0)
-		return 1;
+		return ZT_EXIT_FAILURE;
 	if ((err = zt_home_identity(&d.home, &d.id)) != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot load or make the identity in %s: %s", d.home.dir,
 		       strerror(-err));
@@ -407,7 +407,7 @@ static int run_daemon(const struct ctl_opts *o)
 	       "planet %" PRIu64,
 	       addr, d.home.created_identity ? " (new identity)" : "", d.port, d.port, addr, d.planet.id);
 	err = zt_loop_run(d.loop);
-	ret = err ? 1 : 0;
+	ret = err ? ZT_EXIT_FAILURE : 0;
 	if (err)
 		zt_log(ZT_LOG_ERROR, "event loop failed: %s", strerror(-err));
 cleanup:
@@ -426,8 +426,14 @@ cleanup:
 
 int controller_main(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "network") == 0 || strcmp(argv[1], "member") == 0))
-		return zt_ctl_manage_main(argc - 1, argv + 1);
+	/* -v and -q may come before the group too: ztrun controller -v network list HOME */
+	struct zt_cli front;
+	int g = 1;
+	zt_cli_begin(&front, "ztrun controller");
+	while (g < argc && zt_cli_log_flag(&front, argv[g]))
+		g++;
+	if (g < argc && (strcmp(argv[g], "network") == 0 || strcmp(argv[g], "member") == 0))
+		return zt_ctl_manage_main(argc - g, argv + g, &front);
 	struct ctl_opts o;
 	int r = parse_opts(argc, argv, &o);
 	if (r)

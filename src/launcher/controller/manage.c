@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "fmt.h"
 #include "log.h"
+#include "vl1/identity.h"
 #include "manage.h"
 
 #define MAX_LIST 256 /* --pool, --route, --v6, IPs */
@@ -128,12 +129,8 @@ static void print_json(const char *text)
 
 static bool hex_id(const char *s, size_t digits)
 {
-	if (strlen(s) != digits)
-		return false;
-	for (size_t i = 0; i < digits; i++)
-		if (!strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	return true;
+	uint64_t unused;
+	return zt_hex_parse(s, digits, &unused);
 }
 
 static int usage_error(struct cli *c, const char *fmt, const char *arg)
@@ -525,7 +522,7 @@ static int run_command(struct cli *c, int argc, char **argv)
 	return cmd->fn(c, pos, npos);
 }
 
-int zt_ctl_manage_main(int argc, char **argv)
+int zt_ctl_manage_main(int argc, char **argv, const struct zt_cli *front)
 {
 	static struct create_opts co;
 	const char *group = argv[0];
@@ -549,7 +546,7 @@ int zt_ctl_manage_main(int argc, char **argv)
 	co.body = cJSON_CreateObject();
 	co.pools = cJSON_CreateArray();
 	co.routes = cJSON_CreateArray();
-	zt_cli_begin(&c.front, "ztrun controller");
+	c.front = *front;
 	zt_cli_next(&c.front, group);
 	int ret = run_command(&c, argc - 1, argv + 1);
 	if (c.open)
