@@ -34,11 +34,9 @@ void sb_dns_init(struct zt_sandbox *sb)
 	if (env && *env) {
 		snprintf(sb->resolv_conf, sizeof(sb->resolv_conf), "%s", env);
 	} else {
-		snprintf(sb->resolv_conf, sizeof(sb->resolv_conf), "%s", sb->socket_path);
-		char *slash = strrchr(sb->resolv_conf, '/');
-		if (slash && (size_t)(slash - sb->resolv_conf) + sizeof("/resolv.conf") <= sizeof(sb->resolv_conf))
-			strcpy(slash, "/resolv.conf");
-		else
+		/* named after the control socket, as the shim's (rpc.h, Names) */
+		int n = snprintf(sb->resolv_conf, sizeof(sb->resolv_conf), "%s.resolv.conf", sb->socket_path);
+		if (n < 0 || (size_t)n >= sizeof(sb->resolv_conf))
 			sb->resolv_conf[0] = '\0';
 	}
 }
