@@ -66,11 +66,11 @@ void zt_resolv_conf_path_init(void)
 	}
 }
 
-void zt_resolv_conf_load(struct zt_resolv_conf *c)
+static void load_file(struct zt_resolv_conf *c, const char *path)
 {
 	char text[8192];
 	size_t len = 0;
-	int fd = conf_path[0] ? open(conf_path, O_RDONLY | O_CLOEXEC) : -1;
+	int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd >= 0) {
 		ssize_t n;
 		while (len < sizeof(text) && (n = read(fd, text + len, sizeof(text) - len)) > 0)
@@ -78,6 +78,16 @@ void zt_resolv_conf_load(struct zt_resolv_conf *c)
 		close(fd);
 	}
 	zt_resolv_conf_parse(c, text, len);
+}
+
+void zt_resolv_conf_load(struct zt_resolv_conf *c)
+{
+	load_file(c, conf_path);
+	char host[sizeof(conf_path) + sizeof(ZT_NC_RESOLV_HOST_SUFFIX)];
+	if (c->nns == 0 && conf_path[0]) { /* --fallthrough: the host's, when the network has none */
+		snprintf(host, sizeof(host), "%s%s", conf_path, ZT_NC_RESOLV_HOST_SUFFIX);
+		load_file(c, host);
+	}
 }
 
 /* Waits for events on fd until the deadline: 1 ready, 0 timed out, -1 error. */

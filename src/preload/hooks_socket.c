@@ -95,6 +95,8 @@ static int simple_call(enum zt_nc_op op, int fd, const void *body, size_t len, b
 		real_close(rep.fd);
 	if (rep.fd >= 0 && install && (e = install_over(rep.fd, fd)) < 0)
 		return zt_fail(-e);
+	if (op == ZT_NC_CONNECT && rep.result == ZT_NC_CONNECT_HOST)
+		return rep.fd >= 0 ? ZT_NC_CONNECT_HOST : zt_fail(EPROTO);
 	return rep.result < 0 ? zt_fail(-rep.result) : 0;
 }
 
@@ -275,7 +277,10 @@ ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 	bool waits = (kind == 's' || kind == 'l') && !nonblock;
 	if (kind == 'd' || kind == 'D' || kind == 'c') /* connect(AF_UNSPEC) makes it unconnected again */
 		zt_dgram_hint_set(fd, true);
-	return simple_call(ZT_NC_CONNECT, fd, body, b.off, waits);
+	int r = simple_call(ZT_NC_CONNECT, fd, body, b.off, waits);
+	if (r == ZT_NC_CONNECT_HOST) /* --fallthrough: fd is now a socket of the host's stack */
+		return CALL_REAL(connect, fd, addr, len);
+	return r;
 }
 
 /* GETSOCKNAME/GETPEERNAME for a virtual fd. */

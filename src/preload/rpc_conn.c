@@ -334,7 +334,8 @@ static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, 
 	}
 	uint8_t flags = (uint8_t)(w0 >> 16);
 	bool has_fd = flags & ZT_NC_REPLY_HAS_FD;
-	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || result > 0 ||
+	bool host = op == ZT_NC_CONNECT && result == ZT_NC_CONNECT_HOST; /* the one positive result */
+	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || (result > 0 && !host) ||
 	    result < -4095 || m.extra_fds > 0 || (m.fd >= 0 && !has_fd)) {
 		close_fd(m.fd);
 		return -EPROTO;

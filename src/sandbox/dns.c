@@ -48,5 +48,10 @@ int sb_dns_redirect(struct zt_sandbox *sb, struct zt_nc_addr *a)
 		return 0; /* not a host nameserver's port 53: the network's resolv.conf is not read */
 	struct zt_nc_addr ns[SB_MAX_NS];
 	int n = sb->resolv_conf[0] ? read_nameservers(sb->resolv_conf, ns, SB_MAX_NS) : 0;
+	if (n == 0 && sb->resolv_conf[0]) { /* --fallthrough: the host's, when the network has none */
+		char host[sizeof(sb->resolv_conf) + sizeof(ZT_NC_RESOLV_HOST_SUFFIX)];
+		snprintf(host, sizeof(host), "%s%s", sb->resolv_conf, ZT_NC_RESOLV_HOST_SUFFIX);
+		n = read_nameservers(host, ns, SB_MAX_NS);
+	}
 	return sb_resolv_pick(sb->host_ns, sb->host_ns_count, ns, n, a);
 }

@@ -168,6 +168,14 @@ static void simple_reply(struct sb_call *c, int32_t r, int fd, struct zt_nc_buf 
 			return;
 		}
 	}
+	if (c->nr == SYS_connect && r == ZT_NC_CONNECT_HOST) {
+		/* --fallthrough: the fd is now the host's socket; the program's connect runs on it */
+		if (fd >= 0)
+			sb_continue(c);
+		else
+			sb_fail(c, EPROTO);
+		return;
+	}
 	/* the app end's own send buffer bounds what the app queues: follow SO_SNDBUF there too */
 	int v;
 	if (c->nr == SYS_setsockopt && sb_low(c->args[1]) == SOL_SOCKET && sb_low(c->args[2]) == SO_SNDBUF &&

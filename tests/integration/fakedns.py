@@ -1,5 +1,6 @@
 # A DNS server for the tests: UDP and TCP on 127.0.0.1:53 (run it inside ztrun, on the virtual
-# loopback). usage: fakedns.py READY_FILE (created once it listens). Answers test.example (10.9.8.7,
+# loopback). usage: fakedns.py READY_FILE [ADDRESS] (created once it listens; ADDRESS: where, instead of
+# 127.0.0.1). Answers test.example (10.9.8.7,
 # fd00::7), host.corp.example (10.1.1.1), big.example (truncated over UDP, 24 A records over TCP),
 # garbage.example (three bad replies before the good one); NXDOMAIN for anything else.
 import socket, struct, sys, threading
@@ -35,11 +36,12 @@ def answer(q, tcp):
         flags |= 3
     return name, q[:2] + struct.pack(">HHHHH", flags, 1, len(ans), 0, 0) + q[12:end] + b"".join(ans)
 
+where = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind(("127.0.0.1", 53))
+udp.bind((where, 53))
 tcp = socket.socket()
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-tcp.bind(("127.0.0.1", 53))
+tcp.bind((where, 53))
 tcp.listen(8)
 
 def serve_udp():

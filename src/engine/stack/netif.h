@@ -128,4 +128,10 @@ unsigned zt_netif_mtu(const struct zt_netif *nif);
 /* The primary lwIP netif (the one holding the IPv6 addresses), e.g. to bind a PCB to it. */
 struct netif *zt_netif_lwip(struct zt_netif *nif);
 
+/* Whether dest is ours to reach: loopback, multicast, broadcast or any-address, one of our addresses,
+ * or inside a route or subnet of a joined network (route.c). What is not falls through to the host's
+ * stack under --fallthrough. */
+struct ip_addr;
+bool zt_netif_reaches(const struct ip_addr *dest);
+
 #endif

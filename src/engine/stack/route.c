@@ -310,6 +310,18 @@ void zt_netif_set_routes(struct zt_netif *z, const struct zt_netif_ipconfig *c)
 	}
 }
 
+bool zt_netif_reaches(const ip_addr_t *dest)
+{
+	if (IP_IS_V4(dest)) {
+		const ip4_addr_t *d = ip_2_ip4(dest);
+		return ip4_addr_isloopback(d) || ip4_addr_ismulticast(d) || ip4_addr_isany(d) ||
+		       ip4_addr_get_u32(d) == IPADDR_BROADCAST || hook_ip4_route(NULL, d) != NULL;
+	}
+	const ip6_addr_t *d = ip_2_ip6(dest);
+	return ip6_addr_isloopback(d) || ip6_addr_ismulticast(d) || ip6_addr_isany(d) ||
+	       hook_ip6_route(NULL, d) != NULL;
+}
+
 void zt_netif_hooks_install(void)
 {
 	zt_lwip_route_hooks =

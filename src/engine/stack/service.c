@@ -239,6 +239,7 @@ int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct z
 		goto fail_errno;
 	unlink(cfg->socket_path);
 	svc->owner_only = cfg->owner_only;
+	svc->fallthrough = cfg->fallthrough;
 	/* The file takes the umask's mode at bind: 0600 from the start, with no moment open to others. */
 	mode_t old_umask = cfg->owner_only ? umask(0177) : 0;
 	int bound = bind(svc->lfd, (struct sockaddr *)&sun, sizeof(sun));

@@ -16,6 +16,9 @@ struct zt_service_config {
 	 * connection from another uid (SO_PEERCRED; root too) is closed unanswered. For sockets that live
 	 * where others could reach them (ztrun service's HOME/nc_<nwid>). */
 	bool owner_only;
+	/* --fallthrough: a connect() to a destination no joined network reaches (zt_netif_reaches) is
+	 * answered with a socket of the host's stack (rpc.h, ZT_NC_CONNECT_HOST). */
+	bool fallthrough;
 };
 
 /* Initialises lwIP (once per process), creates the control socket and watches it on loop.

@@ -23,6 +23,7 @@ struct zt_service {
 	struct zt_loop *loop;
 	pid_t pid;
 	bool owner_only; /* control connections only from our own uid (zt_service_config) */
+	bool fallthrough; /* zt_service_config */
 	int lfd;
 	struct zt_watch lwatch;
 	char *path;

@@ -2,10 +2,12 @@
  * each decodes its request body, acts on lwIP through tcp.c/udp.c/icmp.c/sockopt.c and returns 0 or
  * -errno for service.c's dispatcher to send back. */
 #include "joined_int.h"
+#include "netif.h"
 #include "service_int.h"
 #include "stack.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
@@ -101,10 +103,25 @@ int zt_op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
 	return 0;
 }
 
+/* --fallthrough: a destination none of our networks reaches is the host's. Returns ZT_NC_CONNECT_HOST
+ * with *reply_fd a new socket of the host's stack (the caller connects it), 0 when the destination is
+ * ours (or no address the normal path would take), or -errno. */
+static int fall_through(struct zt_sock *s, const struct zt_nc_addr *a, int *reply_fd)
+{
+	ip_addr_t ip;
+	uint16_t port;
+	if (a->family == AF_UNSPEC || zt_stack_addr_from_nc(a, &ip, &port) < 0 || zt_netif_reaches(&ip))
+		return 0;
+	int fd = socket(s->domain, s->type | SOCK_CLOEXEC, s->protocol);
+	if (fd < 0)
+		return -errno;
+	*reply_fd = fd;
+	return ZT_NC_CONNECT_HOST;
+}
+
 int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id, struct zt_sock *s,
                   int app_fd, struct zt_nc_buf *req, int *reply_fd, bool *deferred)
 {
-	(void)svc;
 	struct zt_nc_addr a;
 	zt_nc_get_addr(req, &a);
 	uint32_t flags = zt_nc_get_u32(req);
@@ -112,6 +129,11 @@ int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id,
 		return -EINVAL;
 	if (zt_sock_is_icmp(s))
 		return -EOPNOTSUPP; /* ping sockets here send with an address (sendto), as ping does */
+	if (svc->fallthrough && (s->type == SOCK_DGRAM || s->state == ZT_SOCK_NEW)) {
+		int r = fall_through(s, &a, reply_fd);
+		if (r != 0)
+			return r;
+	}
 	if (s->type == SOCK_DGRAM) {
 		int r = zt_udp_connect(s, &a);
 		if (r > 0) {

@@ -207,3 +207,15 @@ void zt_sys_random(void *arg, void *buf, size_t len)
 		len -= (size_t)n;
 	}
 }
+
+int zt_file_copy(const char *from, const char *to)
+{
+	uint8_t *data;
+	size_t len;
+	int e = zt_file_read(from, 65536, &data, &len);
+	if (e < 0)
+		return e;
+	e = zt_file_write_atomic(to, data, len, 0644, false);
+	free(data);
+	return e;
+}

@@ -19,6 +19,12 @@ int zt_file_read(const char *path, size_t max, uint8_t **data, size_t *len);
  * no_clobber, an existing path is left alone and -EEXIST returned. 0 or -errno; no temp file is left. */
 int zt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool no_clobber);
 
+/* Copies from's content (at most 64 KiB) as to's, atomically and readable by all (0644). 0 or -errno. */
+int zt_file_copy(const char *from, const char *to);
+
+/* The host's resolver configuration, which --fallthrough hands to the shim's resolver. */
+#define ZT_HOST_RESOLV_CONF "/etc/resolv.conf"
+
 /* 0 if getrandom(2) works; -errno if not (call once before handing zt_sys_random to the engine). */
 int zt_sys_random_check(void);
 /* A zt_random_fn over getrandom(2). Must not fail, so it aborts if the kernel refuses after

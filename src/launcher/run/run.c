@@ -22,6 +22,8 @@
 #include "rundir.h"
 #include "sandbox.h"
 #include "shim.h"
+#include "rpc.h"
+#include "sysio.h"
 #include "spawn.h"
 #include "subcommands.h"
 #include "stack/service.h"
@@ -76,10 +78,13 @@ static int make_rundir(struct run *r)
 	}
 	snprintf(r->socket_name, sizeof(r->socket_name), NC_PREFIX "%s", r->network);
 	snprintf(r->resolv_name, sizeof(r->resolv_name), "%s.resolv.conf", r->socket_name);
+	snprintf(r->host_resolv_name, sizeof(r->host_resolv_name), "%s" ZT_NC_RESOLV_HOST_SUFFIX, r->resolv_name);
 	snprintf(r->shim_path, sizeof(r->shim_path), "%s/" ZT_SHIM_NAME, r->rundir);
 	snprintf(r->socket_path, sizeof(r->socket_path), "%s/%s", r->rundir, r->socket_name);
 	err = zt_rundir_remove_on_crash(
-	    r->rundir, (const char *const[]){ZT_SHIM_NAME, r->socket_name, r->resolv_name, ZT_RUNDIR_LOCK}, 4);
+	    r->rundir,
+	    (const char *const[]){ZT_SHIM_NAME, r->socket_name, r->resolv_name, r->host_resolv_name, ZT_RUNDIR_LOCK},
+	    5);
 	if (err)
 		zt_log(ZT_LOG_WARN, "cannot arm removal of %s on a crash: %s", r->rundir, strerror(-err));
 	err = zt_rundir_write_file(r->rundir, ZT_SHIM_NAME, zt_shim_start,
@@ -89,6 +94,11 @@ static int make_rundir(struct run *r)
 		       strerror(-err));
 		return -1;
 	}
+	/* --fallthrough: the host's nameservers, for when the network pushes none (rpc.h, Names) */
+	char host_resolv[4200];
+	snprintf(host_resolv, sizeof(host_resolv), "%s/%s", r->rundir, r->host_resolv_name);
+	if (r->jo.fallthrough && (err = zt_file_copy(ZT_HOST_RESOLV_CONF, host_resolv)) < 0 && err != -ENOENT)
+		zt_log(ZT_LOG_WARN, "cannot copy %s for the resolver: %s", ZT_HOST_RESOLV_CONF, strerror(-err));
 	return 0;
 }
 
@@ -100,7 +110,8 @@ static int start_service(struct run *r)
 		zt_log(ZT_LOG_ERROR, "cannot create the event loop: %s", strerror(-err));
 		return -1;
 	}
-	err = zt_service_new(&r->svc, r->loop, &(struct zt_service_config){.socket_path = r->socket_path});
+	err = zt_service_new(&r->svc, r->loop,
+	                     &(struct zt_service_config){.socket_path = r->socket_path, .fallthrough = r->jo.fallthrough});
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot start the socket service on %s: %s", r->socket_path,
 		       strerror(-err));

@@ -34,6 +34,8 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	           "                    has those it would have without ztrun)\n"
 	           "      --no-seccomp  LD_PRELOAD only: programs that bypass libc (static, Go) reach\n"
 	           "                    the host's network\n"
+	           "      --fallthrough connections to destinations no joined network reaches use the\n"
+	           "                    host's network, and names too when the network has no DNS\n"
 	           "  -h, --help        print this help and exit\n"
 	           "  -V, --version     print the version and exit\n"
 	           "\n");
@@ -46,7 +48,7 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	           "126 if COMMAND could not be run, 127 if it was not found.\n");
 }
 
-/* -v, -q, --drop-caps, --no-seccomp and the join options. 0, 1 after --help or --version, -1 after an error. */
+/* -v, -q, --drop-caps, --no-seccomp, --fallthrough and the join options. 0, 1 after --help or --version, -1 after an error. */
 int run_parse_options(struct run *r, int argc, char **argv, void (*print_subcommands)(FILE *f))
 {
 	static const struct option long_options[] = {
@@ -62,6 +64,7 @@ int run_parse_options(struct run *r, int argc, char **argv, void (*print_subcomm
 	    {"planet", required_argument, NULL, 'L'},
 	    {"wait", required_argument, NULL, 'W'},
 	    {"no-seccomp", no_argument, NULL, 'S'},
+	    {"fallthrough", no_argument, NULL, 'F'},
 	    {0},
 	};
 	struct zt_cli cli;
@@ -79,6 +82,9 @@ int run_parse_options(struct run *r, int argc, char **argv, void (*print_subcomm
 			break;
 		case 'S':
 			r->no_seccomp = true;
+			break;
+		case 'F':
+			r->jo.fallthrough = true;
 			break;
 		case 'h':
 			print_help(stdout, print_subcommands);

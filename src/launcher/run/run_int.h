@@ -27,7 +27,8 @@ struct run {
 	char **command;
 	/* the runtime directory, base/ztrun.XXXXXX, with the shim and the service's socket */
 	const char *base, *base_var;
-	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64], resolv_name[80];
+	char rundir[4096], shim_path[4200], socket_path[4200], socket_name[64], resolv_name[80],
+	    host_resolv_name[96];
 	sigset_t blocked, orig_mask;
 	/* the fd limits ztrun was started with, for COMMAND (NULL: unknown, COMMAND gets ztrun's) */
 	struct rlimit orig_nofile;

@@ -18,6 +18,9 @@ struct zt_join_opts {
 	const char *home, *planet;
 	bool ephemeral;
 	long port, wait_s;
+	/* --fallthrough: destinations outside every joined network's routes, and names when the
+	 * network pushes no DNS, are the host's (rpc.h: CONNECT, Names) */
+	bool fallthrough;
 };
 
 /* Returns 0 for "none", 1 for a 16-hex-digit network ID, or -EINVAL. */

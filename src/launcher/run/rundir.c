@@ -163,7 +163,7 @@ static struct {
 	pid_t pid;
 	size_t nfiles;
 	char dir[4096];
-	char files[4][4096];
+	char files[5][4096];
 } crash;
 
 static void remove_on_crash(int sig)

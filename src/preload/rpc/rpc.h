@@ -61,7 +61,9 @@
  * Names: the shim resolves them itself (its DNS client uses virtual sockets) with the nameservers,
  * search list and options of the file named as the control socket plus ".resolv.conf"
  * (HOME/nc_<nwid>.resolv.conf), which the launcher writes from the network's DNS config; no file,
- * or no nameserver in it, means names beyond /etc/hosts do not resolve. ZTRUN_RESOLV_CONF, when set, names another file (for tests).
+ * or no nameserver in it, means names beyond /etc/hosts do not resolve, unless ztrun runs with
+ * --fallthrough: then it also writes the host's /etc/resolv.conf beside it as that name plus
+ * ZT_NC_RESOLV_HOST_SUFFIX, which readers use when the first names no nameserver. ZTRUN_RESOLV_CONF, when set, names another file (for tests).
  * Integers are little-endian; ports and IPv4/IPv6 addresses keep network byte order.
  */
 
@@ -76,6 +78,7 @@
  * socket() of AF_INET/AF_INET6 has no such door.
  */
 #define ZT_NC_SYSCALL_COOKIE 0x7a7472756e736363ULL
+#define ZT_NC_RESOLV_HOST_SUFFIX ".host" /* see Names */
 
 #define ZT_NC_VERSION        1
 #define ZT_NC_NAME_PREFIX    "ztnc/"
@@ -109,7 +112,13 @@ enum zt_nc_op {
  *         the shim installs it over the app's fd. Joined ends
  *         are named "<prefix><pid>/=<4|6><local><peer>/s" (addresses and ports in hex, as the
  *         socket's domain shows them): the service keeps no state for them.
-	 * datagram: reply 0 + fd = new 'c' app end (or 'd' when addr family is AF_UNSPEC) to install. */
+	 * datagram: reply 0 + fd = new 'c' app end (or 'd' when addr family is AF_UNSPEC) to install.
+	 * Fall-through (only when ztrun runs with --fallthrough): when no joined network reaches the
+	 *         address and it is not loopback, the reply is ZT_NC_CONNECT_HOST + fd = an unconnected
+	 *         socket of the host's stack, of the socket's domain, type and protocol. The shim
+	 *         installs it over the app's fd and connects it itself (a blocking connect blocks in
+	 *         the kernel); the seccomp supervisor installs it and lets the program's connect run.
+	 *         From then on the fd is no virtual socket: every call on it is the kernel's. */
 	ZT_NC_CONNECT = 4,
 	/* fd. reply: 0 + addr, or -errno (ENOTCONN for getpeername) */
 	ZT_NC_GETSOCKNAME = 5,
@@ -141,6 +150,7 @@ enum zt_nc_op {
 #define ZT_NC_IF_LINK    17 /* AF_PACKET: the entry describes the interface itself */
 
 #define ZT_NC_CONNECT_NONBLOCK 0x01
+#define ZT_NC_CONNECT_HOST     1 /* CONNECT's reply: the fd is the host's socket (fall-through) */
 
 /* The errno a call gives when the service cannot be asked or answered nonsense, the same from the
  * shim and the seccomp supervisor: one its caller already handles for "the network is not there". */
