@@ -29,7 +29,6 @@ struct sb_call {
 	pid_t pid;               /* the thread that made the call */
 	int nr;                  /* syscall number */
 	uint64_t args[6];
-	int pidfd;               /* of pid, -1 until needed */
 	int fd;                  /* our copy of the program's fd args[0] (-1 for socket()) */
 	int kind;                /* rpc.h kind letter of fd, or 0 */
 	bool nonblock;           /* the program's fd is O_NONBLOCK */
@@ -45,6 +44,12 @@ struct sb_call {
 };
 
 #define SB_MAX_NS 3 /* nameservers read from a resolv.conf, as libc */
+#define SB_PIDFDS 32 /* threads whose pidfd is kept (supervisor.c, caller_pidfd) */
+
+struct sb_pidfd {
+	pid_t tid; /* 0: a free slot */
+	int fd;
+};
 
 struct zt_sandbox {
 	struct zt_loop *loop;
@@ -60,6 +65,8 @@ struct zt_sandbox {
 	struct zt_nc_addr host_ns[SB_MAX_NS]; /* the host's /etc/resolv.conf, read at start */
 	int host_ns_count;
 	char resolv_conf[4200];               /* the network's (rpc.h, "Names"), or "" */
+	struct sb_pidfd pidfds[SB_PIDFDS];
+	unsigned pidfd_next;                  /* the slot to reuse when none is free */
 	bool hook;
 };
 
