@@ -162,7 +162,7 @@ struct zt_node_config {
 #define ZT_NODE_IDENTITY_GATE_BURST 4
 #define ZT_NODE_MAX_LOCAL_ADDRS     8
 #define ZT_NODE_MAX_PATHS           8  /* per peer */
-#define ZT_NODE_TXQ_ENTRIES         32 /* packets waiting for a WHOIS answer, all peers */
+#define ZT_NODE_TXQ_ENTRIES         32 /* packets waiting for a WHOIS answer or a path, all peers */
 #define ZT_NODE_RXQ_ENTRIES         32 /* packets from unknown sources waiting for a WHOIS answer */
 #define ZT_NODE_QUEUE_TIMEOUT_MS    5000
 #define ZT_NODE_WHOIS_RETRY_MS      500
@@ -265,8 +265,9 @@ int zt_node_set_upper(struct zt_node *n, const struct zt_node_upper *u, void *ar
  * that shrinks it, armors with cipher 1 and fragments at the MTU. Any verb but HELLO: the upper layer
  * sends its OK/ERROR replies here too (payload = in-re verb, in-re ID, ...). *packet_id (may be NULL)
  * gets the ID replies will quote.
- * Returns 0 (sent), 1 (held until the peer's identity arrives), or -EINVAL (bad destination or verb),
- * -EMSGSIZE (too long), -ENOBUFS (the wait queue is full), -EHOSTUNREACH (no path and no root). */
+ * Returns 0 (sent), 1 (held until the peer's identity arrives, or until the path it came over is
+ * confirmed when no root can relay), or -EINVAL (bad destination or verb), -EMSGSIZE (too long),
+ * -ENOBUFS (the wait queue is full), -EHOSTUNREACH (no path and no root). */
 int zt_node_send(struct zt_node *n, uint64_t dest, uint8_t verb, const void *payload, size_t len, int64_t now,
                  uint64_t *packet_id);
 

@@ -285,11 +285,18 @@ int zt_node_send(struct zt_node *n, uint64_t dest, uint8_t verb, const void *pay
 	if (packet_id)
 		*packet_id = zt_rd_u64(&r);
 	struct zt_peer *p = zt_node_peer_get(n, dest, now);
-	if (p)
-		return send_upper(n, p, id, verb, payload, len, now);
-	int ret = zt_node_whois_ask(n, dest, now);
-	if (ret < 0)
+	int ret;
+	if (p) {
+		ret = send_upper(n, p, id, verb, payload, len, now);
+		/* A peer whose only path is still being confirmed (it has just said HELLO to us, and we
+		 * are the root it would be relayed through): hold the packet until the HELLO we sent back
+		 * is answered, as stock's TX queue does. A controller's first reply to a new member
+		 * would otherwise be lost, and the member would wait for its next request. */
+		if (ret != -EHOSTUNREACH || !p->n_paths)
+			return ret;
+	} else if ((ret = zt_node_whois_ask(n, dest, now)) < 0) {
 		return ret;
+	}
 	ret = txq_add(n, dest, id, verb, payload, len, now);
 	return ret < 0 ? ret : 1;
 }
@@ -429,7 +436,8 @@ void zt_node_release_waiting(struct zt_node *n, int64_t now)
 		for (unsigned i = 0; i < ZT_NODE_TXQ_ENTRIES; i++) {
 			struct txq *q = &n->txq[i];
 			struct zt_peer *p = q->payload ? zt_peers_find(&n->peers, q->dest) : NULL;
-			if (!p)
+			struct zt_peer *via;
+			if (!p || !route(n, p, &via, now))
 				continue;
 			zt_wr_init(&w, id, sizeof(id));
 			zt_wr_u64(&w, q->id);

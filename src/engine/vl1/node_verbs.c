@@ -35,8 +35,10 @@ void zt_node_confirm_path(struct zt_node *n, struct zt_peer *p, struct expect *e
 	path->latency = (int)(now - e->sent);
 	if (zt_paths_best(p->paths, p->n_paths, now) == path)
 		p->latency = path->latency;
-	if (!was)
+	if (!was) {
 		zt_node_peer_store(n, p);
+		n->waiting_released = true; /* packets held for want of a path (zt_node_send) */
+	}
 }
 
 static void reply_up(struct zt_node *n, struct zt_peer *p, uint8_t verb, uint8_t in_re_verb,

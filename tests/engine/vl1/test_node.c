@@ -43,6 +43,13 @@ static bool got_replies(struct sim *s, void *arg)
 	return w->sn->n_replies >= w->n;
 }
 
+static bool got_msgs(struct sim *s, void *arg)
+{
+	(void)s;
+	struct wait_replies *w = arg;
+	return w->sn->n_msgs >= w->n;
+}
+
 static void test_config_and_callbacks_checked(void)
 {
 	struct sim s;
@@ -97,6 +104,26 @@ static void test_leaves_come_online_through_the_root(void)
 	CHECK(info.latency_ms >= 0);
 	/* Leaves know nothing of each other yet. */
 	CHECK(zt_node_peer(t.a->node, t.b->id.address, &info, t.s.now) == -ENOENT);
+	sim_free(&t.s);
+}
+
+/* A root answering a leaf that has just said HELLO (a controller's first config): the root's only path to
+ * the leaf is still being confirmed and no root can relay for it, so the packet is held until the leaf
+ * answers the root's HELLO, then sent (stock's TX queue); it is not lost until the leaf asks again. */
+static void test_root_holds_a_reply_until_the_path_is_confirmed(void)
+{
+	struct trio t;
+	trio_setup(&t, 14, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	REQUIRE(!sim_has_direct_path(t.root, t.a->id.address)); /* the moment this test is about */
+	unsigned before = t.a->n_msgs;
+	CHECK_EQ_INT(sim_send(t.root, t.a->id.address, ZT_VERB_USER_MESSAGE, "first", 5, NULL), 1);
+	int64_t sent = t.s.now;
+	REQUIRE(sim_run_until(&t.s, 5000, got_msgs, &(struct wait_replies){t.a, before + 1}));
+	CHECK(t.s.now - sent < 2000); /* one HELLO round trip, not the leaf's next request */
+	CHECK_EQ_INT(sim_last_msg(t.a)->verb, ZT_VERB_USER_MESSAGE);
+	CHECK(sim_last_msg(t.a)->source == t.root->id.address);
+	CHECK(sim_has_direct_path(t.root, t.a->id.address));
 	sim_free(&t.s);
 }
 
@@ -583,6 +610,7 @@ static void test_roots_forward_to_each_other(void)
 static const struct zt_test tests[] = {
     ZT_TEST(test_config_and_callbacks_checked),
     ZT_TEST(test_leaves_come_online_through_the_root),
+    ZT_TEST(test_root_holds_a_reply_until_the_path_is_confirmed),
     ZT_TEST(test_whois_relay_rendezvous_then_direct),
     ZT_TEST(test_survives_loss_and_reordering),
     ZT_TEST(test_large_messages_fragmented_and_relayed),
