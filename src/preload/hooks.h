@@ -22,12 +22,6 @@ int zt_set_fd_flags(int fd, bool nonblock, bool cloexec);
 /* getsockname/getpeername of a virtual fd through the service; 0, or -1 with errno set. */
 int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len);
 
-/* ancillary.c: sendmsg's control messages into a datagram's info block (family: the destination's,
- * which is the socket's), 0 or -EINVAL; and a received info block into recvmsg's control messages
- * (msg_controllen and MSG_CTRUNC in msg_flags set as Linux sets them). */
-int zt_anc_parse(const struct msghdr *msg, int family, struct zt_nc_info *info);
-void zt_anc_build(struct msghdr *msg, const struct zt_nc_info *info);
-
 /* hooks_fd.c: whether fd may be an unconnected datagram socket ('d' or 'D'), so read() and
  * write() must ask zt_fd_kind; and marking or clearing it (socket, connect, dup, close). */
 bool zt_dgram_hint(int fd);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ancillary.h"
 #include "hooks.h"
 
 /* File descriptors and credentials must not reach the service through a socketpair; the kernel

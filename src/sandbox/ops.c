@@ -16,7 +16,7 @@ int zt_sandbox_fd_kind(int fd)
 	struct sockaddr_un un;
 	socklen_t len = sizeof(un);
 	int kind = getsockname(fd, (struct sockaddr *)&un, &len) < 0 ? 0 : zt_nc_name_kind(&un, len);
-	return kind && strchr("sldc", kind) ? kind : 0;
+	return kind && strchr("sldDc", kind) ? kind : 0;
 }
 
 bool sb_is_fd_call(int nr)

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ancillary.h"
 #include "sandbox_int.h"
 
 /* The largest datagram payload carried (UDP's own limit, rounded up). */
@@ -75,7 +76,27 @@ void sb_op_accept(struct sb_call *c)
 	accept_try(c);
 }
 
-/* ---- datagrams: each one framed behind its address on a 'd' app end ---- */
+/* ---- datagrams: each one framed behind its address on a 'd' or 'D' app end (rpc.h) ---- */
+
+static bool framed(int kind)
+{
+	return kind == 'd' || kind == 'D';
+}
+
+/* The control messages of the program's sendmsg into an info block, as the shim reads them. */
+static int read_control(struct sb_call *c, const struct msghdr *m, int family, struct zt_nc_info *info)
+{
+	uint8_t control[512];
+	memset(info, 0, sizeof(*info));
+	if (!m->msg_control || !m->msg_controllen)
+		return 0;
+	if (m->msg_controllen > sizeof(control))
+		return -ENOBUFS;
+	if (sb_read(c, (uintptr_t)m->msg_control, control, m->msg_controllen) < 0)
+		return -EFAULT;
+	struct msghdr local = {.msg_control = control, .msg_controllen = m->msg_controllen};
+	return zt_anc_parse(&local, family, info);
+}
 
 /* Reads the program's iovec array and the bytes it names, up to cap, into out. */
 static int gather(struct sb_call *c, uint64_t iov_p, uint64_t iovlen, uint8_t *out, size_t cap, size_t *got)
@@ -125,7 +146,7 @@ static void send_try(struct sb_call *c)
 		sb_fail(c, errno);
 		return;
 	}
-	uint32_t sent = (uint32_t)(c->kind == 'd' ? (size_t)n - ZT_NC_ADDR_LEN : (size_t)n);
+	uint32_t sent = (uint32_t)((size_t)n - c->hdr);
 	if (c->nr != SYS_sendmmsg) {
 		sb_answer(c, sent);
 		return;
@@ -160,34 +181,39 @@ void sb_op_send(struct sb_call *c)
 	}
 	if (!name)
 		namelen = 0;
-	if (c->kind == 'l' || (c->kind != 'd' && !namelen)) {
+	if (c->kind == 'l' || (!framed(c->kind) && !namelen)) {
 		/* nothing to translate: the kernel's own answer */
 		sb_continue(c);
 		return;
 	}
-	if (c->kind == 'd' && !namelen) {
+	if (framed(c->kind) && !namelen) {
 		sb_fail(c, EDESTADDRREQ);
 		return;
 	}
-	size_t hdr = c->kind == 'd' ? ZT_NC_ADDR_LEN : 0, got = 0;
-	c->buf = malloc(hdr + MAX_DGRAM);
+	size_t hdr = 0, got = 0;
+	c->buf = malloc(ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN + MAX_DGRAM);
 	if (!c->buf) {
 		sb_fail(c, ENOBUFS);
 		return;
 	}
 	int e = 0;
-	if (c->kind == 'd') {
+	if (framed(c->kind)) {
 		struct zt_nc_addr a = {0};
+		struct zt_nc_info info = {0};
 		e = sb_read_addr(c, name, namelen, &a);
 		if (!e)
 			e = sb_dns_redirect(c->sb, &a);
-		struct zt_nc_buf b = {.p = c->buf, .len = ZT_NC_ADDR_LEN};
-		zt_nc_put_addr(&b, &a);
+		if (!e && c->nr != SYS_sendto)
+			e = read_control(c, &m, a.family, &info);
+		struct zt_nc_buf b = {.p = c->buf, .len = ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN};
+		zt_nc_put_frame(&b, &a, info.have ? &info : NULL);
+		hdr = b.off;
 	}
+	c->hdr = hdr;
 	/* On a connected socket the address is not carried: it goes to the peer (as TCP does). */
 	if (!e && c->nr == SYS_sendto) {
 		size_t len = c->args[2] < MAX_DGRAM ? (size_t)c->args[2] : MAX_DGRAM;
-		if (c->kind == 'd' && c->args[2] > MAX_DGRAM)
+		if (framed(c->kind) && c->args[2] > MAX_DGRAM)
 			e = -EMSGSIZE;
 		else if (sb_read(c, c->args[1], c->buf + hdr, len) < 0)
 			e = -EFAULT;
@@ -203,10 +229,28 @@ void sb_op_send(struct sb_call *c)
 	send_try(c);
 }
 
-/* A datagram for the program: on 'd' framed behind its source, on 'c' raw from the peer. */
+/* The info block of a datagram as recvmsg's control messages, written into the program's buffer. */
+static int write_control(struct sb_call *c, struct msghdr *m, const struct zt_nc_info *info)
+{
+	uint8_t control[512];
+	struct msghdr local = {.msg_control = control,
+	                       .msg_controllen = m->msg_controllen < sizeof(control) ? m->msg_controllen
+	                                                                           : sizeof(control)};
+	if (!m->msg_control)
+		local.msg_controllen = 0;
+	zt_anc_build(&local, info);
+	if (local.msg_controllen && sb_write(c, (uintptr_t)m->msg_control, control, local.msg_controllen) < 0)
+		return -EFAULT;
+	m->msg_controllen = local.msg_controllen;
+	m->msg_flags |= local.msg_flags & MSG_CTRUNC;
+	return 0;
+}
+
+/* A datagram for the program: on 'd' framed behind its source, on 'D' with an info block too, on 'c'
+ * raw from the peer. */
 static void recv_try(struct sb_call *c)
 {
-	size_t hdr = c->kind == 'd' ? ZT_NC_ADDR_LEN : 0;
+	size_t hdr = c->kind == 'd' ? ZT_NC_ADDR_LEN : c->kind == 'D' ? ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN : 0;
 	ssize_t n = recv(c->fd, c->buf, hdr + MAX_DGRAM, MSG_DONTWAIT | (c->msgflags & MSG_PEEK));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		wait_or_eagain(c, EPOLLIN, recv_try);
@@ -221,10 +265,12 @@ static void recv_try(struct sb_call *c)
 		return;
 	}
 	struct zt_nc_addr a = c->peer;
+	struct zt_nc_info info = {0};
 	if (hdr) {
 		struct zt_nc_buf b = {.p = c->buf, .len = (size_t)n};
-		zt_nc_get_addr(&b, &a);
-		if (b.bad) {
+		bool has_info;
+		zt_nc_get_frame(&b, &a, &info, &has_info);
+		if (b.bad || b.off != hdr || has_info != (c->kind == 'D')) {
 			sb_fail(c, EIO);
 			return;
 		}
@@ -264,8 +310,13 @@ static void recv_try(struct sb_call *c)
 	} else {
 		m.msg_namelen = 0;
 	}
-	m.msg_controllen = 0;
 	m.msg_flags = (size_t)copied < plen ? MSG_TRUNC : 0;
+	if (c->kind != 'D')
+		m.msg_controllen = 0;
+	else if (write_control(c, &m, &info) < 0) {
+		sb_fail(c, EFAULT);
+		return;
+	}
 	if (sb_write(c, c->args[1], &m, sizeof(m)) < 0) {
 		sb_fail(c, EFAULT);
 		return;
@@ -302,7 +353,7 @@ void sb_op_recv(struct sb_call *c)
 		struct msghdr m;
 		wants_name = sb_read(c, c->args[1], &m, sizeof(m)) == 0 && m.msg_name;
 	}
-	if (c->kind != 'd' && !(c->kind == 'c' && wants_name)) {
+	if (!framed(c->kind) && !(c->kind == 'c' && wants_name)) {
 		/* a stream, or a connected datagram socket whose peer is not asked: the kernel's own bytes */
 		sb_continue(c);
 		return;
@@ -312,7 +363,7 @@ void sb_op_recv(struct sb_call *c)
 		return;
 	}
 	c->msgflags = sb_low(c->nr == SYS_recvmsg ? c->args[2] : c->args[3]);
-	c->buf = malloc(ZT_NC_ADDR_LEN + MAX_DGRAM);
+	c->buf = malloc(ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN + MAX_DGRAM);
 	if (!c->buf) {
 		sb_fail(c, ENOBUFS);
 		return;

@@ -36,9 +36,11 @@ struct sb_call {
 	uint32_t rpc_id;         /* != 0 while a request waits for its reply */
 	sb_reply_fn *on_reply;
 	struct zt_watch w;       /* while waiting for fd to become ready */
+	int64_t deadline;        /* of that wait, from SO_RCVTIMEO/SO_SNDTIMEO (zt_now_ms; 0: none) */
 	sb_ready_fn *on_ready;
 	uint8_t *buf;            /* a datagram or the bytes to send, kept between steps (malloc'd) */
 	size_t len;
+	size_t hdr;              /* of a framed datagram in buf: the address (and info block) */
 	int msgflags;            /* MSG_* of a send or receive */
 	struct zt_nc_addr peer;  /* a connected datagram socket's peer, for a receive that wants it */
 };

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -271,6 +272,14 @@ static void on_ready(struct zt_loop *loop, struct zt_watch *w, uint32_t events, 
 
 int sb_wait(struct sb_call *c, uint32_t events, sb_ready_fn *fn)
 {
+	/* The program's SO_RCVTIMEO/SO_SNDTIMEO are set on the app end itself (ops.c): the wait ends
+	 * with EAGAIN when it runs out, as the kernel's accept, recv or send would (sweep). */
+	struct timeval tv = {0};
+	socklen_t len = sizeof(tv);
+	c->deadline = 0;
+	if (getsockopt(c->fd, SOL_SOCKET, events & EPOLLOUT ? SO_SNDTIMEO : SO_RCVTIMEO, &tv, &len) == 0 &&
+	    (tv.tv_sec > 0 || tv.tv_usec > 0))
+		c->deadline = zt_now_ms() + (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
 	c->on_ready = fn;
 	return zt_loop_watch(c->sb->loop, &c->w, c->fd, events, on_ready, c);
 }
@@ -402,18 +411,26 @@ static int64_t sweep(struct zt_loop *loop, int64_t now, void *arg)
 		free(c->buf);
 		free(c);
 	}
-	bool waiting = false;
+	int64_t next_wake = -1;
 	for (struct sb_call *c = sb->calls, *next; c; c = next) {
 		next = c->next;
 		if (!c->w.active)
 			continue;
-		waiting = true;
-		if (now - sb->last_sweep >= SWEEP_MS && !sb_valid(c))
+		if (c->deadline && now >= c->deadline) {
+			sb_fail(c, EAGAIN); /* the socket's timeout ran out */
+			continue;
+		}
+		if (now - sb->last_sweep >= SWEEP_MS && !sb_valid(c)) {
 			finish(c);
+			continue;
+		}
+		int64_t wake = c->deadline && c->deadline < now + SWEEP_MS ? c->deadline : now + SWEEP_MS;
+		if (next_wake < 0 || wake < next_wake)
+			next_wake = wake;
 	}
 	if (now - sb->last_sweep >= SWEEP_MS)
 		sb->last_sweep = now;
-	return waiting ? now + SWEEP_MS : -1;
+	return next_wake;
 }
 
 int zt_sandbox_new(struct zt_sandbox **out, struct zt_loop *loop, int notify_fd, const char *socket_path)

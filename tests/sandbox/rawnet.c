@@ -7,6 +7,11 @@
  *   rawnet udp-client IP PORT MSG     sendto/recvfrom (unconnected), prints the answer
  *   rawnet udp-client-msg IP PORT MSG the same with sendmsg/recvmsg
  *   rawnet udp-client-conn IP PORT MSG the same on a connected socket (send, then recvfrom)
+ *   rawnet icmp-ttl IP                an ICMP echo on a datagram ICMP socket with IP_RECVTTL on (as
+ *                                     ping run without privileges): prints "reply ttl=N" from the
+ *                                     control message of the answer
+ *   rawnet rcvtimeo                   recvfrom on a UDP socket with SO_RCVTIMEO 200 ms and nothing to
+ *                                     read: prints the errno name (EAGAIN, as the kernel's)
  *   rawnet io-uring                   prints the errno name io_uring_setup fails with
  *   rawnet family FAMILY              prints the errno name socket(FAMILY, SOCK_DGRAM, 0) gives
  *   rawnet cost N                     prints the time per call of N getsockname() on a Unix socket
@@ -25,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -223,6 +229,57 @@ static int udp_client(const char *ip, int port, const char *msg, int how)
 	return 0;
 }
 
+static int icmp_ttl(const char *ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(ip, 0, &ss);
+	int fd = (int)sys(SYS_socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP, 0, 0, 0);
+	int on = 1;
+	struct timeval tv = {5, 0};
+	if (fd < 0)
+		die("socket");
+	if (sys(SYS_setsockopt, fd, IPPROTO_IP, IP_RECVTTL, (long)&on, sizeof(on), 0) < 0 ||
+	    sys(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO, (long)&tv, sizeof(tv), 0) < 0)
+		die("setsockopt");
+	uint8_t echo[16] = {8, 0, 0, 0, 0, 0, 0, 1, 'r', 'a', 'w', 'n', 'e', 't', '!', '!'};
+	if (sys(SYS_sendto, fd, (long)echo, sizeof(echo), 0, (long)&ss, len) < 0)
+		die("sendto");
+	uint8_t buf[256];
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(int)) * 4];
+	} control;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b, .msg_controllen = sizeof(control)};
+	long n = sys(SYS_recvmsg, fd, (long)&m, 0, 0, 0, 0);
+	if (n < 0)
+		die("recvmsg");
+	int ttl = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)
+			memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+	printf("reply type=%d ttl=%d\n", n > 0 ? buf[0] : -1, ttl);
+	return 0;
+}
+
+static int rcvtimeo(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr("127.0.0.1", 0, &ss);
+	int fd = (int)sys(SYS_socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
+	struct timeval tv = {0, 200000};
+	if (fd < 0)
+		die("socket");
+	if (sys(SYS_bind, fd, (long)&ss, len, 0, 0, 0) < 0)
+		die("bind");
+	if (sys(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO, (long)&tv, sizeof(tv), 0) < 0)
+		die("setsockopt");
+	char buf[16];
+	long n = sys(SYS_recvfrom, fd, (long)buf, sizeof(buf), 0, 0, 0);
+	printf("%s\n", n < 0 ? strerrorname_np(errno) : "received");
+	return 0;
+}
+
 static double per_call_us(int fd, long cookie, int n)
 {
 	struct timespec t0, t1;
@@ -261,6 +318,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "cost") == 0)
 		return cost(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "icmp-ttl") == 0)
+		return icmp_ttl(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "rcvtimeo") == 0)
+		return rcvtimeo();
 	if (argc == 2 && strcmp(argv[1], "io-uring") == 0) {
 		char params[120] = {0};
 		long r = sys(SYS_io_uring_setup, 4, (long)params, 0, 0, 0, 0);

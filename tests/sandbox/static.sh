@@ -2,7 +2,8 @@
 # A static program whose network calls are raw syscalls (rawnet.c), which the preload shim never sees,
 # under ztrun none: TCP over IPv4 and IPv6 with blocking and non-blocking (epoll) connect, UDP with
 # sendto/recvfrom, sendmsg/recvmsg and on a connected socket, all on the virtual loopback, while a listener on the host's
-# loopback on the same port is never reached; io_uring_setup gives ENOSYS and packet sockets
+# loopback on the same port is never reached; an ICMP echo with IP_RECVTTL (ping without privileges) and
+# SO_RCVTIMEO honoured by a blocked receive; io_uring_setup gives ENOSYS and packet sockets
 # EAFNOSUPPORT. With --no-seccomp the same client does reach the host (so the check can fail).
 . "$(dirname "$0")/lib.sh"
 RAWNET=$(realpath "${2:?usage: $0 ZTRUN RAWNET}")
@@ -22,6 +23,8 @@ cd "$WORK"
 	'$RAWNET' udp-client-msg 127.0.0.1 $P four >ucli2.out; wait
 	'$RAWNET' udp-server $P >usrv3.out & wait_line usrv3.out bound
 	'$RAWNET' udp-client-conn 127.0.0.1 $P five >ucli3.out; wait
+	'$RAWNET' icmp-ttl 127.0.0.1 >icmp.out
+	timeout 10 '$RAWNET' rcvtimeo >rcvtimeo.out
 	'$RAWNET' io-uring >uring.out
 	'$RAWNET' family 17 >packet.out
 	'$RAWNET' family 1 >unix.out
@@ -34,6 +37,8 @@ grep -q "^datagram from 127.0.0.1 port [0-9]" usrv1.out || fail "UDP server: $(c
 grep -qx "from 127.0.0.1 port $P: echo: three" ucli1.out || fail "UDP sendto/recvfrom: $(cat ucli1.out)"
 grep -qx "from 127.0.0.1 port $P: echo: four" ucli2.out || fail "UDP sendmsg/recvmsg: $(cat ucli2.out)"
 grep -qx "from 127.0.0.1 port $P: echo: five" ucli3.out || fail "connected UDP, recvfrom: $(cat ucli3.out)"
+grep -qx "reply type=0 ttl=255" icmp.out || fail "ICMP echo with IP_RECVTTL: $(cat icmp.out)"
+grep -qx EAGAIN rcvtimeo.out || fail "recvfrom with SO_RCVTIMEO: $(cat rcvtimeo.out)"
 grep -qx ENOSYS uring.out || fail "io_uring_setup: $(cat uring.out)"
 grep -qx EAFNOSUPPORT packet.out || fail "AF_PACKET socket: $(cat packet.out)"
 grep -qx created unix.out || fail "AF_UNIX socket: $(cat unix.out)"

@@ -1,11 +1,11 @@
 /* Ancillary data of virtual datagram sockets: the control messages of sendmsg() become the info block
  * of a framed datagram (rpc.h), and the info block of a received one becomes the control messages
  * recvmsg() gives, laid out and truncated exactly as Linux's put_cmsg() does. */
+#include "ancillary.h"
+
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-
-#include "hooks.h"
 
 static bool int_data(const struct cmsghdr *cm, int *v)
 {
