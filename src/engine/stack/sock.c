@@ -255,8 +255,10 @@ int zt_sock_reply_waiters(struct zt_sock *s, enum zt_nc_op op, int result)
 			s->so_error = 0;
 			zt_service_reply(p->conn, op, p->id, 0, buf, b.off, -1);
 		} else {
-			zt_service_reply(p->conn, op, p->id, result == 0 && p->again ? -EISCONN : result,
-			                 NULL, 0, -1);
+			bool told = result == 0 && p->again && !s->connect_untold;
+			if (result == 0)
+				s->connect_untold = false; /* this reply says it (0), or one before did */
+			zt_service_reply(p->conn, op, p->id, told ? -EISCONN : result, NULL, 0, -1);
 		}
 		answered++;
 	}

@@ -59,6 +59,9 @@ struct zt_sock {
 	 * been told so (only the connect after that one starts anew), and the address the app bound,
 	 * which a new attempt keeps (a port the failed attempt picked itself is let go). */
 	bool connect_failed, connect_failure_told, app_bound;
+	/* A non-blocking connect began (EINPROGRESS) and no connect() has said 0 since: the next one
+	 * that finds the connection made says 0, as Linux does once, and only later ones EISCONN. */
+	bool connect_untold;
 	/* Datagram sockets: the ZT_NC_INFO_* bits the app's receive options ask for (rpc.h, kind 'D'). */
 	uint32_t rx_info;
 	ip_addr_t bound_ip;

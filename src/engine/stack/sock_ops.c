@@ -159,8 +159,10 @@ int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id,
 	}
 	r = zt_tcp_connect(s, &ip, port);
 	/* Non-blocking: the app polls for POLLOUT, which must come only when the handshake is over. */
-	if (r == -EINPROGRESS && (flags & ZT_NC_CONNECT_NONBLOCK))
+	if (r == -EINPROGRESS && (flags & ZT_NC_CONNECT_NONBLOCK)) {
 		zt_tcp_block_writes(s, app_fd);
+		s->connect_untold = true;
+	}
 	if (r == -EINPROGRESS && !(flags & ZT_NC_CONNECT_NONBLOCK)) {
 		if (zt_sock_add_waiter(s, conn, id, ZT_NC_CONNECT, false) == 0)
 			*deferred = true;

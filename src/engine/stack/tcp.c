@@ -459,8 +459,12 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
 {
 	if (s->state == ZT_SOCK_CONNECTING)
 		return -EALREADY;
-	if (s->state == ZT_SOCK_CONNECTED)
-		return -EISCONN;
+	if (s->state == ZT_SOCK_CONNECTED) {
+		if (!s->connect_untold)
+			return -EISCONN;
+		s->connect_untold = false;
+		return 0;
+	}
 	if (s->state == ZT_SOCK_DONE && s->connect_failed && !s->pcb.tcp && !s->app_eof) {
 		/* As Linux: the first connect() after a failed attempt ends that attempt, with its error, or
 		 * ECONNABORTED once SO_ERROR took it; only the next one starts anew. */

@@ -399,6 +399,29 @@ static void test_connect_after_failure(int fam, bool read_so_error)
 	close(l);
 }
 
+/* Once a non-blocking connect has completed, the next connect() says 0 (Linux moves the socket from
+ * connecting to connected there, once) and only the one after EISCONN: asyncio's sock_connect after
+ * a cancelled attempt relies on it (test_sock_client_connect_racing). */
+static void test_connect_again_after_success(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage a;
+	socklen_t len;
+	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len);
+	int c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	bool pending = l >= 0 && listen(l, 4) == 0 && connect(c, (struct sockaddr *)&a, len) < 0 && errno == EINPROGRESS;
+	CHECK_MSG(pending && wait_fd(c, POLLOUT), "%s connect again: a non-blocking connect completes", f);
+	int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	CHECK_MSG(s >= 0 && connect(c, (struct sockaddr *)&a, len) == 0,
+	          "%s connect again: the first connect() after completion says 0", f);
+	errno = 0;
+	CHECK_MSG(connect(c, (struct sockaddr *)&a, len) < 0 && errno == EISCONN,
+	          "%s connect again: the next one EISCONN", f);
+	close(s);
+	close(c);
+	close(l);
+}
+
 /* read()/readv() and write()/writev() on an unconnected UDP socket: the payload alone, and
  * EDESTADDRREQ (there is no destination); a dup() of it the same. Connected, both work; after
  * connect(AF_UNSPEC), write() fails again. */
@@ -456,6 +479,7 @@ int main(void)
 		test_connect_after_failure(fams[i], false);
 		test_connect_after_failure(fams[i], true);
 		test_udp_read_write(fams[i]);
+		test_connect_again_after_success(fams[i]);
 	}
 	return zt_check_report();
 }
