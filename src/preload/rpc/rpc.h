@@ -105,7 +105,8 @@ enum zt_nc_op {
 	 *         (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EISCONN). Non-blocking: before replying the
 	 *         service fills the app end's send buffer from the fd it was handed, so the app sees no
 	 *         POLLOUT until the handshake ends (then the filler is dropped), as with a kernel socket.
-	 *         A connect repeated meanwhile is answered when the handshake ends (EISCONN or the error).
+	 *         A connect repeated meanwhile is answered when the handshake ends: the error, or 0 for
+	 *         the first connect to find the connection made (as Linux, once), EISCONN after that.
  *         Joined (only when ztrun has ZTRUN_JOIN_LOOPBACK=1): when the address is one of the
  *         service's listeners, the reply (0, or -EINPROGRESS when non-blocking, as a kernel says)
  *         carries fd = a new 's' app end, already connected to an end the listener's app accepts;
