@@ -1,6 +1,7 @@
-/* The run command's ZeroTier side: a node (home, identity, planet, UDP sockets), the VL2 layer joined to
- * the requested networks, and one lwIP netif per network that follows the network's config. The socket
- * service then finds the networks' addresses on lwIP like any other. Lower layer: prints nothing. */
+/* Joining ZeroTier networks in this process, for the run command and the service: a node (home,
+ * identity, planet, UDP sockets), the VL2 layer joined to the requested networks, and one lwIP netif per
+ * network that follows the network's config. The socket service then finds the networks' addresses on
+ * lwIP like any other. Lower layer: prints nothing. */
 #ifndef ZTRUN_NETJOIN_H
 #define ZTRUN_NETJOIN_H
 
