@@ -9,8 +9,8 @@
 
 /* Where key is, or would go, in an array sorted by the key of its entry i, key_at(arr, i); *found says
  * which. */
-static size_t sorted_pos(const void *arr, size_t count, uint64_t (*key_at)(const void *, size_t), uint64_t key,
-                         bool *found)
+static size_t sorted_pos(const void *arr, size_t count, uint64_t (*key_at)(const void *, size_t),
+                         uint64_t key, bool *found)
 {
 	size_t lo = 0, hi = count;
 	while (lo < hi) {

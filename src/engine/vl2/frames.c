@@ -197,11 +197,27 @@ void vl2_ext_frame_rx(struct zt_vl2 *v, const struct zt_node_msg *m, int64_t now
 	}
 }
 
+/* The outbound rules for a frame of ours to `to` (0: multicast); the copies and redirects they ask
+ * for go out either way. true when the frame goes on; else *ret is what zt_vl2_frame_in returns. */
+static bool rules_out(struct zt_vl2 *v, struct vl2_net *n, uint64_t to, const uint8_t src[6],
+                      const uint8_t dst[6], uint16_t ethertype, const uint8_t *payload, size_t len,
+                      int64_t now, int *ret)
+{
+	struct zt_rules_decision d;
+	bool pass = vl2_filter(v, n, false, to, src, dst, ethertype, payload, len, &d);
+	if (pass || d.accept)
+		vl2_rule_copies(v, n, &d, false, src, dst, ethertype, payload, len, now);
+	else
+		v->c.drop_rules_out++;
+	*ret = d.accept ? 0 : -EPERM;
+	return pass;
+}
+
 int zt_vl2_frame_in(struct zt_vl2 *v, uint64_t nwid, const uint8_t src[6], const uint8_t dst[6],
                     uint16_t ethertype, uint16_t vlan, const void *payload, size_t len, int64_t now)
 {
 	struct vl2_net *n = vl2_net_find(v, nwid);
-	struct zt_rules_decision d;
+	int ret;
 	if (!n) {
 		v->c.drop_not_joined++;
 		return -ENOENT;
@@ -228,14 +244,8 @@ int zt_vl2_frame_in(struct zt_vl2 *v, uint64_t nwid, const uint8_t src[6], const
 			v->c.drop_multicast_off++;
 			return -EPERM;
 		}
-		if (!vl2_filter(v, n, false, 0, src, dst, ethertype, payload, len, &d)) {
-			if (d.accept)
-				vl2_rule_copies(v, n, &d, false, src, dst, ethertype, payload, len, now);
-			else
-				v->c.drop_rules_out++;
-			return d.accept ? 0 : -EPERM;
-		}
-		vl2_rule_copies(v, n, &d, false, src, dst, ethertype, payload, len, now);
+		if (!rules_out(v, n, 0, src, dst, ethertype, payload, len, now, &ret))
+			return ret;
 		return vl2_mc_send(v, n, &g, src, ethertype, payload, len, now);
 	}
 	if (!memcmp(dst, n->mac, 6)) {
@@ -248,14 +258,8 @@ int zt_vl2_frame_in(struct zt_vl2 *v, uint64_t nwid, const uint8_t src[6], const
 		v->c.drop_mac++;
 		return -EHOSTUNREACH; /* behind a bridge: we do not bridge */
 	}
-	if (!vl2_filter(v, n, false, to, src, dst, ethertype, payload, len, &d)) {
-		if (d.accept)
-			vl2_rule_copies(v, n, &d, false, src, dst, ethertype, payload, len, now);
-		else
-			v->c.drop_rules_out++;
-		return d.accept ? 0 : -EPERM;
-	}
-	vl2_rule_copies(v, n, &d, false, src, dst, ethertype, payload, len, now);
+	if (!rules_out(v, n, to, src, dst, ethertype, payload, len, now, &ret))
+		return ret;
 	vl2_push_if_due(v, n, to, now);
 	struct zt_wr w;
 	zt_wr_init(&w, v->scratch, sizeof(v->scratch));
@@ -264,7 +268,7 @@ int zt_vl2_frame_in(struct zt_vl2 *v, uint64_t nwid, const uint8_t src[6], const
 		v->c.drop_too_big++;
 		return -EMSGSIZE;
 	}
-	int ret = vl2_send(v, to, ZT_VERB_FRAME, v->scratch, w.len, now, NULL);
+	ret = vl2_send(v, to, ZT_VERB_FRAME, v->scratch, w.len, now, NULL);
 	if (ret < 0)
 		return ret;
 	v->c.tx_frames++;
