@@ -124,19 +124,29 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* GETs what a command prints; with -j prints it as it came and returns NULL with *ret 0. */
+static cJSON *get_answer(struct cli *c, const char *path, int *ret)
+{
+	cJSON *j = call(c, "GET", path, NULL, NULL, ret);
+	if (j && c->json) {
+		print_json(j);
+		cJSON_Delete(j);
+		*ret = 0;
+		return NULL;
+	}
+	return j;
+}
+
 static int cmd_info(struct cli *c)
 {
 	int ret;
-	cJSON *j = call(c, "GET", "/status", NULL, NULL, &ret);
+	cJSON *j = get_answer(c, "/status", &ret);
 	if (!j)
 		return ret;
-	if (c->json)
-		print_json(j);
-	else
-		printf("200 info %s %s %s\n", jstr(j, "address", "-"), jstr(j, "version", "-"),
-		       cJSON_IsTrue(cJSON_GetObjectItem(j, "tcpFallbackActive")) ? "TUNNELED"
-		       : cJSON_IsTrue(cJSON_GetObjectItem(j, "online"))         ? "ONLINE"
-		                                                                : "OFFLINE");
+	printf("200 info %s %s %s\n", jstr(j, "address", "-"), jstr(j, "version", "-"),
+	       cJSON_IsTrue(cJSON_GetObjectItem(j, "tcpFallbackActive")) ? "TUNNELED"
+	       : cJSON_IsTrue(cJSON_GetObjectItem(j, "online"))         ? "ONLINE"
+	                                                                : "OFFLINE");
 	cJSON_Delete(j);
 	return 0;
 }
@@ -163,14 +173,9 @@ static void peer_version(const cJSON *p, char *out, size_t cap)
 static int cmd_peers(struct cli *c, bool pretty)
 {
 	int ret;
-	cJSON *j = call(c, "GET", "/peer", NULL, NULL, &ret);
+	cJSON *j = get_answer(c, "/peer", &ret);
 	if (!j)
 		return ret;
-	if (c->json) {
-		print_json(j);
-		cJSON_Delete(j);
-		return 0;
-	}
 	if (pretty)
 		printf("200 peers\n<ztaddr>   <ver>  <role> <lat> <link>   <lastTX> <lastRX> <path>\n");
 	else
@@ -212,14 +217,9 @@ static int cmd_peers(struct cli *c, bool pretty)
 static int cmd_listnetworks(struct cli *c)
 {
 	int ret;
-	cJSON *j = call(c, "GET", "/network", NULL, NULL, &ret);
+	cJSON *j = get_answer(c, "/network", &ret);
 	if (!j)
 		return ret;
-	if (c->json) {
-		print_json(j);
-		cJSON_Delete(j);
-		return 0;
-	}
 	printf("200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n");
 	const cJSON *n;
 	cJSON_ArrayForEach(n, j)
