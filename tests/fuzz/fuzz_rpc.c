@@ -14,6 +14,7 @@
 
 #include "loop.h"
 #include "stack/service.h"
+#include "fdpass.h"
 #include "rpc.h"
 
 static struct zt_loop *loop;
@@ -33,24 +34,12 @@ static int ctl_open(void)
 	return fd;
 }
 
+/* The contract's own SCM_RIGHTS code (fdpass.h), with libc's calls. */
+static const struct zt_fdpass_ops libc_ops = {sendmsg, recvmsg, close};
+
 static void send_msg(int ctl, const void *msg, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	sendmsg(ctl, &mh, MSG_NOSIGNAL);
+	zt_fdpass_send(&libc_ops, ctl, msg, len, fd, 0);
 }
 
 /* Runs the loop until a reply (or a hang-up) arrives on ctl; closes any fd the reply carried.
@@ -60,28 +49,14 @@ static int drain(int ctl, int *fd_out)
 	for (int round = 0; round < 200; round++) {
 		zt_loop_run_once(loop, round < 100 ? 0 : 5);
 		uint8_t buf[ZT_NC_MAX_MSG];
-		union {
-			char b[CMSG_SPACE(4 * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct iovec iov = {buf, sizeof(buf)};
-		struct msghdr mh = {
-		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-		ssize_t n = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0)
+		struct zt_fdpass_msg m;
+		if (zt_fdpass_recv(&libc_ops, ctl, buf, sizeof(buf), MSG_DONTWAIT, &m) < 0)
 			continue;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t j = 0; j < k; j++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(cm) + j * sizeof(int), sizeof(int));
-				if (fd_out && *fd_out < 0)
-					*fd_out = fd;
-				else
-					close(fd);
-			}
-		}
-		return n > 0;
+		if (fd_out && *fd_out < 0)
+			*fd_out = m.fd;
+		else if (m.fd >= 0)
+			close(m.fd);
+		return m.len > 0;
 	}
 	return -1;
 }

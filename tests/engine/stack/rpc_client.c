@@ -1,6 +1,8 @@
 /* The client side of rpc.h for tests; see rpc_client.h. */
 #include "rpc_client.h"
 
+#include "fdpass.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -22,41 +24,21 @@ int rpc_open(const char *path)
 	return fd;
 }
 
+/* The contract's own SCM_RIGHTS code (fdpass.h), with libc's calls. */
+static const struct zt_fdpass_ops libc_ops = {sendmsg, recvmsg, close};
+
 int rpc_send_fd(int sock, const void *msg, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {(void *)msg, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	ssize_t n = zt_fdpass_send(&libc_ops, sock, msg, len, fd, 0);
+	return n < 0 ? (int)n : 0;
 }
 
 ssize_t rpc_recv_fd(int sock, uint8_t *buf, size_t len, int *fd_out)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, len};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	*fd_out = -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (n >= 0 && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
-	return n < 0 ? -errno : n;
+	struct zt_fdpass_msg m;
+	int err = zt_fdpass_recv(&libc_ops, sock, buf, len, 0, &m);
+	*fd_out = err < 0 ? -1 : m.fd;
+	return err < 0 ? err : (ssize_t)m.len;
 }
 
 int rpc_call(int ctl, enum zt_nc_op op, int fd, const uint8_t *body, size_t blen, int *fd_out, uint8_t *out,
