@@ -1,7 +1,7 @@
 /* sockcalls: one client and server over 127.0.0.1 and ::1 that exercises every socket call the
- * preload shim intercepts (see sockcalls.c). The helpers every part shares, and the parts: options
- * (sockcalls.c), TCP (sockcalls_tcp.c), UDP and dual-stack (sockcalls_udp.c), processes, threads and
- * descriptors (sockcalls_proc.c). Checks are tests/common/harness.h's named checks. */
+ * preload shim intercepts (see sockcalls.c). The helpers every part (and sockcompat.c) shares, and the
+ * parts: options (sockcalls.c), TCP (sockcalls_tcp.c), UDP and dual-stack (sockcalls_udp.c), processes,
+ * threads and descriptors (sockcalls_proc.c). Checks are tests/common/harness.h's named checks. */
 #ifndef ZTRUN_TESTS_SOCKCALLS_H
 #define ZTRUN_TESTS_SOCKCALLS_H
 
@@ -43,6 +43,7 @@ bool wait_fd(int fd, short events);
 bool read_full(int fd, void *buf, size_t n);
 bool write_all(int fd, const void *buf, size_t n);
 bool read_eof(int fd);
+int bound_socket(int fam, int type, int proto, struct sockaddr_storage *addr, socklen_t *len);
 int make_listener(int fam, struct sockaddr_storage *addr, socklen_t *len);
 int connect_to(int fam, const struct sockaddr_storage *addr, socklen_t len);
 bool tcp_pair(int fam, int *c, int *s);

@@ -124,19 +124,31 @@ bool read_eof(int fd)
 	return read(fd, &c, 1) == 0;
 }
 
-/* A listening TCP socket on the loopback address, port chosen by the kernel (or the stack). */
-int make_listener(int fam, struct sockaddr_storage *addr, socklen_t *len)
+/* A socket of the type bound to the loopback address, port chosen by the kernel (or the stack); *addr
+ * its name. */
+int bound_socket(int fam, int type, int proto, struct sockaddr_storage *addr, socklen_t *len)
 {
-	int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(fam, type | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -1;
 	*len = loopback(fam, 0, addr);
-	if (bind(fd, (struct sockaddr *)addr, *len) < 0 || listen(fd, 16) < 0) {
+	if (bind(fd, (struct sockaddr *)addr, *len) < 0) {
 		close(fd);
 		return -1;
 	}
 	*len = sizeof(*addr);
 	if (getsockname(fd, (struct sockaddr *)addr, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A listening TCP socket on the loopback address, port chosen by the kernel (or the stack). */
+int make_listener(int fam, struct sockaddr_storage *addr, socklen_t *len)
+{
+	int fd = bound_socket(fam, SOCK_STREAM, 0, addr, len);
+	if (fd >= 0 && listen(fd, 16) < 0) {
 		close(fd);
 		return -1;
 	}

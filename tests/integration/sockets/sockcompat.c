@@ -17,78 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "harness.h"
-
-#define IO_TIMEOUT_MS 20000
-
-static const char *fam_name(int fam)
-{
-	return fam == AF_INET ? "v4" : "v6";
-}
-
-static socklen_t loopback(int fam, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (fam == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*in);
-	}
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(port);
-	in6->sin6_addr = in6addr_loopback;
-	return sizeof(*in6);
-}
-
-static bool wait_fd(int fd, short events)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-	int r;
-	do
-		r = poll(&p, 1, IO_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	return r == 1;
-}
-
-/* A socket of the type bound to the loopback address, port chosen by the stack; *addr its name. */
-static int bound_socket(int fam, int type, int proto, struct sockaddr_storage *addr, socklen_t *len)
-{
-	int fd = socket(fam, type | SOCK_CLOEXEC, proto);
-	if (fd < 0)
-		return -1;
-	*len = loopback(fam, 0, addr);
-	if (bind(fd, (struct sockaddr *)addr, *len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*len = sizeof(*addr);
-	if (getsockname(fd, (struct sockaddr *)addr, len) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* A connected TCP pair over loopback: *c the client, *s the accepted end. */
-static bool tcp_pair(int fam, int *c, int *s)
-{
-	struct sockaddr_storage a;
-	socklen_t len;
-	int l = bound_socket(fam, SOCK_STREAM, 0, &a, &len);
-	if (l < 0 || listen(l, 4) < 0)
-		return false;
-	*c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	*s = -1;
-	if (*c >= 0 && connect(*c, (struct sockaddr *)&a, len) == 0)
-		*s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	close(l);
-	if (*s < 0 && *c >= 0)
-		close(*c);
-	return *s >= 0;
-}
+#include "sockcalls.h" /* the helpers it shares with sockcalls (sockcalls_util.c) */
 
 /* recv on a TCP socket that never connected fails at once with ENOTCONN (Python's ssl wraps an
  * unconnected socket and probes it with a non-blocking recv); once connected, no data is EAGAIN. */
