@@ -483,7 +483,7 @@ void zt_netjoin_counters(const struct zt_netjoin *nj, char *out, size_t cap)
 	    out + n, cap - (size_t)n,
 	    "; vl2 rx_frames=%llu tx_frames=%llu rx_mc=%llu tx_mc=%llu gate=%llu rules_in=%llu "
 	    "rules_out=%llu no_members=%llu likes=%llu/%llu gathers=%llu/%llu answers=%llu creds=%llu/%llu "
-	    "need_com=%llu/%llu held=%llu",
+	    "need_com=%llu/%llu held=%llu configs=%llu/%llu/%llu",
 	    (unsigned long long)vc.rx_frames, (unsigned long long)vc.tx_frames,
 	    (unsigned long long)vc.rx_multicast, (unsigned long long)vc.tx_multicast,
 	    (unsigned long long)vc.drop_gate, (unsigned long long)vc.drop_rules_in,
@@ -492,7 +492,9 @@ void zt_netjoin_counters(const struct zt_netjoin *nj, char *out, size_t cap)
 	    (unsigned long long)vc.gathers_sent, (unsigned long long)vc.gathers_in,
 	    (unsigned long long)vc.gather_answers_in, (unsigned long long)vc.credentials_sent,
 	    (unsigned long long)vc.credentials_in, (unsigned long long)vc.need_com_sent,
-	    (unsigned long long)vc.need_com_in, (unsigned long long)vc.held);
+	    (unsigned long long)vc.need_com_in, (unsigned long long)vc.held,
+	    (unsigned long long)vc.config_requests, (unsigned long long)vc.configs_applied,
+	    (unsigned long long)vc.configs_rejected);
 	for (size_t i = 0; i < nj->n_nets && n > 0 && (size_t)n < cap; i++) {
 		const struct joined *j = &nj->nets[i];
 		if (!j->nif)
