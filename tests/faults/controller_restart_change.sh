@@ -1,8 +1,9 @@
 #!/bin/bash
 # A change made on the controller after it restarted reaches a member that kept running (in its stored
 # config), within the members' config refresh (60 s) and a margin. FAILS TODAY (label "bench", which
-# CI skips): after the restart the member's config requests (one each 5 s once its config is 60 s
-# old) are never answered, so the change never arrives; see README, Reliability.
+# CI skips): the restarted controller holds the member's cached address as an idle, unconfirmed path
+# and never confirms it, so it cannot answer the member's config requests (one each 5 s once its
+# config is 60 s old); see README, Reliability.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 start_controller
