@@ -16,7 +16,6 @@
 #include "root_planet.h"
 #include "store.h"
 #include "home.h"
-#include "auth.h"
 #include "localapi.h"
 #include "httpd.h"
 #include "cli.h"
@@ -252,13 +251,6 @@ static void api_request(void *arg, const struct zt_http_request *req, const char
 {
 	struct ctl_daemon *d = arg;
 	char method[ZT_HTTP_MAX_METHOD], *path = NULL;
-	if (!zt_http_authorized(req, d->token)) {
-		set_body(
-		    res, 401,
-		    "{\"error\":\"missing or wrong auth token: send the contents of HOME/authtoken.secret as "
-		    "header X-ZT1-Auth\"}\n");
-		return;
-	}
 	snprintf(method, sizeof(method), "%.*s", (int)req->method.len, req->method.p);
 	if (!(path = strndup(req->path.p, req->path.len))) {
 		res->status = 500;
@@ -391,7 +383,7 @@ static int run_daemon(const struct ctl_opts *o)
 	d.port = zt_nodehost_port(d.host);
 	if (start_controller(&d, o) != 0)
 		goto cleanup;
-	if ((err = zt_httpd_new(&d.httpd, d.loop, "127.0.0.1", d.port, api_request, &d)) != 0) {
+	if ((err = zt_httpd_new(&d.httpd, d.loop, "127.0.0.1", d.port, d.token, api_request, &d)) != 0) {
 		zt_log(ZT_LOG_ERROR, "cannot serve the API on TCP 127.0.0.1:%u: %s%s", d.port, strerror(-err),
 		       err == -EADDRINUSE ? " (another program uses that TCP port: give another -p PORT)"
 		                          : "");

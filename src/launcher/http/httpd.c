@@ -1,10 +1,18 @@
 /* The server half of httpd.h: a listening socket and its connections on the loop. Each connection reads one
- * request at a time into a buffer that grows to at most head + body limits, answers it, and reads the next
- * only once the answer is out (so a client that does not read cannot make us buffer without bound). A
- * connection that ends with "Connection: close" or an error half-closes and drains what the client still
- * sends for a moment, so the client sees our answer rather than a reset. Closed connections are freed from
- * the before-sleep hook, after the round in which their watch may still have had events. */
+ * request at a time into a buffer that grows to at most head + body limits (the body's room only once the
+ * head carried the token), answers it, and reads the next only once the answer is out (so a client that does
+ * not read cannot make us buffer without bound). Every state has one deadline. A connection that ends with
+ * "Connection: close" or an error half-closes and drains what the client still sends for a moment, so the
+ * client sees our answer rather than a reset. Closed connections are freed from the before-sleep hook, after
+ * the round in which their watch may still have had events.
+ *
+ * Fairness: the APIs listen on loopback, where every local user has the same address, so a per-address cap
+ * would be one cap for all. Instead a slot goes to whoever is sending a request: when all are taken, the
+ * connection that has waited longest without a whole head gives its place to the newcomer. A client that
+ * dribbles or idles (slowloris) thus holds nothing once others need the room. */
 #include "httpd.h"
+
+#include "auth.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +42,10 @@ struct conn {
 	bool close_after; /* once out is sent */
 	bool peer_eof;    /* the client shut its side down */
 	bool continued;   /* "100 Continue" sent for the request being read */
-	int64_t idle_deadline, request_deadline, linger_deadline;
+	bool head_done;   /* the head of the request being read is whole and authorized: its body is due */
+	uint64_t since;   /* when it began waiting for its current request, as a count: smaller is older */
+	int64_t deadline; /* of the current state: head, body, idle, answer going out, or lingering */
+	uint64_t spared;  /* the eviction round that found it busy */
 };
 
 struct zt_httpd {
@@ -45,7 +56,12 @@ struct zt_httpd {
 	int64_t resume_at; /* accepting paused until then (EMFILE), 0 if not paused */
 	zt_http_handler *fn;
 	void *arg;
+	char *token;        /* NULL: no token asked */
 	struct conn *conns; /* open and closed; closed ones freed by the hook */
+	unsigned active;    /* READING or WRITING */
+	unsigned closing;   /* LINGERING */
+	uint64_t rounds;    /* eviction rounds, for conn.spared */
+	uint64_t clock;     /* for conn.since */
 	struct zt_httpd_counters counters;
 };
 
@@ -56,6 +72,10 @@ static void conn_close(struct conn *c)
 	zt_loop_unwatch(c->srv->loop, &c->watch);
 	close(c->fd);
 	c->fd = -1;
+	if (c->state == LINGERING)
+		c->srv->closing--;
+	else
+		c->srv->active--;
 	c->state = CLOSED;
 	c->srv->counters.open--;
 	free(c->in);
@@ -73,13 +93,19 @@ static void conn_set_events(struct conn *c, uint32_t events)
 /* Half-closes and drains what the client still sends, so our last answer is not lost to a reset. */
 static void conn_linger(struct conn *c, int64_t now)
 {
-	shutdown(c->fd, SHUT_WR);
-	c->state = LINGERING;
-	c->linger_deadline = now + ZT_HTTP_LINGER_MS;
-	if (c->peer_eof)
+	if (c->peer_eof || c->srv->closing >= ZT_HTTP_MAX_CLOSING) {
 		conn_close(c);
-	else
-		conn_set_events(c, EPOLLIN);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	c->srv->active--;
+	c->srv->closing++;
+	c->state = LINGERING;
+	c->deadline = now + ZT_HTTP_LINGER_MS;
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+	conn_set_events(c, EPOLLIN);
 }
 
 /* Sends what is queued; then goes back to READING (the caller looks at what is buffered), lingers, or
@@ -118,15 +144,19 @@ static void respond(struct conn *c, int status, const char *type, const char *bo
 		return;
 	}
 	c->state = WRITING;
+	c->deadline = now + ZT_HTTP_IDLE_MS;
 	conn_flush(c, now);
 }
 
-/* An answer to a request we could not read: the connection is then out of step, so it closes. */
+/* An answer to a request we could not or would not read: the connection is then out of step, so it closes. */
 static void respond_error(struct conn *c, int status, const char *why, int64_t now)
 {
 	char body[256];
 	int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", why);
-	c->srv->counters.bad_requests++;
+	if (status == 401)
+		c->srv->counters.unauthorized++;
+	else if (status != 503)
+		c->srv->counters.bad_requests++;
 	respond(c, status, NULL, body, (size_t)n, false, true, now);
 }
 
@@ -174,15 +204,24 @@ static void conn_process(struct conn *c, int64_t now)
 		struct zt_http_request req;
 		int r = zt_http_parse(&req, c->in, c->in_len);
 		if (r < 0) {
-			respond_error(c, -r, parse_error_text(-r), now);
+			respond_error(c, -r, req.error ? req.error : parse_error_text(-r), now);
 			return;
 		}
-		if (r == 0 || c->in_len < (size_t)r + req.content_length) {
-			if (c->in_len == 0) {
-				c->request_deadline = 0;
-			} else if (c->request_deadline == 0) {
-				c->request_deadline = now + ZT_HTTP_REQUEST_MS;
+		if (r > 0 && !c->head_done) {
+			if (c->srv->token && !zt_http_authorized(&req, c->srv->token)) {
+				respond_error(c, 401,
+				              "missing or wrong auth token: send the contents of "
+				              "HOME/authtoken.secret as header X-ZT1-Auth",
+				              now);
+				return;
 			}
+			c->head_done = true;
+			c->deadline = now + ZT_HTTP_BODY_MS;
+		}
+		if (r == 0 || c->in_len < (size_t)r + req.content_length) {
+			/* the head's clock starts with its first byte (or at accept, whichever is earlier) */
+			if (r == 0 && c->in_len && c->deadline > now + ZT_HTTP_HEAD_MS)
+				c->deadline = now + ZT_HTTP_HEAD_MS;
 			if (c->peer_eof) {
 				conn_close(c); /* the client gave up halfway, or is done */
 				return;
@@ -214,8 +253,7 @@ static void conn_process(struct conn *c, int64_t now)
 		/* the request's bytes are answered: drop them before respond() can close the connection */
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
-		c->continued = false;
-		c->request_deadline = c->in_len ? now + ZT_HTTP_REQUEST_MS : 0;
+		c->continued = c->head_done = false;
 		respond(c, res.status ? res.status : 500, res.content_type, res.body ? res.body : "",
 		        res.body ? res.len : 0, head_only, close_after, now);
 		free(res.body);
@@ -238,7 +276,7 @@ static void conn_flush(struct conn *c, int64_t now)
 			return;
 		}
 		c->out_off += (size_t)n;
-		c->idle_deadline = now + ZT_HTTP_IDLE_MS;
+		c->deadline = now + ZT_HTTP_IDLE_MS;
 	}
 	free(c->out);
 	c->out = NULL;
@@ -248,6 +286,8 @@ static void conn_flush(struct conn *c, int64_t now)
 		return;
 	}
 	c->state = READING;
+	c->since = ++c->srv->clock;
+	c->deadline = now + (c->in_len ? ZT_HTTP_HEAD_MS : ZT_HTTP_IDLE_MS);
 	conn_set_events(c, EPOLLIN);
 }
 
@@ -328,13 +368,41 @@ static void conn_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 	int r = conn_read(c);
 	if (r < 0)
 		return;
-	if (r > 0)
-		c->idle_deadline = now + ZT_HTTP_IDLE_MS;
 	if (r > 0 || (events & EPOLLHUP)) {
 		if (events & EPOLLHUP)
 			c->peer_eof = true;
 		conn_process(c, now);
 	}
+}
+
+/* Frees a slot for a newcomer: the connection that has waited longest for a whole request head is answered
+ * 408 and closed. What it already sent is read first, so one that was merely not read yet is
+ * served, not dropped. False if every connection is busy with a request. */
+static bool evict_one(struct zt_httpd *s, int64_t now)
+{
+	uint64_t round = ++s->rounds;
+	for (int tries = 0; tries < 8; tries++) {
+		struct conn *old = NULL;
+		for (struct conn *c = s->conns; c; c = c->next)
+			if (c->state == READING && !c->head_done && c->spared != round &&
+			    (!old || c->since < old->since))
+				old = c;
+		if (!old)
+			return false;
+		if (conn_read(old) >= 0)
+			conn_process(old, now);
+		if (old->state == CLOSED || old->state == LINGERING)
+			return true;
+		if (old->state == READING && !old->head_done) {
+			/* told, not just closed: a client that sends its request now reads why it was not
+			 * served (and may retry) rather than a bare EOF */
+			s->counters.evicted++;
+			respond_error(old, 408, "no whole request in time while others wait: send it at once", now);
+			return true;
+		}
+		old->spared = round;
+	}
+	return false;
 }
 
 static void accept_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
@@ -356,19 +424,18 @@ static void accept_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 		}
 		if (fd < 0)
 			return;
+		bool busy = s->active >= ZT_HTTP_MAX_CONNS && !evict_one(s, now);
 		struct conn *c = NULL;
-		if (s->counters.open >= ZT_HTTP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
-			static const char busy[] =
-			    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-			    "Content-Length: 38\r\nConnection: close\r\n\r\n"
-			    "{\"error\":\"too many open connections\"}\n";
-			(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if ((busy && s->closing >= ZT_HTTP_MAX_CLOSING) || !(c = calloc(1, sizeof(*c)))) {
 			close(fd);
 			s->counters.refused++;
 			continue;
 		}
-		*c = (struct conn){
-		    .srv = s, .fd = fd, .state = READING, .idle_deadline = now + ZT_HTTP_IDLE_MS};
+		*c = (struct conn){.srv = s,
+		                   .fd = fd,
+		                   .state = READING,
+		                   .since = ++s->clock,
+		                   .deadline = now + ZT_HTTP_HEAD_MS};
 		if (zt_loop_watch(loop, &c->watch, fd, EPOLLIN, conn_io, c) != 0) {
 			close(fd);
 			free(c);
@@ -379,6 +446,12 @@ static void accept_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events,
 		s->conns = c;
 		s->counters.accepted++;
 		s->counters.open++;
+		s->active++;
+		if (busy) {
+			/* sent whole, then a lingering close: the client reads it even if it sent a body */
+			s->counters.refused++;
+			respond_error(c, 503, "too many open connections", now);
+		}
 	}
 }
 
@@ -401,12 +474,11 @@ static int64_t httpd_hook(struct zt_loop *loop, int64_t now, void *arg)
 	}
 	for (struct conn **pc = &s->conns; *pc;) {
 		struct conn *c = *pc;
-		if (c->state == LINGERING && now >= c->linger_deadline)
+		if (c->state == LINGERING && now >= c->deadline)
 			conn_close(c);
-		if (c->state != CLOSED && c->state != LINGERING &&
-		    (now >= c->idle_deadline || (c->request_deadline && now >= c->request_deadline))) {
+		if ((c->state == READING || c->state == WRITING) && now >= c->deadline) {
 			s->counters.timeouts++;
-			if (c->state == READING && c->in_len > 0)
+			if (c->state == READING && (c->in_len > 0 || c->head_done))
 				respond_error(c, 408, "request not complete in time", now);
 			else
 				conn_close(c);
@@ -416,18 +488,15 @@ static int64_t httpd_hook(struct zt_loop *loop, int64_t now, void *arg)
 			free(c);
 			continue;
 		}
-		int64_t d = c->state == LINGERING ? c->linger_deadline : c->idle_deadline;
-		if (c->state == READING && c->request_deadline && c->request_deadline < d)
-			d = c->request_deadline;
-		if (next < 0 || d < next)
-			next = d;
+		if (next < 0 || c->deadline < next)
+			next = c->deadline;
 		pc = &c->next;
 	}
 	return next;
 }
 
 int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, uint16_t port,
-                 zt_http_handler *fn, void *arg)
+                 const char *token, zt_http_handler *fn, void *arg)
 {
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
@@ -447,8 +516,12 @@ int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, 
 	struct zt_httpd *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct zt_httpd){.loop = loop, .fn = fn, .arg = arg};
+	*s = (struct zt_httpd){.loop = loop, .fn = fn, .arg = arg, .fd = -1};
 	int one = 1, err = 0;
+	if (token && !(s->token = strdup(token))) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		err = -errno;
@@ -471,6 +544,7 @@ fail:
 		zt_loop_unwatch(loop, &s->watch);
 	if (s->fd >= 0)
 		close(s->fd);
+	free(s->token);
 	free(s);
 	return err;
 }
@@ -489,6 +563,9 @@ void zt_httpd_free(struct zt_httpd *s)
 		conn_close(c);
 		free(c);
 	}
+	if (s->token)
+		explicit_bzero(s->token, strlen(s->token));
+	free(s->token);
 	free(s);
 }
 

@@ -1,5 +1,6 @@
-/* A small HTTP/1.1 server on ztrun's event loop, for the controller's JSON API: one listening TCP socket,
- * non-blocking connections with bounded heads and bodies, keep-alive, idle timeouts. The request parser is
+/* A small HTTP/1.1 server on ztrun's event loop, for the local JSON APIs: one listening TCP socket,
+ * non-blocking connections with bounded heads and bodies and deadlines for each, keep-alive, the token
+ * checked before a body is read, a bounded number of connections. The request parser is
  * a pure function over bytes (fuzzed); requests are answered synchronously by one handler. */
 #ifndef ZTRUN_HTTPD_H
 #define ZTRUN_HTTPD_H
@@ -14,10 +15,12 @@
 #define ZT_HTTP_MAX_BODY    (1 << 20) /* Content-Length beyond this: 413 */
 #define ZT_HTTP_MAX_HEADERS 64
 #define ZT_HTTP_MAX_METHOD  16
-#define ZT_HTTP_IDLE_MS     30000 /* a connection with nothing happening is closed */
-#define ZT_HTTP_REQUEST_MS  60000 /* a request must arrive whole within this of its first byte */
+#define ZT_HTTP_HEAD_MS     5000  /* a request head must arrive whole within this (of accept, or its first byte) */
+#define ZT_HTTP_BODY_MS     30000 /* and its body within this of the head */
+#define ZT_HTTP_IDLE_MS     15000 /* a kept-alive connection without a new request, or a client not reading */
 #define ZT_HTTP_LINGER_MS   2000  /* after a closing answer: how long the peer's leftovers are drained */
-#define ZT_HTTP_MAX_CONNS   64    /* more are answered 503 and closed */
+#define ZT_HTTP_MAX_CONNS   64    /* connections being served; see zt_httpd_new for what happens beyond */
+#define ZT_HTTP_MAX_CLOSING 64    /* answered-and-closing connections (503s, errors) kept on top of those */
 
 struct zt_http_slice {
 	const char *p; /* into the parsed buffer: not NUL-terminated */
@@ -36,6 +39,7 @@ struct zt_http_request {
 	size_t content_length;
 	bool keep_alive;      /* the connection stays open after the answer */
 	bool expect_continue; /* "Expect: 100-continue" */
+	const char *error;    /* after a failure, what was wrong when the status alone does not say it */
 };
 
 /* Parses the request head at the start of buf[0..len). Returns the head's length (through the blank line)
@@ -70,15 +74,18 @@ typedef void zt_http_handler(void *arg, const struct zt_http_request *req, const
 
 struct zt_httpd;
 
-/* Listens on TCP addr:port (IPv4 or IPv6 text) and serves on loop. 0, -EADDRINUSE, -EINVAL (addr), or
- * -errno. */
+/* Listens on TCP addr:port (IPv4 or IPv6 text) and serves on loop. Requests that do not carry token
+ * (auth.h) are answered 401 from their head, before any body is read, and the connection closes; token
+ * NULL serves everyone. When ZT_HTTP_MAX_CONNS are being served, a new connection takes the place of the
+ * one that has waited longest without a whole request head (answered 408 and closed); only when every one is busy is the newcomer answered 503 (sent whole, then closed). 0,
+ * -EADDRINUSE, -EINVAL (addr), or -errno. */
 int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, uint16_t port,
-                 zt_http_handler *fn, void *arg);
+                 const char *token, zt_http_handler *fn, void *arg);
 /* Closes the listener and every connection; leaves the loop. NULL is fine. */
 void zt_httpd_free(struct zt_httpd *s);
 
 struct zt_httpd_counters {
-	uint64_t accepted, refused, requests, bad_requests, timeouts;
+	uint64_t accepted, refused, evicted, requests, bad_requests, unauthorized, timeouts;
 	unsigned open; /* connections now */
 };
 void zt_httpd_counters(const struct zt_httpd *s, struct zt_httpd_counters *out);

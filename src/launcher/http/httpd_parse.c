@@ -66,8 +66,10 @@ static int parse_request_line(struct zt_http_request *req, const char *l, size_t
 	for (size_t i = 0; i < mlen; i++)
 		if (!is_tchar((unsigned char)l[i]))
 			return -400;
-	if (mlen >= ZT_HTTP_MAX_METHOD)
+	if (mlen >= ZT_HTTP_MAX_METHOD) {
+		req->error = "method not implemented (none is longer than 15 characters)";
 		return -501;
+	}
 	const char *t = sp1 + 1;
 	const char *sp2 = memchr(t, ' ', n - (size_t)(t - l));
 	if (!sp2 || sp2 == t)

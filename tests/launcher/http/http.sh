@@ -1,6 +1,7 @@
 #!/bin/bash
 # The API's HTTP server against what curl cannot send (http_raw.py): malformed and oversized requests,
-# pipelining, half-closed and vanished clients, slow clients, a connection flood. Afterwards the daemon
+# pipelining, half-closed and vanished clients, slow clients; and against clients that try to hold it up
+# or fill its memory (http_limits.py). Afterwards the daemon
 # still serves, holds no more file descriptors than before, and its records are as they were.
 set -eu
 ZTRUN=$1
@@ -34,5 +35,9 @@ api GET "/controller/network/$NWID/member/abcdef0123"
 expect_json "$T/body" "j['authorized'] is True" "the member as it was"
 api GET /controller/network
 expect_json "$T/body" "j == ['$NWID']" "no network made or lost by bad requests"
+
+# slowloris, unauthenticated bodies, bursts, every slot busy (renames the network)
+python3 "$(dirname "$0")/http_limits.py" "$PORT" "$TOKEN" "$ctl_pid" "$NWID" || fail "http_limits.py"
+kill -0 "$ctl_pid" 2>/dev/null || fail "the controller died"
 stop_ctl
 echo ok
