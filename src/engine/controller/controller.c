@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "controller/ctl_int.h"
+#include "json.h"
 
 void zt_controller_config_init(struct zt_controller_config *c)
 {
@@ -125,8 +126,10 @@ int zt_controller_load(struct zt_controller *c, const char *name, const void *da
 		ctl_err(err, err_cap, "not a controller.d record name");
 		return -EINVAL;
 	}
-	if (!(j = cJSON_ParseWithLength(data, len))) {
-		ctl_err(err, err_cap, "not valid JSON");
+	char why[160];
+	if (!(j = zt_json_parse(data, len, why, sizeof(why)))) {
+		if (err && err_cap)
+			snprintf(err, err_cap, "not valid JSON: %s", why);
 		return -EBADMSG;
 	}
 	rc =

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "controller/ctl_int.h"
+#include "json.h"
 
 struct req {
 	struct zt_controller *c;
@@ -45,18 +46,20 @@ static int fail_errno(struct req *q, int rc, const char *what)
 	return fail(q, 500, msg);
 }
 
-/* The body as a JSON object; empty means {} (stock treats a missing body so). NULL + message on error. */
+/* The body as a JSON object, read strictly (json.h); empty means {} (stock treats a missing body so). NULL +
+ * message on error. */
 static cJSON *parse_body(const void *body, size_t len, char *err, size_t cap)
 {
 	const char *p = body;
 	size_t i = 0;
+	char why[160];
 	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 		i++;
 	if (i == len)
 		return cJSON_CreateObject();
-	cJSON *j = cJSON_ParseWithLength(p, len);
+	cJSON *j = zt_json_parse(p, len, why, sizeof(why));
 	if (!j) {
-		snprintf(err, cap, "the body is not valid JSON");
+		snprintf(err, cap, "the body is not valid JSON: %s", why);
 		return NULL;
 	}
 	if (!cJSON_IsObject(j)) {
@@ -65,6 +68,20 @@ static cJSON *parse_body(const void *body, size_t len, char *err, size_t cap)
 		return NULL;
 	}
 	return j;
+}
+
+/* Stock ignores the read-only "id", "nwid" and "address" of a body, and so do we, unless one is a
+ * well-formed ID naming another record than the path: a body meant for another record is refused, not
+ * applied here. */
+static bool names_other(const cJSON *j, const char *key, uint64_t id, size_t digits, char *err, size_t cap)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, key);
+	uint64_t v;
+	if (!cJSON_IsString(f) || strlen(f->valuestring) != digits || !zt_hex_parse(f->valuestring, digits, &v) ||
+	    v == id)
+		return false;
+	snprintf(err, cap, "\"%s\" in the body names another record than the path", key);
+	return true;
 }
 
 /* ---- networks ---- */
@@ -139,9 +156,15 @@ static int post_network(struct req *q, uint64_t nwid, const void *body, size_t l
 	struct ctl_netrec rec;
 	char err[200];
 	int rc;
+	if (!n && nwid >> 24 != c->address)
+		return fail(q, 400, "a network ID of another controller: this one's begin with its address");
 	cJSON *j = parse_body(body, len, err, sizeof(err));
 	if (!j)
 		return fail(q, 400, err);
+	if (names_other(j, "id", nwid, 16, err, sizeof(err)) || names_other(j, "nwid", nwid, 16, err, sizeof(err))) {
+		cJSON_Delete(j);
+		return fail(q, 400, err);
+	}
 	if (n)
 		rc = ctl_netrec_copy(&rec, &n->rec);
 	else {
@@ -290,6 +313,12 @@ static int post_member(struct req *q, struct ctl_network *n, uint64_t address, c
 	cJSON *j = parse_body(body, len, err, sizeof(err));
 	if (!j)
 		return fail(q, 400, err);
+	if (names_other(j, "id", address, 10, err, sizeof(err)) ||
+	    names_other(j, "address", address, 10, err, sizeof(err)) ||
+	    names_other(j, "nwid", n->rec.id, 16, err, sizeof(err))) {
+		cJSON_Delete(j);
+		return fail(q, 400, err);
+	}
 	if (!(m = malloc(sizeof(*m)))) {
 		cJSON_Delete(j);
 		return -ENOMEM;

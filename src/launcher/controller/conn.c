@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "json.h"
 #include "localapi.h"
 #include "log.h"
 #include "loop.h"
@@ -191,7 +192,7 @@ int zt_ctlconn_call(struct zt_ctlconn *cc, const char *method, const char *path,
 /* The API's {"error": "..."} text, or the status's meaning. */
 static const char *error_text(int status, const char *response, char *buf, size_t cap)
 {
-	cJSON *j = response ? cJSON_Parse(response) : NULL;
+	cJSON *j = response ? zt_json_parse_text(response) : NULL;
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
 	if (cJSON_IsString(e) && e->valuestring[0])
 		snprintf(buf, cap, "%s", e->valuestring);

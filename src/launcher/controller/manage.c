@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "conn.h"
 #include "fmt.h"
+#include "json.h"
 #include "log.h"
 #include "vl1/identity.h"
 #include "manage.h"
@@ -158,7 +159,7 @@ static int check_ids(struct cli *c, char **pos, int n, int need)
 /* Parses an answer that must be JSON; says so if it is not. */
 static cJSON *parse_answer(const char *what, const char *text)
 {
-	cJSON *j = cJSON_Parse(text);
+	cJSON *j = zt_json_parse_text(text);
 	if (!j)
 		zt_log(ZT_LOG_ERROR, "cannot %s: the controller's answer is not JSON", what);
 	return j;
@@ -250,7 +251,7 @@ static int network_list(struct cli *c, char **pos, int npos)
 			continue;
 		snprintf(path, sizeof(path), "/controller/network/%s", e->valuestring);
 		char *one = zt_ctlconn_ask(&c->cc, "read a network", "GET", path, NULL, NULL, NULL);
-		cJSON *n = one ? cJSON_Parse(one) : NULL;
+		cJSON *n = one ? zt_json_parse_text(one) : NULL;
 		free(one);
 		if (!n) {
 			ret = FAILED;
@@ -328,7 +329,7 @@ static int member_list(struct cli *c, char **pos, int npos)
 			continue;
 		snprintf(path, sizeof(path), "/controller/network/%s/member/%s", nwid, e->string);
 		char *one = zt_ctlconn_ask(&c->cc, "read a member", "GET", path, NULL, nwid, e->string);
-		cJSON *m = one ? cJSON_Parse(one) : NULL;
+		cJSON *m = one ? zt_json_parse_text(one) : NULL;
 		free(one);
 		if (!m) {
 			ret = FAILED;
@@ -377,7 +378,7 @@ static void warn_unrouted(struct cli *c, const char *nwid, char **ips, int n)
 		free(res);
 		return;
 	}
-	cJSON *net = cJSON_Parse(res);
+	cJSON *net = zt_json_parse_text(res);
 	free(res);
 	for (int i = 0; i < n; i++) {
 		bool routed = false;

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth.h"
 #include "httpd.h"
+#include "json.h"
 #include "vl1/identity.h"
 #include "vl1/node.h"
 #include "vl2/vl2.h"
@@ -192,15 +192,33 @@ static cJSON *status_json(struct zt_svc *s)
 static void network_post(struct zt_svc *s, uint64_t nwid, const char *body, size_t len,
                          struct zt_http_response *res)
 {
+	static const char *const keys[] = {"allowManaged", "allowGlobal", "allowDefault", "allowDNS"};
+	char why[200];
+	cJSON *j = len ? zt_json_parse(body, len, why, sizeof(why)) : cJSON_CreateObject();
+	if (!j || !cJSON_IsObject(j)) {
+		if (j)
+			snprintf(why, sizeof(why), "the body must be a JSON object");
+		cJSON_Delete(j);
+		answer_error(res, 400, why);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+		if (v && !cJSON_IsBool(v)) {
+			snprintf(why, sizeof(why), "\"%s\" must be true or false", keys[i]);
+			cJSON_Delete(j);
+			answer_error(res, 400, why);
+			return;
+		}
+	}
 	int err = zt_svc_join(s, nwid);
 	if (err && err != -EEXIST) {
+		cJSON_Delete(j);
 		answer_error(res, err == -ENOSPC ? 409 : 500,
 		             err == -ENOSPC ? "too many networks joined" : strerror(-err));
 		return;
 	}
 	struct zt_svc_net *n = zt_svc_find(s, nwid);
-	cJSON *j = len ? cJSON_ParseWithLength(body, len) : NULL;
-	static const char *const keys[] = {"allowManaged", "allowGlobal", "allowDefault", "allowDNS"};
 	bool *fields[] = {&n->allow_managed, &n->allow_global, &n->allow_default, &n->allow_dns};
 	for (int i = 0; i < 4; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);

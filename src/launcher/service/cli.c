@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "localapi.h"
 #include "home.h"
+#include "json.h"
 #include "log.h"
 #include "subcommands.h"
 #include "vl1/crypto.h"
@@ -83,7 +84,7 @@ static cJSON *call(struct cli *c, const char *method, const char *path, const ch
 		free(resp);
 		return NULL;
 	}
-	cJSON *j = resp ? cJSON_Parse(resp) : NULL;
+	cJSON *j = resp ? zt_json_parse_text(resp) : NULL;
 	if (!j) {
 		printf("%d %s invalid JSON response\n", status, c->cmd);
 		free(resp);

@@ -33,6 +33,17 @@ leaf_port=$(cat "$T/leaf/zerotier-one.port")
 # The root keeps what it learned of the leaf.
 ls "$T/root/peers.d/"*.peer >/dev/null 2>&1 || fail "root stored no peer"
 
+# The API reads JSON strictly: a body it cannot take is refused whole (400), and no network is joined.
+tok=$(cat "$T/leaf/authtoken.secret")
+for body in '{"allowDNS":1}' '{"allowDNS":true} x' '{"allowDNS":true,"allowDNS":false}' '[true]' \
+	$'{"allowDNS":"\xff"}'; do
+	code=$(curl -s -o "$T/body" -w '%{http_code}' -m 10 -H "X-ZT1-Auth: $tok" --data-binary "$body" \
+		"http://127.0.0.1:$leaf_port/network/8056c2e21c000001") || true
+	[ "$code" = 400 ] && grep -q '"error"' "$T/body" || fail "service API took the body $body: $code $(cat "$T/body")"
+done
+code=$(curl -s -o "$T/body" -w '%{http_code}' -m 10 -H "X-ZT1-Auth: $tok" "http://127.0.0.1:$leaf_port/network")
+[ "$code" = 200 ] && [ "$(tr -d ' \n' <"$T/body")" = "[]" ] || fail "a refused body joined a network: $(cat "$T/body")"
+
 # One node per home: the second is refused, naming the holder and the way out.
 zt service --home "$T/leaf" --planet "$T/planet" -p 0
 expect_rc 1 "second node on a home"
