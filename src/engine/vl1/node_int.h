@@ -29,7 +29,9 @@
 #define QUIET_ECHOES      3     /* unanswered ones before we stop using the path */
 #define PROBE_WINDOW_MS   12000 /* how long we try to confirm a candidate path */
 #define ECHO_GATE_MS      160   /* answer at most one ECHO per path per this */
-#define WHOIS_GATE_MS     100   /* leaves answer one WHOIS per peer per this */
+#define WHOIS_GATE_MS     100   /* leaves answer one WHOIS per peer per this (as stock) */
+#define ROOT_WHOIS_MS     50    /* roots: one per peer per this on average (stock roots: no limit) */
+#define ROOT_WHOIS_BURST  32    /* ... after a burst of this many */
 #define UNITE_GATE_MS     30000 /* stock introduces a pair at most this often: our longest wait */
 #define UNITE_FIRST_MS    2000
 #define PUSH_WINDOW_MS    30000

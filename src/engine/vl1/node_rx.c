@@ -93,6 +93,12 @@ void zt_node_packet_in(struct zt_node *n, uint8_t *pkt, size_t len, zt_sock_id s
 		n->ctr.drop_oversize++;
 		return;
 	}
+	/* zt_node_wire_in checked this on the datagram (a head's source before reassembly): checked again
+	 * here so that no way in can skip it */
+	if (h.src == n->me.address) {
+		n->ctr.drop_malformed++;
+		return;
+	}
 	if (h.cipher != ZT_CIPHER_POLY1305_NONE && h.cipher != ZT_CIPHER_SALSA2012_POLY1305 &&
 	    h.cipher != ZT_CIPHER_AES_GMAC_SIV) {
 		n->ctr.drop_cipher++;

@@ -154,14 +154,17 @@ void zt_node_whois_in(struct zt_node *n, struct zt_peer *p, const uint8_t *pkt, 
 	struct zt_wr w;
 	struct zt_rd r;
 	unsigned count = 0;
-	/* Roots answer everyone at once; a leaf answers a peer at most every 100 ms (as stock does). */
-	if (!n->am_root) {
-		if (p->last_whois_in && now - p->last_whois_in < WHOIS_GATE_MS) {
-			n->ctr.drop_rate_limited++;
-			return;
-		}
-		p->last_whois_in = now;
+	/* A leaf answers a peer at most every 100 ms, as stock does. A root answers a burst, then one per
+	 * 50 ms (stock roots answer all: each answer is ~20 times its question, sent where the question
+	 * came from). Counted as a GCRA: whois_tat is when the peer's allowance is whole again. */
+	int64_t every = n->am_root ? ROOT_WHOIS_MS : WHOIS_GATE_MS;
+	int64_t burst = n->am_root ? ROOT_WHOIS_BURST : 1;
+	int64_t tat = p->whois_tat > now ? p->whois_tat : now;
+	if (tat + every - now > burst * every) {
+		n->ctr.drop_rate_limited++;
+		return;
 	}
+	p->whois_tat = tat + every;
 	zt_wr_init(&w, out, sizeof(out));
 	zt_wr_u8(&w, ZT_VERB_WHOIS);
 	zt_wr_bytes(&w, id, 8);

@@ -30,7 +30,7 @@ struct zt_peer {
 	int64_t next_hello;  /* roots: next HELLO (retry with backoff until one answers) */
 	int64_t hello_backoff;
 	int64_t last_answer;   /* its last OK to our HELLO/ECHO: a root counts as up */
-	int64_t last_whois_in; /* gate on WHOIS it asks of us */
+	int64_t whois_tat; /* gate on WHOIS it asks of us: when its allowance is whole again */
 	int64_t last_echo_in;  /* gate on ECHOs over paths we do not hold (relayed) */
 	int64_t push_window;   /* PUSH_DIRECT_PATHS gate: window start and count */
 	unsigned push_count;
