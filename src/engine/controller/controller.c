@@ -15,6 +15,7 @@ void zt_controller_config_init(struct zt_controller_config *c)
 	c->credential_window_max = ZT_CTMD_MAX;
 	c->max_member_status = 65536;
 	c->max_subscriptions = 65536;
+	c->max_pending_members = 1024;
 }
 
 int zt_controller_new(struct zt_controller **out, const struct zt_controller_callbacks *cb, void *arg,
@@ -26,7 +27,8 @@ int zt_controller_new(struct zt_controller **out, const struct zt_controller_cal
 	if (!cb || cb->version != ZT_CONTROLLER_CALLBACKS_VERSION || !cb->send || !cb->random ||
 	    !cb->store_put != !cb->store_delete || !config || !config->identity ||
 	    zt_identity_check_secret(config->identity) != 0 || config->credential_window_min <= 0 ||
-	    config->credential_window_max < config->credential_window_min || !config->max_member_status)
+	    config->credential_window_max < config->credential_window_min || !config->max_member_status ||
+	    !config->max_pending_members)
 		return -EINVAL;
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;

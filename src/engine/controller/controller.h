@@ -102,6 +102,11 @@ struct zt_controller_config {
 	/* Most multicast subscriptions (network, group, member) kept for LIKE/GATHER; beyond it new LIKEs are
 	 * ignored until old ones expire. Default 65536. */
 	size_t max_subscriptions;
+	/* Most members per network that the controller recorded itself for strangers that asked and were
+	 * refused (never authorized, nothing set by the API); beyond it the oldest such record is deleted
+	 * (stock keeps them all, so a flood of fresh identities grew its database without bound).
+	 * Default 1024. */
+	size_t max_pending_members;
 };
 
 void zt_controller_config_init(struct zt_controller_config *c);
@@ -215,6 +220,7 @@ struct zt_controller_counters {
 	uint64_t malformed;    /* dropped: short or inconsistent payloads */
 	uint64_t send_errors;  /* the send callback failed */
 	uint64_t store_errors; /* store_put/store_delete failed */
+	uint64_t pending_dropped; /* records of refused strangers deleted to keep max_pending_members */
 };
 void zt_controller_counters(const struct zt_controller *c, struct zt_controller_counters *out);
 

@@ -141,6 +141,34 @@ static void save_member(struct zt_controller *c, struct ctl_network *n, struct c
 	ctl_store_member(c, n->rec.id, m);
 }
 
+/* A record the controller made itself for a stranger it refused, untouched since. */
+static bool pending(const struct ctl_member *m)
+{
+	return !m->authorized && !m->last_authorized_time && !m->last_deauthorized_time && !m->name &&
+	       !m->ip_count && !m->tag_count && !m->cap_count && !m->active_bridge;
+}
+
+/* Room for one more pending record: the oldest goes when the network holds max_pending_members. */
+static void make_room(struct zt_controller *c, struct ctl_network *n)
+{
+	struct ctl_member *oldest = NULL;
+	size_t count = 0;
+	for (size_t i = 0; i < n->member_count; i++) {
+		struct ctl_member *m = n->members[i];
+		if (!pending(m))
+			continue;
+		count++;
+		if (!oldest || m->creation_time < oldest->creation_time)
+			oldest = m;
+	}
+	if (count < c->cfg.max_pending_members || !oldest)
+		return;
+	if (ctl_store_delete_member(c, n->rec.id, oldest->address) == 0) {
+		ctl_member_remove(n, oldest);
+		c->counters.pending_dropped++;
+	}
+}
+
 int ctl_serve(struct zt_controller *c, struct ctl_network *n, const struct zt_identity *id,
               const struct zt_dict *md, uint64_t in_re, bool local, struct zt_netconf *out, int64_t now)
 {
@@ -154,6 +182,7 @@ int ctl_serve(struct zt_controller *c, struct ctl_network *n, const struct zt_id
 	if (new_member && !in_re && !out)
 		return CTL_DENIED;
 	if (new_member) {
+		make_room(c, n);
 		if (!(m = malloc(sizeof(*m))))
 			return CTL_FAILED;
 		ctl_member_init(m, id->address, now);

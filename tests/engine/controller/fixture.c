@@ -121,6 +121,11 @@ static void fx_local_revocation(void *arg, const struct zt_revocation *rev, int6
 
 void fx_init(struct fx *f, int64_t min_window)
 {
+	fx_init_pending(f, min_window, 0);
+}
+
+void fx_init_pending(struct fx *f, int64_t min_window, size_t max_pending)
+{
 	static const struct zt_controller_callbacks cb = {
 	    .version = ZT_CONTROLLER_CALLBACKS_VERSION,
 	    .send = fx_send,
@@ -138,6 +143,8 @@ void fx_init(struct fx *f, int64_t min_window)
 	cfg.identity = &f->id;
 	if (min_window)
 		cfg.credential_window_min = min_window;
+	if (max_pending)
+		cfg.max_pending_members = max_pending;
 	if (zt_controller_new(&f->c, &cb, f, &cfg, 0) != 0)
 		abort();
 }

@@ -49,6 +49,8 @@ struct fx {
 /* A controller with the spec's controller identity (address 5a198f7032) and `min_window` as the lowest
  * COM window (0: default). */
 void fx_init(struct fx *f, int64_t min_window);
+/* The same, keeping at most max_pending records of refused strangers per network (0: default). */
+void fx_init_pending(struct fx *f, int64_t min_window, size_t max_pending);
 void fx_free(struct fx *f);
 /* Drops the recorded packets. */
 void fx_clear(struct fx *f);
