@@ -182,7 +182,7 @@ void zt_ctl_join_strings(const cJSON *arr, char *out, size_t cap)
 static void print_time(const char *label, const cJSON *o, const char *key)
 {
 	double ms = zt_ctl_num(o, key, 0);
-	if (ms <= 0)
+	if (!(ms > 0 && ms < 253402300800000.0)) /* after the year 9999 (or NaN): not a time to print */
 		return;
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_fmt.h"
 #include "localapi.h"
 #include "home.h"
 #include "json.h"
@@ -98,18 +99,6 @@ static cJSON *call(struct cli *c, const char *method, const char *path, const ch
 	return j;
 }
 
-static const char *jstr(const cJSON *o, const char *key, const char *dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
-static double jnum(const cJSON *o, const char *key, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 static void print_json(const cJSON *j)
 {
 	char *t = cJSON_Print(j);
@@ -144,31 +133,9 @@ static int cmd_info(struct cli *c)
 	cJSON *j = get_answer(c, "/status", &ret);
 	if (!j)
 		return ret;
-	printf("200 info %s %s %s\n", jstr(j, "address", "-"), jstr(j, "version", "-"),
-	       cJSON_IsTrue(cJSON_GetObjectItem(j, "tcpFallbackActive")) ? "TUNNELED"
-	       : cJSON_IsTrue(cJSON_GetObjectItem(j, "online"))         ? "ONLINE"
-	                                                                : "OFFLINE");
+	zt_cli_print_info(stdout, j);
 	cJSON_Delete(j);
 	return 0;
-}
-
-/* The preferred path of a peer, or NULL. */
-static const cJSON *preferred_path(const cJSON *p)
-{
-	const cJSON *path;
-	cJSON_ArrayForEach(path, cJSON_GetObjectItem(p, "paths")) if (cJSON_IsTrue(
-	    cJSON_GetObjectItem(path, "preferred"))) return path;
-	return NULL;
-}
-
-static void peer_version(const cJSON *p, char *out, size_t cap)
-{
-	double maj = jnum(p, "versionMajor", -1);
-	if (maj >= 0)
-		snprintf(out, cap, "%d.%d.%d", (int)maj, (int)jnum(p, "versionMinor", 0),
-		         (int)jnum(p, "versionRev", 0));
-	else
-		snprintf(out, cap, "-");
 }
 
 static int cmd_peers(struct cli *c, bool pretty)
@@ -177,40 +144,7 @@ static int cmd_peers(struct cli *c, bool pretty)
 	cJSON *j = get_answer(c, "/peer", &ret);
 	if (!j)
 		return ret;
-	if (pretty)
-		printf("200 peers\n<ztaddr>   <ver>  <role> <lat> <link>   <lastTX> <lastRX> <path>\n");
-	else
-		printf("200 listpeers <ztaddr> <path> <latency> <version> <role>\n");
-	int64_t now = wall_ms();
-	const cJSON *p;
-	cJSON_ArrayForEach(p, j)
-	{
-		char ver[64], best[200];
-		peer_version(p, ver, sizeof(ver));
-		const cJSON *path = preferred_path(p);
-		long long tx = -1, rx = -1;
-		if (path) {
-			double ls = jnum(path, "lastSend", 0), lr = jnum(path, "lastReceive", 0);
-			tx = ls ? now - (int64_t)ls : -1;
-			rx = lr ? now - (int64_t)lr : -1;
-		}
-		if (pretty) {
-			if (path)
-				snprintf(best, sizeof(best), "DIRECT   %-8lld %-8lld %s", tx, rx,
-				         jstr(path, "address", "-"));
-			else
-				snprintf(best, sizeof(best), "RELAY");
-			printf("%s %-6s %-6s %5d %s\n", jstr(p, "address", "-"), ver, jstr(p, "role", "-"),
-			       (int)jnum(p, "latency", 0), best);
-		} else {
-			if (path)
-				snprintf(best, sizeof(best), "%s;%lld;%lld", jstr(path, "address", "-"), tx, rx);
-			else
-				snprintf(best, sizeof(best), "-");
-			printf("200 listpeers %s %s %d %s %s\n", jstr(p, "address", "-"), best,
-			       (int)jnum(p, "latency", 0), ver, jstr(p, "role", "-"));
-		}
-	}
+	zt_cli_print_peers(stdout, j, pretty, wall_ms());
 	cJSON_Delete(j);
 	return 0;
 }
@@ -221,20 +155,7 @@ static int cmd_listnetworks(struct cli *c)
 	cJSON *j = get_answer(c, "/network", &ret);
 	if (!j)
 		return ret;
-	printf("200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n");
-	const cJSON *n;
-	cJSON_ArrayForEach(n, j)
-	{
-		char ips[1024] = "";
-		size_t off = 0;
-		const cJSON *a;
-		cJSON_ArrayForEach(a, cJSON_GetObjectItem(n, "assignedAddresses")) if (cJSON_IsString(a) &&
-		                                                                         off < sizeof(ips))
-		    off += (size_t)snprintf(ips + off, sizeof(ips) - off, "%s%s", off ? "," : "", a->valuestring);
-		printf("200 listnetworks %s %s %s %s %s %s %s\n", jstr(n, "nwid", "-"), jstr(n, "name", "-"),
-		       jstr(n, "mac", "-"), jstr(n, "status", "-"), jstr(n, "type", "-"),
-		       jstr(n, "portDeviceName", "-"), off ? ips : "-");
-	}
+	zt_cli_print_networks(stdout, j);
 	cJSON_Delete(j);
 	return 0;
 }
@@ -284,38 +205,7 @@ static int cmd_get(struct cli *c, const char *nwid, const char *prop)
 	cJSON *j = call(c, "GET", "/network", NULL, NULL, &ret);
 	if (!j)
 		return ret;
-	const cJSON *n, *found = NULL;
-	cJSON_ArrayForEach(n, j) if (strcasecmp(jstr(n, "id", ""), nwid) == 0) found = n;
-	ret = 0;
-	if (!found) {
-		fprintf(stderr, "unknown network ID, check that you are a member of the network\n");
-		ret = ZT_EXIT_FAILURE;
-	} else if (strcmp(prop, "ip") == 0 || strcmp(prop, "ip4") == 0 || strcmp(prop, "ip6") == 0) {
-		const cJSON *a;
-		bool first = true;
-		cJSON_ArrayForEach(a, cJSON_GetObjectItem(found, "assignedAddresses"))
-		{
-			if (!cJSON_IsString(a))
-				continue;
-			bool v6 = strchr(a->valuestring, ':') != NULL;
-			if ((strcmp(prop, "ip4") == 0 && v6) || (strcmp(prop, "ip6") == 0 && !v6))
-				continue;
-			printf("%s%.*s", first ? "" : "\n", (int)strcspn(a->valuestring, "/"), a->valuestring);
-			first = false;
-		}
-		printf("\n");
-	} else {
-		/* as stock prints a field: booleans as 1 or 0, numbers as integers */
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(found, prop);
-		if (cJSON_IsString(v))
-			printf("%s\n", v->valuestring);
-		else if (cJSON_IsBool(v))
-			printf("%d\n", cJSON_IsTrue(v) ? 1 : 0);
-		else if (cJSON_IsNumber(v))
-			printf("%lld\n", (long long)v->valuedouble);
-		else
-			printf("error, unknown property name\n");
-	}
+	ret = zt_cli_print_get(stdout, stderr, j, nwid, prop) == 0 ? 0 : ZT_EXIT_FAILURE;
 	cJSON_Delete(j);
 	return ret;
 }
