@@ -32,35 +32,6 @@ void zt_if_init(void)
 	    (__typeof__(real_if_indextoname))zt_resolve_symbol("if_indextoname", (void *)if_indextoname);
 }
 
-static bool entry_get(struct zt_nc_buf *b, struct zt_if_entry *e)
-{
-	const void *name = zt_nc_get_bytes(b, ZT_NC_IFNAMSIZ);
-	e->index = zt_nc_get_u32(b);
-	e->flags = zt_nc_get_u32(b);
-	e->mtu = zt_nc_get_u32(b);
-	uint32_t w = zt_nc_get_u32(b);
-	const void *addr = zt_nc_get_bytes(b, 16);
-	if (b->bad)
-		return false;
-	memcpy(e->name, name, ZT_NC_IFNAMSIZ);
-	e->name[ZT_NC_IFNAMSIZ - 1] = 0;
-	e->family = (uint16_t)w;
-	e->prefix = (uint16_t)(w >> 16);
-	memcpy(e->addr, addr, 16);
-	if (!e->name[0] || e->index == 0)
-		return false;
-	switch (e->family) {
-	case AF_INET:
-		return e->prefix <= 32;
-	case AF_INET6:
-		return e->prefix <= 128;
-	case ZT_NC_IF_LINK:
-		return e->prefix <= 16;
-	default:
-		return false;
-	}
-}
-
 int zt_if_list(struct zt_if_entry **out)
 {
 	*out = NULL;
@@ -91,7 +62,7 @@ int zt_if_list(struct zt_if_entry **out)
 					e = -ENOMEM;
 			}
 			for (uint32_t i = 0; e == 0 && i < count; i++)
-				if (!entry_get(&b, &v[got++]))
+				if (!zt_nc_get_if_entry(&b, &v[got++]))
 					e = -EPROTO;
 			if (e < 0) {
 				free(v);

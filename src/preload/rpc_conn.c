@@ -320,32 +320,20 @@ static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, 
 		close_fd(m.fd);
 		return -ECONNRESET;
 	}
-	struct zt_nc_buf b = {.p = in, .len = m.len};
-	uint32_t w0 = zt_nc_get_u32(&b);
-	uint32_t rid = zt_nc_get_u32(&b);
-	int32_t result = (int32_t)zt_nc_get_u32(&b);
-	if (b.bad || m.truncated || m.len > ZT_NC_MAX_MSG) {
+	int32_t result;
+	bool has_fd;
+	size_t off;
+	int ours = m.truncated ? -EPROTO : zt_nc_reply_check(in, m.len, op, id, &result, &has_fd, &off);
+	if (ours <= 0 || m.extra_fds > 0 || (m.fd >= 0 && !has_fd)) {
 		close_fd(m.fd);
-		return -EPROTO;
-	}
-	if (rid != id) {
-		close_fd(m.fd);
-		return 0;
-	}
-	uint8_t flags = (uint8_t)(w0 >> 16);
-	bool has_fd = flags & ZT_NC_REPLY_HAS_FD;
-	bool host = op == ZT_NC_CONNECT && result == ZT_NC_CONNECT_HOST; /* the one positive result */
-	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || (result > 0 && !host) ||
-	    result < -4095 || m.extra_fds > 0 || (m.fd >= 0 && !has_fd)) {
-		close_fd(m.fd);
-		return -EPROTO;
+		return ours <= 0 ? ours : -EPROTO; /* 0: stale, dropped */
 	}
 	if (has_fd && m.fd < 0) /* the kernel could not install it: out of fds */
 		return m.fds_lost ? -EMFILE : -EPROTO;
 	rep->result = result;
 	rep->fd = m.fd;
-	rep->body_len = m.len - b.off;
-	memcpy(rep->body, in + b.off, rep->body_len);
+	rep->body_len = m.len - off;
+	memcpy(rep->body, in + off, rep->body_len);
 	return 1;
 }
 

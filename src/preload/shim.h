@@ -50,6 +50,7 @@
 
 #include "fdpass.h"
 #include "rpc.h"
+#include "rpc_reply.h"
 
 /* Everything in the library is hidden (-fvisibility=hidden) except the hooks. */
 #define ZT_EXPORT __attribute__((visibility("default")))
@@ -160,13 +161,6 @@ void *zt_resolve_symbol(const char *name, void *self);
 /* ---- virtual interfaces (hooks_if.c) ---- */
 
 /* One entry of the service's interface list (rpc.h, ZT_NC_IFADDRS). */
-struct zt_if_entry {
-	char name[ZT_NC_IFNAMSIZ];
-	uint32_t index, flags, mtu;
-	uint16_t family, prefix; /* family ZT_NC_IF_LINK: addr holds the MAC, prefix its length */
-	uint8_t addr[16];
-};
-
 /* The list into a malloc'd array *out (free it when the count is > 0). Count, or -errno. */
 int zt_if_list(struct zt_if_entry **out);
 
