@@ -76,6 +76,22 @@ bool zt_verify96(const uint8_t pub[32], const void *msg, size_t len, const uint8
 	return crypto_sign_verify_detached(sig, digest, 32, pub) == 0;
 }
 
+int zt_blake2b(uint8_t *out, size_t out_len, const void *msg, size_t len, const void *key, size_t key_len)
+{
+	if (out_len < crypto_generichash_BYTES_MIN || out_len > crypto_generichash_BYTES_MAX ||
+	    (key_len && (key_len < crypto_generichash_KEYBYTES_MIN || key_len > crypto_generichash_KEYBYTES_MAX)))
+		return -EINVAL;
+	return crypto_generichash(out, out_len, msg, len, key_len ? key : NULL, key_len) == 0 ? 0 : -EINVAL;
+}
+
+int zt_base64url(char *out, size_t out_cap, const uint8_t *bin, size_t len)
+{
+	if (out_cap < sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return -ENOSPC;
+	sodium_bin2base64(out, out_cap, bin, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
 bool zt_ct_eq(const void *a, const void *b, size_t n)
 {
 	return sodium_memcmp(a, b, n) == 0;

@@ -43,6 +43,15 @@ void zt_ed25519_public(uint8_t pub[32], const uint8_t seed[32]);
 void zt_sign96(uint8_t sig[ZT_SIGNATURE_LEN], const uint8_t seed[32], const void *msg, size_t len);
 bool zt_verify96(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[ZT_SIGNATURE_LEN]);
 
+/* BLAKE2b (libsodium's generic hash) of msg into out_len bytes (16..64), keyed with key[0..key_len) (0 or
+ * 16..64 bytes; NULL/0: unkeyed). 0 or -EINVAL for a length out of range. */
+int zt_blake2b(uint8_t *out, size_t out_len, const void *msg, size_t len, const void *key, size_t key_len);
+
+/* URL-safe base64 without padding (RFC 4648 §5) of bin into out (NUL-terminated); out_cap must hold
+ * ZT_BASE64URL_LEN(len) + 1 bytes. 0 or -ENOSPC. */
+#define ZT_BASE64URL_LEN(n) (((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
+int zt_base64url(char *out, size_t out_cap, const uint8_t *bin, size_t len);
+
 /* Constant-time equality, and a wipe the compiler may not drop. */
 bool zt_ct_eq(const void *a, const void *b, size_t n);
 void zt_wipe(void *p, size_t n);
