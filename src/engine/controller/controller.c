@@ -108,16 +108,53 @@ static int load_member(struct zt_controller *c, uint64_t nwid, uint64_t address,
 	return rc;
 }
 
+static int load_jointoken(struct zt_controller *c, uint64_t nwid, const char *name, const cJSON *j, char *err,
+                          size_t cap)
+{
+	struct ctl_network *n = ctl_network_find(c, nwid);
+	struct ctl_jointoken *t;
+	int rc;
+	if (!n)
+		return -ENOENT;
+	if (ctl_jt_find(n, name))
+		return -EEXIST;
+	if (!(t = malloc(sizeof(*t))))
+		return -ENOMEM;
+	if ((rc = ctl_jt_from_json(t, name, j, err, cap)) == 0 && (rc = ctl_jt_add(n, t)) == -ENOSPC)
+		rc = ctl_err(err, cap, "more than %d join tokens", CTL_MAX_JOIN_TOKENS);
+	if (rc)
+		free(t);
+	return rc;
+}
+
+/* "network/<nwid>/jointoken/<name>.json": the network into *nwid, the name into out. */
+static bool jointoken_name(const char *name, uint64_t *nwid, char out[CTL_JT_NAME_MAX + 1])
+{
+	static const char mid[] = "/jointoken/";
+	size_t len = strlen(name), base = 8 + 16 + sizeof(mid) - 1;
+	if (strncmp(name, "network/", 8) != 0 || len <= base + 5 || len - base - 5 > CTL_JT_NAME_MAX ||
+	    strncmp(name + 24, mid, sizeof(mid) - 1) != 0 || strcmp(name + len - 5, ".json") != 0 ||
+	    !zt_hex_parse_n(name + 8, 16, nwid))
+		return false;
+	memcpy(out, name + base, len - base - 5);
+	out[len - base - 5] = 0;
+	return ctl_jt_name_ok(out);
+}
+
 int zt_controller_load(struct zt_controller *c, const char *name, const void *data, size_t len, char *err,
                        size_t err_cap)
 {
-	char nwid_text[17] = {0}, addr_text[11] = {0};
+	char nwid_text[17] = {0}, addr_text[11] = {0}, token[CTL_JT_NAME_MAX + 1];
 	uint64_t nwid, address;
 	int consumed = 0, rc;
+	bool is_token = false;
 	cJSON *j;
 	if (err && err_cap)
 		err[0] = 0;
-	if (sscanf(name, "network/%16[0-9a-fA-F].json%n", nwid_text, &consumed) == 1 && !name[consumed] &&
+	if (jointoken_name(name, &nwid, token)) {
+		is_token = true;
+		address = 0;
+	} else if (sscanf(name, "network/%16[0-9a-fA-F].json%n", nwid_text, &consumed) == 1 && !name[consumed] &&
 	    zt_hex_parse(nwid_text, 16, &nwid)) {
 		address = 0;
 	} else if (sscanf(name, "network/%16[0-9a-fA-F]/member/%10[0-9a-fA-F].json%n", nwid_text, addr_text,
@@ -134,8 +171,12 @@ int zt_controller_load(struct zt_controller *c, const char *name, const void *da
 			snprintf(err, err_cap, "not valid JSON: %s", why);
 		return -EBADMSG;
 	}
-	rc =
-	    address ? load_member(c, nwid, address, j, err, err_cap) : load_network(c, nwid, j, err, err_cap);
+	if (is_token)
+		rc = load_jointoken(c, nwid, token, j, err, err_cap);
+	else if (address)
+		rc = load_member(c, nwid, address, j, err, err_cap);
+	else
+		rc = load_network(c, nwid, j, err, err_cap);
 	cJSON_Delete(j);
 	return rc;
 }
@@ -153,6 +194,7 @@ static void keep_request(struct ctl_status *s, const struct zt_identity *id, con
 		if (!(copy = malloc(len)))
 			return; /* the old metadata stays; pushes use it */
 		memcpy(copy, md, len);
+		len = ctl_jt_strip(copy, len); /* a join token is never kept */
 		free(s->md);
 		s->md = copy;
 	}

@@ -19,8 +19,40 @@
  * STATE ON DISK (stock FileDB layout under HOME/controller.d/; names below are relative to it):
  *   network/<nwid 16 hex>.json                       one network record
  *   network/<nwid 16 hex>/member/<address 10 hex>.json  one member record
+ *   network/<nwid 16 hex>/jointoken/<name>.json        one of our join tokens (below; stock has none)
  * Records are compact JSON objects with stock's fields (spec §10.2), keys sorted, as stock writes them; stock
- * controller.d directories load as they are. */
+ * controller.d directories load as they are.
+ *
+ * JOIN TOKENS (ours, not stock's; vl2/jointoken.h has the text form and the metadata key). A network's join
+ * token lets a node in without an operator: a member whose genuine config request carries one of the
+ * network's tokens in its metadata is authorized (lastAuthorizedCredentialType "joinToken", the token's
+ * name as lastAuthorizedCredential, lastAuthorizedTime) and the use recorded in the token (useCount, usedBy:
+ * the last 128 members with the time). The use is stored before the member is answered; if it cannot be,
+ * the member is refused and the use not taken. A token that is none of the network's, used up (maxUses),
+ * expired, or revoked, and any token from a member that was deauthorized once (it comes back only by an
+ * operator's hand), gets exactly what an unauthorized member gets (ERROR NETWORK_ACCESS_DENIED, an
+ * unauthorized record) and is counted: in the token (refusedCount, stored) or, for a token that is none
+ * of ours, in the network (refusedUnknownToken, since the start) and the counters. An authorized member's
+ * requests never use a token, so a retransmission takes no second use; pushes never look at tokens. The
+ * core is single-threaded: two requests for a last use come one after the other, and one is refused.
+ * Revoking a token refuses it from then on; the members it let in stay authorized (deauthorize them one by
+ * one). Only BLAKE2b-256 of the token's text is stored (zt_join_token_hash), compared in constant time;
+ * the text is shown once, in the answer to its creation, and the metadata kept for pushes drops it. A
+ * token may carry an IP pool (ipPool, a CIDR inside an on-link route of the network): the members it lets
+ * in take their address from it instead of the network's pools.
+ * The API, our extension beside stock's paths (which stay as they are):
+ *   GET    /ztrun/controller/network/<nwid>/token         {"data":[<token>...],"meta":{"count",
+ *                                                           "refusedUnknownToken"}}, sorted by name
+ *   POST   /ztrun/controller/network/<nwid>/token         create: {"name"?, "maxUses"? (default 1; 0:
+ *                                                           unlimited), "expiresIn"? (ms) or "expires"? (ms
+ *                                                           since the epoch), "ipPool"?}; unknown fields
+ *                                                           refused; answers <token> with "token": the text
+ *   GET    /ztrun/controller/network/<nwid>/token/<name>  <token>
+ *   DELETE /ztrun/controller/network/<nwid>/token/<name>  revoke (the record stays, to show who used it)
+ * <token>: {"name","creationTime","expires" (0: never),"revokedTime" (0: not),"maxUses","useCount",
+ * "usesLeft" (null: unlimited),"refusedCount","ipPool" (or null),"state" ("active", "used up", "expired",
+ * "revoked"),"usedBy":[{"address","time"}...]}. Names: 1 to 64 of [A-Za-z0-9._-], starting with a letter or
+ * digit; made up ("token-<8 hex>") when not given. At most 1024 tokens a network, revoked ones included. */
 #ifndef ZTRUN_CONTROLLER_CONTROLLER_H
 #define ZTRUN_CONTROLLER_CONTROLLER_H
 
@@ -221,6 +253,8 @@ struct zt_controller_counters {
 	uint64_t send_errors;  /* the send callback failed */
 	uint64_t store_errors; /* store_put/store_delete failed */
 	uint64_t pending_dropped; /* records of refused strangers deleted to keep max_pending_members */
+	uint64_t join_token_admitted; /* members a join token let in */
+	uint64_t join_token_refused;  /* requests refused although (or because) they carried a join token */
 };
 void zt_controller_counters(const struct zt_controller *c, struct zt_controller_counters *out);
 

@@ -8,15 +8,8 @@
 #include "controller/ctl_int.h"
 #include "json.h"
 
-struct req {
-	struct zt_controller *c;
-	int *status;
-	char **response;
-	int64_t now;
-};
-
 /* Answers take ownership of j. -ENOMEM only when even the answer could not be made. */
-static int answer(struct req *q, int status, cJSON *j)
+int ctl_answer(struct ctl_req *q, int status, cJSON *j)
 {
 	char *text = j ? ctl_json_print(j) : NULL;
 	cJSON_Delete(j);
@@ -27,28 +20,28 @@ static int answer(struct req *q, int status, cJSON *j)
 	return 0;
 }
 
-static int fail(struct req *q, int status, const char *msg)
+int ctl_fail(struct ctl_req *q, int status, const char *msg)
 {
 	cJSON *j = cJSON_CreateObject();
 	if (j && !cJSON_AddStringToObject(j, "error", msg)) {
 		cJSON_Delete(j);
 		j = NULL;
 	}
-	return answer(q, status, j);
+	return ctl_answer(q, status, j);
 }
 
-static int fail_errno(struct req *q, int rc, const char *what)
+int ctl_fail_errno(struct ctl_req *q, int rc, const char *what)
 {
 	char msg[160];
 	if (rc == -ENOMEM)
 		return -ENOMEM;
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-rc));
-	return fail(q, 500, msg);
+	return ctl_fail(q, 500, msg);
 }
 
 /* The body as a JSON object, read strictly (json.h); empty means {} (stock treats a missing body so). NULL +
  * message on error. */
-static cJSON *parse_body(const void *body, size_t len, char *err, size_t cap)
+cJSON *ctl_parse_body(const void *body, size_t len, char *err, size_t cap)
 {
 	const char *p = body;
 	size_t i = 0;
@@ -86,7 +79,7 @@ static bool names_other(const cJSON *j, const char *key, uint64_t id, size_t dig
 
 /* ---- networks ---- */
 
-static int get_controller(struct req *q)
+static int get_controller(struct ctl_req *q)
 {
 	struct ctl_jb b = {0};
 	cJSON *j = jb_obj(&b, NULL, NULL);
@@ -100,10 +93,10 @@ static int get_controller(struct req *q)
 		cJSON_Delete(j);
 		return -ENOMEM;
 	}
-	return answer(q, 200, j);
+	return ctl_answer(q, 200, j);
 }
 
-static int list_networks(struct req *q)
+static int list_networks(struct ctl_req *q)
 {
 	cJSON *a = cJSON_CreateArray();
 	char id[17];
@@ -116,7 +109,7 @@ static int list_networks(struct req *q)
 			return -ENOMEM;
 		}
 	}
-	return answer(q, 200, a);
+	return ctl_answer(q, 200, a);
 }
 
 static size_t authorized_count(const struct ctl_network *n)
@@ -127,7 +120,7 @@ static size_t authorized_count(const struct ctl_network *n)
 	return k;
 }
 
-static int list_networks_unstable(struct req *q)
+static int list_networks_unstable(struct ctl_req *q)
 {
 	struct ctl_jb b = {0};
 	cJSON *o = jb_obj(&b, NULL, NULL), *data = o ? jb_arr(&b, o, "data") : NULL, *meta;
@@ -146,10 +139,10 @@ static int list_networks_unstable(struct req *q)
 		cJSON_Delete(o);
 		return -ENOMEM;
 	}
-	return answer(q, 200, o);
+	return ctl_answer(q, 200, o);
 }
 
-static int post_network(struct req *q, uint64_t nwid, const void *body, size_t len)
+static int post_network(struct ctl_req *q, uint64_t nwid, const void *body, size_t len)
 {
 	struct zt_controller *c = q->c;
 	struct ctl_network *n = ctl_network_find(c, nwid), *fresh = NULL;
@@ -157,13 +150,13 @@ static int post_network(struct req *q, uint64_t nwid, const void *body, size_t l
 	char err[200];
 	int rc;
 	if (!n && nwid >> 24 != c->address)
-		return fail(q, 400, "a network ID of another controller: this one's begin with its address");
-	cJSON *j = parse_body(body, len, err, sizeof(err));
+		return ctl_fail(q, 400, "a network ID of another controller: this one's begin with its address");
+	cJSON *j = ctl_parse_body(body, len, err, sizeof(err));
 	if (!j)
-		return fail(q, 400, err);
+		return ctl_fail(q, 400, err);
 	if (names_other(j, "id", nwid, 16, err, sizeof(err)) || names_other(j, "nwid", nwid, 16, err, sizeof(err))) {
 		cJSON_Delete(j);
-		return fail(q, 400, err);
+		return ctl_fail(q, 400, err);
 	}
 	if (n)
 		rc = ctl_netrec_copy(&rec, &n->rec);
@@ -173,17 +166,17 @@ static int post_network(struct req *q, uint64_t nwid, const void *body, size_t l
 	}
 	if (rc) {
 		cJSON_Delete(j);
-		return rc == -ENOMEM ? -ENOMEM : fail(q, 500, "cannot copy the network record");
+		return rc == -ENOMEM ? -ENOMEM : ctl_fail(q, 500, "cannot copy the network record");
 	}
 	rc = ctl_netrec_apply(&rec, j, false, err, sizeof(err));
 	cJSON_Delete(j);
 	if (rc) {
 		ctl_netrec_free(&rec);
-		return rc == -ENOMEM ? -ENOMEM : fail(q, 400, err);
+		return rc == -ENOMEM ? -ENOMEM : ctl_fail(q, 400, err);
 	}
 	if (n && ctl_netrec_same(&rec, &n->rec)) {
 		ctl_netrec_free(&rec);
-		return answer(q, 200, ctl_netrec_to_json(&n->rec));
+		return ctl_answer(q, 200, ctl_netrec_to_json(&n->rec));
 	}
 	rec.revision = n ? n->rec.revision + 1 : 1;
 	if (!n && !(fresh = calloc(1, sizeof(*fresh)))) {
@@ -193,7 +186,7 @@ static int post_network(struct req *q, uint64_t nwid, const void *body, size_t l
 	if ((rc = ctl_store_network(c, &rec)) != 0) {
 		ctl_netrec_free(&rec);
 		free(fresh);
-		return fail_errno(q, rc, "cannot store the network");
+		return ctl_fail_errno(q, rc, "cannot store the network");
 	}
 	if (fresh) {
 		fresh->rec = rec;
@@ -207,11 +200,11 @@ static int post_network(struct req *q, uint64_t nwid, const void *body, size_t l
 		n->rec = rec;
 		ctl_push_network(c, n, q->now);
 	}
-	return answer(q, 200, ctl_netrec_to_json(&n->rec));
+	return ctl_answer(q, 200, ctl_netrec_to_json(&n->rec));
 }
 
 /* Stock's random network ID: our address and 24 random bits, never 000000, not yet in use. */
-static int create_network(struct req *q, const void *body, size_t len)
+static int create_network(struct ctl_req *q, const void *body, size_t len)
 {
 	for (int i = 0; i < 1000; i++) {
 		uint64_t nwid = q->c->address << 24 | (ctl_random_u64(q->c) & 0xffffff);
@@ -220,7 +213,7 @@ static int create_network(struct req *q, const void *body, size_t len)
 		if (!ctl_network_find(q->c, nwid))
 			return post_network(q, nwid, body, len);
 	}
-	return fail(q, 503, "no free network ID");
+	return ctl_fail(q, 503, "no free network ID");
 }
 
 static void revoke_authorized(struct zt_controller *c, struct ctl_network *n, int64_t now)
@@ -230,7 +223,7 @@ static void revoke_authorized(struct zt_controller *c, struct ctl_network *n, in
 			ctl_revoke(c, n->rec.id, n->members[i]->address, now);
 }
 
-static int delete_network(struct req *q, struct ctl_network *n)
+static int delete_network(struct ctl_req *q, struct ctl_network *n)
 {
 	cJSON *j = ctl_netrec_to_json(&n->rec);
 	int rc;
@@ -238,18 +231,18 @@ static int delete_network(struct req *q, struct ctl_network *n)
 		return -ENOMEM;
 	if ((rc = ctl_store_delete_network(q->c, n->rec.id)) != 0) {
 		cJSON_Delete(j);
-		return fail_errno(q, rc, "cannot delete the network");
+		return ctl_fail_errno(q, rc, "cannot delete the network");
 	}
 	/* Stock deauthorizes every member of a deleted network; their COMs stop counting at once. */
 	revoke_authorized(q->c, n, q->now);
 	ctl_mcast_forget_network(q->c, n->rec.id);
 	ctl_network_remove(q->c, n);
-	return answer(q, 200, j);
+	return ctl_answer(q, 200, j);
 }
 
 /* ---- members ---- */
 
-static int list_members(struct req *q, const struct ctl_network *n, bool unstable)
+static int list_members(struct ctl_req *q, const struct ctl_network *n, bool unstable)
 {
 	struct ctl_jb b = {0};
 	char addr[11];
@@ -272,7 +265,7 @@ static int list_members(struct req *q, const struct ctl_network *n, bool unstabl
 		cJSON_Delete(o);
 		return -ENOMEM;
 	}
-	return answer(q, 200, o);
+	return ctl_answer(q, 200, o);
 }
 
 /* Two members holding one address would both answer ARP for it: a manual assignment of an address
@@ -302,22 +295,22 @@ static void drop_member(struct ctl_member *m)
 	free(m);
 }
 
-static int post_member(struct req *q, struct ctl_network *n, uint64_t address, const void *body, size_t len)
+static int post_member(struct ctl_req *q, struct ctl_network *n, uint64_t address, const void *body, size_t len)
 {
 	struct zt_controller *c = q->c;
 	struct ctl_member *old = ctl_member_find(n, address), *m;
 	char err[200];
 	int rc = 0;
 	if (zt_address_reserved(address))
-		return fail(q, 400, "reserved ZeroTier address");
-	cJSON *j = parse_body(body, len, err, sizeof(err));
+		return ctl_fail(q, 400, "reserved ZeroTier address");
+	cJSON *j = ctl_parse_body(body, len, err, sizeof(err));
 	if (!j)
-		return fail(q, 400, err);
+		return ctl_fail(q, 400, err);
 	if (names_other(j, "id", address, 10, err, sizeof(err)) ||
 	    names_other(j, "address", address, 10, err, sizeof(err)) ||
 	    names_other(j, "nwid", n->rec.id, 16, err, sizeof(err))) {
 		cJSON_Delete(j);
-		return fail(q, 400, err);
+		return ctl_fail(q, 400, err);
 	}
 	if (!(m = malloc(sizeof(*m)))) {
 		cJSON_Delete(j);
@@ -334,16 +327,16 @@ static int post_member(struct req *q, struct ctl_network *n, uint64_t address, c
 		rc = -EBADMSG;
 	if (rc) {
 		drop_member(m);
-		return rc == -ENOMEM ? -ENOMEM : fail(q, 400, err);
+		return rc == -ENOMEM ? -ENOMEM : ctl_fail(q, 400, err);
 	}
 	if (old && ctl_member_same(m, old, n->rec.id)) {
 		drop_member(m);
-		return answer(q, 200, ctl_member_to_json(old, n->rec.id));
+		return ctl_answer(q, 200, ctl_member_to_json(old, n->rec.id));
 	}
 	m->revision = old ? old->revision + 1 : 1;
 	if ((rc = ctl_store_member(c, n->rec.id, m)) != 0) {
 		drop_member(m);
-		return fail_errno(q, rc, "cannot store the member");
+		return ctl_fail_errno(q, rc, "cannot store the member");
 	}
 	bool was_auth = old && old->authorized, bridge = m->active_bridge != (old && old->active_bridge);
 	if (old)
@@ -361,10 +354,10 @@ static int post_member(struct req *q, struct ctl_network *n, uint64_t address, c
 		ctl_push_network(c, n, q->now);
 	else
 		ctl_push_member(c, n, address, q->now);
-	return answer(q, 200, ctl_member_to_json(m, n->rec.id));
+	return ctl_answer(q, 200, ctl_member_to_json(m, n->rec.id));
 }
 
-static int delete_member(struct req *q, struct ctl_network *n, struct ctl_member *m)
+static int delete_member(struct ctl_req *q, struct ctl_network *n, struct ctl_member *m)
 {
 	cJSON *j = ctl_member_to_json(m, n->rec.id);
 	uint64_t address = m->address;
@@ -374,7 +367,7 @@ static int delete_member(struct req *q, struct ctl_network *n, struct ctl_member
 		return -ENOMEM;
 	if ((rc = ctl_store_delete_member(q->c, n->rec.id, address)) != 0) {
 		cJSON_Delete(j);
-		return fail_errno(q, rc, "cannot delete the member");
+		return ctl_fail_errno(q, rc, "cannot delete the member");
 	}
 	ctl_member_remove(n, m);
 	if (auth)
@@ -382,7 +375,7 @@ static int delete_member(struct req *q, struct ctl_network *n, struct ctl_member
 	ctl_mcast_forget_member(q->c, n->rec.id, address);
 	if (bridge)
 		ctl_push_network(q->c, n, q->now);
-	return answer(q, 200, j);
+	return ctl_answer(q, 200, j);
 }
 
 /* ---- routing ---- */
@@ -417,7 +410,7 @@ static bool take_hex(const char **p, size_t digits, uint64_t *out)
 int ctl_api(struct zt_controller *c, const char *method, const char *path, const void *body, size_t len,
             int *status, char **response, int64_t now)
 {
-	struct req q = {.c = c, .status = status, .response = response, .now = now};
+	struct ctl_req q = {.c = c, .status = status, .response = response, .now = now};
 	enum method mt = method_of(method ? method : "");
 	char buf[256];
 	const char *p;
@@ -426,74 +419,81 @@ int ctl_api(struct zt_controller *c, const char *method, const char *path, const
 	size_t n = path ? strcspn(path, "?") : 0;
 	*response = NULL;
 	if (!path || n >= sizeof(buf))
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	memcpy(buf, path, n);
 	buf[n] = 0;
 	if (n > 1 && buf[n - 1] == '/')
 		buf[n - 1] = 0;
 	p = buf;
+	/* our extension: join tokens */
+	if (!strncmp(p, "/ztrun/controller/network/", 26)) {
+		p += 26;
+		if (!take_hex(&p, 16, &nwid) || strncmp(p, "/token", 6) != 0 || (p[6] && p[6] != '/'))
+			return ctl_fail(&q, 404, "no such path");
+		return ctl_jt_api(&q, method ? method : "", nwid, p + 6, body, len);
+	}
 	if (!strncmp(p, "/unstable", 9)) {
 		unstable = true;
 		p += 9;
 	}
 	if (strncmp(p, "/controller", 11) != 0)
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	p += 11;
 	if (!*p && !unstable)
-		return mt == M_GET ? get_controller(&q) : fail(&q, 405, "GET only");
+		return mt == M_GET ? get_controller(&q) : ctl_fail(&q, 405, "GET only");
 	if (strncmp(p, "/network", 8) != 0)
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	p += 8;
 	if (!*p) {
 		if (mt == M_GET)
 			return unstable ? list_networks_unstable(&q) : list_networks(&q);
 		if (mt == M_POST && !unstable)
 			return create_network(&q, body, len);
-		return fail(&q, 405, unstable ? "GET only" : "GET or POST only");
+		return ctl_fail(&q, 405, unstable ? "GET only" : "GET or POST only");
 	}
 	if (*p++ != '/')
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	/* Old style creation: <our address>______ picks the network number. */
 	if (!unstable && strlen(p) == 16 && !strcmp(p + 10, "______")) {
 		if (!take_hex(&p, 10, &address))
-			return fail(&q, 404, "no such path");
+			return ctl_fail(&q, 404, "no such path");
 		if (mt != M_POST)
-			return fail(&q, 405, "POST only");
+			return ctl_fail(&q, 405, "POST only");
 		if (address != c->address)
-			return fail(&q, 400, "the address before ______ must be this controller's");
+			return ctl_fail(&q, 400, "the address before ______ must be this controller's");
 		return create_network(&q, body, len);
 	}
 	if (!take_hex(&p, 16, &nwid) || (*p && *p != '/'))
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	struct ctl_network *net = ctl_network_find(c, nwid);
 	if (!*p && !unstable) {
 		if (mt == M_POST)
 			return post_network(&q, nwid, body, len);
 		if (mt != M_GET && mt != M_DELETE)
-			return fail(&q, 405, "GET, POST or DELETE only");
+			return ctl_fail(&q, 405, "GET, POST or DELETE only");
 		if (!net)
-			return fail(&q, 404, "no such network");
-		return mt == M_GET ? answer(&q, 200, ctl_netrec_to_json(&net->rec)) : delete_network(&q, net);
+			return ctl_fail(&q, 404, "no such network");
+		return mt == M_GET ? ctl_answer(&q, 200, ctl_netrec_to_json(&net->rec)) : delete_network(&q, net);
 	}
 	if (strncmp(p, "/member", 7) != 0 || (p[7] && p[7] != '/'))
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	p += 7;
 	if (!*p) {
 		if (mt != M_GET)
-			return fail(&q, 405, "GET only");
-		return net ? list_members(&q, net, unstable) : fail(&q, 404, "no such network");
+			return ctl_fail(&q, 405, "GET only");
+		return net ? list_members(&q, net, unstable) : ctl_fail(&q, 404, "no such network");
 	}
 	p++;
 	if (unstable || strlen(p) != 10 || !zt_hex_parse(p, 10, &address))
-		return fail(&q, 404, "no such path");
+		return ctl_fail(&q, 404, "no such path");
 	if (mt == M_OTHER)
-		return fail(&q, 405, "GET, POST or DELETE only");
+		return ctl_fail(&q, 405, "GET, POST or DELETE only");
 	if (!net)
-		return fail(&q, 404, "no such network");
+		return ctl_fail(&q, 404, "no such network");
 	if (mt == M_POST)
 		return post_member(&q, net, address, body, len);
 	struct ctl_member *m = ctl_member_find(net, address);
 	if (!m)
-		return fail(&q, 404, "no such member");
-	return mt == M_GET ? answer(&q, 200, ctl_member_to_json(m, nwid)) : delete_member(&q, net, m);
+		return ctl_fail(&q, 404, "no such member");
+	return mt == M_GET ? ctl_answer(&q, 200, ctl_member_to_json(m, nwid)) : delete_member(&q, net, m);
 }

@@ -55,15 +55,14 @@ static void store_u64_pair(uint8_t ip[16], const uint64_t v[2])
 /* Stock's IPv6 pool pick: the member's address in the low bits if the range is wide enough, otherwise
  * (and on later tries) random addresses in the range, which must lie in an on-link IPv6 route and be free. */
 static bool assign_v6_from_pools(struct zt_controller *c, const struct ctl_network *n, struct ctl_member *m,
-                                 struct zt_netconf *nc)
+                                 const struct ctl_pool *pools, size_t pool_count, struct zt_netconf *nc)
 {
-	const struct ctl_netrec *r = &n->rec;
-	for (size_t p = 0; p < r->pool_count; p++) {
+	for (size_t p = 0; p < pool_count; p++) {
 		uint64_t s[2], e[2], x[2];
-		if (r->pools[p].start.family != ZT_INET_V6)
+		if (pools[p].start.family != ZT_INET_V6)
 			continue;
-		load_u64_pair(r->pools[p].start.ip, s);
-		load_u64_pair(r->pools[p].end.ip, e);
+		load_u64_pair(pools[p].start.ip, s);
+		load_u64_pair(pools[p].end.ip, e);
 		for (unsigned trial = 0; trial < 1000; trial++) {
 			if (trial == 0 && e[1] > s[1] && e[1] - s[1] >= 0xffffffffffULL) {
 				x[0] = s[0];
@@ -104,9 +103,9 @@ static uint32_t v4_of(const struct zt_inetaddr *a)
 /* Stock's IPv4 pool walk (spec §9.4), so a member gets the address stock would give it; collisions are
  * checked against every member's assignments (m is one of n's members), sorted once per call.
  * 1: assigned, 0: none, -ENOMEM. */
-static int assign_v4_from_pools(const struct ctl_network *n, struct ctl_member *m, struct zt_netconf *nc)
+static int assign_v4_from_pools(const struct ctl_network *n, struct ctl_member *m, const struct ctl_pool *pools,
+                                size_t pool_count, struct zt_netconf *nc)
 {
-	const struct ctl_netrec *r = &n->rec;
 	size_t total = 0, k = 0;
 	int rc = 0;
 	for (size_t i = 0; i < n->member_count; i++)
@@ -119,10 +118,10 @@ static int assign_v4_from_pools(const struct ctl_network *n, struct ctl_member *
 			if (n->members[i]->ips[j].family == ZT_INET_V4)
 				taken[k++] = v4_of(&n->members[i]->ips[j]);
 	qsort(taken, k, sizeof(*taken), u32_cmp);
-	for (size_t p = 0; p < r->pool_count && rc == 0; p++) {
-		if (r->pools[p].start.family != ZT_INET_V4)
+	for (size_t p = 0; p < pool_count && rc == 0; p++) {
+		if (pools[p].start.family != ZT_INET_V4)
 			continue;
-		uint32_t start = v4_of(&r->pools[p].start), end = v4_of(&r->pools[p].end);
+		uint32_t start = v4_of(&pools[p].start), end = v4_of(&pools[p].end);
 		if (end < start || start == 0)
 			continue;
 		uint32_t len = end - start, counter = (uint32_t)(m->address & 0xffffffff);
@@ -195,11 +194,21 @@ static int assign_ips(struct zt_controller *c, const struct ctl_network *n, stru
 	}
 	if (m->no_auto_assign_ips || m->ip_count >= ZT_MAX_ZT_ASSIGNED_ADDRESSES)
 		return 0;
-	if (r->v6_zt && !have6 && assign_v6_from_pools(c, n, m, nc))
+	/* A member a join token let in takes the token's pool, if it has one, for that family. */
+	const struct ctl_pool *p4 = r->pools, *p6 = r->pools;
+	size_t n4 = r->pool_count, n6 = r->pool_count;
+	const struct ctl_jointoken *t = ctl_jt_of_member(n, m);
+	if (t && t->has_pool) {
+		if (t->pool.start.family == ZT_INET_V4)
+			p4 = &t->pool, n4 = 1;
+		else
+			p6 = &t->pool, n6 = 1;
+	}
+	if (r->v6_zt && !have6 && assign_v6_from_pools(c, n, m, p6, n6, nc))
 		*changed = true;
 	if (m->ip_count >= ZT_MAX_ZT_ASSIGNED_ADDRESSES || !r->v4_zt || have4)
 		return 0;
-	int rc = assign_v4_from_pools(n, m, nc);
+	int rc = assign_v4_from_pools(n, m, p4, n4, nc);
 	if (rc > 0)
 		*changed = true;
 	return rc < 0 ? rc : 0;

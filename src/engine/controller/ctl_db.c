@@ -86,6 +86,7 @@ void ctl_network_free(struct ctl_network *n)
 		free(n->members[i]);
 	}
 	free(n->members);
+	ctl_jts_free(n);
 	ctl_netrec_free(&n->rec);
 	free(n);
 }

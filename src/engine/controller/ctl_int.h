@@ -13,6 +13,7 @@
 #include "vl1/inetaddr.h"
 #include "vl1/packet.h"
 #include "vl2/dict.h"
+#include "vl2/jointoken.h"
 #include "vl2/rules.h"
 
 /* ---- Records ------------------------------------------------------------------------------------------ */
@@ -89,7 +90,8 @@ enum ctl_auth_type {
 	CTL_AUTH_NONE = 0, /* null */
 	CTL_AUTH_API,
 	CTL_AUTH_PUBLIC,
-	CTL_AUTH_TOKEN,
+	CTL_AUTH_TOKEN,     /* stock's authTokens; the credential is the token itself, as stock stores it */
+	CTL_AUTH_JOINTOKEN, /* "joinToken": one of our join tokens; the credential is its name */
 };
 
 /* A member: exactly what network/<nwid>/member/<address>.json holds. */
@@ -114,10 +116,38 @@ struct ctl_member {
 	uint64_t remote_trace_target, remote_trace_level;
 };
 
+/* A join token (controller.h, JOIN TOKENS): exactly what network/<nwid>/jointoken/<name>.json holds. */
+#define CTL_MAX_JOIN_TOKENS 1024 /* per network, revoked and used-up ones included */
+#define CTL_JT_NAME_MAX     64
+#define CTL_JT_MAX_USERS    128 /* the members it let in last, kept in its record */
+
+struct ctl_jt_user {
+	uint64_t address;
+	int64_t time;
+};
+
+struct ctl_jointoken {
+	char name[CTL_JT_NAME_MAX + 1]; /* [A-Za-z0-9._-], starting with a letter or digit */
+	uint8_t hash[ZT_JOIN_TOKEN_HASH_LEN];
+	int64_t creation_time;
+	int64_t expires;      /* 0: never */
+	int64_t revoked_time; /* 0: not revoked */
+	uint64_t max_uses;    /* 0: unlimited */
+	uint64_t uses, refused;
+	bool has_pool;
+	struct ctl_pool pool;      /* the members it lets in take their address from here */
+	struct zt_inetaddr cidr;   /* the pool as given (port = bits) */
+	size_t user_count;         /* oldest first */
+	struct ctl_jt_user users[CTL_JT_MAX_USERS];
+};
+
 struct ctl_network {
 	struct ctl_netrec rec;
 	size_t member_count, member_cap;
 	struct ctl_member **members; /* sorted by address */
+	size_t jt_count;
+	struct ctl_jointoken **jts; /* sorted by name */
+	uint64_t jt_refused_unknown; /* requests with a token that is none of ours, since the start */
 };
 
 /* ---- Request state and subscriptions ------------------------------------------------------------------ */
@@ -297,7 +327,44 @@ void ctl_send_error(struct zt_controller *c, uint64_t dest, uint64_t in_re, uint
                     int64_t now);
 int ctl_send(struct zt_controller *c, uint64_t dest, uint8_t verb, const void *p, size_t len, int64_t now);
 
-/* ctl_api.c */
+/* ctl_jointoken.c: join tokens (records, admission) and ctl_jointoken_api.c: their API */
+enum ctl_jt_result { CTL_JT_NONE, CTL_JT_ADMITTED, CTL_JT_REFUSED };
+/* A genuine request from m, not authorized: does its metadata carry one of n's join tokens that may let it
+ * in? ADMITTED: a use was taken and stored (*name: the token's name, valid until the next change of n's
+ * tokens); REFUSED: a token that is not ours, or used up, expired, revoked, or m was deauthorized once
+ * (counted); NONE: no token. */
+enum ctl_jt_result ctl_jt_admit(struct zt_controller *c, struct ctl_network *n, const struct ctl_member *m,
+                                const struct zt_dict *md, int64_t now, const char **name);
+/* The token that let m in, if m was let in by one that still exists. */
+const struct ctl_jointoken *ctl_jt_of_member(const struct ctl_network *n, const struct ctl_member *m);
+struct ctl_jointoken *ctl_jt_find(const struct ctl_network *n, const char *name);
+bool ctl_jt_name_ok(const char *name);
+/* The token's pool from a CIDR (port = bits; host bits ignored). */
+void ctl_jt_set_pool(struct ctl_jointoken *t, const struct zt_inetaddr *cidr);
+/* From a stored record named `name` (file name without .json). 0, -EBADMSG (err says why), -ENOMEM. */
+int ctl_jt_from_json(struct ctl_jointoken *t, const char *name, const cJSON *j, char *err, size_t cap);
+/* api: the API's view (no hash; uses left and state); else the stored record. */
+cJSON *ctl_jt_to_json(const struct ctl_jointoken *t, bool api, int64_t now);
+int ctl_jt_add(struct ctl_network *n, struct ctl_jointoken *t); /* takes t; -ENOSPC, -ENOMEM */
+int ctl_store_jointoken(struct zt_controller *c, uint64_t nwid, const struct ctl_jointoken *t);
+void ctl_jts_free(struct ctl_network *n);
+/* Metadata without the join token, for keeping (pushes need the rest; the secret is not kept). */
+size_t ctl_jt_strip(uint8_t *md, size_t len);
+/* ctl_api.c: one API call, and its answers (they take ownership of j; -ENOMEM only when even the answer
+ * could not be made) */
+struct ctl_req {
+	struct zt_controller *c;
+	int *status;
+	char **response;
+	int64_t now;
+};
+int ctl_answer(struct ctl_req *q, int status, cJSON *j);
+int ctl_fail(struct ctl_req *q, int status, const char *msg);
+int ctl_fail_errno(struct ctl_req *q, int rc, const char *what);
+/* The body as a JSON object; empty means {}. NULL + message on error. */
+cJSON *ctl_parse_body(const void *body, size_t len, char *err, size_t cap);
+/* ctl_jointoken_api.c: /ztrun/controller/network/<nwid>/token[/<name>], p: what follows "/token". */
+int ctl_jt_api(struct ctl_req *q, const char *method, uint64_t nwid, const char *p, const void *body, size_t len);
 int ctl_api(struct zt_controller *c, const char *method, const char *path, const void *body, size_t len,
             int *status, char **response, int64_t now);
 

@@ -31,6 +31,8 @@ static const char *auth_type_name(enum ctl_auth_type t)
 		return "api";
 	case CTL_AUTH_PUBLIC:
 		return "public";
+	case CTL_AUTH_JOINTOKEN:
+		return "joinToken";
 	case CTL_AUTH_TOKEN:
 		return "token";
 	default:
@@ -271,6 +273,8 @@ static void get_file_fields(struct ctl_jr *p, struct ctl_member *m)
 			m->auth_type = CTL_AUTH_PUBLIC;
 		else if (cJSON_IsString(t) && !strcmp(t->valuestring, "token"))
 			m->auth_type = CTL_AUTH_TOKEN;
+		else if (cJSON_IsString(t) && !strcmp(t->valuestring, "joinToken"))
+			m->auth_type = CTL_AUTH_JOINTOKEN;
 	}
 }
 

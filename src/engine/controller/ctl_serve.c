@@ -207,13 +207,21 @@ int ctl_serve(struct zt_controller *c, struct ctl_network *n, const struct zt_id
 		changed = true;
 	}
 	ok = m->authorized;
-	if (!ok && (!n->rec.priv || token_ok(&n->rec, md, now, &token))) {
+	enum ctl_auth_type how = CTL_AUTH_NONE;
+	if (!ok && !n->rec.priv)
+		how = CTL_AUTH_PUBLIC;
+	else if (!ok && token_ok(&n->rec, md, now, &token))
+		how = CTL_AUTH_TOKEN;
+	/* a join token in a genuine request (never in a push, nor for our own node) */
+	else if (!ok && (in_re || out) && !local && ctl_jt_admit(c, n, m, md, now, &token) == CTL_JT_ADMITTED)
+		how = CTL_AUTH_JOINTOKEN;
+	if (how != CTL_AUTH_NONE) {
 		char *cred = token ? strdup(token) : NULL;
 		if (token && !cred)
 			return CTL_FAILED;
 		m->authorized = ok = true;
 		m->last_authorized_time = now;
-		m->auth_type = token ? CTL_AUTH_TOKEN : CTL_AUTH_PUBLIC;
+		m->auth_type = how;
 		free(m->auth_credential);
 		m->auth_credential = cred;
 		changed = true;
