@@ -76,7 +76,7 @@ static int open_local(struct zt_ctlconn *cc, const char *dir)
 	static const struct zt_controller_callbacks cb = {
 	    .version = ZT_CONTROLLER_CALLBACKS_VERSION,
 	    .send = local_send,
-	    .random = zt_sys_random,
+	    .random = zt_ctl_random,
 	    .store_put = local_put,
 	    .store_delete = local_delete,
 	    .log = local_log,
@@ -219,7 +219,12 @@ char *zt_ctlconn_ask(struct zt_ctlconn *cc, const char *what, const char *method
 			res = strdup("{}");
 		return res;
 	}
-	if (status == 404 && nwid) {
+	if (status == 404 && nwid && res && strstr(res, "no such join token")) {
+		zt_log(ZT_LOG_ERROR,
+		       "cannot %s: network %s has no join token of that name (ztrun controller token list HOME "
+		       "%s shows them)",
+		       what, nwid, nwid);
+	} else if (status == 404 && nwid) {
 		bool net_missing = true;
 		if (member) {
 			char p[64], *r2 = NULL;

@@ -58,7 +58,7 @@ static void print_help(FILE *f)
 {
 	fprintf(
 	    f, "Usage: " USAGE "\n"
-	       "       ztrun controller network|member COMMAND HOME ...\n"
+	       "       ztrun controller network|member|token COMMAND HOME ...\n"
 	       "\n"
 	       "Runs a ZeroTier network controller until SIGINT or SIGTERM: a node that is the only root of\n"
 	       "its own private planet (HOME/planet, made at first start: give it to members) and serves\n"
@@ -256,7 +256,8 @@ static void api_request(void *arg, const struct zt_http_request *req, const char
 		res->status = 500;
 		return;
 	}
-	if (path_under(path, "/controller") || path_under(path, "/unstable/controller")) {
+	if (path_under(path, "/controller") || path_under(path, "/unstable/controller") ||
+	    path_under(path, "/ztrun/controller")) {
 		int status = 500;
 		char *out = NULL;
 		if (zt_controller_api(d->ctl, method, path, body, len, &status, &out, zt_ctl_wall_ms()) ==
@@ -291,7 +292,7 @@ static int start_controller(struct ctl_daemon *d, const struct ctl_opts *o)
 	static const struct zt_controller_callbacks cb = {
 	    .version = ZT_CONTROLLER_CALLBACKS_VERSION,
 	    .send = ctl_send,
-	    .random = zt_sys_random,
+	    .random = zt_ctl_random,
 	    .store_put = ctl_store_put,
 	    .store_delete = ctl_store_delete,
 	    .log = ctl_log,
@@ -424,7 +425,8 @@ int controller_main(int argc, char **argv)
 	zt_cli_begin(&front, "ztrun controller");
 	while (g < argc && zt_cli_log_flag(&front, argv[g]))
 		g++;
-	if (g < argc && (strcmp(argv[g], "network") == 0 || strcmp(argv[g], "member") == 0))
+	if (g < argc && (strcmp(argv[g], "network") == 0 || strcmp(argv[g], "member") == 0 ||
+	                 strcmp(argv[g], "token") == 0))
 		return zt_ctl_manage_main(argc - g, argv + g, &front);
 	struct ctl_opts o;
 	int r = parse_opts(argc, argv, &o);

@@ -1,6 +1,7 @@
-/* ztrun controller network|member COMMAND HOME ...: managing a controller's networks and members from the
- * command line. Each command is one or a few calls of the controller's JSON API (stock's paths and fields),
- * made through conn.c (the running daemon, or in this process); -j prints the API's JSON as it came. */
+/* ztrun controller network|member|token COMMAND HOME ...: managing a controller's networks, members and join
+ * tokens (token.c) from the command line. Each command is one or a few calls of the controller's JSON API
+ * (stock's paths and fields, or our token extension), made through conn.c (the running daemon, or in this
+ * process); -j prints the API's JSON as it came. */
 #include <arpa/inet.h>
 #include <cJSON.h>
 #include <errno.h>
@@ -18,31 +19,7 @@
 #include "log.h"
 #include "vl1/identity.h"
 #include "manage.h"
-
-#define MAX_LIST 256 /* --pool, --route, --v6, IPs */
-
-enum { OK = 0, FAILED = ZT_EXIT_FAILURE, USAGE = ZT_EXIT_USAGE };
-
-struct create_opts {
-	cJSON *body, *pools, *routes;
-	bool v4, v6, rfc4193, sixplane, pub;
-	const char *name;
-	char pool_routes[MAX_LIST][64];
-	size_t n_pool_routes;
-	char route_targets[MAX_LIST][64];
-	size_t n_routes;
-};
-
-struct cli {
-	struct zt_cli front;          /* "ztrun controller network create" */
-	const struct manage_cmd *cmd; /* the command run */
-	bool json;                    /* -j */
-	bool none;                    /* set-ip --none */
-	struct create_opts *co;       /* network create's options */
-	char *body;                   /* set-ip's request, made before HOME is opened */
-	struct zt_ctlconn cc;
-	bool open;
-};
+#include "manage_int.h"
 
 /* A command: its options, how many of NWID and ADDRESS it takes after HOME, and its work once the
  * controller is reached (pos: the arguments after HOME, already checked). */
@@ -91,6 +68,17 @@ static const struct option set_ip_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+static const struct option token_create_options[] = {
+    ZT_CLI_LOG_OPTIONS,
+    {"json", no_argument, NULL, 'j'},
+    {"uses", required_argument, NULL, 'U'},
+    {"expires", required_argument, NULL, 'X'},
+    {"ip-pool", required_argument, NULL, 'I'},
+    {"name", required_argument, NULL, 'L'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 static const struct manage_cmd commands[] = {
     {"network", "create", network_create, 0, NULL, create_options,
      "[--name N] [--pool CIDR|FIRST-LAST]... [--route CIDR[,VIA]]... [--v6 rfc4193|6plane]... [--public]",
@@ -106,6 +94,13 @@ static const struct manage_cmd commands[] = {
      "shut a node out (its certificates are revoked)"},
     {"member", "set-ip", member_set_ip, 2, check_ips, set_ip_options, "NWID ADDRESS IP...|--none",
      "give a member these IPs instead of its others"},
+    {"token", "create", zt_ctl_token_create, 1, NULL, token_create_options,
+     "NWID [--uses N|unlimited] [--expires DURATION] [--ip-pool CIDR] [--name LABEL]",
+     "make a join token (printed once; nodes that show it are authorized)"},
+    {"token", "list", zt_ctl_token_list, 1, NULL, plain_options, "NWID",
+     "list a network's join tokens: uses left, expiry, who used them"},
+    {"token", "revoke", zt_ctl_token_revoke, 1, zt_ctl_token_check_name, plain_options, "NWID NAME",
+     "refuse a join token from now on (members it let in stay)"},
 };
 
 void zt_ctl_manage_usage(FILE *f)
@@ -118,7 +113,7 @@ void zt_ctl_manage_usage(FILE *f)
 
 /* ---- Talking to the controller ------------------------------------------------------------------------ */
 
-static void print_json(const char *text)
+void zt_ctl_print_json(const char *text)
 {
 	size_t n = strlen(text);
 	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
@@ -134,7 +129,7 @@ static bool hex_id(const char *s, size_t digits)
 	return zt_hex_parse(s, digits, &unused);
 }
 
-static int usage_error(struct cli *c, const char *fmt, const char *arg)
+int zt_ctl_usage_error(struct cli *c, const char *fmt, const char *arg)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), fmt, arg);
@@ -148,16 +143,16 @@ static int check_ids(struct cli *c, char **pos, int n, int need)
 {
 	static const char *const names[] = {"NWID", "ADDRESS"};
 	if (n < need)
-		return usage_error(c, "missing %s", names[n]);
+		return zt_ctl_usage_error(c, "missing %s", names[n]);
 	if (need >= 1 && !hex_id(pos[0], 16))
-		return usage_error(c, "bad network ID '%s': not 16 hex digits", pos[0]);
+		return zt_ctl_usage_error(c, "bad network ID '%s': not 16 hex digits", pos[0]);
 	if (need >= 2 && !hex_id(pos[1], 10))
-		return usage_error(c, "bad member address '%s': not 10 hex digits", pos[1]);
+		return zt_ctl_usage_error(c, "bad member address '%s': not 10 hex digits", pos[1]);
 	return OK;
 }
 
 /* Parses an answer that must be JSON; says so if it is not. */
-static cJSON *parse_answer(const char *what, const char *text)
+cJSON *zt_ctl_parse_answer(const char *what, const char *text)
 {
 	cJSON *j = zt_json_parse_text(text);
 	if (!j)
@@ -212,10 +207,10 @@ static int network_create(struct cli *c, char **pos, int npos)
 	free(text);
 	if (!res)
 		return FAILED;
-	cJSON *j = c->json ? NULL : parse_answer("create the network", res);
+	cJSON *j = c->json ? NULL : zt_ctl_parse_answer("create the network", res);
 	int ret = OK;
 	if (c->json)
-		print_json(res);
+		zt_ctl_print_json(res);
 	else if (!j || !zt_ctl_str(j, "id", NULL))
 		ret = FAILED;
 	else
@@ -233,11 +228,11 @@ static int network_list(struct cli *c, char **pos, int npos)
 	if (!res)
 		return FAILED;
 	if (c->json) {
-		print_json(res);
+		zt_ctl_print_json(res);
 		free(res);
 		return OK;
 	}
-	cJSON *ids = parse_answer("list networks", res), *e;
+	cJSON *ids = zt_ctl_parse_answer("list networks", res), *e;
 	free(res);
 	if (!cJSON_IsArray(ids)) {
 		cJSON_Delete(ids);
@@ -276,9 +271,9 @@ static int network_one(struct cli *c, const char *op, const char *nwid)
 		return FAILED;
 	int ret = OK;
 	if (c->json) {
-		print_json(res);
+		zt_ctl_print_json(res);
 	} else if (!del) {
-		cJSON *n = parse_answer(what, res);
+		cJSON *n = zt_ctl_parse_answer(what, res);
 		if (n)
 			zt_ctl_print_network(n);
 		ret = n ? OK : FAILED;
@@ -311,11 +306,11 @@ static int member_list(struct cli *c, char **pos, int npos)
 	if (!res)
 		return FAILED;
 	if (c->json) {
-		print_json(res);
+		zt_ctl_print_json(res);
 		free(res);
 		return OK;
 	}
-	cJSON *map = parse_answer(what, res), *e;
+	cJSON *map = zt_ctl_parse_answer(what, res), *e;
 	free(res);
 	if (!cJSON_IsObject(map)) {
 		cJSON_Delete(map);
@@ -356,9 +351,9 @@ static int member_one(struct cli *c, const char *op, const char *nwid, const cha
 		return FAILED;
 	int ret = OK;
 	if (c->json) {
-		print_json(res);
+		zt_ctl_print_json(res);
 	} else if (!body) {
-		cJSON *m = parse_answer(what, res);
+		cJSON *m = zt_ctl_parse_answer(what, res);
 		if (m)
 			zt_ctl_print_member(m, nwid);
 		ret = m ? OK : FAILED;
@@ -428,16 +423,16 @@ static int member_set_ip(struct cli *c, char **pos, int npos)
 static int check_ips(struct cli *c, char **ips, int n)
 {
 	if (n == 0 && !c->none)
-		return usage_error(c, "missing %s (or --none to remove all)", "IP");
+		return zt_ctl_usage_error(c, "missing %s (or --none to remove all)", "IP");
 	if (c->none && n > 0)
-		return usage_error(c, "--none and IPs exclude each other (got '%s')", ips[0]);
+		return zt_ctl_usage_error(c, "--none and IPs exclude each other (got '%s')", ips[0]);
 	cJSON *b = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(b, "ipAssignments");
 	for (int i = 0; i < n; i++) {
 		uint8_t ip[16];
 		if (inet_pton(AF_INET, ips[i], ip) != 1 && inet_pton(AF_INET6, ips[i], ip) != 1) {
 			cJSON_Delete(b);
-			return usage_error(c, "bad IP '%s' (an IPv4 or IPv6 address, without /bits)", ips[i]);
+			return zt_ctl_usage_error(c, "bad IP '%s' (an IPv4 or IPv6 address, without /bits)", ips[i]);
 		}
 		cJSON_AddItemToArray(arr, cJSON_CreateString(ips[i]));
 	}
@@ -456,7 +451,7 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 	case 'P':
 		if (o->n_pool_routes == MAX_LIST ||
 		    zt_ctl_parse_pool(optarg, o->pools, &o->v4, &o->v6, route, sizeof(route)) != 0)
-			return usage_error(
+			return zt_ctl_usage_error(
 			    c, "bad --pool '%s' (a CIDR such as 10.147.20.0/24, or FIRST-LAST)", optarg);
 		if (route[0])
 			snprintf(o->pool_routes[o->n_pool_routes++], 64, "%s", route);
@@ -464,7 +459,7 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 	case 'R':
 		if (o->n_routes == MAX_LIST ||
 		    zt_ctl_parse_route(optarg, o->routes, o->route_targets[o->n_routes], 64) != 0)
-			return usage_error(
+			return zt_ctl_usage_error(
 			    c, "bad --route '%s' (a CIDR, optionally ,VIA: 10.0.0.0/8,10.147.20.1)", optarg);
 		o->n_routes++;
 		return OK;
@@ -474,7 +469,7 @@ static int parse_create_opt(struct cli *c, int opt, struct create_opts *o)
 		else if (strcmp(optarg, "6plane") == 0)
 			o->sixplane = true;
 		else
-			return usage_error(c, "bad --v6 '%s' (rfc4193 or 6plane)", optarg);
+			return zt_ctl_usage_error(c, "bad --v6 '%s' (rfc4193 or 6plane)", optarg);
 		return OK;
 	case 'p':
 		o->pub = true;
@@ -501,13 +496,16 @@ static int run_command(struct cli *c, int argc, char **argv)
 			c->none = true;
 		} else if (opt == '?') {
 			return USAGE;
+		} else if (strchr("UXIL", opt)) {
+			if ((ret = zt_ctl_token_opt(c, opt, optarg)) != OK)
+				return ret;
 		} else if ((ret = parse_create_opt(c, opt, c->co)) != OK) {
 			return ret;
 		}
 	}
 	zt_cli_set_log_level(&c->front);
 	if (optind == argc)
-		return usage_error(c, "missing %s", "HOME");
+		return zt_ctl_usage_error(c, "missing %s", "HOME");
 	const char *home = argv[optind++];
 	char **pos = argv + optind;
 	int npos = argc - optind;
@@ -516,7 +514,7 @@ static int run_command(struct cli *c, int argc, char **argv)
 	if (cmd->check && (ret = cmd->check(c, pos + cmd->ids, npos - cmd->ids)) != OK)
 		return ret;
 	if (!cmd->check && npos > cmd->ids)
-		return usage_error(c, "unexpected argument '%s'", pos[cmd->ids]);
+		return zt_ctl_usage_error(c, "unexpected argument '%s'", pos[cmd->ids]);
 	if (zt_ctlconn_open(&c->cc, home) != 0)
 		return FAILED;
 	c->open = true;
@@ -526,8 +524,9 @@ static int run_command(struct cli *c, int argc, char **argv)
 int zt_ctl_manage_main(int argc, char **argv, const struct zt_cli *front)
 {
 	static struct create_opts co;
+	struct token_opts to = {.uses = -1};
 	const char *group = argv[0];
-	struct cli c = {.co = &co};
+	struct cli c = {.co = &co, .to = &to};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		if (argc < 2) {
 			zt_log(ZT_LOG_ERROR, "missing %s COMMAND (see ztrun controller --help)", group);

@@ -1,6 +1,7 @@
 /* HOME/controller.d as the controller core's store, and the small things the controller's daemon and its
  * management commands both need: the API token file and the wall clock. */
 #include <dirent.h>
+#include <sodium.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +26,12 @@ void zt_ctlstore_fini(struct zt_ctlstore *s)
 {
 	free(s->dir);
 	s->dir = NULL;
+}
+
+void zt_ctl_random(void *arg, void *buf, size_t len)
+{
+	(void)arg;
+	randombytes_buf(buf, len);
 }
 
 int64_t zt_ctl_wall_ms(void)
@@ -193,9 +200,18 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "<name>.json" for a join token's name (the core checks the name itself). */
+static bool token_record_name(const char *name, size_t unused)
+{
+	size_t n = strlen(name);
+	(void)unused;
+	return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".json") == 0 && !strstr(name, ".tmp-");
+}
+
 /* The record files in dir (sorted, so loading is repeatable), leftovers removed. *out NULL if dir is
  * missing. */
-static int list_records(const char *dir, size_t digits, char ***out, size_t *n)
+static int list_records(const char *dir, bool (*is_record)(const char *, size_t), size_t digits, char ***out,
+                        size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -211,7 +227,7 @@ static int list_records(const char *dir, size_t digits, char ***out, size_t *n)
 			remove_tree(dirfd(d), e->d_name);
 			continue;
 		}
-		if (!record_name(e->d_name, digits))
+		if (!is_record(e->d_name, digits))
 			continue;
 		if (*n == cap) {
 			size_t nc = cap ? 2 * cap : 64;
@@ -284,7 +300,7 @@ int zt_ctlstore_load(struct zt_ctlstore *s, struct zt_controller *c,
 	size_t n_nets, n_members;
 	int loaded = 0;
 	snprintf(dir, sizeof(dir), "%s/network", s->dir);
-	int err = list_records(dir, 16, &nets, &n_nets);
+	int err = list_records(dir, record_name, 16, &nets, &n_nets);
 	if (err)
 		return err;
 	for (size_t i = 0; i < n_nets; i++) {
@@ -294,13 +310,25 @@ int zt_ctlstore_load(struct zt_ctlstore *s, struct zt_controller *c,
 		loaded++;
 		nets[i][16] = '\0'; /* the ID: its members' directory */
 		snprintf(dir, sizeof(dir), "%s/network/%s/member", s->dir, nets[i]);
-		err = list_records(dir, 10, &members, &n_members);
+		err = list_records(dir, record_name, 10, &members, &n_members);
+		if (err) {
+			report(arg, dir, strerror(-err));
+		} else {
+			for (size_t k = 0; k < n_members; k++) {
+				snprintf(name, sizeof(name), "network/%s/member/%s", nets[i], members[k]);
+				loaded += load_one(s, c, name, report, arg);
+			}
+			free_names(members, n_members);
+		}
+		/* our join tokens (controller.h, JOIN TOKENS) */
+		snprintf(dir, sizeof(dir), "%s/network/%s/jointoken", s->dir, nets[i]);
+		err = list_records(dir, token_record_name, 0, &members, &n_members);
 		if (err) {
 			report(arg, dir, strerror(-err));
 			continue;
 		}
 		for (size_t k = 0; k < n_members; k++) {
-			snprintf(name, sizeof(name), "network/%s/member/%s", nets[i], members[k]);
+			snprintf(name, sizeof(name), "network/%s/jointoken/%.80s", nets[i], members[k]);
 			loaded += load_one(s, c, name, report, arg);
 		}
 		free_names(members, n_members);

@@ -37,6 +37,9 @@ int zt_ctlstore_delete(void *arg, const char *name);
 int zt_ctlstore_load(struct zt_ctlstore *s, struct zt_controller *c,
                      void (*report)(void *arg, const char *path, const char *why), void *arg);
 
+/* The controller core's random callback: libsodium's randombytes (network IDs, join token secrets, ...). */
+void zt_ctl_random(void *arg, void *buf, size_t len);
+
 /* Wall-clock ms (CLOCK_REALTIME): the controller core's clock (controller.h, THE CLOCK). */
 int64_t zt_ctl_wall_ms(void);
 
