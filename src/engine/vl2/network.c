@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vl2/dict.h"
+#include "vl2/jointoken.h"
 
 static void notify(struct zt_vl2 *v, struct vl2_net *n, enum zt_vl2_net_op op)
 {
@@ -59,6 +60,10 @@ void vl2_net_free(struct vl2_net *n)
 	if (n->conf)
 		zt_netconf_free(n->conf);
 	free(n->conf);
+	if (n->join_token) {
+		zt_wipe(n->join_token, strlen(n->join_token));
+		free(n->join_token);
+	}
 	zt_confasm_free(&n->confasm);
 	vl2_members_free(n);
 	free(n);
@@ -175,6 +180,12 @@ static void send_request(struct zt_vl2 *v, struct vl2_net *n, int64_t now)
 	zt_wr_init(&w, md, sizeof(md) - 1);
 	if (zt_vl2_request_metadata(&w, NULL) != 0)
 		return;
+	/* the token only until the controller has answered with a config (vl2.h) */
+	if (n->join_token && (!n->conf || n->from_state)) {
+		struct zt_dict_wr dw = {.w = &w, .start = 0};
+		if (zt_dict_add_str(&dw, ZT_JOIN_TOKEN_KEY, n->join_token) != 0)
+			return;
+	}
 	if (n->controller == v->self) {
 		local_request(v, n, md, w.len, now);
 		return;
@@ -218,8 +229,14 @@ static void load_stored(struct zt_vl2 *v, struct vl2_net *n, int64_t now)
 
 int zt_vl2_join(struct zt_vl2 *v, uint64_t nwid, int64_t now)
 {
+	return zt_vl2_join_token(v, nwid, NULL, now);
+}
+
+int zt_vl2_join_token(struct zt_vl2 *v, uint64_t nwid, const char *join_token, int64_t now)
+{
 	uint64_t controller = nwid >> 24;
-	if (!nwid || zt_address_reserved(controller))
+	if (!nwid || zt_address_reserved(controller) ||
+	    (join_token && !zt_join_token_parse(join_token, strlen(join_token), NULL)))
 		return -EINVAL;
 	if (vl2_net_find(v, nwid))
 		return -EEXIST;
@@ -228,6 +245,10 @@ int zt_vl2_join(struct zt_vl2 *v, uint64_t nwid, int64_t now)
 	struct vl2_net *n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
+	if (join_token && !(n->join_token = strdup(join_token))) {
+		free(n);
+		return -ENOMEM;
+	}
 	n->nwid = nwid;
 	n->controller = controller;
 	zt_mac_from_address(n->mac, v->self, nwid);

@@ -143,6 +143,11 @@ const struct zt_node_upper *zt_vl2_upper(void);
  * refreshes every 60 s. 0, -EEXIST (already joined), -EINVAL (nwid 0, or its controller address is
  * reserved), -ENOSPC (ZT_VL2_MAX_NETWORKS joined), -ENOMEM. */
 int zt_vl2_join(struct zt_vl2 *v, uint64_t nwid, int64_t now);
+/* zt_vl2_join with a join token (vl2/jointoken.h; NULL: none), copied: every request carries it in the
+ * metadata (ZT_JOIN_TOKEN_KEY) until a config comes from the controller, then no more (an authorized
+ * member needs it no longer, and a deauthorized one is not let back in by it). Only inside the encrypted
+ * request; never written anywhere else. -EINVAL also for a token that is not a join token's text. */
+int zt_vl2_join_token(struct zt_vl2 *v, uint64_t nwid, const char *join_token, int64_t now);
 /* Leaves: fires DOWN, deletes the stored config, forgets the network's memberships and subscriptions.
  * 0 or -ENOENT. */
 int zt_vl2_leave(struct zt_vl2 *v, uint64_t nwid, int64_t now);

@@ -67,6 +67,7 @@ struct vl2_net {
 	bool from_state;
 	int64_t last_config_update; /* 0 for a stored config: it still wants a refresh */
 	int64_t last_request;
+	char *join_token; /* NULL: none; wiped when freed */
 	struct zt_confasm confasm;
 	size_t n_subs; /* the host's subscriptions */
 	struct zt_mcast_group subs[ZT_VL2_MAX_SUBSCRIPTIONS];

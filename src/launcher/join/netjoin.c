@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stack/netif.h"
 #include "nodehost.h"
 #include "sysio.h"
+#include "vl1/crypto.h"
 #include "vl2/vl2.h"
 
 #define ZT_NETJOIN_QUEUE_MAX                                                                                 \
@@ -342,7 +344,8 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 		goto fail;
 	*what = "join";
 	for (size_t i = 0; i < cfg->n_nwids && !err; i++)
-		err = zt_netjoin_join(nj, cfg->nwids[i], i == 0 ? cfg->resolv_conf : NULL);
+		err = zt_netjoin_join(nj, cfg->nwids[i], i == 0 ? cfg->resolv_conf : NULL,
+		                      cfg->join_tokens ? cfg->join_tokens[i] : NULL);
 	if (err)
 		goto fail;
 	*out = nj;
@@ -372,7 +375,31 @@ void zt_netjoin_free(struct zt_netjoin *nj)
 	free(nj);
 }
 
-int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_conf)
+int zt_netjoin_read_token(const char *path, char out[ZT_JOIN_TOKEN_LEN + 1], unsigned *mode)
+{
+	uint8_t *data;
+	size_t size, len, start = 0;
+	struct stat st;
+	int err = zt_file_read(path, 4096, &data, &size);
+	if (err)
+		return err;
+	len = size;
+	*mode = stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+	while (start < len && strchr(" \t\r\n", data[start]))
+		start++;
+	while (len > start && strchr(" \t\r\n", data[len - 1]))
+		len--;
+	bool ok = zt_join_token_parse((const char *)data + start, len - start, NULL);
+	if (ok) {
+		memcpy(out, data + start, ZT_JOIN_TOKEN_LEN);
+		out[ZT_JOIN_TOKEN_LEN] = 0;
+	}
+	zt_wipe(data, size);
+	free(data);
+	return ok ? 0 : -EBADMSG;
+}
+
+int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_conf, const char *join_token)
 {
 	if (!nwid)
 		return -EINVAL;
@@ -391,7 +418,7 @@ int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_con
 		j->nwid = 0;
 		return -ENOMEM;
 	}
-	int err = zt_vl2_join(nj->vl2, nwid, zt_now_ms());
+	int err = zt_vl2_join_token(nj->vl2, nwid, join_token, zt_now_ms());
 	if (err) {
 		zt_netif_free(j->nif); /* UP may have made it */
 		free(j->resolv_conf);

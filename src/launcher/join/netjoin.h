@@ -11,6 +11,7 @@
 
 #include "home.h"
 #include "loop.h"
+#include "vl2/jointoken.h"
 
 #define ZT_NETJOIN_MAX_NETWORKS 16
 
@@ -19,6 +20,8 @@ struct zt_netjoin;
 struct zt_netjoin_config {
 	const uint64_t *nwids; /* the networks to join at start (none: zt_netjoin_join later) */
 	size_t n_nwids;
+	/* OPTIONAL: a join token for each of them (vl2/jointoken.h; NULL entries: none). */
+	const char *const *join_tokens;
 	struct zt_home *home;    /* opened by the caller (ephemeral or not) */
 	const char *planet_file; /* --planet, or NULL for the home's default order */
 	uint16_t port;           /* UDP port; 0 = any free */
@@ -40,9 +43,15 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 /* Leaves the loop and frees everything (netifs first, so the app's connections are aborted). */
 void zt_netjoin_free(struct zt_netjoin *nj);
 
-/* Joins one more network; its DNS config goes to resolv_conf (NULL: nowhere) whenever it changes. May be
+/* Joins one more network; its DNS config goes to resolv_conf (NULL: nowhere) whenever it changes; the join
+ * token (NULL: none) goes into its config requests until the controller answers with a config. May be
  * called from a loop handler. 0, -EEXIST, -ENOSPC (ZT_NETJOIN_MAX_NETWORKS), -EINVAL, -ENOMEM. */
-int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_conf);
+int zt_netjoin_join(struct zt_netjoin *nj, uint64_t nwid, const char *resolv_conf, const char *join_token);
+
+/* A join token from a file (the token's text, whitespace around it ignored) into out; *mode gets the
+ * file's permission bits, for the caller to warn when others may read it. 0, -EBADMSG (not a join token;
+ * the content is never echoed), -EFBIG, or -errno from reading. */
+int zt_netjoin_read_token(const char *path, char out[ZT_JOIN_TOKEN_LEN + 1], unsigned *mode);
 /* Leaves it: its netif goes (connections on its addresses are aborted), its stored config and its
  * resolv_conf are deleted. 0 or -ENOENT. */
 int zt_netjoin_leave(struct zt_netjoin *nj, uint64_t nwid);

@@ -282,7 +282,8 @@ int run_main(int argc, char **argv, void (*print_subcommands)(FILE *f))
 
 	if (ret)
 		return ret > 0 ? 0 : ZT_EXIT_ZTRUN;
-	if (run_parse_operands(&r, argc, argv) < 0 || check_base(&r) < 0 || run_take_signals(&r) < 0)
+	if (run_parse_operands(&r, argc, argv) < 0 || zt_join_take_tokens(&r.jo) < 0 || check_base(&r) < 0 ||
+	    run_take_signals(&r) < 0)
 		return ZT_EXIT_ZTRUN;
 	ret = ZT_EXIT_ZTRUN;
 	if (make_rundir(&r) < 0 || start_service(&r) < 0)

@@ -28,6 +28,11 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	           "      --port N      UDP port of the node (default: its last one, else any free one)\n"
 	           "      --planet FILE the planet (default $ZTRUN_PLANET, DIR/planet, the built-in Earth)\n"
 	           "      --wait SECS   how long to wait for the networks (default 60; 0: start at once)\n"
+	           "      --join-token TOKEN\n"
+	           "                    be authorized by the controller with this join token (from\n"
+	           "                    ztrun controller token create; the network is the one it names)\n"
+	           "      --join-token-file FILE\n"
+	           "                    the same, read from FILE (keep it chmod 600)\n"
 	           "  -v, --verbose     say more (twice: debug); overrides ZTRUN_LOG\n"
 	           "  -q, --quiet       print errors only; overrides ZTRUN_LOG\n"
 	           "      --drop-caps   run COMMAND without any capabilities (hardening; by default it\n"
@@ -42,8 +47,9 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	print_subcommands(f);
 	fprintf(f, "\n"
 	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR, ZTRUN_HOME,\n"
-	           "ZTRUN_PLANET, ZTRUN_JOIN_LOOPBACK=1 (connections between COMMAND's own sockets joined\n"
-	           "directly, past the stack: see the manual).\n"
+	           "ZTRUN_PLANET, ZTRUN_JOIN_TOKEN (as --join-token; removed from COMMAND's environment),\n"
+	           "ZTRUN_JOIN_LOOPBACK=1 (connections between COMMAND's own sockets joined directly, past\n"
+	           "the stack: see the manual).\n"
 	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
 	           "126 if COMMAND could not be run, 127 if it was not found.\n");
 }
@@ -65,6 +71,8 @@ int run_parse_options(struct run *r, int argc, char **argv, void (*print_subcomm
 	    {"wait", required_argument, NULL, 'W'},
 	    {"no-seccomp", no_argument, NULL, 'S'},
 	    {"fallthrough", no_argument, NULL, 'F'},
+	    {"join-token", required_argument, NULL, 'T'},
+	    {"join-token-file", required_argument, NULL, 'J'},
 	    {0},
 	};
 	struct zt_cli cli;

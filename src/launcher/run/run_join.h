@@ -15,6 +15,9 @@
 struct zt_join_opts {
 	uint64_t nwids[ZT_NETJOIN_MAX_NETWORKS];
 	size_t n_nwids;
+	/* --join-token, --join-token-file, ZTRUN_JOIN_TOKEN: each for the network its text names */
+	char tokens[ZT_NETJOIN_MAX_NETWORKS][ZT_JOIN_TOKEN_LEN + 1];
+	size_t n_tokens;
 	const char *home, *planet;
 	bool ephemeral;
 	long port, wait_s;
@@ -26,11 +29,15 @@ struct zt_join_opts {
 /* Returns 0 for "none", 1 for a 16-hex-digit network ID, or -EINVAL. */
 int zt_network_kind(const char *s);
 /* Takes one of the join options (getopt's opt and optarg; other opts are ignored); -1 after saying what
- * is wrong. */
-int zt_join_parse_opt(struct zt_join_opts *jo, int opt, const char *arg);
+ * is wrong. --join-token's text is wiped from arg (the process's command line) once copied. */
+int zt_join_parse_opt(struct zt_join_opts *jo, int opt, char *arg);
+/* After the options: ZTRUN_JOIN_TOKEN, if set, taken like --join-token and removed from the environment
+ * (wiped from the process's memory too, so COMMAND and /proc/PID/environ never show it); then every
+ * token must belong to one of the networks joined. 0 or -1 after saying what is wrong. */
+int zt_join_take_tokens(struct zt_join_opts *jo);
 /* Starts the node, joins the networks and waits (up to --wait) until each has its addresses, saying what
  * it waits for; the first network's DNS goes beside the app's control socket (socket_path.resolv.conf); a signal noted in *stop_signal ends the wait. 0, or the exit status to leave with. */
-int zt_join_networks(struct zt_loop *loop, const int *stop_signal, const struct zt_join_opts *jo,
+int zt_join_networks(struct zt_loop *loop, const int *stop_signal, struct zt_join_opts *jo,
                      struct zt_home *home, struct zt_netjoin **nj, const char *socket_path);
 
 #endif

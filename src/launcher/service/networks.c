@@ -15,6 +15,7 @@
 #include "log.h"
 #include "stack/service.h"
 #include "sysio.h"
+#include "vl1/crypto.h"
 #include "vl1/identity.h"
 
 struct zt_svc_net *zt_svc_find(struct zt_svc *s, uint64_t nwid)
@@ -58,6 +59,35 @@ static void forget(struct zt_svc *s, uint64_t nwid)
 	snprintf(path, sizeof(path), "%s/" ZT_SVC_SOCKET_PREFIX "%016llx.resolv.conf", s->dir,
 	         (unsigned long long)nwid);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/networks.d/%016llx.token", s->dir, (unsigned long long)nwid);
+	unlink(path); /* a secret is not left behind for a network we left */
+}
+
+/* networks.d/<nwid>.token, if there is one: the network's join token (vl2/jointoken.h). A token that does
+ * not belong to the network, or a file that is no token, stops the join (-EBADMSG, said here). */
+static int read_token(struct zt_svc *s, uint64_t nwid, char token[ZT_JOIN_TOKEN_LEN + 1])
+{
+	char path[4200];
+	unsigned mode = 0;
+	uint64_t of = 0;
+	snprintf(path, sizeof(path), "%s/networks.d/%016llx.token", s->dir, (unsigned long long)nwid);
+	int err = zt_netjoin_read_token(path, token, &mode);
+	if (err == -ENOENT)
+		return 0;
+	if (err == 0 && zt_join_token_parse(token, ZT_JOIN_TOKEN_LEN, &of) && of != nwid) {
+		zt_log(ZT_LOG_ERROR, "%s: the join token is for network %016llx, not this one", path,
+		       (unsigned long long)of);
+		err = -EBADMSG;
+	} else if (err) {
+		zt_log(ZT_LOG_ERROR, "cannot use %s: %s", path,
+		       err == -EBADMSG || err == -EFBIG ? "not a join token (ztrun controller token create prints one)"
+		                                        : strerror(-err));
+	} else if (mode & 077) { /* as for the home's other secrets: said once, at the join */
+		zt_log(ZT_LOG_WARN, "%s is accessible by others (mode %04o): chmod 600 it", path, mode);
+	}
+	if (err)
+		zt_wipe(token, ZT_JOIN_TOKEN_LEN + 1);
+	return err ? -EBADMSG : 0;
 }
 
 int zt_svc_join(struct zt_svc *s, uint64_t nwid)
@@ -75,17 +105,21 @@ int zt_svc_join(struct zt_svc *s, uint64_t nwid)
 	if (err)
 		return err;
 	snprintf(resolv, sizeof(resolv), "%s.resolv.conf", path);
+	char token[ZT_JOIN_TOKEN_LEN + 1] = "";
+	if ((err = read_token(s, nwid, token)) != 0)
+		return err;
 	*n = (struct zt_svc_net){.nwid = nwid, .allow_managed = true};
 	/* The socket first: an app may attach at once and wait for the network's addresses. */
 	err = zt_service_new(&n->sockets, s->loop,
 	                     &(struct zt_service_config){.socket_path = path, .owner_only = true});
 	if (!err) {
-		err = zt_netjoin_join(s->nj, nwid, resolv);
+		err = zt_netjoin_join(s->nj, nwid, resolv, token[0] ? token : NULL);
 		if (err) {
 			zt_service_free(n->sockets);
 			n->sockets = NULL;
 		}
 	}
+	zt_wipe(token, sizeof(token));
 	if (err) {
 		*n = (struct zt_svc_net){0};
 		return err;
@@ -130,6 +164,8 @@ int zt_svc_join_stored(struct zt_svc *s)
 			continue;
 		if (len > 11 && strcmp(name + len - 11, ".local.conf") == 0)
 			continue; /* a joined network's settings */
+		if (len == 22 && strcmp(name + 16, ".token") == 0)
+			continue; /* a network's join token, read when it is joined */
 		uint64_t nwid = 0;
 		bool ok = len == 21 && strcmp(name + 16, ".conf") == 0 && zt_hex_parse_n(name, 16, &nwid);
 		if (!ok || !nwid) {
