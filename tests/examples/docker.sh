@@ -2,8 +2,9 @@
 # examples/docker: the image's entrypoint as PID 1 of a new PID namespace (what a container gives
 # it; `unshare --pid --fork`): the app's exit status is passed on, signals are forwarded, orphans
 # are reaped, and SIGTERM (docker stop) ends the app gracefully. The Dockerfile's parts are checked
-# (identity in a volume, entrypoint, network from env or file). Building and running the image
-# itself needs a container engine: not done here.
+# (identity in a volume, entrypoint, network from env or file), and a join token lets the container in by
+# itself (from a Docker secret's file or the environment). Building and running the image itself needs
+# a container engine: not done here.
 # Usage: docker.sh ZTRUN HTTPSTUB
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -71,10 +72,33 @@ wait $u || rc=$?
 [ $rc = 0 ] || fail "after SIGTERM: status $rc: $(cat stub.err)"
 grep -qx "httpstub: stopped by SIGTERM" stub.err || fail "the server did not stop on SIGTERM: $(cat stub.err)"
 
+# A join token: the container authorizes itself on a private network (our controller on loopback, its
+# planet mounted), from the Docker secret's file or from the environment; the app sees neither.
+PORT=$(pick_port)
+"$ZTRUN" controller -p "$PORT" ctl 2>ctl.log &
+pids+=($!)
+wait_for 60 "the controller" test -s ctl/zerotier-one.port
+NW=$("$ZTRUN" controller network create ctl --pool 10.79.0.0/24)
+"$ZTRUN" controller token create ctl "$NW" --uses 2 --name docker >secret.token
+chmod 600 secret.token
+run_token() { # HOME, then the environment for the entrypoint
+	local home=$1
+	shift
+	env "$@" ZTRUN_NETWORK="$NW" ZTRUN_PLANET=ctl/planet ZTRUN_HOME="$home" ZTRUN_WAIT=60 \
+		unshare --pid --fork sh "$EX/ztrun-entrypoint.sh" sh -c 'env >"$0.env"' "$home" 2>"$home.log" ||
+		fail "the container with a join token ($*): $(cat "$home.log")"
+	grep -q "joined $NW as node .*: 10\.79\.0\." "$home.log" || fail "not joined: $(cat "$home.log")"
+	! grep -q "ZTRUN_JOIN_TOKEN=\|$(cut -d. -f3 secret.token)" "$home.env" || fail "the app got the token"
+}
+run_token c1 ZTRUN_JOIN_TOKEN_FILE="$T/secret.token"
+run_token c2 ZTRUN_JOIN_TOKEN="$(cat secret.token)" ZTRUN_JOIN_TOKEN_FILE=/nonexistent
+"$ZTRUN" controller token list -j ctl "$NW" >tokens.json
+expect_json tokens.json "j['data'][0]['useCount'] == 2" "the token's two uses"
+
 # The Dockerfile: ztrun's entrypoint, identity in a volume and never copied in, a default command.
 D=$EX/Dockerfile
 grep -qx 'ENTRYPOINT \["/usr/local/bin/ztrun-entrypoint"\]' "$D" || fail "Dockerfile: no ztrun entrypoint"
 grep -qx 'VOLUME /var/lib/ztrun' "$D" || fail "Dockerfile: the identity is not in a volume"
 grep -q 'ZTRUN_HOME=/var/lib/ztrun' "$D" || fail "Dockerfile: ZTRUN_HOME is not the volume"
 ! grep -qi 'identity' <(grep -E '^(COPY|ADD)' "$D") || fail "Dockerfile: an identity is baked in"
-echo "PASS examples/docker: PID 1 behaviour"
+echo "PASS examples/docker: PID 1 behaviour, a join token from a secret file and from the environment"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # examples/systemd: the unit passes `systemd-analyze verify` (with this build's ztrun in place of
-# /usr/bin/ztrun), is Type=notify with its state in StateDirectory=, and its hardening is there.
+# /usr/bin/ztrun), is Type=notify with its state in StateDirectory=, passes ztrun its join token as a
+# credential, and its hardening is there. What ztrun does with the token file: example_docker and
+# app_zt_jointoken.
 # The notify protocol itself is tested by app_notify. Skipped without systemd-analyze.
 set -eu
 ZTRUN=$(realpath "$1")
@@ -24,6 +26,9 @@ if command -v man >/dev/null; then
 fi
 systemd-analyze verify "$man" "$unit" >"$T/out" 2>&1 || fail "systemd-analyze verify: $(cat "$T/out")"
 [ ! -s "$T/out" ] || fail "systemd-analyze verify warns: $(cat "$T/out")"
+# The join token comes as a credential, to ztrun alone.
+grep -qxF "LoadCredential=join-token:/etc/ztrun/web.token" "$unit" || fail "the unit loads no join token"
+grep -qE "^ExecStart=$ZTRUN .*--join-token-file %d/join-token " "$unit" || fail "ExecStart passes no join token"
 for line in Type=notify StateDirectory=ztrun-web 'Environment=ZTRUN_HOME=/var/lib/ztrun-web XDG_RUNTIME_DIR=/run/ztrun-web' DynamicUser=yes \
 	NoNewPrivileges=yes ProtectSystem=strict KillMode=mixed 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK'; do
 	grep -qxF -- "$line" "$unit" || fail "the unit lacks $line"
