@@ -3,6 +3,8 @@
 #include "fuzz_common.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vl1/wire.h"
@@ -118,9 +120,17 @@ static void random_cb(void *arg, void *buf, size_t len)
 static int put_cb(void *arg, const char *name, const void *data, size_t len)
 {
 	struct fuzz_ctl *f = arg;
-	(void)name, (void)data, (void)len;
 	f->puts++;
-	return f->store_fails ? -EIO : 0;
+	if (f->store_fails)
+		return -EIO;
+	free(f->last);
+	if (!(f->last = malloc(len + 1)))
+		abort();
+	memcpy(f->last, data, len);
+	f->last[len] = 0;
+	f->last_len = len;
+	snprintf(f->last_name, sizeof(f->last_name), "%s", name);
+	return 0;
 }
 
 static int delete_cb(void *arg, const char *name)
@@ -176,4 +186,6 @@ void fuzz_ctl_free(struct fuzz_ctl *f)
 {
 	zt_controller_free(f->c);
 	f->c = NULL;
+	free(f->last);
+	f->last = NULL;
 }

@@ -18,6 +18,9 @@ struct fuzz_ctl {
 	struct zt_controller *c;
 	size_t puts, deletes, sent;
 	bool store_fails;
+	char last_name[160]; /* the last record stored, and its text (malloc'd) */
+	char *last;
+	size_t last_len;
 };
 
 /* A fresh controller, with the records loaded (aborts if they do not load) or empty. */

@@ -1,5 +1,5 @@
-/* Writes the starting corpus of the controller's fuzz targets into <dir>/{ctl_request,ctl_api}/ (input
- * formats in fuzz_ctl_request.c and fuzz_ctl_api.c): fuzz_ctl_seeds <dir>. */
+/* Writes the starting corpus of the controller's fuzz targets into <dir>/{ctl_request,ctl_api,ctl_jointoken}/
+ * (input formats in fuzz_ctl_request.c, fuzz_ctl_api.c, fuzz_ctl_jointoken.c): fuzz_ctl_seeds <dir>. */
 #include "fuzz_ctl.h"
 
 #include <errno.h>
@@ -94,5 +94,20 @@ int main(int argc, char **argv)
 	};
 	for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++)
 		bad |= put(dir, "ctl_api", api[i].name, api[i].text, strlen(api[i].text));
+
+	static const struct {
+		const char *name, *text;
+	} jt[] = {
+	    {"record",
+	     "\x00{\"creationTime\":1,\"expires\":0,\"hash\":\"df90a1c149e2d39d19e4ddb191e9fa9b705e7aa45654e0c19ce8"
+	     "00540789f10b\",\"ipPool\":\"10.147.20.0/28\",\"maxUses\":3,\"name\":\"fz\",\"refusedCount\":1,"
+	     "\"revokedTime\":0,\"useCount\":1,\"usedBy\":[{\"address\":\"1000000003\",\"time\":2}]}"},
+	    {"create", "\x01{\"name\":\"ci\",\"maxUses\":10,\"expiresIn\":60000,\"ipPool\":\"10.147.20.64/26\"}"},
+	    {"create-default", "\x01"},
+	    {"create-bad", "\x01{\"uses\":1}"},
+	    {"create-store-fails", "\x03{\"maxUses\":0}"},
+	};
+	for (size_t i = 0; i < sizeof(jt) / sizeof(jt[0]); i++)
+		bad |= put(dir, "ctl_jointoken", jt[i].name, jt[i].text, strlen(jt[i].text + 1) + 1);
 	return bad ? 1 : 0;
 }
