@@ -3,7 +3,9 @@
 # ENTRYPOINT, httpstub as the app, made by make-rootfs.sh) built and run with podman, its identity in
 # a volume; a ztrun node outside the container fetches from the app over a private network (our
 # controller on loopback, the container on the host's network namespace so it reaches it). The
-# container restarted with the same volume is the same node; `podman stop` ends it with status 0.
+# container authorizes itself with a join token mounted as a Docker secret would be. The container
+# restarted with the same volume is the same node, needing no second use; `podman stop` ends it with
+# status 0.
 # Skipped, with the reason, where podman cannot build or run an image.
 # Usage: podman.sh ZTRUN HTTPSTUB
 set -eu
@@ -38,8 +40,12 @@ bash "$FX" setup "$ZTRUN" "$T/net" >/dev/null
 NW=$(cat net/network)
 mkdir -p vol && chmod 700 vol
 cp net/ctl/planet vol/planet # the volume holds the node's home: its identity and the private planet
+# The container authorizes itself: a join token of one use, mounted where a Docker secret would be.
+"$ZTRUN" controller token create net/ctl "$NW" --name podman >token || fail "token create"
+chmod 600 token
 start() { # the container, detached, as `docker run -d` would run it
 	"${RUN[@]}" -d --name "$TAG" -v "$T/vol:/var/lib/ztrun" -e ZTRUN_NETWORK="$NW" -e ZTRUN_WAIT=60 \
+		-v "$T/token:/run/secrets/ztrun_join_token:ro" \
 		"$IMG" httpstub -m "hello from a container" 8080 >cid 2>run.err ||
 		fail "podman run: $(cat run.err)"
 }
@@ -47,7 +53,6 @@ start
 for _ in $(seq 300); do [ -s vol/identity.public ] && break; sleep 0.1; done
 [ -s vol/identity.public ] || fail "no identity in the volume: $(podman logs "$TAG" 2>&1 | tail -5)"
 ADDR=$(cut -d: -f1 vol/identity.public)
-"$ZTRUN" controller member authorize net/ctl "$NW" "$ADDR" >/dev/null
 for _ in $(seq 600); do podman logs "$TAG" 2>&1 | grep -q "joined $NW" && break; sleep 0.1; done
 IP=$(podman logs "$TAG" 2>&1 | grep "joined $NW" | grep -oE ' 10\.251\.[0-9.]+' | tr -d ' ') ||
 	fail "the container did not join: $(podman logs "$TAG" 2>&1 | tail -5)"
@@ -74,8 +79,13 @@ podman logs "$TAG" 2>&1 | grep -qx "httpstub: stopped by SIGTERM" ||
 	fail "the app was not stopped by SIGTERM: $(podman logs "$TAG" 2>&1 | tail -5)"
 podman rm "$TAG" >/dev/null
 
-# A new container on the same volume is the same node, authorized already: no new identity.
+# A new container on the same volume is the same node, authorized already: no new identity, and the
+# token (one use, spent) is not needed again.
 start
 fetch again
 [ "$(cut -d: -f1 vol/identity.public)" = "$ADDR" ] || fail "the restarted container is a new node"
+"$ZTRUN" controller token list -j net/ctl "$NW" >tokens.json
+expect_json tokens.json "j['data'][0]['useCount'] == 1 and j['data'][0]['usedBy'][0]['address'] == '$ADDR'" \
+	"the token let the container in once"
+! podman logs "$TAG" 2>&1 | grep -qF "$(cut -d. -f3 token)" || fail "the token is in the container's log"
 echo "PASS examples/docker with podman: node $ADDR at $IP served from a FROM-scratch container"
