@@ -225,7 +225,8 @@ static uint64_t splitmix(uint64_t *s)
 }
 
 /* A first message too big for one datagram, sent before a knows b: queued through WHOIS, fragmented,
- * relayed piece by piece by the root, reassembled and delivered whole; a compressible one shrinks. */
+ * relayed piece by piece by the root, reassembled and delivered whole; a compressible one shrinks, unless
+ * it is a frame. */
 static void test_large_messages_fragmented_and_relayed(void)
 {
 	struct trio t;
@@ -257,6 +258,13 @@ static void test_large_messages_fragmented_and_relayed(void)
 	CHECK_EQ_INT(sim_last_msg(t.b)->len, sizeof(text));
 	CHECK(memcmp(sim_last_msg(t.b)->data, text, sizeof(sim_last_msg(t.b)->data)) == 0);
 	CHECK(sim_counters(t.a).tx_datagrams - a1.tx_datagrams <= 2); /* LZ4 made it fit (nearly) one */
+	/* A unicast frame goes uncompressed, as stock nodes send theirs: seven pieces at least. */
+	a1 = sim_counters(t.a);
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_FRAME, text, sizeof(text), NULL) == 0);
+	sim_run_for(&t.s, 500);
+	REQUIRE(t.b->n_msgs == 3);
+	CHECK_EQ_INT(sim_last_msg(t.b)->len, sizeof(text));
+	CHECK(sim_counters(t.a).tx_datagrams - a1.tx_datagrams >= 7);
 	(void)a0;
 	sim_free(&t.s);
 }
