@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +24,15 @@ struct zt_host_sock {
 	struct zt_nodehost *host;
 };
 
+/* The node asks for 8 random bytes per packet it sends (its ID, also the cipher's nonce): a getrandom
+ * each was a syscall per packet. They come from this pool instead, refilled by getrandom a page at a
+ * time; bytes handed out are wiped from it. Its page is wiped on fork (MADV_WIPEONFORK), so a child
+ * finds it empty and never repeats its parent's IDs. */
+struct rand_pool {
+	size_t left;
+	uint8_t b[4096 - sizeof(size_t)];
+};
+
 struct zt_nodehost {
 	struct zt_loop *loop;
 	struct zt_node *node;
@@ -32,6 +42,7 @@ struct zt_nodehost {
 	uint16_t port;
 	int nsocks;
 	struct zt_host_sock socks[ZT_HOST_MAX_SOCKS];
+	struct rand_pool *pool; /* NULL: straight from getrandom */
 	uint8_t buf[16384];
 };
 
@@ -205,8 +216,38 @@ static void node_event(void *arg, enum zt_node_event ev, const void *data)
 
 static void random_bytes(void *arg, void *buf, size_t len)
 {
-	(void)arg;
-	zt_sys_random(NULL, buf, len);
+	struct rand_pool *pool = ((struct zt_nodehost *)arg)->pool;
+	if (!pool || len > sizeof(pool->b) / 8) {
+		zt_sys_random(NULL, buf, len);
+		return;
+	}
+	if (pool->left < len) {
+		zt_sys_random(NULL, pool->b, sizeof(pool->b));
+		pool->left = sizeof(pool->b);
+	}
+	pool->left -= len;
+	memcpy(buf, pool->b + pool->left, len);
+	explicit_bzero(pool->b + pool->left, len);
+}
+
+static struct rand_pool *pool_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct rand_pool), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, sizeof(struct rand_pool), MADV_WIPEONFORK) < 0) { /* before Linux 4.14 */
+		munmap(p, sizeof(struct rand_pool));
+		return NULL;
+	}
+	return p; /* zero-filled: empty */
+}
+
+static void pool_free(struct rand_pool *pool)
+{
+	if (!pool)
+		return;
+	explicit_bzero(pool, sizeof(*pool));
+	munmap(pool, sizeof(*pool));
 }
 
 int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct zt_nodehost_config *cfg)
@@ -219,6 +260,7 @@ int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct
 	h->event = cfg->event;
 	h->event_arg = cfg->event_arg;
 	int err = zt_sys_random_check();
+	h->pool = pool_new();
 	if (!err)
 		err = open_sockets(h, cfg);
 	if (err)
@@ -247,6 +289,7 @@ fail:
 	zt_loop_remove_hook(loop, node_hook, h);
 	zt_node_free(h->node);
 	close_sockets(h);
+	pool_free(h->pool);
 	free(h);
 	return err;
 }
@@ -259,6 +302,7 @@ void zt_nodehost_free(struct zt_nodehost *h)
 	zt_node_free(h->node);
 	h->node = NULL;
 	close_sockets(h);
+	pool_free(h->pool);
 	free(h);
 }
 
