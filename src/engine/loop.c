@@ -13,6 +13,7 @@
 struct zt_loop_hook {
 	zt_hook_fn *fn;
 	void *arg;
+	bool last; /* zt_loop_before_wait: after every other hook */
 };
 
 struct zt_loop {
@@ -85,12 +86,22 @@ void zt_loop_unwatch(struct zt_loop *loop, struct zt_watch *w)
 	w->active = false;
 }
 
-int zt_loop_before_sleep(struct zt_loop *loop, zt_hook_fn *fn, void *arg)
+static int add_hook(struct zt_loop *loop, zt_hook_fn *fn, void *arg, bool last)
 {
 	if (loop->nhooks == ZT_LOOP_MAX_HOOKS)
 		return -ENOSPC; /* (removed hooks free their slot at the next round) */
-	loop->hooks[loop->nhooks++] = (struct zt_loop_hook){fn, arg};
+	loop->hooks[loop->nhooks++] = (struct zt_loop_hook){fn, arg, last};
 	return 0;
+}
+
+int zt_loop_before_sleep(struct zt_loop *loop, zt_hook_fn *fn, void *arg)
+{
+	return add_hook(loop, fn, arg, false);
+}
+
+int zt_loop_before_wait(struct zt_loop *loop, zt_hook_fn *fn, void *arg)
+{
+	return add_hook(loop, fn, arg, true);
 }
 
 void zt_loop_remove_hook(struct zt_loop *loop, zt_hook_fn *fn, void *arg)
@@ -109,12 +120,14 @@ int zt_loop_run_once(struct zt_loop *loop, int max_wait_ms)
 			loop->hooks[kept++] = loop->hooks[i];
 	loop->nhooks = kept;
 	int64_t now = zt_now_ms(), deadline = -1;
-	for (int i = 0; i < loop->nhooks; i++) {
-		if (!loop->hooks[i].fn)
-			continue;
-		int64_t d = loop->hooks[i].fn(loop, now, loop->hooks[i].arg);
-		if (d >= 0 && (deadline < 0 || d < deadline))
-			deadline = d;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < loop->nhooks; i++) {
+			if (!loop->hooks[i].fn || loop->hooks[i].last != (pass == 1))
+				continue;
+			int64_t d = loop->hooks[i].fn(loop, now, loop->hooks[i].arg);
+			if (d >= 0 && (deadline < 0 || d < deadline))
+				deadline = d;
+		}
 	}
 	int timeout = max_wait_ms;
 	if (deadline >= 0) {

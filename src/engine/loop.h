@@ -42,6 +42,9 @@ void zt_loop_unwatch(struct zt_loop *loop, struct zt_watch *w);
 /* Hooks run in registration order before every sleep; the loop sleeps until the earliest deadline
  * they return or an fd is ready. At most 32 hooks (-ENOSPC past that). Returns 0 or -errno. */
 int zt_loop_before_sleep(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
+/* The same, but after every before-sleep hook, whenever registered: for output that handlers and hooks
+ * batch up (the node's datagrams) and that must leave before the loop sleeps. Shares the limit. */
+int zt_loop_before_wait(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
 /* Removes the hook registered with (fn, arg); safe from inside any handler or hook. */
 void zt_loop_remove_hook(struct zt_loop *loop, zt_hook_fn *fn, void *arg);
 

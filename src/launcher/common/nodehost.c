@@ -16,6 +16,10 @@
 
 #define ZT_HOST_MAX_SOCKS        2
 #define ZT_HOST_DGRAMS_PER_EVENT 64
+#define ZT_HOST_RX_BATCH         16    /* datagrams per recvmmsg */
+#define ZT_HOST_RX_SLOT          16384 /* larger than any ZeroTier packet */
+#define ZT_HOST_TX_BATCH         32    /* datagrams per sendmmsg */
+#define ZT_HOST_TX_SLOT          2048  /* a fragment at the largest physical MTU; larger go out alone */
 
 struct zt_host_sock {
 	int fd;
@@ -33,6 +37,26 @@ struct rand_pool {
 	uint8_t b[4096 - sizeof(size_t)];
 };
 
+/* Datagrams in and out go by the batch, one syscall for many: recvmmsg drains up to RX_BATCH at a time;
+ * what the node sends waits in `tx` (one socket's worth) until it is full, until something has to go out
+ * on its own (another socket, a TTL of its own, an outsize datagram) or until the loop is about to sleep
+ * (flush_hook, a before-wait hook: after every hook that may send), and leaves with one sendmmsg. */
+struct rx_batch {
+	struct mmsghdr m[ZT_HOST_RX_BATCH];
+	struct iovec iov[ZT_HOST_RX_BATCH];
+	struct sockaddr_storage from[ZT_HOST_RX_BATCH];
+	uint8_t buf[ZT_HOST_RX_BATCH][ZT_HOST_RX_SLOT];
+};
+
+struct tx_batch {
+	int n;
+	int sock;
+	struct mmsghdr m[ZT_HOST_TX_BATCH];
+	struct iovec iov[ZT_HOST_TX_BATCH];
+	struct sockaddr_storage to[ZT_HOST_TX_BATCH];
+	uint8_t buf[ZT_HOST_TX_BATCH][ZT_HOST_TX_SLOT];
+};
+
 struct zt_nodehost {
 	struct zt_loop *loop;
 	struct zt_node *node;
@@ -43,8 +67,33 @@ struct zt_nodehost {
 	int nsocks;
 	struct zt_host_sock socks[ZT_HOST_MAX_SOCKS];
 	struct rand_pool *pool; /* NULL: straight from getrandom */
-	uint8_t buf[16384];
+	struct rx_batch rx;
+	struct tx_batch tx;
 };
+
+/* Sends what waits in the batch. A datagram the kernel refuses is dropped, as a failed sendto drops it. */
+static void tx_flush(struct zt_nodehost *h)
+{
+	struct tx_batch *b = &h->tx;
+	int fd = h->socks[b->sock].fd;
+	for (int i = 0; i < b->n;) {
+		int r = sendmmsg(fd, b->m + i, (unsigned)(b->n - i), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		i += r > 0 ? r : 1;
+	}
+	b->n = 0;
+}
+
+static int64_t flush_hook(struct zt_loop *loop, int64_t now, void *arg)
+{
+	(void)loop;
+	(void)now;
+	struct zt_nodehost *h = arg;
+	if (h->tx.n)
+		tx_flush(h);
+	return -1;
+}
 
 static int wire_send(void *arg, zt_sock_id sock, const struct zt_inetaddr *to, const void *data, size_t len,
                      unsigned ttl)
@@ -62,6 +111,22 @@ static int wire_send(void *arg, zt_sock_id sock, const struct zt_inetaddr *to, c
 			s = &h->socks[i];
 	if (!s || s->family != ss.ss_family)
 		return -EAFNOSUPPORT;
+	struct tx_batch *b = &h->tx;
+	int si = (int)(s - h->socks);
+	if (b->n && (b->sock != si || ttl || len > ZT_HOST_TX_SLOT))
+		tx_flush(h); /* keep the order of what we send */
+	if (!ttl && len <= ZT_HOST_TX_SLOT) {
+		int i = b->n++;
+		b->sock = si;
+		memcpy(b->buf[i], data, len);
+		memcpy(&b->to[i], &ss, sl);
+		b->iov[i] = (struct iovec){b->buf[i], len};
+		b->m[i].msg_hdr = (struct msghdr){
+		    .msg_name = &b->to[i], .msg_namelen = sl, .msg_iov = &b->iov[i], .msg_iovlen = 1};
+		if (b->n == ZT_HOST_TX_BATCH)
+			tx_flush(h);
+		return 0;
+	}
 	/* NAT-opening junk goes out with a small TTL (spec 5.6); everything else with the default. */
 	int level = s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
 	int name = s->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS;
@@ -82,19 +147,33 @@ static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 	(void)events;
 	struct zt_host_sock *s = arg;
 	struct zt_nodehost *h = s->host;
-	for (int i = 0; i < ZT_HOST_DGRAMS_PER_EVENT; i++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n =
-		    recvfrom(s->fd, h->buf, sizeof(h->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-		if (n < 0 && errno == EINTR)
+	struct rx_batch *b = &h->rx;
+	for (int done = 0; done < ZT_HOST_DGRAMS_PER_EVENT;) {
+		for (int i = 0; i < ZT_HOST_RX_BATCH; i++) {
+			b->iov[i] = (struct iovec){b->buf[i], sizeof(b->buf[i])};
+			b->m[i].msg_hdr = (struct msghdr){.msg_name = &b->from[i],
+			                                  .msg_namelen = sizeof(b->from[i]),
+			                                  .msg_iov = &b->iov[i],
+			                                  .msg_iovlen = 1};
+		}
+		int r = recvmmsg(s->fd, b->m, ZT_HOST_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (r <= 0)
 			break;
-		struct zt_inetaddr a;
-		if (zt_inetaddr_from_sockaddr(&a, (struct sockaddr *)&from, fl) < 0)
-			continue;
-		zt_node_wire_in(h->node, (zt_sock_id)(s - h->socks), &a, h->buf, (size_t)n, zt_now_ms());
+		for (int i = 0; i < r; i++) {
+			struct zt_inetaddr a;
+			if (b->m[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			if (zt_inetaddr_from_sockaddr(&a, (struct sockaddr *)&b->from[i],
+			                              b->m[i].msg_hdr.msg_namelen) < 0)
+				continue;
+			zt_node_wire_in(h->node, (zt_sock_id)(s - h->socks), &a, b->buf[i], b->m[i].msg_len,
+			                zt_now_ms());
+		}
+		done += r;
+		if (r < ZT_HOST_RX_BATCH)
+			break; /* drained */
 	}
 }
 
@@ -232,7 +311,8 @@ static void random_bytes(void *arg, void *buf, size_t len)
 
 static struct rand_pool *pool_new(void)
 {
-	void *p = mmap(NULL, sizeof(struct rand_pool), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p =
+	    mmap(NULL, sizeof(struct rand_pool), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	if (madvise(p, sizeof(struct rand_pool), MADV_WIPEONFORK) < 0) { /* before Linux 4.14 */
@@ -281,12 +361,15 @@ int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct
 	err = zt_node_new(&h->node, &cb, h, &nc, zt_now_ms());
 	if (!err)
 		err = zt_loop_before_sleep(loop, node_hook, h);
+	if (!err)
+		err = zt_loop_before_wait(loop, flush_hook, h);
 	if (err)
 		goto fail;
 	*out = h;
 	return 0;
 fail:
 	zt_loop_remove_hook(loop, node_hook, h);
+	zt_loop_remove_hook(loop, flush_hook, h);
 	zt_node_free(h->node);
 	close_sockets(h);
 	pool_free(h->pool);
@@ -299,8 +382,11 @@ void zt_nodehost_free(struct zt_nodehost *h)
 	if (!h)
 		return;
 	zt_loop_remove_hook(h->loop, node_hook, h);
+	zt_loop_remove_hook(h->loop, flush_hook, h);
 	zt_node_free(h->node);
 	h->node = NULL;
+	if (h->tx.n)
+		tx_flush(h);
 	close_sockets(h);
 	pool_free(h->pool);
 	free(h);

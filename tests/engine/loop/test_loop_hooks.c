@@ -1,7 +1,7 @@
 /* Suite for engine/loop.c's before-sleep hooks: run in registration order before every sleep, the
  * earliest deadline any returns deciding how long the loop sleeps (never shorter than the deadline,
- * never longer than the caller's limit, not at all when it is past), hooks removed from inside a round,
- * and their limit. */
+ * never longer than the caller's limit, not at all when it is past), before-wait hooks after all of
+ * them, hooks removed from inside a round, and their limit. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -60,6 +60,28 @@ static void hooks_run_in_order_before_every_sleep(void)
 	CHECK_EQ_INT(hlog.n, 2);
 	CHECK_EQ_INT(hlog.order[0], 2);
 	CHECK_EQ_INT(hlog.order[1], 3);
+	zt_loop_free(loop);
+}
+
+/* A before-wait hook runs after every before-sleep hook, even those registered after it. */
+static void before_wait_hooks_run_last(void)
+{
+	struct zt_loop *loop;
+	REQUIRE(zt_loop_new(&loop) == 0);
+	memset(&hlog, 0, sizeof(hlog));
+	hlog.deadline = -1;
+	CHECK_EQ_INT(zt_loop_before_sleep(loop, hook_a, (void *)(intptr_t)1), 0);
+	CHECK_EQ_INT(zt_loop_before_wait(loop, hook_b, (void *)(intptr_t)9), 0);
+	CHECK_EQ_INT(zt_loop_before_sleep(loop, hook_a, (void *)(intptr_t)2), 0);
+	CHECK_EQ_INT(zt_loop_run_once(loop, 0), 0);
+	REQUIRE(hlog.n == 3);
+	CHECK_EQ_INT(hlog.order[0], 1);
+	CHECK_EQ_INT(hlog.order[1], 2);
+	CHECK_EQ_INT(hlog.order[2], 9);
+	zt_loop_remove_hook(loop, hook_b, (void *)(intptr_t)9);
+	hlog.n = 0;
+	CHECK_EQ_INT(zt_loop_run_once(loop, 0), 0);
+	CHECK_EQ_INT(hlog.n, 2);
 	zt_loop_free(loop);
 }
 
@@ -183,6 +205,7 @@ int main(int argc, char **argv)
 {
 	static const struct zt_test tests[] = {
 	    ZT_TEST(hooks_run_in_order_before_every_sleep),
+	    ZT_TEST(before_wait_hooks_run_last),
 	    ZT_TEST(deadline_wakes_the_loop),
 	    ZT_TEST(earliest_deadline_wins),
 	    ZT_TEST(remove_hooks_from_inside),
