@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,7 @@ struct tx_batch {
 	struct mmsghdr m[ZT_HOST_TX_BATCH];
 	struct iovec iov[ZT_HOST_TX_BATCH];
 	struct sockaddr_storage to[ZT_HOST_TX_BATCH];
+	alignas(struct cmsghdr) uint8_t cmsg[ZT_HOST_TX_BATCH][CMSG_SPACE(sizeof(uint16_t))];
 	uint8_t buf[ZT_HOST_TX_BATCH][ZT_HOST_TX_SLOT];
 };
 
@@ -67,20 +70,56 @@ struct zt_nodehost {
 	int nsocks;
 	struct zt_host_sock socks[ZT_HOST_MAX_SOCKS];
 	struct rand_pool *pool; /* NULL: straight from getrandom */
+	bool gso;               /* UDP GSO (UDP_SEGMENT) until the kernel refuses it */
 	struct rx_batch rx;
 	struct tx_batch tx;
 };
 
-/* Sends what waits in the batch. A datagram the kernel refuses is dropped, as a failed sendto drops it. */
+/* Sends what waits in the batch. Runs of datagrams to one address, all of one size but a shorter last
+ * (a packet's fragments), go as one message with UDP GSO: the kernel cuts it into those very datagrams
+ * after one pass through its stack instead of one each. A datagram the kernel refuses is dropped, as a
+ * failed sendto drops it; if GSO itself is refused, it is off from then on. */
 static void tx_flush(struct zt_nodehost *h)
 {
 	struct tx_batch *b = &h->tx;
 	int fd = h->socks[b->sock].fd;
+	struct mmsghdr m[ZT_HOST_TX_BATCH];
+	int first[ZT_HOST_TX_BATCH], nm = 0;
 	for (int i = 0; i < b->n;) {
-		int r = sendmmsg(fd, b->m + i, (unsigned)(b->n - i), MSG_DONTWAIT | MSG_NOSIGNAL);
+		int j = i + 1;
+		size_t seg = b->iov[i].iov_len, total = seg;
+		while (h->gso && j < b->n && b->iov[j - 1].iov_len == seg && b->iov[j].iov_len <= seg &&
+		       total + b->iov[j].iov_len <= 60000 && j - i < 64 &&
+		       b->m[j].msg_hdr.msg_namelen == b->m[i].msg_hdr.msg_namelen &&
+		       memcmp(&b->to[j], &b->to[i], b->m[i].msg_hdr.msg_namelen) == 0)
+			total += b->iov[j++].iov_len;
+		m[nm].msg_hdr = b->m[i].msg_hdr;
+		m[nm].msg_hdr.msg_iovlen = (size_t)(j - i);
+		if (j - i > 1) {
+			struct cmsghdr *c = (struct cmsghdr *)b->cmsg[nm];
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			uint16_t size = (uint16_t)seg;
+			memcpy(CMSG_DATA(c), &size, sizeof(size));
+			m[nm].msg_hdr.msg_control = c;
+			m[nm].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+		}
+		first[nm++] = i;
+		i = j;
+	}
+	for (int k = 0; k < nm;) {
+		int r = sendmmsg(fd, m + k, (unsigned)(nm - k), MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (r < 0 && errno == EINTR)
 			continue;
-		i += r > 0 ? r : 1;
+		if (r < 0 && m[k].msg_hdr.msg_iovlen > 1 &&
+		    (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+			h->gso = false; /* the kernel or the device cannot: those datagrams one by one */
+			int end = k + 1 < nm ? first[k + 1] : b->n;
+			for (int i = first[k]; i < end; i++)
+				(void)sendmsg(fd, &b->m[i].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL);
+		}
+		k += r > 0 ? r : 1;
 	}
 	b->n = 0;
 }
@@ -341,6 +380,7 @@ int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct
 	h->event_arg = cfg->event_arg;
 	int err = zt_sys_random_check();
 	h->pool = pool_new();
+	h->gso = true;
 	if (!err)
 		err = open_sockets(h, cfg);
 	if (err)
