@@ -131,7 +131,25 @@ EOS
 chmod 644 "$WORK"/*.sh "$WORK"/*.py
 IPORT=5201
 
+# cpu.sh PID...: the CPU time those processes (all their threads) have used, in ms
+cat >"$WORK/cpu.sh" <<'EOS'
+t=0; for p; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $((t * 1000 / $(getconf CLK_TCK)))
+EOS
+
 # ---- servers: an iperf3 server behind each variant's node a
+declare -A NODE # the processes started for the nodes (by variant and side); node_pid finds the node
+# node_pid VARIANT SIDE: the node's own process (ztrun or zerotier-one), below the one we started
+node_pid() {
+	local bin
+	case $1 in z) bin=$ZTRUN ;; o) bin=$ZTRUN_BASE ;; s) bin=$STOCK_BIN ;; esac
+	find_proc "${NODE[$1$2]}" "$(basename "$bin" | cut -c1-15)"
+}
+find_proc() { # find_proc PID COMM: PID or its first descendant with that command name
+	local c
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && { echo "$1"; return 0; }
+	for c in $(pgrep -P "$1"); do find_proc "$c" "$2" && return 0; done
+	return 1
+}
 bin_of() { case $1 in z) echo "$ZTRUN" ;; o) echo "$ZTRUN_BASE" ;; esac; }
 ztrun_node() { # ztrun_node VARIANT SIDE CMD...: runs CMD under that variant's ztrun node
 	local v=$1 side=$2
@@ -151,6 +169,7 @@ for v in $VARIANTS; do
 EOF
 			inns "$side" "$STOCK_BIN" "$h" >"$WORK/s$side.log" 2>&1 &
 			pids+=($!)
+			NODE[s$side]=$!
 			for _ in $(seq 100); do stock_cli "$side" info >/dev/null 2>&1 && break; sleep 0.1; done
 			inns "$side" "$STOCK_BIN" -q -D"$h" join "$NW" >/dev/null
 		done
@@ -163,15 +182,20 @@ EOF
 	else
 		ztrun_node "$v" a iperf3 -s -p $IPORT -B "${IP[${v}a]}" >"$WORK/${v}a.log" 2>&1 &
 		pids+=($!)
+		NODE[${v}a]=$!
 	fi
 done
 
 # ---- measurements: each client run measures 1 stream, 4 streams and ping against one server
-client() { # client CLIENT_VARIANT SERVER_VARIANT: prints "mbit1 mbit4 rtt"
+client() { # client CLIENT_VARIANT SERVER_VARIANT: prints "mbit1 mbit4 rtt cpu"
 	local cv=$1 sv=$2 dst=${IP[${2}a]}
-	local script="bash $WORK/warm.sh $dst;
-		echo \$(bash $WORK/iperf.sh $dst $IPORT 1 $SECS) \$(bash $WORK/iperf.sh $dst $IPORT 4 $SECS) \
-		     \$(python3 $WORK/ping.py $dst 50)"
+	# cpu: both nodes' CPU time per MB during the single stream (the client's ztrun node is the
+	# script's parent)
+	local nodes="$(node_pid "$sv" a) $([ "$cv" = s ] && node_pid s b || echo "\$PPID")"
+	local script="bash $WORK/warm.sh $dst; c0=\$(bash $WORK/cpu.sh $nodes);
+		m1=\$(bash $WORK/iperf.sh $dst $IPORT 1 $SECS); c1=\$(bash $WORK/cpu.sh $nodes);
+		echo \$m1 \$(bash $WORK/iperf.sh $dst $IPORT 4 $SECS) \$(python3 $WORK/ping.py $dst 50) \
+		     \$(awk -v c=\$((c1 - c0)) -v m=\$m1 -v s=$SECS 'BEGIN { if (m ~ /^[0-9.]+\$/ && m > 0) printf(\"%.1f\", c / (m * s / 8)); else print \"nan\" }')"
 	if [ "$cv" = s ]; then
 		inns b bash -c "$script"
 	else
@@ -201,14 +225,17 @@ REF=z:z
 [ -z "$ZTRUN_BASE" ] || REF=o:o
 [ -z "$STOCK_BIN" ] || REF=s:s
 declare -A MED
-for pair in $PAIRS; do for f in 1 2 3; do MED[$pair,$f]=$(echo "${RES[$pair]}" | median $f); done; done
+for pair in $PAIRS; do for f in 1 2 3 4; do MED[$pair,$f]=$(echo "${RES[$pair]}" | median $f); done; done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 echo "ZeroTier pair, ${SECS}s per iperf3 run, median of $REPS; ratios to: $(label $REF)$([ -n "$NS_MODE" ] && echo ", nodes in namespaces on one bridge" || echo ", nodes on 127.0.0.1")"
-printf '%-30s %10s %6s %10s %6s %9s %6s\n' pair "1 stream" ratio "4 streams" ratio "RTT ms" ratio
+printf '%-30s %10s %6s %10s %6s %9s %6s %9s %6s\n' pair "1 stream" ratio "4 streams" ratio "RTT ms" ratio \
+	"CPU ms/MB" ratio
 for pair in $PAIRS; do
-	printf '%-30s %10s %6s %10s %6s %9s %6s\n' "$(label "$pair")" \
+	printf '%-30s %10s %6s %10s %6s %9s %6s %9s %6s\n' "$(label "$pair")" \
 		"${MED[$pair,1]}" "$(ratio "${MED[$pair,1]}" "${MED[$REF,1]}")" \
 		"${MED[$pair,2]}" "$(ratio "${MED[$pair,2]}" "${MED[$REF,2]}")" \
-		"${MED[$pair,3]}" "$(ratio "${MED[$pair,3]}" "${MED[$REF,3]}")"
+		"${MED[$pair,3]}" "$(ratio "${MED[$pair,3]}" "${MED[$REF,3]}")" \
+		"${MED[$pair,4]}" "$(ratio "${MED[$pair,4]}" "${MED[$REF,4]}")"
 done
-echo "(throughput in Mbit/s received; RTT: median of 50 echoes)"
+echo "(throughput in Mbit/s received; RTT: median of 50 echoes; CPU: user + system time of both nodes'"
+echo " processes per MB of the single stream; a stock node's leaves out the kernel TCP work of its iperf3)"
