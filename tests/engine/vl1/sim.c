@@ -558,3 +558,15 @@ size_t sim_craft(uint8_t *out, size_t cap, const struct zt_identity *from, const
 	}
 	return w.len;
 }
+
+void sim_trio_start(struct sim_trio *t, uint64_t seed, bool firewall)
+{
+	struct sim_node_opts leaf = {.firewall = firewall};
+	sim_init(&t->s, seed);
+	t->root = sim_add(&t->s, 0, "10.0.0.1", 9993, NULL);
+	t->a = sim_add(&t->s, 1, "10.1.0.2", 9993, &leaf);
+	t->b = sim_add(&t->s, 2, "10.2.0.3", 40000, &leaf);
+	sim_planet(&t->s, &t->root, 1);
+	if (sim_start(&t->s) != 0)
+		abort();
+}

@@ -138,6 +138,14 @@ void sim_fake_identity(struct zt_identity *id, uint64_t address, uint64_t seed);
 /* Test identity `idx` from sim_ids.h, with its secret. */
 void sim_identity(struct zt_identity *id, unsigned idx);
 
+/* Three nodes: a root and two leaves (optionally behind stateful firewalls, so the leaves can reach each
+ * other only by punching through after a RENDEZVOUS), started but not yet online. */
+struct sim_trio {
+	struct sim s;
+	struct sim_node *root, *a, *b;
+};
+void sim_trio_start(struct sim_trio *t, uint64_t seed, bool firewall);
+
 /* Conditions for sim_run_until. */
 bool sim_all_online(struct sim *s, void *arg);
 

@@ -11,25 +11,15 @@
 #include "vl1/fragment.h"
 #include "vl1/packet.h"
 
-struct trio {
-	struct sim s;
-	struct sim_node *root, *a, *b;
-};
-
-static void trio_setup(struct trio *t, uint64_t seed)
+static void trio_setup(struct sim_trio *t, uint64_t seed)
 {
-	memset(t, 0, sizeof(*t));
-	sim_init(&t->s, seed);
-	t->root = sim_add(&t->s, 0, "10.0.0.1", 9993, NULL);
-	t->a = sim_add(&t->s, 1, "10.1.0.2", 9993, NULL);
-	t->b = sim_add(&t->s, 2, "10.2.0.3", 9993, NULL);
-	sim_planet(&t->s, &t->root, 1);
-	if (sim_start(&t->s) != 0 || !sim_run_until(&t->s, 10000, sim_all_online, NULL))
+	sim_trio_start(t, seed, false);
+	if (!sim_run_until(&t->s, 10000, sim_all_online, NULL))
 		abort();
 }
 
 /* a asks the root about b, `count` times within the same millisecond; returns how many were answered. */
-static uint64_t whois_burst(struct trio *t, unsigned count)
+static uint64_t whois_burst(struct sim_trio *t, unsigned count)
 {
 	uint8_t pl[ZT_ADDRESS_LEN], pkt[256];
 	for (int i = 0; i < ZT_ADDRESS_LEN; i++)
@@ -47,7 +37,7 @@ static uint64_t whois_burst(struct trio *t, unsigned count)
  * peer is not held back by the first one's flood. */
 static void test_root_whois_rate_limited(void)
 {
-	struct trio t;
+	struct sim_trio t;
 	trio_setup(&t, 21);
 	struct zt_node_counters c0 = sim_counters(t.root);
 	uint64_t answered = whois_burst(&t, 200);
@@ -90,7 +80,7 @@ static bool hold(struct sim *s, struct sim_dgram *d, void *arg)
 	return false;
 }
 
-static void inject(struct trio *t, const uint8_t *d, size_t len)
+static void inject(struct sim_trio *t, const uint8_t *d, size_t len)
 {
 	sim_inject(&t->s, &t->a->addr, &t->b->addr, d, len);
 }
@@ -99,7 +89,7 @@ static void inject(struct trio *t, const uint8_t *d, size_t len)
  * asking anyone who "we" are. The control: the same fragments with a's own source are delivered. */
 static void test_from_self_dropped_whole_and_fragmented(void)
 {
-	struct trio t;
+	struct sim_trio t;
 	struct held h = {0};
 	uint8_t msg[2500], pkt[ZT_DEFAULT_MTU];
 	uint64_t rng = 5;
