@@ -1,7 +1,8 @@
 #!/bin/bash
 # Readiness for systemd (Type=notify), against a socket this test makes: ztrun sends READY=1 once
 # COMMAND has been exec'd, and on a ZeroTier network only after the network has its addresses;
-# STOPPING=1 when it forwards SIGTERM. NOTIFY_SOCKET is ztrun's, not passed on to COMMAND.
+# STOPPING=1 when it forwards SIGTERM. NOTIFY_SOCKET is ztrun's, not passed on to COMMAND. The same
+# for `ztrun service` (and its --ready-fd): ready once its networks' sockets exist.
 # Usage: notify.sh ZTRUN HTTPSTUB
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common/lib.sh"
@@ -55,4 +56,24 @@ kill -TERM $zt
 rc=0
 wait $zt || rc=$?
 [ $rc = 0 ] || fail "ztrun exited $rc after SIGTERM: $(cat node.log)"
+
+# ztrun service: READY=1 (and "1" on --ready-fd, then closed) only once the socket of every network
+# of networks.d exists, from the service's own pid; STOPPING=1 on SIGTERM.
+NW=$(cat net/network)
+mkdir -p svc/networks.d && cp net/ctl/planet svc/planet && touch "svc/networks.d/$NW.conf"
+listen "$WORK/notify3" STOPPING "$WORK/svc/nc_$NW" ""
+mkfifo ready.fifo
+NOTIFY_SOCKET="$WORK/notify3" env -u ZTRUN_PLANET "$ZTRUN" service -p 0 --ready-fd 3 svc 3>ready.fifo 2>svc.log &
+svc=$!
+pids+=($svc)
+# "1" and then end of file (the fd closed), read whole:
+word=$(timeout 60 cat ready.fifo) || fail "--ready-fd: no 1 and close within 60 s ('$word'): $(cat svc.log)"
+[ "$word" = 1 ] && [ -S "svc/nc_$NW" ] || fail "--ready-fd said '$word' with nc_$NW $(ls svc)"
+for _ in $(seq 200); do grep -q "^file=" recv.out && break; sleep 0.05; done
+grep -q "^pid=$svc READY=1" recv.out || fail "service: no READY=1 from its pid $svc: $(cat recv.out) $(cat svc.log)"
+grep -q "^file=yes$" recv.out || fail "service: READY=1 before nc_$NW existed: $(cat recv.out)"
+kill -TERM $svc
+wait $svc || fail "the service exited $? after SIGTERM: $(cat svc.log)"
+wait $r || true
+grep -q "^pid=$svc STOPPING=1$" recv.out || fail "service: no STOPPING=1 on SIGTERM: $(cat recv.out)"
 echo "PASS readiness notification"

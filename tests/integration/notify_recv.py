@@ -2,7 +2,7 @@
 @name), then prints each message as "pid=N <lines joined by |>" until STOPPING=1 or READY=1
 (argv[2]: which ends it) or 60 s. At READY=1 it also prints what the sender had started:
 "children=<comm of each child of the sender>", and, if argv[3] names a file, whether it held
-argv[4] at that moment ("file=yes|no")."""
+argv[4] at that moment, or with argv[4] "" whether it existed ("file=yes|no")."""
 import os, socket, struct, sys, time
 
 path, until = sys.argv[1], sys.argv[2]
@@ -35,7 +35,7 @@ while True:
         print("children=%s" % ",".join(kids), flush=True)
         if len(sys.argv) > 4:
             try:
-                held = sys.argv[4] in open(sys.argv[3]).read()
+                held = os.path.exists(sys.argv[3]) if sys.argv[4] == "" else sys.argv[4] in open(sys.argv[3]).read()
             except OSError:
                 held = False
             print("file=%s" % ("yes" if held else "no"), flush=True)

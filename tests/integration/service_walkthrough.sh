@@ -2,7 +2,8 @@
 # The Network Containers walk-through with ztrun: a service started with -d on a private planet of our
 # controller, the identity wait loop, `cli join`, `cli listnetworks` until the network shows its control
 # socket and an IP, python's http.server attached to it with LD_PRELOAD + ZT_NC_NETWORK and fetched from
-# a `ztrun NWID --` node; the host's interfaces untouched. Then the Docker pattern (networks.d/<nwid>.conf
+# a `ztrun NWID --` node; a connection to an attached server held across a config update; the host's
+# interfaces untouched. Then the Docker pattern (networks.d/<nwid>.conf
 # made before start), leave and stop seen at once by an attached app, and bad input.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common/lib.sh"
@@ -64,6 +65,35 @@ mkdir -p b
 	curl -sS -m 20 --retry 5 --retry-connrefused "http://$S4:8080/" >fetch.out 2>b.log ||
 	fail "fetch from another node: $(cat b.log)"
 grep -q "served by an attached process" fetch.out || fail "fetched: $(cat fetch.out)"
+# A config update (the network renamed on the controller) while another node holds a connection to an
+# attached echo server: the connection carries data before and after the update.
+LD_PRELOAD=$SHIM ZT_NC_NETWORK=$WORK/svc/nc_$NW python3 -c '
+import socket
+l = socket.create_server(("", 9000))
+c, _ = l.accept()
+for line in c.makefile("rb"):
+    c.sendall(line)' >echo.log 2>&1 &
+pids+=($!)
+"$ZTRUN" --home b --planet ctl/planet --wait 30 "$NW" -- python3 -c '
+import os, socket, sys, time
+for _ in range(200):
+    try:
+        s = socket.create_connection((sys.argv[1], 9000), timeout=20); break
+    except OSError: time.sleep(0.1)
+f = s.makefile("rb")
+s.sendall(b"before\n"); print(f.readline().decode().strip(), flush=True)
+open("connected", "w").close()
+while not os.path.exists("updated"): time.sleep(0.05)
+s.sendall(b"after\n"); print(f.readline().decode().strip(), flush=True)' "$S4" >held.out 2>held.log &
+held=$!
+pids+=($held)
+wait_for 60 "the held connection" test -e connected
+curl -sS -m 10 -X POST -H "X-ZT1-Auth: $(cat ctl/authtoken.secret)" -d '{"name":"walked"}' \
+	"http://127.0.0.1:$PORT/controller/network/$NW" >/dev/null || fail "renaming the network"
+wait_for 60 "the service to take the update" sh -c "'$ZTRUN' cli -D svc listnetworks | grep -q '^200 listnetworks $NW walked '"
+touch updated
+wait "$held" || fail "the held connection's client failed: $(cat held.out held.log)"
+[ "$(cat held.out)" = "$(printf 'before\nafter')" ] || fail "across the update the connection echoed '$(cat held.out)'"
 assert_host_unreachable 8080
 "$ZTRUN" cli -D svc peers | grep -q "^$(cut -c1-10 ctl/identity.public) .* PLANET " ||
 	fail "cli peers shows no root: $("$ZTRUN" cli -D svc peers)"
