@@ -33,6 +33,11 @@ echo "$(grep connections b.log); server ztrun: fds $fa -> $fa2, RSS $ra -> $ra2 
 for x in "a $fa $fa2 $ra $ra2" "b $fb $fb2 $rb $rb2"; do
 	read -r n f1 f2 r1 r2 <<<"$x"
 	[ $((f2 - f1)) -le 2 ] || fail "node $n's ztrun holds $((f2 - f1)) more fds after $COUNT connections"
-	[ $((r2 - r1)) -le 2048 ] || fail "node $n's ztrun grew by $((r2 - r1)) KiB over $COUNT connections"
+	[ -n "${ZTRUN_SANITIZED:-}" ] || [ $((r2 - r1)) -le 2048 ] ||
+		fail "node $n's ztrun grew by $((r2 - r1)) KiB over $COUNT connections"
 done
-echo "PASS $COUNT connections churned; fds and RSS flat on both nodes"
+if [ -n "${ZTRUN_SANITIZED:-}" ]; then
+	echo "PASS $COUNT connections churned; fds flat on both nodes (RSS not judged: a sanitizer's build)"
+else
+	echo "PASS $COUNT connections churned; fds and RSS flat on both nodes"
+fi
