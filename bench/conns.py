@@ -1,10 +1,12 @@
 # Opens N concurrent HTTP/1.1 keep-alive connections to HOST:PORT, one GET on each, and holds them
-# all open at once; then prints "served rss_kib" where rss_kib is the resident memory of process PID
-# (ztrun) while every connection is open (0 when PID is 0). At most 256 connects are in flight.
-# usage: python3 conns.py N HOST PORT PID
+# all open at once; then prints "served rss_kib..." where rss_kib is the resident memory of process PID
+# (ztrun) while every connection is open (0 when PID is 0; PID may be a comma-separated list: one
+# rss_kib each). At most 256 connects are in flight.
+# usage: python3 conns.py N HOST PORT PID[,PID...]
 import os, selectors, socket, sys, time
 
-n, host, port, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+n, host, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+pids = [int(p) for p in sys.argv[4].split(",")]
 req = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
 sel = selectors.DefaultSelector()
 opened = served = failed = 0
@@ -72,9 +74,13 @@ while served + failed < n and time.monotonic() < deadline:
                 failed += 1
                 s.close()
 
-rss = 0
-if pid:
+def rss(pid):
+    if not pid:
+        return 0
     for line in open("/proc/%d/status" % pid):
         if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
-print(served, rss)
+            return int(line.split()[1])
+    return 0
+
+
+print(served, *[rss(p) for p in pids])
