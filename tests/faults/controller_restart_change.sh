@@ -1,9 +1,10 @@
 #!/bin/bash
 # A change made on the controller after it restarted reaches a member that kept running (in its stored
-# config), within the members' config refresh (60 s) and a margin. FAILS TODAY (label "bench", which
-# CI skips): the restarted controller holds the member's cached address as an idle, unconfirmed path
-# and never confirms it, so it cannot answer the member's config requests (one each 5 s once its
-# config is 60 s old); see README, Reliability.
+# config), at the member's next config refresh (60 s after its last config, as stock members ask; the
+# restarted controller has no record of who is online, so it pushes to no one). Label "bench" for its
+# minute. It failed before the restarted controller (the planet's root) tried the address its peer cache
+# remembers for a member it must answer: it held the answers for want of a confirmed path and a relay.
+# The fast regression tests are test_vl1_node's test_restarted_root_*.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 start_controller

@@ -203,8 +203,8 @@ static bool expects_reply(uint8_t verb)
 	}
 }
 
-/* Relayed traffic to a peer we remember addresses for (from the cache): try them, as stock tries a
- * memorized path. */
+/* Traffic to a peer we hold no confirmed path to, relayed or held for want of a relay (we are a root),
+ * and addresses we remember for it (from the cache): try them, as stock tries a memorized path. */
 static void kick_idle_paths(struct zt_node *n, struct zt_peer *p, int64_t now)
 {
 	for (unsigned i = 0; i < p->n_paths; i++) {
@@ -229,7 +229,7 @@ static int send_upper(struct zt_node *n, struct zt_peer *p, const uint8_t id[8],
 	struct zt_path *used;
 	bool direct;
 	int ret = send_routed(n, p, (size_t)plen, now, &used, &direct);
-	if (ret == 0 && !direct)
+	if (ret == -EHOSTUNREACH || (ret == 0 && !direct))
 		kick_idle_paths(n, p, now);
 	if (ret == 0 && expects_reply(verb))
 		zt_node_expect(n, pid, p->id.address, verb, used->sock, &used->addr, direct, true, now);

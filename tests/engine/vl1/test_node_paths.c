@@ -1,5 +1,6 @@
 /* The VL1 node on a simulated wire (sim.h): paths after discovery. A dead path falls back to the root, a
- * peer back on a new port, the freshest path preferred, going offline and back, planet updates from a
+ * peer back on a new port, the freshest path preferred, a restarted root reaching the peers its cache
+ * remembers, going offline and back, planet updates from a
  * root, the peer table bounded by its cache, PUSH_DIRECT_PATHS, IPv6, and roots forwarding to each other. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,64 @@ static void test_fresh_path_preferred(void)
 	for (unsigned i = 0; i < info.n_paths; i++)
 		fresh |= info.paths[i].preferred && zt_inetaddr_equal(&info.paths[i].addr, &t.b->addr);
 	CHECK(fresh);
+	sim_free(&t.s);
+}
+
+struct want_msgs {
+	struct sim_node *sn;
+	unsigned n;
+};
+
+static bool got_msgs(struct sim *s, void *arg)
+{
+	(void)s;
+	struct want_msgs *w = arg;
+	return w->sn->n_msgs >= w->n;
+}
+
+/* Our controller is also the root: restarted, it finds a member in its peer cache with the address it
+ * last saw, unconfirmed. The member asks something (a config request): the root has no confirmed path to
+ * answer on and no root to relay through, so it holds the answer, tries that address with a HELLO (as
+ * stock tries a memorized path) and sends the answer one round trip later. Before, the answer was held
+ * until it expired: a change made after the restart never reached a running member. */
+static void test_restarted_root_answers_cached_peer(void)
+{
+	struct sim_trio t;
+	sim_trio_start(&t, 14, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	sim_run_for(&t.s, 3000);
+	REQUIRE(sim_has_direct_path(t.root, t.a->id.address));
+	sim_stop_node(t.root);
+	REQUIRE(sim_start_node(&t.s, t.root) == 0);
+	sim_run_for(&t.s, 100);
+	unsigned asked = t.root->n_msgs, answered = t.a->n_msgs;
+	REQUIRE(sim_send(t.a, t.root->id.address, ZT_VERB_USER_MESSAGE, "config?", 7, NULL) == 0);
+	REQUIRE(sim_run_until(&t.s, 2000, got_msgs, &(struct want_msgs){t.root, asked + 1}));
+	CHECK_EQ_INT(sim_send(t.root, t.a->id.address, ZT_VERB_USER_MESSAGE, "config", 6, NULL), 1); /* held */
+	int64_t sent = t.s.now;
+	CHECK(sim_run_until(&t.s, 20000, got_msgs, &(struct want_msgs){t.a, answered + 1}));
+	CHECK(t.s.now - sent < 2000); /* one HELLO round trip */
+	CHECK(sim_has_direct_path(t.root, t.a->id.address));
+	sim_free(&t.s);
+}
+
+/* The restarted root sends first (a controller's push): the same, without the member speaking first. */
+static void test_restarted_root_reaches_cached_peer(void)
+{
+	struct sim_trio t;
+	sim_trio_start(&t, 15, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	sim_run_for(&t.s, 3000);
+	REQUIRE(sim_has_direct_path(t.root, t.a->id.address));
+	sim_stop_node(t.root);
+	REQUIRE(sim_start_node(&t.s, t.root) == 0);
+	sim_run_for(&t.s, 100);
+	unsigned before = t.a->n_msgs;
+	CHECK_EQ_INT(sim_send(t.root, t.a->id.address, ZT_VERB_USER_MESSAGE, "push", 4, NULL), 1); /* held */
+	int64_t sent = t.s.now;
+	CHECK(sim_run_until(&t.s, 20000, got_msgs, &(struct want_msgs){t.a, before + 1}));
+	CHECK(t.s.now - sent < 2000);
+	CHECK(sim_has_direct_path(t.root, t.a->id.address));
 	sim_free(&t.s);
 }
 
@@ -325,6 +384,8 @@ static const struct zt_test tests[] = {
     ZT_TEST(test_dead_path_falls_back_to_relay),
     ZT_TEST(test_peer_back_on_new_port),
     ZT_TEST(test_fresh_path_preferred),
+    ZT_TEST(test_restarted_root_answers_cached_peer),
+    ZT_TEST(test_restarted_root_reaches_cached_peer),
     ZT_TEST(test_offline_and_back),
     ZT_TEST(test_planet_update_from_root),
     ZT_TEST(test_peer_table_bounded_by_cache),
