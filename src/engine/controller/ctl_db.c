@@ -7,10 +7,12 @@
 
 #include "controller/ctl_int.h"
 
-/* Where key is, or would go, in an array sorted by the key of its entry i, key_at(arr, i); *found says
- * which. */
-static size_t sorted_pos(const void *arr, size_t count, uint64_t (*key_at)(const void *, size_t),
-                         uint64_t key, bool *found)
+/* Networks and members live in arrays of pointers sorted by ID (a network's ID, a member's address); these
+ * find, insert and remove in any such array, reading entry i's key through key_at(arr, i). */
+typedef uint64_t key_at_fn(const void *arr, size_t i);
+
+/* Where key is, or would go; *found says which. */
+static size_t sorted_pos(const void *arr, size_t count, key_at_fn *key_at, uint64_t key, bool *found)
 {
 	size_t lo = 0, hi = count;
 	while (lo < hi) {
@@ -29,31 +31,20 @@ static size_t sorted_pos(const void *arr, size_t count, uint64_t (*key_at)(const
 	return lo;
 }
 
-static uint64_t network_id(const void *arr, size_t i)
-{
-	return ((struct ctl_network *const *)arr)[i]->rec.id;
-}
-
-static uint64_t member_address(const void *arr, size_t i)
-{
-	return ((struct ctl_member *const *)arr)[i]->address;
-}
-
-static size_t network_pos(const struct zt_controller *c, uint64_t nwid, bool *found)
-{
-	return sorted_pos(c->networks, c->network_count, network_id, nwid, found);
-}
-
-struct ctl_network *ctl_network_find(struct zt_controller *c, uint64_t nwid)
+static void *sorted_find(void *const *arr, size_t count, key_at_fn *key_at, uint64_t key)
 {
 	bool found;
-	size_t i = network_pos(c, nwid, &found);
-	return found ? c->networks[i] : NULL;
+	size_t i = sorted_pos(arr, count, key_at, key, &found);
+	return found ? arr[i] : NULL;
 }
 
-/* Grows a pointer array by one slot at `pos`. */
-static int insert_slot(void ***arr, size_t *count, size_t *cap, size_t pos, void *item)
+/* Adds item under key, growing the array; -EEXIST if the key is there already. */
+static int sorted_insert(void ***arr, size_t *count, size_t *cap, key_at_fn *key_at, uint64_t key, void *item)
 {
+	bool found;
+	size_t pos = sorted_pos(*arr, *count, key_at, key, &found);
+	if (found)
+		return -EEXIST;
 	if (*count == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 		void **n = realloc(*arr, ncap * sizeof(*n));
@@ -68,13 +59,35 @@ static int insert_slot(void ***arr, size_t *count, size_t *cap, size_t pos, void
 	return 0;
 }
 
-int ctl_network_insert(struct zt_controller *c, struct ctl_network *n)
+/* Takes item out of the array if it is the one held under key. */
+static void sorted_remove(void **arr, size_t *count, key_at_fn *key_at, uint64_t key, const void *item)
 {
 	bool found;
-	size_t i = network_pos(c, n->rec.id, &found);
-	if (found)
-		return -EEXIST;
-	return insert_slot((void ***)&c->networks, &c->network_count, &c->network_cap, i, n);
+	size_t i = sorted_pos(arr, *count, key_at, key, &found);
+	if (found && arr[i] == item) {
+		memmove(arr + i, arr + i + 1, (*count - i - 1) * sizeof(*arr));
+		(*count)--;
+	}
+}
+
+static uint64_t network_id(const void *arr, size_t i)
+{
+	return ((struct ctl_network *const *)arr)[i]->rec.id;
+}
+
+static uint64_t member_address(const void *arr, size_t i)
+{
+	return ((struct ctl_member *const *)arr)[i]->address;
+}
+
+struct ctl_network *ctl_network_find(struct zt_controller *c, uint64_t nwid)
+{
+	return sorted_find((void *const *)c->networks, c->network_count, network_id, nwid);
+}
+
+int ctl_network_insert(struct zt_controller *c, struct ctl_network *n)
+{
+	return sorted_insert((void ***)&c->networks, &c->network_count, &c->network_cap, network_id, n->rec.id, n);
 }
 
 void ctl_network_free(struct ctl_network *n)
@@ -93,45 +106,24 @@ void ctl_network_free(struct ctl_network *n)
 
 void ctl_network_remove(struct zt_controller *c, struct ctl_network *n)
 {
-	bool found;
-	size_t i = network_pos(c, n->rec.id, &found);
-	if (found && c->networks[i] == n) {
-		memmove(c->networks + i, c->networks + i + 1,
-		        (c->network_count - i - 1) * sizeof(*c->networks));
-		c->network_count--;
-	}
+	sorted_remove((void **)c->networks, &c->network_count, network_id, n->rec.id, n);
 	ctl_network_free(n);
-}
-
-static size_t member_pos(const struct ctl_network *n, uint64_t address, bool *found)
-{
-	return sorted_pos(n->members, n->member_count, member_address, address, found);
 }
 
 struct ctl_member *ctl_member_find(struct ctl_network *n, uint64_t address)
 {
-	bool found;
-	size_t i = member_pos(n, address, &found);
-	return found ? n->members[i] : NULL;
+	return sorted_find((void *const *)n->members, n->member_count, member_address, address);
 }
 
 int ctl_member_insert(struct ctl_network *n, struct ctl_member *m)
 {
-	bool found;
-	size_t i = member_pos(n, m->address, &found);
-	if (found)
-		return -EEXIST;
-	return insert_slot((void ***)&n->members, &n->member_count, &n->member_cap, i, m);
+	return sorted_insert((void ***)&n->members, &n->member_count, &n->member_cap, member_address, m->address,
+	                     m);
 }
 
 void ctl_member_remove(struct ctl_network *n, struct ctl_member *m)
 {
-	bool found;
-	size_t i = member_pos(n, m->address, &found);
-	if (found && n->members[i] == m) {
-		memmove(n->members + i, n->members + i + 1, (n->member_count - i - 1) * sizeof(*n->members));
-		n->member_count--;
-	}
+	sorted_remove((void **)n->members, &n->member_count, member_address, m->address, m);
 	ctl_member_free(m);
 	free(m);
 }
@@ -151,7 +143,7 @@ bool ctl_ip_taken(const struct ctl_network *n, const struct zt_inetaddr *ip, uin
 
 /* ---- files ---- */
 
-static int put(struct zt_controller *c, const char *name, cJSON *j)
+int ctl_store_put(struct zt_controller *c, const char *name, cJSON *j)
 {
 	char *text;
 	int rc;
@@ -178,7 +170,7 @@ int ctl_store_network(struct zt_controller *c, const struct ctl_netrec *r)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "network/%016llx.json", (unsigned long long)r->id);
-	return put(c, name, ctl_netrec_to_json(r));
+	return ctl_store_put(c, name, ctl_netrec_to_json(r));
 }
 
 int ctl_store_member(struct zt_controller *c, uint64_t nwid, const struct ctl_member *m)
@@ -186,7 +178,7 @@ int ctl_store_member(struct zt_controller *c, uint64_t nwid, const struct ctl_me
 	char name[80];
 	snprintf(name, sizeof(name), "network/%016llx/member/%010llx.json", (unsigned long long)nwid,
 	         (unsigned long long)m->address);
-	return put(c, name, ctl_member_to_json(m, nwid));
+	return ctl_store_put(c, name, ctl_member_to_json(m, nwid));
 }
 
 static int del(struct zt_controller *c, const char *name)

@@ -286,6 +286,7 @@ int ctl_member_insert(struct ctl_network *n, struct ctl_member *m);
 void ctl_member_remove(struct ctl_network *n, struct ctl_member *m); /* and free it */
 void ctl_network_free(struct ctl_network *n);
 /* Write the record's file through store_put. 0 or a negative errno (counted). */
+int ctl_store_put(struct zt_controller *c, const char *name, cJSON *j); /* takes j; NULL: -ENOMEM */
 int ctl_store_network(struct zt_controller *c, const struct ctl_netrec *r);
 int ctl_store_member(struct zt_controller *c, uint64_t nwid, const struct ctl_member *m);
 int ctl_store_delete_member(struct zt_controller *c, uint64_t nwid, uint64_t address);

@@ -214,25 +214,10 @@ int ctl_jt_from_json(struct ctl_jointoken *t, const char *name, const cJSON *j, 
 int ctl_store_jointoken(struct zt_controller *c, uint64_t nwid, const struct ctl_jointoken *t)
 {
 	char name[128];
-	cJSON *j;
-	char *text;
-	int rc;
 	if (!c->cb.store_put)
-		return 0;
-	if (!(j = ctl_jt_to_json(t, false, 0)))
-		return -ENOMEM;
-	text = ctl_json_print(j);
-	cJSON_Delete(j);
-	if (!text)
-		return -ENOMEM;
+		return 0; /* not even the record made */
 	snprintf(name, sizeof(name), "network/%016" PRIx64 "/jointoken/%s.json", nwid, t->name);
-	rc = c->cb.store_put(c->arg, name, text, strlen(text));
-	free(text);
-	if (rc < 0) {
-		c->counters.store_errors++;
-		ctl_log(c, "controller: cannot store %s: %s", name, strerror(-rc));
-	}
-	return rc < 0 ? rc : 0;
+	return ctl_store_put(c, name, ctl_jt_to_json(t, false, 0));
 }
 
 /* ---- letting members in ---- */
