@@ -113,12 +113,37 @@ void zt_ctl_manage_usage(FILE *f)
 
 /* ---- Talking to the controller ------------------------------------------------------------------------ */
 
-void zt_ctl_print_json(const char *text)
+static void print_json(const char *text)
 {
 	size_t n = strlen(text);
 	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
 		n--;
 	printf("%.*s\n", (int)n, text);
+}
+
+/* Parses an answer that must be JSON; says so if it is not. */
+static cJSON *parse_answer(const char *what, const char *text)
+{
+	cJSON *j = zt_json_parse_text(text);
+	if (!j)
+		zt_log(ZT_LOG_ERROR, "cannot %s: the controller's answer is not JSON", what);
+	return j;
+}
+
+int zt_ctl_ask(struct cli *c, const char *what, const char *method, const char *path, const char *body,
+               const char *nwid, const char *addr, cJSON **answer)
+{
+	if (answer)
+		*answer = NULL;
+	char *res = zt_ctlconn_ask(&c->cc, what, method, path, body, nwid, addr);
+	if (!res)
+		return FAILED;
+	if (c->json)
+		print_json(res);
+	else if (answer)
+		*answer = parse_answer(what, res);
+	free(res);
+	return OK;
 }
 
 /* ---- Arguments ------------------------------------------------------------------------------------ */
@@ -149,15 +174,6 @@ static int check_ids(struct cli *c, char **pos, int n, int need)
 	if (need >= 2 && !hex_id(pos[1], 10))
 		return zt_ctl_usage_error(c, "bad member address '%s': not 10 hex digits", pos[1]);
 	return OK;
-}
-
-/* Parses an answer that must be JSON; says so if it is not. */
-cJSON *zt_ctl_parse_answer(const char *what, const char *text)
-{
-	cJSON *j = zt_json_parse_text(text);
-	if (!j)
-		zt_log(ZT_LOG_ERROR, "cannot %s: the controller's answer is not JSON", what);
-	return j;
 }
 
 /* ---- The commands --------------------------------------------------------------------------------- */
@@ -201,22 +217,17 @@ static int network_create(struct cli *c, char **pos, int npos)
 		cJSON_AddBoolToObject(m, "6plane", o->sixplane);
 	}
 	char *text = cJSON_PrintUnformatted(b);
-	char *res = text ? zt_ctlconn_ask(&c->cc, "create the network", "POST", "/controller/network", text,
-	                                  NULL, NULL)
-	                 : NULL;
+	cJSON *j;
+	int ret = text ? zt_ctl_ask(c, "create the network", "POST", "/controller/network", text, NULL, NULL, &j)
+	               : FAILED;
 	free(text);
-	if (!res)
-		return FAILED;
-	cJSON *j = c->json ? NULL : zt_ctl_parse_answer("create the network", res);
-	int ret = OK;
-	if (c->json)
-		zt_ctl_print_json(res);
-	else if (!j || !zt_ctl_str(j, "id", NULL))
+	if (ret != OK || c->json)
+		return ret;
+	if (!zt_ctl_str(j, "id", NULL))
 		ret = FAILED;
 	else
 		printf("%s\n", zt_ctl_str(j, "id", ""));
 	cJSON_Delete(j);
-	free(res);
 	return ret;
 }
 
@@ -224,21 +235,14 @@ static int network_list(struct cli *c, char **pos, int npos)
 {
 	(void)pos;
 	(void)npos;
-	char *res = zt_ctlconn_ask(&c->cc, "list networks", "GET", "/controller/network", NULL, NULL, NULL);
-	if (!res)
-		return FAILED;
-	if (c->json) {
-		zt_ctl_print_json(res);
-		free(res);
-		return OK;
-	}
-	cJSON *ids = zt_ctl_parse_answer("list networks", res), *e;
-	free(res);
+	cJSON *ids, *e;
+	int ret = zt_ctl_ask(c, "list networks", "GET", "/controller/network", NULL, NULL, NULL, &ids);
+	if (ret != OK || c->json)
+		return ret;
 	if (!cJSON_IsArray(ids)) {
 		cJSON_Delete(ids);
 		return FAILED;
 	}
-	int ret = OK;
 	cJSON_ArrayForEach(e, ids)
 	{
 		char path[64];
@@ -266,20 +270,14 @@ static int network_one(struct cli *c, const char *op, const char *nwid)
 	snprintf(path, sizeof(path), "/controller/network/%s", nwid);
 	snprintf(what, sizeof(what), "%s network %s", op, nwid);
 	bool del = strcmp(op, "delete") == 0;
-	char *res = zt_ctlconn_ask(&c->cc, what, del ? "DELETE" : "GET", path, NULL, nwid, NULL);
-	if (!res)
-		return FAILED;
-	int ret = OK;
-	if (c->json) {
-		zt_ctl_print_json(res);
-	} else if (!del) {
-		cJSON *n = zt_ctl_parse_answer(what, res);
-		if (n)
-			zt_ctl_print_network(n);
-		ret = n ? OK : FAILED;
-		cJSON_Delete(n);
-	}
-	free(res);
+	cJSON *n;
+	int ret = zt_ctl_ask(c, what, del ? "DELETE" : "GET", path, NULL, nwid, NULL, del ? NULL : &n);
+	if (ret != OK || c->json || del)
+		return ret;
+	if (n)
+		zt_ctl_print_network(n);
+	ret = n ? OK : FAILED;
+	cJSON_Delete(n);
 	return ret;
 }
 
@@ -302,21 +300,14 @@ static int member_list(struct cli *c, char **pos, int npos)
 	char path[96], what[64];
 	snprintf(path, sizeof(path), "/controller/network/%s/member", nwid);
 	snprintf(what, sizeof(what), "list members of network %s", nwid);
-	char *res = zt_ctlconn_ask(&c->cc, what, "GET", path, NULL, nwid, NULL);
-	if (!res)
-		return FAILED;
-	if (c->json) {
-		zt_ctl_print_json(res);
-		free(res);
-		return OK;
-	}
-	cJSON *map = zt_ctl_parse_answer(what, res), *e;
-	free(res);
+	cJSON *map, *e;
+	int ret = zt_ctl_ask(c, what, "GET", path, NULL, nwid, NULL, &map);
+	if (ret != OK || c->json)
+		return ret;
 	if (!cJSON_IsObject(map)) {
 		cJSON_Delete(map);
 		return FAILED;
 	}
-	int ret = OK;
 	cJSON_ArrayForEach(e, map)
 	{
 		char ips[4096];
@@ -346,20 +337,14 @@ static int member_one(struct cli *c, const char *op, const char *nwid, const cha
 	char path[96], what[96];
 	snprintf(path, sizeof(path), "/controller/network/%s/member/%s", nwid, addr);
 	snprintf(what, sizeof(what), "%s member %s of network %s", op, addr, nwid);
-	char *res = zt_ctlconn_ask(&c->cc, what, body ? "POST" : "GET", path, body, nwid, addr);
-	if (!res)
-		return FAILED;
-	int ret = OK;
-	if (c->json) {
-		zt_ctl_print_json(res);
-	} else if (!body) {
-		cJSON *m = zt_ctl_parse_answer(what, res);
-		if (m)
-			zt_ctl_print_member(m, nwid);
-		ret = m ? OK : FAILED;
-		cJSON_Delete(m);
-	}
-	free(res);
+	cJSON *m;
+	int ret = zt_ctl_ask(c, what, body ? "POST" : "GET", path, body, nwid, addr, body ? NULL : &m);
+	if (ret != OK || c->json || body)
+		return ret;
+	if (m)
+		zt_ctl_print_member(m, nwid);
+	ret = m ? OK : FAILED;
+	cJSON_Delete(m);
 	return ret;
 }
 

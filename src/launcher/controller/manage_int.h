@@ -52,9 +52,11 @@ int zt_ctl_token_list(struct cli *c, char **pos, int npos);
 int zt_ctl_token_revoke(struct cli *c, char **pos, int npos);
 int zt_ctl_token_check_name(struct cli *c, char **more, int n);
 
-void zt_ctl_print_json(const char *text);
 int zt_ctl_usage_error(struct cli *c, const char *fmt, const char *arg);
-/* An answer that must be JSON; says so if it is not. */
-cJSON *zt_ctl_parse_answer(const char *what, const char *text);
+/* One call of the controller's API (conn.c), `what` naming it in errors. With -j the answer is printed as it
+ * came; else, when answer is not NULL, it is parsed into *answer (NULL, and said, if it is not JSON).
+ * FAILED when no answer came (said), else OK. */
+int zt_ctl_ask(struct cli *c, const char *what, const char *method, const char *path, const char *body,
+               const char *nwid, const char *addr, cJSON **answer);
 
 #endif

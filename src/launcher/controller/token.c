@@ -122,23 +122,17 @@ int zt_ctl_token_create(struct cli *c, char **pos, int npos)
 		return FAILED;
 	snprintf(path, sizeof(path), "/ztrun/controller/network/%s/token", nwid);
 	snprintf(what, sizeof(what), "make a join token for network %s", nwid);
-	char *res = zt_ctlconn_ask(&c->cc, what, "POST", path, body, nwid, NULL);
+	cJSON *j;
+	int ret = zt_ctl_ask(c, what, "POST", path, body, nwid, NULL, &j);
 	free(body);
-	if (!res)
-		return FAILED;
-	int ret = OK;
-	if (c->json) {
-		zt_ctl_print_json(res);
-	} else {
-		cJSON *j = zt_ctl_parse_answer(what, res);
-		const char *token = zt_ctl_str(j, "token", NULL);
-		if (token)
-			printf("%s\n", token); /* shown this once: only its hash is stored */
-		else
-			ret = FAILED;
-		cJSON_Delete(j);
-	}
-	free(res);
+	if (ret != OK || c->json)
+		return ret;
+	const char *token = zt_ctl_str(j, "token", NULL);
+	if (token)
+		printf("%s\n", token); /* shown this once: only its hash is stored */
+	else
+		ret = FAILED;
+	cJSON_Delete(j);
 	return ret;
 }
 
@@ -177,16 +171,10 @@ int zt_ctl_token_list(struct cli *c, char **pos, int npos)
 	(void)npos;
 	snprintf(path, sizeof(path), "/ztrun/controller/network/%s/token", nwid);
 	snprintf(what, sizeof(what), "list the join tokens of network %s", nwid);
-	char *res = zt_ctlconn_ask(&c->cc, what, "GET", path, NULL, nwid, NULL);
-	if (!res)
-		return FAILED;
-	if (c->json) {
-		zt_ctl_print_json(res);
-		free(res);
-		return OK;
-	}
-	cJSON *j = zt_ctl_parse_answer(what, res), *t;
-	free(res);
+	cJSON *j, *t;
+	int ret = zt_ctl_ask(c, what, "GET", path, NULL, nwid, NULL, &j);
+	if (ret != OK || c->json)
+		return ret;
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
 	if (!cJSON_IsArray(data)) {
 		cJSON_Delete(j);
@@ -211,11 +199,5 @@ int zt_ctl_token_revoke(struct cli *c, char **pos, int npos)
 	(void)npos;
 	snprintf(path, sizeof(path), "/ztrun/controller/network/%s/token/%s", nwid, name);
 	snprintf(what, sizeof(what), "revoke join token %s of network %s", name, nwid);
-	char *	res = zt_ctlconn_ask(&c->cc, what, "DELETE", path, NULL, nwid, NULL);
-	if (!res)
-		return FAILED;
-	if (c->json)
-		zt_ctl_print_json(res);
-	free(res);
-	return OK;
+	return zt_ctl_ask(c, what, "DELETE", path, NULL, nwid, NULL, NULL);
 }
