@@ -8,17 +8,24 @@ static void read_mac(struct zt_rd *r, uint8_t mac[6])
 	zt_rd_copy(r, mac, 6);
 }
 
-/* What is left is the frame's payload: a view, possibly empty. */
-static const uint8_t *rest(struct zt_rd *r, size_t *len)
+/* How every frame verb's payload ends: the ethertype, then the frame's payload to the end (a view, possibly
+ * empty). 0, or -EBADMSG when anything read so far was short. */
+static int read_ethertype_payload(struct zt_rd *r, uint16_t *ethertype, const uint8_t **payload, size_t *len)
 {
+	*ethertype = zt_rd_u16(r);
 	*len = zt_rd_left(r);
-	return zt_rd_bytes(r, *len);
+	*payload = zt_rd_bytes(r, *len);
+	return r->bad ? -EBADMSG : 0;
 }
 
-/* The COM that a flag bit says follows: 0, or -EBADMSG when it does not parse. */
-static int read_com_if(struct zt_rd *r, uint8_t flags, uint8_t bit, struct zt_com *com, bool *has_com)
+/* How EXT_FRAME and MULTICAST_FRAME begin: the network ID, the flags, and the COM that flag bit `com_bit`
+ * says follows. 0, or -EBADMSG when that COM does not parse (a short read shows at the end). */
+static int read_nwid_flags_com(struct zt_rd *r, uint64_t *nwid, uint8_t *flags, uint8_t com_bit,
+                               struct zt_com *com, bool *has_com)
 {
-	if (r->bad || !(flags & bit))
+	*nwid = zt_rd_u64(r);
+	*flags = zt_rd_u8(r);
+	if (r->bad || !(*flags & com_bit))
 		return 0;
 	if (zt_com_read(com, r) != 0)
 		return -EBADMSG;
@@ -32,9 +39,7 @@ int zt_vl2_frame_parse(struct zt_vl2_frame *f, const uint8_t *p, size_t len)
 	memset(f, 0, sizeof(*f));
 	zt_rd_init(&r, p, len);
 	f->nwid = zt_rd_u64(&r);
-	f->ethertype = zt_rd_u16(&r);
-	f->payload = rest(&r, &f->len);
-	return r.bad ? -EBADMSG : 0;
+	return read_ethertype_payload(&r, &f->ethertype, &f->payload, &f->len);
 }
 
 int zt_vl2_ext_frame_parse(struct zt_vl2_ext_frame *f, const uint8_t *p, size_t len)
@@ -42,15 +47,11 @@ int zt_vl2_ext_frame_parse(struct zt_vl2_ext_frame *f, const uint8_t *p, size_t 
 	struct zt_rd r;
 	memset(f, 0, sizeof(*f));
 	zt_rd_init(&r, p, len);
-	f->nwid = zt_rd_u64(&r);
-	f->flags = zt_rd_u8(&r);
-	if (read_com_if(&r, f->flags, ZT_EXT_FRAME_FLAG_COM, &f->com, &f->has_com) != 0)
+	if (read_nwid_flags_com(&r, &f->nwid, &f->flags, ZT_EXT_FRAME_FLAG_COM, &f->com, &f->has_com) != 0)
 		return -EBADMSG;
 	read_mac(&r, f->dst);
 	read_mac(&r, f->src);
-	f->ethertype = zt_rd_u16(&r);
-	f->payload = rest(&r, &f->len);
-	return r.bad ? -EBADMSG : 0;
+	return read_ethertype_payload(&r, &f->ethertype, &f->payload, &f->len);
 }
 
 int zt_vl2_mc_frame_parse(struct zt_vl2_mc_frame *f, const uint8_t *p, size_t len)
@@ -58,9 +59,7 @@ int zt_vl2_mc_frame_parse(struct zt_vl2_mc_frame *f, const uint8_t *p, size_t le
 	struct zt_rd r;
 	memset(f, 0, sizeof(*f));
 	zt_rd_init(&r, p, len);
-	f->nwid = zt_rd_u64(&r);
-	f->flags = zt_rd_u8(&r);
-	if (read_com_if(&r, f->flags, ZT_MC_FRAME_FLAG_COM, &f->com, &f->has_com) != 0)
+	if (read_nwid_flags_com(&r, &f->nwid, &f->flags, ZT_MC_FRAME_FLAG_COM, &f->com, &f->has_com) != 0)
 		return -EBADMSG;
 	if (f->flags & ZT_MC_FRAME_FLAG_GATHER_LIMIT)
 		f->gather_limit = zt_rd_u32(&r);
@@ -69,9 +68,7 @@ int zt_vl2_mc_frame_parse(struct zt_vl2_mc_frame *f, const uint8_t *p, size_t le
 		f->has_src = true;
 	}
 	zt_mcast_group_read(&f->group, &r);
-	f->ethertype = zt_rd_u16(&r);
-	f->payload = rest(&r, &f->len);
-	return r.bad ? -EBADMSG : 0;
+	return read_ethertype_payload(&r, &f->ethertype, &f->payload, &f->len);
 }
 
 int zt_vl2_gather_parse(struct zt_vl2_gather *g, const uint8_t *p, size_t len)
