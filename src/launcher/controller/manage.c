@@ -43,41 +43,20 @@ static int member_deauthorize(struct cli *c, char **pos, int npos);
 static int member_set_ip(struct cli *c, char **pos, int npos);
 static int check_ips(struct cli *c, char **ips, int n);
 
-static const struct option plain_options[] = {
-    ZT_CLI_LOG_OPTIONS,
-    {"json", no_argument, NULL, 'j'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-static const struct option create_options[] = {
-    ZT_CLI_LOG_OPTIONS,
-    {"json", no_argument, NULL, 'j'},
-    {"name", required_argument, NULL, 'n'},
-    {"pool", required_argument, NULL, 'P'},
-    {"route", required_argument, NULL, 'R'},
-    {"v6", required_argument, NULL, '6'},
-    {"public", no_argument, NULL, 'p'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-static const struct option set_ip_options[] = {
-    ZT_CLI_LOG_OPTIONS,
-    {"json", no_argument, NULL, 'j'},
-    {"none", no_argument, NULL, 'N'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static const struct option token_create_options[] = {
-    ZT_CLI_LOG_OPTIONS,
-    {"json", no_argument, NULL, 'j'},
-    {"uses", required_argument, NULL, 'U'},
-    {"expires", required_argument, NULL, 'X'},
-    {"ip-pool", required_argument, NULL, 'I'},
-    {"name", required_argument, NULL, 'L'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
+/* Every management command takes -v, -q, -j and -h; these are its own options besides. */
+/* clang-format off */
+#define MANAGE_OPTIONS(...)                                                                                  \
+	{ZT_CLI_LOG_OPTIONS, {"json", no_argument, NULL, 'j'}, __VA_ARGS__{"help", no_argument, NULL, 'h'}, {0}}
+/* clang-format on */
+static const struct option plain_options[] = MANAGE_OPTIONS();
+static const struct option create_options[] =
+    MANAGE_OPTIONS({"name", required_argument, NULL, 'n'}, {"pool", required_argument, NULL, 'P'},
+                   {"route", required_argument, NULL, 'R'}, {"v6", required_argument, NULL, '6'},
+                   {"public", no_argument, NULL, 'p'}, );
+static const struct option set_ip_options[] = MANAGE_OPTIONS({"none", no_argument, NULL, 'N'}, );
+static const struct option token_create_options[] =
+    MANAGE_OPTIONS({"uses", required_argument, NULL, 'U'}, {"expires", required_argument, NULL, 'X'},
+                   {"ip-pool", required_argument, NULL, 'I'}, {"name", required_argument, NULL, 'L'}, );
 
 static const struct manage_cmd commands[] = {
     {"network", "create", network_create, 0, NULL, create_options,
