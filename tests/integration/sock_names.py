@@ -1,12 +1,7 @@
-#!/bin/bash
-# A program in the same network namespace that binds the abstract names app sockets used to get
-# ("\0ztnc/<ztrun pid>/<id>/<kind>", guessable) cannot make socket() fail inside ztrun: the names carry
-# a random part.
-set -eu
-ZTRUN=$1
-. "$(dirname "$0")/../common/lib.sh"
-
-cat >"$T/squat.py" <<'PY'
+# Run by ztrun_add_test (NETWORK none): a program in the same network namespace that binds the abstract
+# names app sockets used to get ("\0ztnc/<ztrun pid>/<id>/<kind>", guessable) cannot make socket() fail
+# inside ztrun: the names carry a random part. This program is that squatter and the app at once: ztrun
+# is its parent. Exits non-zero (an exception) if any socket call fails.
 import os, resource, socket
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
@@ -28,9 +23,5 @@ c = socket.create_connection(srv.getsockname())
 a, _ = srv.accept()
 c.sendall(b"through")
 assert a.recv(16) == b"through"
+assert len(held) == 1500 and len(made) == 120, (len(held), len(made))
 print("ok", len(held), len(made))
-PY
-zt none -- python3 "$T/squat.py"
-expect_ok "socket() with the old-style names held"
-[ "$(cat "$T/out")" = "ok 1500 120" ] || fail "unexpected output: $(cat "$T/out")"
-echo ok
