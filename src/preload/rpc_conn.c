@@ -1,6 +1,12 @@
 /* The shim's rpc connections to the socket service: one SOCK_SEQPACKET connection per thread,
  * opened lazily, owned by one pid, closed at thread exit and dropped in a forked child. A small
- * registry of their fd numbers lets close/dup2/close_range keep the app's hands off them. */
+ * registry of their fd numbers lets close/dup2/close_range keep the app's hands off them.
+ *
+ * A thread may no longer be able to connect to the service's socket itself: its process gave up the
+ * rights that reach it (apache's and nginx's workers change uid, sshd's chroot) and then started the
+ * thread. So each process keeps one more connection, its factory, only to ask the service for new
+ * connections (ZT_NC_CLONE) when connect() is refused: opened beside the process's first connection,
+ * or, in a forked child, cloned by the service before the fork. */
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -31,13 +37,19 @@ static _Atomic unsigned slots_used; /* slots past this were never claimed */
 struct conn_thread {
 	int slot; /* index into slots, or -1 */
 	uint32_t next_id;
-	int clone_fd; /* between fork's prepare and child handlers: the child's connection, or -1 */
+	int clone_fd; /* between fork's prepare and child handlers: the child's factory, or -1 */
 };
 static _Thread_local struct conn_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0, -1};
 
 /* Set once this process (or the one it was forked from) has talked to the service: only then is a
  * connection cloned for a forked child. A shell that forks for every command never pays for it. */
 static _Atomic bool ever_connected;
+
+/* The factory's slot (or -1); it is this process's only if the slot's pid is. Requests on it are
+ * serialized by factory_lock (held across fork, so a child never inherits it taken). */
+static _Atomic int factory_slot = -1;
+static pthread_mutex_t factory_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t factory_next_id;
 
 static pthread_key_t exit_key;
 static bool exit_key_ok;
@@ -66,8 +78,8 @@ static void drop_foreign(pid_t pid)
 	}
 }
 
-/* Claims a slot for fd as this thread's cached connection; false if all are taken. */
-static bool conn_register(int fd, pid_t pid)
+/* Claims a free slot for fd; its index, or -1 if all are taken. */
+static int slot_claim(int fd, pid_t pid)
 {
 	for (int i = 0; i < CONN_SLOTS; i++) {
 		int expect = 0;
@@ -79,12 +91,31 @@ static bool conn_register(int fd, pid_t pid)
 		       !atomic_compare_exchange_weak(&slots_used, &used, (unsigned)i + 1))
 			;
 		atomic_store(&slots[i].fdp1, fd + 1);
-		self.slot = i;
-		if (exit_key_ok)
-			pthread_setspecific(exit_key, &self);
-		return true;
+		return i;
 	}
-	return false;
+	return -1;
+}
+
+/* Claims a slot for fd as this thread's cached connection; false if all are taken. */
+static bool conn_register(int fd, pid_t pid)
+{
+	int i = slot_claim(fd, pid);
+	if (i < 0)
+		return false;
+	self.slot = i;
+	if (exit_key_ok)
+		pthread_setspecific(exit_key, &self);
+	return true;
+}
+
+/* This process's factory connection, or -1. */
+static int factory_fd(pid_t pid)
+{
+	int i = atomic_load(&factory_slot);
+	if (i < 0)
+		return -1;
+	int v = atomic_load(&slots[i].fdp1);
+	return v > 0 && atomic_load(&slots[i].pid) == pid ? v - 1 : -1;
 }
 
 static int move_high(int fd)
@@ -96,34 +127,38 @@ static int move_high(int fd)
 	return high;
 }
 
-/* A child may give up the rights that reach the service's socket (nginx workers change uid), so it
- * inherits a connection of its own, cloned by the service before the fork (rpc.h, ZT_NC_CLONE). */
+/* A child may give up the rights that reach the service's socket (nginx workers change uid), so its
+ * factory is a connection cloned by the service before the fork (rpc.h, ZT_NC_CLONE). */
 static void before_fork(void)
 {
 	self.clone_fd = -1;
-	if (!zt_shim_enabled || !atomic_load(&ever_connected))
-		return;
-	int saved = errno;
-	struct zt_rpc_reply rep;
-	if (zt_rpc(ZT_NC_CLONE, -1, NULL, 0, false, &rep) == 0 && rep.fd >= 0) {
-		if (rep.result == 0)
-			self.clone_fd = rep.fd;
-		else
-			real_close(rep.fd);
+	if (zt_shim_enabled && atomic_load(&ever_connected)) {
+		int saved = errno;
+		struct zt_rpc_reply rep;
+		if (zt_rpc(ZT_NC_CLONE, -1, NULL, 0, false, &rep) == 0 && rep.fd >= 0) {
+			if (rep.result == 0)
+				self.clone_fd = rep.fd;
+			else
+				real_close(rep.fd);
+		}
+		errno = saved;
 	}
-	errno = saved;
+	pthread_mutex_lock(&factory_lock);
 }
 
 static void after_fork_parent(void)
 {
+	pthread_mutex_unlock(&factory_lock);
 	if (self.clone_fd >= 0)
 		real_close(self.clone_fd);
 	self.clone_fd = -1;
 }
 
-/* Connections of the parent's threads are not ours to speak on: close them, adopt the clone. */
+/* Connections of the parent's threads are not ours to speak on: close them, keep the clone as our
+ * factory. */
 static void after_fork_child(void)
 {
+	pthread_mutex_unlock(&factory_lock);
 	unsigned used = atomic_load(&slots_used);
 	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++) {
 		int v = atomic_exchange(&slots[i].fdp1, 0);
@@ -131,10 +166,14 @@ static void after_fork_child(void)
 			real_close(v - 1);
 	}
 	self.slot = -1;
+	atomic_store(&factory_slot, -1);
 	if (self.clone_fd >= 0) {
 		int fd = move_high(self.clone_fd);
 		self.clone_fd = -1;
-		if (!conn_register(fd, getpid()))
+		int i = slot_claim(fd, getpid());
+		if (i >= 0)
+			atomic_store(&factory_slot, i);
+		else
 			real_close(fd);
 	}
 }
@@ -168,7 +207,7 @@ void zt_rpc_conn_init(void)
 		conn_fd_floor = 768;
 }
 
-static int conn_open(void)
+static int connect_service(void)
 {
 	if (!service_addr_len)
 		return -ENAMETOOLONG;
@@ -184,8 +223,60 @@ static int conn_open(void)
 		real_close(fd);
 		return -e;
 	}
-	atomic_store(&ever_connected, true);
 	return move_high(fd);
+}
+
+static int rpc_on(int c, uint32_t id, enum zt_nc_op op, int fd, const void *body, size_t body_len,
+                  bool interruptible, struct zt_rpc_reply *rep);
+
+/* A new connection from the factory, or -errno. */
+static int factory_clone(pid_t pid)
+{
+	int r = -ENOTCONN;
+	pthread_mutex_lock(&factory_lock);
+	int c = factory_fd(pid);
+	if (c >= 0) {
+		struct zt_rpc_reply rep;
+		r = rpc_on(c, ++factory_next_id, ZT_NC_CLONE, -1, NULL, 0, false, &rep);
+		if (r < 0) { /* the factory itself is broken (service gone): forget it */
+			int i = atomic_exchange(&factory_slot, -1);
+			if (i >= 0)
+				slot_release(&slots[i], c + 1);
+		} else if (rep.fd < 0)
+			r = rep.result < 0 ? rep.result : -EPROTO;
+		else if (rep.result < 0) {
+			real_close(rep.fd);
+			r = rep.result;
+		} else
+			r = move_high(rep.fd);
+	}
+	pthread_mutex_unlock(&factory_lock);
+	return r;
+}
+
+/* A connection for this thread: connect() to the service's socket, or, where that is refused, one
+ * from the factory. The process's first connection also makes its factory. */
+static int conn_open(pid_t pid)
+{
+	int fd = connect_service();
+	if (fd < 0) {
+		int cloned = factory_clone(pid);
+		return cloned >= 0 ? cloned : fd;
+	}
+	atomic_store(&ever_connected, true);
+	if (factory_fd(pid) < 0) {
+		pthread_mutex_lock(&factory_lock);
+		int f = factory_fd(pid) < 0 ? connect_service() : -1;
+		if (f >= 0) {
+			int i = slot_claim(f, pid);
+			if (i >= 0)
+				atomic_store(&factory_slot, i);
+			else
+				real_close(f);
+		}
+		pthread_mutex_unlock(&factory_lock);
+	}
+	return fd;
 }
 
 /* This thread's connection; *transient is set when it could not be cached (close it after use). */
@@ -201,7 +292,7 @@ static int conn_acquire(bool *transient)
 		self.slot = -1;
 	}
 	drop_foreign(pid);
-	int fd = conn_open();
+	int fd = conn_open(pid);
 	if (fd < 0)
 		return fd;
 	*transient = !conn_register(fd, pid);
@@ -337,6 +428,23 @@ static int recv_reply(int c, enum zt_nc_op op, uint32_t id, bool interruptible, 
 	return 1;
 }
 
+/* One request and its reply on connection c: 0 (rep filled) or -errno. */
+static int rpc_on(int c, uint32_t id, enum zt_nc_op op, int fd, const void *body, size_t body_len,
+                  bool interruptible, struct zt_rpc_reply *rep)
+{
+	uint8_t msg[ZT_NC_MAX_MSG];
+	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
+	zt_nc_put_req_hdr(&b, op, id);
+	zt_nc_put_bytes(&b, body, body_len);
+	if (b.bad)
+		return -EINVAL;
+	int r = send_request(c, msg, b.off, fd);
+	while (r == 0)
+		r = recv_reply(c, op, id, interruptible, rep);
+	zt_shim_debug("rpc op %d fd %d -> %d result %d", (int)op, fd, r, r == 1 ? rep->result : 0);
+	return r < 0 ? r : 0;
+}
+
 int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool interruptible,
            struct zt_rpc_reply *rep)
 {
@@ -344,23 +452,10 @@ int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool int
 	int c = conn_acquire(&transient);
 	if (c < 0)
 		return c;
-	uint32_t id = ++self.next_id;
-	uint8_t msg[ZT_NC_MAX_MSG];
-	struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
-	zt_nc_put_req_hdr(&b, op, id);
-	zt_nc_put_bytes(&b, body, body_len);
-	if (b.bad) {
-		if (transient)
-			real_close(c);
-		return -EINVAL;
-	}
-	int r = send_request(c, msg, b.off, fd);
-	while (r == 0)
-		r = recv_reply(c, op, id, interruptible, rep);
-	if (r < 0 && r != -EINTR)
+	int r = rpc_on(c, ++self.next_id, op, fd, body, body_len, interruptible, rep);
+	if (r < 0 && r != -EINTR && r != -EINVAL)
 		conn_discard(c, transient);
 	else if (transient)
 		real_close(c);
-	zt_shim_debug("rpc op %d fd %d -> %d result %d", (int)op, fd, r, r == 1 ? rep->result : 0);
-	return r < 0 ? r : 0;
+	return r;
 }
