@@ -405,10 +405,11 @@ int kind_of(int fd)
 int find_ctl_fd(void)
 {
 	for (int fd = 3; fd < 4096; fd++) {
-		struct sockaddr_un un;
+		struct sockaddr_un un = {0};
 		socklen_t len = sizeof(un);
+		/* an unnamed peer's address is the family alone: sun_path is not written */
 		if (syscall(SYS_getpeername, fd, &un, &len) == 0 && un.sun_family == AF_UNIX &&
-		    strcmp(un.sun_path, ctl_path) == 0)
+		    len > offsetof(struct sockaddr_un, sun_path) && strcmp(un.sun_path, ctl_path) == 0)
 			return fd;
 	}
 	return -1;
