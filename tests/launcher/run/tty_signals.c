@@ -7,10 +7,12 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,11 +50,22 @@ static void drain(int master, int ms)
 	}
 }
 
+/* Waits (draining the terminal) until COMMAND has recorded n signals: each ^C or resize is sent only
+ * once the one before arrived, as standard signals sent while one is pending merge into one. */
+static bool wait_progress(int master, const char *progress, long n)
+{
+	struct stat st;
+	for (long end = now_ms() + 10000; now_ms() <= end; drain(master, 10))
+		if (stat(progress, &st) == 0 && st.st_size >= n)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct winsize ws = {.ws_row = 24, .ws_col = 80};
 	int master, status = -1, ints = 0, winches = 0, usr1s = 0;
-	char record[4096], ready[4096];
+	char record[4096], ready[4096], progress[4096];
 	int sig, code, from;
 	sigset_t empty;
 	pid_t pid;
@@ -64,6 +77,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(record, sizeof(record), "%s/record", argv[3]);
 	snprintf(ready, sizeof(ready), "%s/record.ready", argv[3]);
+	snprintf(progress, sizeof(progress), "%s/record.progress", argv[3]);
 	pid = forkpty(&master, NULL, NULL, &ws);
 	if (pid < 0) {
 		perror("forkpty");
@@ -85,16 +99,21 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		return zt_check_report();
 	}
+	long sent = 0;
 	for (int i = 0; i < INTS; i++) {
 		if (write(master, "\003", 1) != 1)
 			perror("write ^C");
-		drain(master, 150);
+		if (!CHECK_MSG(wait_progress(master, progress, ++sent), "COMMAND got ^C number %d", i + 1))
+			break;
+		drain(master, 50); /* room for a forwarded copy, which the count below would show */
 	}
 	for (int i = 0; i < WINCHES; i++) {
 		ws.ws_col = (unsigned short)(81 + i);
 		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
 			perror("TIOCSWINSZ");
-		drain(master, 150);
+		if (!CHECK_MSG(wait_progress(master, progress, ++sent), "COMMAND got resize number %d", i + 1))
+			break;
+		drain(master, 50);
 	}
 	kill(pid, SIGUSR1);
 	pid_t done = 0;
