@@ -41,10 +41,33 @@ static int finish(struct zt_rd *r, void *obj, size_t size)
 	return -EBADMSG;
 }
 
+/* A credential's own fields, written: each type has one (coo_fields, tag_fields...). */
+typedef void fields_fn(const void *cred, struct zt_wr *w);
+
+/* A credential on the wire (but a capability, whose custody chain follows its fields): its fields, its
+ * signature, and no extra bytes. */
+static void write_signed(const void *cred, fields_fn *fields, const uint8_t sig[ZT_SIGNATURE_LEN],
+                         struct zt_wr *w)
+{
+	fields(cred, w);
+	write_signature(w, sig);
+	zt_wr_u16(w, 0);
+}
+
+/* What a credential's signature covers: its fields, with no extra bytes, between two markers. */
+static void signing_form(const void *cred, fields_fn *fields, struct zt_wr *w)
+{
+	zt_wr_u64(w, SIGNING_MARKER);
+	fields(cred, w);
+	zt_wr_u16(w, 0);
+	zt_wr_u64(w, SIGNING_MARKER);
+}
+
 /* ---- certificate of ownership ---- */
 
-static void coo_fields(const struct zt_coo *c, struct zt_wr *w)
+static void coo_fields(const void *cred, struct zt_wr *w)
 {
+	const struct zt_coo *c = cred;
 	unsigned n = c->thing_count < ZT_COO_MAX_THINGS ? c->thing_count : ZT_COO_MAX_THINGS;
 	zt_wr_u64(w, c->nwid);
 	zt_wr_u64(w, (uint64_t)c->timestamp);
@@ -82,17 +105,12 @@ int zt_coo_read(struct zt_coo *c, struct zt_rd *r)
 
 void zt_coo_write(const struct zt_coo *c, struct zt_wr *w)
 {
-	coo_fields(c, w);
-	write_signature(w, c->signature);
-	zt_wr_u16(w, 0);
+	write_signed(c, coo_fields, c->signature, w);
 }
 
 void zt_coo_signing_form(const struct zt_coo *c, struct zt_wr *w)
 {
-	zt_wr_u64(w, SIGNING_MARKER);
-	coo_fields(c, w);
-	zt_wr_u16(w, 0);
-	zt_wr_u64(w, SIGNING_MARKER);
+	signing_form(c, coo_fields, w);
 }
 
 bool zt_coo_owns(const struct zt_coo *c, enum zt_coo_thing type, const uint8_t *value, size_t len)
@@ -107,8 +125,9 @@ bool zt_coo_owns(const struct zt_coo *c, enum zt_coo_thing type, const uint8_t *
 
 /* ---- tag ---- */
 
-static void tag_fields(const struct zt_tag *t, struct zt_wr *w)
+static void tag_fields(const void *cred, struct zt_wr *w)
 {
+	const struct zt_tag *t = cred;
 	zt_wr_u64(w, t->nwid);
 	zt_wr_u64(w, (uint64_t)t->timestamp);
 	zt_wr_u32(w, t->id);
@@ -133,23 +152,19 @@ int zt_tag_read(struct zt_tag *t, struct zt_rd *r)
 
 void zt_tag_write(const struct zt_tag *t, struct zt_wr *w)
 {
-	tag_fields(t, w);
-	write_signature(w, t->signature);
-	zt_wr_u16(w, 0);
+	write_signed(t, tag_fields, t->signature, w);
 }
 
 void zt_tag_signing_form(const struct zt_tag *t, struct zt_wr *w)
 {
-	zt_wr_u64(w, SIGNING_MARKER);
-	tag_fields(t, w);
-	zt_wr_u16(w, 0);
-	zt_wr_u64(w, SIGNING_MARKER);
+	signing_form(t, tag_fields, w);
 }
 
 /* ---- capability ---- */
 
-static void capability_fields(const struct zt_capability *c, struct zt_wr *w)
+static void capability_fields(const void *cred, struct zt_wr *w)
 {
+	const struct zt_capability *c = cred;
 	unsigned n = c->rule_count < ZT_MAX_CAPABILITY_RULES ? c->rule_count : ZT_MAX_CAPABILITY_RULES;
 	zt_wr_u64(w, c->nwid);
 	zt_wr_u64(w, (uint64_t)c->timestamp);
@@ -206,10 +221,7 @@ void zt_capability_write(const struct zt_capability *c, struct zt_wr *w)
 
 void zt_capability_signing_form(const struct zt_capability *c, struct zt_wr *w)
 {
-	zt_wr_u64(w, SIGNING_MARKER);
-	capability_fields(c, w);
-	zt_wr_u16(w, 0);
-	zt_wr_u64(w, SIGNING_MARKER);
+	signing_form(c, capability_fields, w);
 }
 
 uint64_t zt_capability_issued_to(const struct zt_capability *c)
@@ -219,8 +231,9 @@ uint64_t zt_capability_issued_to(const struct zt_capability *c)
 
 /* ---- revocation ---- */
 
-static void revocation_fields(const struct zt_revocation *v, struct zt_wr *w)
+static void revocation_fields(const void *cred, struct zt_wr *w)
 {
+	const struct zt_revocation *v = cred;
 	zt_wr_u32(w, 0);
 	zt_wr_u32(w, v->id);
 	zt_wr_u64(w, v->nwid);
@@ -253,36 +266,29 @@ int zt_revocation_read(struct zt_revocation *v, struct zt_rd *r)
 
 void zt_revocation_write(const struct zt_revocation *v, struct zt_wr *w)
 {
-	revocation_fields(v, w);
-	write_signature(w, v->signature);
-	zt_wr_u16(w, 0);
+	write_signed(v, revocation_fields, v->signature, w);
 }
 
 void zt_revocation_signing_form(const struct zt_revocation *v, struct zt_wr *w)
 {
-	zt_wr_u64(w, SIGNING_MARKER);
-	revocation_fields(v, w);
-	zt_wr_u16(w, 0);
-	zt_wr_u64(w, SIGNING_MARKER);
+	signing_form(v, revocation_fields, w);
 }
 
 /* ---- signing and verification ---- */
 
-typedef void signing_form_fn(const void *cred, struct zt_wr *w);
-
-static int sign_form(const void *cred, signing_form_fn *form, const struct zt_identity *signer,
+static int sign_form(const void *cred, fields_fn *fields, const struct zt_identity *signer,
                      uint8_t sig[ZT_SIGNATURE_LEN])
 {
 	uint8_t buf[SIGNING_FORM_MAX];
 	struct zt_wr w;
 	zt_wr_init(&w, buf, sizeof(buf));
-	form(cred, &w);
+	signing_form(cred, fields, &w);
 	if (w.bad || !signer->has_priv)
 		return -EINVAL;
 	return zt_identity_sign(signer, buf, w.len, sig) == 0 ? 0 : -EINVAL;
 }
 
-static int verify_form(const void *cred, signing_form_fn *form, uint64_t nwid, uint64_t signer,
+static int verify_form(const void *cred, fields_fn *fields, uint64_t nwid, uint64_t signer,
                        bool signed_ok, const uint8_t sig[ZT_SIGNATURE_LEN],
                        const struct zt_identity *controller)
 {
@@ -291,33 +297,16 @@ static int verify_form(const void *cred, signing_form_fn *form, uint64_t nwid, u
 	if (!signer || !signed_ok || signer != (nwid >> 24) || signer != controller->address)
 		return -EINVAL;
 	zt_wr_init(&w, buf, sizeof(buf));
-	form(cred, &w);
+	signing_form(cred, fields, &w);
 	if (w.bad)
 		return -EINVAL;
 	return zt_identity_verify(controller, buf, w.len, sig) ? 0 : -EBADMSG;
 }
 
-static void coo_form(const void *c, struct zt_wr *w)
-{
-	zt_coo_signing_form(c, w);
-}
-static void tag_form(const void *t, struct zt_wr *w)
-{
-	zt_tag_signing_form(t, w);
-}
-static void revocation_form(const void *v, struct zt_wr *w)
-{
-	zt_revocation_signing_form(v, w);
-}
-static void capability_form(const void *c, struct zt_wr *w)
-{
-	zt_capability_signing_form(c, w);
-}
-
 int zt_coo_sign(struct zt_coo *c, const struct zt_identity *signer)
 {
 	c->signer = signer->address; /* the signer is part of what is signed */
-	int rc = sign_form(c, coo_form, signer, c->signature);
+	int rc = sign_form(c, coo_fields, signer, c->signature);
 	c->signed_ok = rc == 0;
 	return rc;
 }
@@ -325,7 +314,7 @@ int zt_coo_sign(struct zt_coo *c, const struct zt_identity *signer)
 int zt_tag_sign(struct zt_tag *t, const struct zt_identity *signer)
 {
 	t->signer = signer->address;
-	int rc = sign_form(t, tag_form, signer, t->signature);
+	int rc = sign_form(t, tag_fields, signer, t->signature);
 	t->signed_ok = rc == 0;
 	return rc;
 }
@@ -333,7 +322,7 @@ int zt_tag_sign(struct zt_tag *t, const struct zt_identity *signer)
 int zt_revocation_sign(struct zt_revocation *v, const struct zt_identity *signer)
 {
 	v->signer = signer->address;
-	int rc = sign_form(v, revocation_form, signer, v->signature);
+	int rc = sign_form(v, revocation_fields, signer, v->signature);
 	v->signed_ok = rc == 0;
 	return rc;
 }
@@ -346,7 +335,7 @@ int zt_capability_sign(struct zt_capability *c, const struct zt_identity *from, 
 	if (c->custody_count >= max)
 		return -ENOSPC;
 	struct zt_capability_custody *e = &c->custody[c->custody_count];
-	int rc = sign_form(c, capability_form, from, e->signature);
+	int rc = sign_form(c, capability_fields, from, e->signature);
 	if (rc != 0)
 		return rc;
 	e->to = to;
@@ -358,17 +347,17 @@ int zt_capability_sign(struct zt_capability *c, const struct zt_identity *from, 
 
 int zt_coo_verify(const struct zt_coo *c, const struct zt_identity *controller)
 {
-	return verify_form(c, coo_form, c->nwid, c->signer, c->signed_ok, c->signature, controller);
+	return verify_form(c, coo_fields, c->nwid, c->signer, c->signed_ok, c->signature, controller);
 }
 
 int zt_tag_verify(const struct zt_tag *t, const struct zt_identity *controller)
 {
-	return verify_form(t, tag_form, t->nwid, t->signer, t->signed_ok, t->signature, controller);
+	return verify_form(t, tag_fields, t->nwid, t->signer, t->signed_ok, t->signature, controller);
 }
 
 int zt_revocation_verify(const struct zt_revocation *v, const struct zt_identity *controller)
 {
-	return verify_form(v, revocation_form, v->nwid, v->signer, v->signed_ok, v->signature, controller);
+	return verify_form(v, revocation_fields, v->nwid, v->signer, v->signed_ok, v->signature, controller);
 }
 
 int zt_capability_verify(const struct zt_capability *c, zt_identity_lookup_fn *lookup, void *arg)
