@@ -249,6 +249,33 @@ static int64_t rev_threshold(const struct vl2_member *m, uint8_t type, uint32_t 
 	return INT64_MIN;
 }
 
+/* What a credential other than a COM is about, and who signed it. */
+struct cred_subject {
+	struct vl2_net *n;
+	struct vl2_member *m;
+	const struct zt_identity *ctl;
+	struct zt_identity tmp; /* where ctl may point */
+};
+
+/* The first steps for such a credential, about member `subject` of network nwid: 1 to go on with k->n,
+ * k->m (NULL: no room) and k->ctl (the signer's identity; NULL: not the network's controller) set, the
+ * caller rejecting the credential if either is NULL; 0 to ignore it (not one of our networks); -EAGAIN
+ * while the controller's identity is asked for (WHOIS). */
+static int cred_subject(struct cred_ctx *x, uint64_t nwid, uint64_t signer, uint64_t subject,
+                        struct cred_subject *k)
+{
+	k->n = vl2_net_find(x->v, nwid);
+	if (!k->n)
+		return 0;
+	k->ctl = signer_of(x->v, k->n, signer, &k->tmp, x->now);
+	if (!k->ctl && signer == k->n->controller) {
+		x->wait_for = signer;
+		return -EAGAIN;
+	}
+	k->m = vl2_member(k->n, subject, true, x->now);
+	return 1;
+}
+
 /* Credentials other than COMs are honoured only within the COM window of our own config (spec §6.7). */
 static bool in_window(const struct vl2_net *n, int64_t ts)
 {
@@ -259,18 +286,15 @@ static bool in_window(const struct vl2_net *n, int64_t ts)
 static int visit_coo(void *arg, const struct zt_coo *coo)
 {
 	struct cred_ctx *x = arg;
-	struct vl2_net *n = vl2_net_find(x->v, coo->nwid);
-	if (!n || coo->issued_to == x->v->self)
+	struct cred_subject k;
+	if (coo->issued_to == x->v->self)
 		return 0;
-	struct zt_identity tmp;
-	const struct zt_identity *ctl = signer_of(x->v, n, coo->signer, &tmp, x->now);
-	if (!ctl && coo->signer == n->controller) {
-		x->wait_for = coo->signer;
-		return -EAGAIN;
-	}
-	struct vl2_member *m = vl2_member(n, coo->issued_to, true, x->now);
-	if (!ctl || !m || rev_threshold(m, ZT_CREDENTIAL_COO, coo->id) >= coo->timestamp ||
-	    zt_coo_verify(coo, ctl) != 0) {
+	int rc = cred_subject(x, coo->nwid, coo->signer, coo->issued_to, &k);
+	if (rc <= 0)
+		return rc;
+	struct vl2_member *m = k.m;
+	if (!k.ctl || !m || rev_threshold(m, ZT_CREDENTIAL_COO, coo->id) >= coo->timestamp ||
+	    zt_coo_verify(coo, k.ctl) != 0) {
 		x->v->c.credentials_rejected++;
 		return 0;
 	}
@@ -293,18 +317,15 @@ static int visit_coo(void *arg, const struct zt_coo *coo)
 static int visit_tag(void *arg, const struct zt_tag *tag)
 {
 	struct cred_ctx *x = arg;
-	struct vl2_net *n = vl2_net_find(x->v, tag->nwid);
-	if (!n || tag->issued_to == x->v->self)
+	struct cred_subject k;
+	if (tag->issued_to == x->v->self)
 		return 0;
-	struct zt_identity tmp;
-	const struct zt_identity *ctl = signer_of(x->v, n, tag->signer, &tmp, x->now);
-	if (!ctl && tag->signer == n->controller) {
-		x->wait_for = tag->signer;
-		return -EAGAIN;
-	}
-	struct vl2_member *m = vl2_member(n, tag->issued_to, true, x->now);
-	if (!ctl || !m || rev_threshold(m, ZT_CREDENTIAL_TAG, tag->id) >= tag->timestamp ||
-	    zt_tag_verify(tag, ctl) != 0) {
+	int rc = cred_subject(x, tag->nwid, tag->signer, tag->issued_to, &k);
+	if (rc <= 0)
+		return rc;
+	struct vl2_member *m = k.m;
+	if (!k.ctl || !m || rev_threshold(m, ZT_CREDENTIAL_TAG, tag->id) >= tag->timestamp ||
+	    zt_tag_verify(tag, k.ctl) != 0) {
 		x->v->c.credentials_rejected++;
 		return 0;
 	}
@@ -342,17 +363,12 @@ static void forward_revocation(struct zt_vl2 *v, struct vl2_net *n, const struct
 static int visit_revocation(void *arg, const struct zt_revocation *rev)
 {
 	struct cred_ctx *x = arg;
-	struct vl2_net *n = vl2_net_find(x->v, rev->nwid);
-	if (!n)
-		return 0;
-	struct zt_identity tmp;
-	const struct zt_identity *ctl = signer_of(x->v, n, rev->signer, &tmp, x->now);
-	if (!ctl && rev->signer == n->controller) {
-		x->wait_for = rev->signer;
-		return -EAGAIN;
-	}
-	struct vl2_member *m = vl2_member(n, rev->target, true, x->now);
-	if (!ctl || !m || zt_revocation_verify(rev, ctl) != 0) {
+	struct cred_subject k;
+	int rc = cred_subject(x, rev->nwid, rev->signer, rev->target, &k);
+	if (rc <= 0)
+		return rc;
+	struct vl2_member *m = k.m;
+	if (!k.ctl || !m || zt_revocation_verify(rev, k.ctl) != 0) {
 		x->v->c.credentials_rejected++;
 		return 0;
 	}
@@ -383,7 +399,7 @@ static int visit_revocation(void *arg, const struct zt_revocation *rev)
 	}
 	x->v->c.revocations_in++;
 	if (fresh && (rev->flags & ZT_REVOCATION_FLAG_FAST_PROPAGATE))
-		forward_revocation(x->v, n, rev, x->m->source, x->now);
+		forward_revocation(x->v, k.n, rev, x->m->source, x->now);
 	return 0;
 }
 
