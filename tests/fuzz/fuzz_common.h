@@ -13,7 +13,7 @@
 struct fuzz_keys {
 	struct zt_identity a, b; /* spec §8.3 identities A and B, with secrets */
 	uint8_t key_ab[ZT_SHARED_KEY_LEN];
-	struct zt_gmac_siv_keys siv;
+	struct zt_gmac_siv_keys *siv; /* its OpenSSL contexts change with every use */
 };
 
 const struct fuzz_keys *fuzz_keys(void);

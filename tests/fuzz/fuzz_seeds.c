@@ -53,14 +53,20 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* packet: mode byte, then the datagram */
-	for (int c = 0; c < 2; c++) {
+	for (int c = 0; c < 3; c++) {
+		static const char *const names[][2] = {{"echo-lz4-c0", "rt-lz4-c0"},
+		                                       {"echo-lz4-c1", "rt-lz4-c1"},
+		                                       {"echo-lz4-c3", "rt-lz4-c3"}};
 		size_t len = echo(p + 1, 256, true);
-		zt_packet_armor(p + 1, len, k->key_ab, c);
+		if (c == 2)
+			zt_packet_armor_siv(p + 1, len, k->siv);
+		else
+			zt_packet_armor(p + 1, len, k->key_ab, c);
 		p[0] = 0; /* receive */
-		bad |= put(dir, "packet", c ? "echo-lz4-c1" : "echo-lz4-c0", p, len + 1);
+		bad |= put(dir, "packet", names[c][0], p, len + 1);
 		len = echo(p + 1, 256, true);
-		p[0] = (uint8_t)(1 | (c ? 0x80 : 0)); /* armored round trip: reaches decompression */
-		bad |= put(dir, "packet", c ? "rt-lz4-c1" : "rt-lz4-c0", p, len + 1);
+		p[0] = (uint8_t)(1 | c << 6); /* armored round trip (cipher 0, 1, 3): reaches decompression */
+		bad |= put(dir, "packet", names[c][1], p, len + 1);
 	}
 	size_t len = echo(p + 1, 600, false);
 	p[0] = 2;

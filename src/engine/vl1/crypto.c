@@ -1,6 +1,7 @@
 #include "vl1/crypto.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -102,69 +103,123 @@ void zt_wipe(void *p, size_t n)
 	sodium_memzero(p, n);
 }
 
-/* One pass of an AES-256 mode with padding off; `iv` may be NULL for ECB. */
-static int aes_run(const EVP_CIPHER *mode, bool encrypt, const uint8_t key[32], const uint8_t *iv,
-                   uint8_t *out, const uint8_t *in, size_t len)
+struct zt_aes256 {
+	uint8_t key[ZT_AES256_KEY_LEN];
+	/* Keyed on first use of each mode, then reused: set-up (allocation, key schedule) costs more than
+	 * the work on a small packet. */
+	EVP_CIPHER_CTX *enc, *dec, *ctr, *gcm;
+};
+
+int zt_aes256_new(struct zt_aes256 **out, const uint8_t key[ZT_AES256_KEY_LEN])
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int ret = -EIO, n = 0, fin = 0;
-	if (!ctx)
+	struct zt_aes256 *a = calloc(1, sizeof(*a));
+	if (!a)
 		return -ENOMEM;
-	if (len > (size_t)INT32_MAX)
-		goto out;
-	if (EVP_CipherInit_ex(ctx, mode, NULL, key, iv, encrypt ? 1 : 0) != 1)
-		goto out;
-	EVP_CIPHER_CTX_set_padding(ctx, 0);
-	if (len && EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)
-		goto out;
-	if (EVP_CipherFinal_ex(ctx, out + n, &fin) != 1 || (size_t)(n + fin) != len)
-		goto out;
-	ret = 0;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	return ret;
+	memcpy(a->key, key, sizeof(a->key));
+	*out = a;
+	return 0;
 }
+
+void zt_aes256_free(struct zt_aes256 *a)
+{
+	if (!a)
+		return;
+	EVP_CIPHER_CTX_free(a->enc);
+	EVP_CIPHER_CTX_free(a->dec);
+	EVP_CIPHER_CTX_free(a->ctr);
+	EVP_CIPHER_CTX_free(a->gcm);
+	zt_wipe(a->key, sizeof(a->key));
+	free(a);
+}
+
+/* The context for one mode, keyed with the key (and a zero IV) the first time. NULL if libcrypto fails. */
+static EVP_CIPHER_CTX *mode_ctx(struct zt_aes256 *a, EVP_CIPHER_CTX **slot, const EVP_CIPHER *mode, int encrypt)
+{
+	static const uint8_t zero_iv[16];
+	if (*slot)
+		return *slot;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	if (!ctx || EVP_CipherInit_ex(ctx, mode, NULL, a->key, zero_iv, encrypt) != 1) {
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	EVP_CIPHER_CTX_set_padding(ctx, 0);
+	*slot = ctx;
+	return ctx;
+}
+
+int zt_aes256_block(struct zt_aes256 *a, bool encrypt, uint8_t out[16], const uint8_t in[16])
+{
+	EVP_CIPHER_CTX *ctx = encrypt ? mode_ctx(a, &a->enc, EVP_aes_256_ecb(), 1)
+	                              : mode_ctx(a, &a->dec, EVP_aes_256_ecb(), 0);
+	int n = 0;
+	/* ECB without padding emits each whole block from the update alone. */
+	if (!ctx || EVP_CipherUpdate(ctx, out, &n, in, 16) != 1 || n != 16)
+		return -EIO;
+	return 0;
+}
+
+int zt_aes256_ctr_run(struct zt_aes256 *a, uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16])
+{
+	EVP_CIPHER_CTX *ctx = mode_ctx(a, &a->ctr, EVP_aes_256_ctr(), 1);
+	int n = 0;
+	if (!ctx || len > (size_t)INT32_MAX || EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ctr, 1) != 1)
+		return -EIO;
+	if (len && (EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1 || (size_t)n != len))
+		return -EIO;
+	return 0;
+}
+
+int zt_aes256_gmac_run(struct zt_aes256 *a, uint8_t tag[16], const uint8_t iv[12], const void *x, size_t xlen,
+                       const void *y, size_t ylen)
+{
+	/* GCM's default IV length is the 12 bytes we have. */
+	EVP_CIPHER_CTX *ctx = mode_ctx(a, &a->gcm, EVP_aes_256_gcm(), 1);
+	int n = 0;
+	uint8_t none[1];
+	if (!ctx || xlen > (size_t)INT32_MAX || ylen > (size_t)INT32_MAX ||
+	    EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) != 1)
+		return -EIO;
+	if (xlen && EVP_EncryptUpdate(ctx, NULL, &n, x, (int)xlen) != 1)
+		return -EIO;
+	if (ylen && EVP_EncryptUpdate(ctx, NULL, &n, y, (int)ylen) != 1)
+		return -EIO;
+	if (EVP_EncryptFinal_ex(ctx, none, &n) != 1 || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
+		return -EIO;
+	return 0;
+}
+
+/* The one-shot forms key a throwaway context. */
+#define ONE_SHOT(key, call)                                                                                  \
+	do {                                                                                                 \
+		struct zt_aes256 *a_;                                                                        \
+		int r_ = zt_aes256_new(&a_, key);                                                            \
+		if (r_ == 0) {                                                                               \
+			r_ = call;                                                                           \
+			zt_aes256_free(a_);                                                                  \
+		}                                                                                            \
+		return r_;                                                                                   \
+	} while (0)
 
 int zt_aes256_encrypt_block(uint8_t out[16], const uint8_t in[16], const uint8_t key[32])
 {
-	return aes_run(EVP_aes_256_ecb(), true, key, NULL, out, in, 16);
+	ONE_SHOT(key, zt_aes256_block(a_, true, out, in));
 }
 
 int zt_aes256_decrypt_block(uint8_t out[16], const uint8_t in[16], const uint8_t key[32])
 {
-	return aes_run(EVP_aes_256_ecb(), false, key, NULL, out, in, 16);
+	ONE_SHOT(key, zt_aes256_block(a_, false, out, in));
 }
 
 int zt_aes256_ctr(uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16], const uint8_t key[32])
 {
-	return aes_run(EVP_aes_256_ctr(), true, key, ctr, out, in, len);
+	ONE_SHOT(key, zt_aes256_ctr_run(a_, out, in, len, ctr));
 }
 
 int zt_aes256_gmac(uint8_t tag[16], const uint8_t key[32], const uint8_t iv[12], const void *a, size_t alen,
                    const void *b, size_t blen)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int ret = -EIO, n = 0;
-	uint8_t none[1];
-	if (!ctx)
-		return -ENOMEM;
-	if (alen > (size_t)INT32_MAX || blen > (size_t)INT32_MAX)
-		goto out;
-	/* GCM's default IV length is the 12 bytes we have. */
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1)
-		goto out;
-	if (alen && EVP_EncryptUpdate(ctx, NULL, &n, a, (int)alen) != 1)
-		goto out;
-	if (blen && EVP_EncryptUpdate(ctx, NULL, &n, b, (int)blen) != 1)
-		goto out;
-	if (EVP_EncryptFinal_ex(ctx, none, &n) != 1)
-		goto out;
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
-		goto out;
-	ret = 0;
-out:
-	EVP_CIPHER_CTX_free(ctx);
-	return ret;
+	ONE_SHOT(key, zt_aes256_gmac_run(a_, tag, iv, a, alen, b, blen));
 }
 
 int zt_hmac_sha384(uint8_t out[ZT_SHA384_LEN], const void *key, size_t keylen, const void *msg, size_t len)

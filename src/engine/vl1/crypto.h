@@ -1,5 +1,5 @@
 /* The cryptographic primitives VL1 uses, as thin wrappers: libsodium for everything except AES, and
- * OpenSSL's libcrypto for AES (cipher suite 3 and extended armor, receive side). Nothing is hand-written. */
+ * OpenSSL's libcrypto for AES (cipher suite 3 and extended armor) and HMAC-SHA-384. Nothing is hand-written. */
 #ifndef ZTRUN_VL1_CRYPTO_H
 #define ZTRUN_VL1_CRYPTO_H
 
@@ -56,15 +56,26 @@ int zt_base64url(char *out, size_t out_cap, const uint8_t *bin, size_t len);
 bool zt_ct_eq(const void *a, const void *b, size_t n);
 void zt_wipe(void *p, size_t n);
 
-/* AES-256 and HMAC-SHA-384 through OpenSSL. Each call makes and frees its own context (one small
- * allocation): these serve the receive-only paths, where that cost is fine. 0 or -EIO. */
+/* AES-256 through OpenSSL, keyed once for many calls: each mode's context is set up on its first use and
+ * reused, so a packet costs neither an allocation nor a key schedule. One owner at a time (the contexts
+ * change with every call). Calls return 0, -EIO if libcrypto fails, or -ENOMEM. */
+struct zt_aes256;
+int zt_aes256_new(struct zt_aes256 **out, const uint8_t key[ZT_AES256_KEY_LEN]);
+void zt_aes256_free(struct zt_aes256 *a); /* wipes the key; NULL is fine */
+int zt_aes256_block(struct zt_aes256 *a, bool encrypt, uint8_t out[16], const uint8_t in[16]);
+/* CTR mode with a 128-bit big-endian counter starting at `ctr` (out may equal in). */
+int zt_aes256_ctr_run(struct zt_aes256 *a, uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16]);
+/* GMAC: AES-256-GCM with an empty plaintext over the additional data x || y; 16-byte tag. */
+int zt_aes256_gmac_run(struct zt_aes256 *a, uint8_t tag[16], const uint8_t iv[12], const void *x, size_t xlen,
+                       const void *y, size_t ylen);
+
+/* The same, one-shot: a context made and freed per call, for rare paths (extended armor) and tests. */
 int zt_aes256_encrypt_block(uint8_t out[16], const uint8_t in[16], const uint8_t key[32]);
 int zt_aes256_decrypt_block(uint8_t out[16], const uint8_t in[16], const uint8_t key[32]);
-/* CTR mode with a 128-bit big-endian counter starting at `ctr` (out may equal in). */
 int zt_aes256_ctr(uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16], const uint8_t key[32]);
-/* GMAC: AES-256-GCM with an empty plaintext over the additional data a || b; 16-byte tag. */
 int zt_aes256_gmac(uint8_t tag[16], const uint8_t key[32], const uint8_t iv[12], const void *a, size_t alen,
                    const void *b, size_t blen);
+/* HMAC-SHA-384 through OpenSSL. 0 or -EIO. */
 int zt_hmac_sha384(uint8_t out[ZT_SHA384_LEN], const void *key, size_t keylen, const void *msg, size_t len);
 
 #endif

@@ -61,8 +61,11 @@ enum zt_error_code {
 	ZT_ERR_NETWORK_AUTHENTICATION_REQUIRED = 0x09,
 };
 
-/* What we announce (spec §1 item 2: protocol 11 keeps stock peers on cipher 1). */
-#define ZT_NODE_PROTO_VERSION 11
+/* What we announce. 12 asks peers for cipher 3 (AES-GMAC-SIV), as stock 1.14 does; nothing else in
+ * 1.14 or 1.16 changes for a peer at 12 (stock gates only AES on >= 12; 13 adds nothing a peer acts on). */
+#define ZT_NODE_PROTO_VERSION 12
+/* The lowest announced protocol we send cipher 3 to (stock's aesKeysIfSupported()). */
+#define ZT_NODE_PROTO_AES 12
 #define ZT_NODE_VERSION_MAJOR 1
 #define ZT_NODE_VERSION_MINOR 14
 #define ZT_NODE_VERSION_REV   1
@@ -262,9 +265,10 @@ int zt_node_set_upper(struct zt_node *n, const struct zt_node_upper *u, void *ar
 /* Sends one packet: header, `verb`, payload (the bytes after the verb; at most ZT_PACKET_MAX_PAYLOAD).
  * The node finds the peer (WHOIS through a root if unknown, holding the packet for up to
  * ZT_NODE_QUEUE_TIMEOUT_MS), picks its best live direct path or relays through a root, compresses when
- * that shrinks it, armors with cipher 1 and fragments at the MTU. Any verb but HELLO: the upper layer
- * sends its OK/ERROR replies here too (payload = in-re verb, in-re ID, ...). *packet_id (may be NULL)
- * gets the ID replies will quote.
+ * that shrinks it, armors (cipher 3 if the peer announced protocol >= 12, else 1) and fragments at the
+ * MTU. Any verb but HELLO: the upper layer sends its OK/ERROR replies here too (payload = in-re verb,
+ * in-re ID, ...). *packet_id (may be NULL) gets the ID replies will quote - for a held packet (1), the
+ * ID it was built with, which cipher 3 replaces when it goes out.
  * Returns 0 (sent), 1 (held until the peer's identity arrives, or until the path it came over is
  * confirmed when no root can relay), or -EINVAL (bad destination or verb), -EMSGSIZE (too long),
  * -ENOBUFS (the wait queue is full), -EHOSTUNREACH (no path and no root). */
@@ -325,6 +329,7 @@ struct zt_node_counters {
 	uint64_t drop_fragment, drop_unsolicited, drop_queue_full, drop_hops;
 	uint64_t identity_checks; /* memory-hard hashes run */
 	uint64_t relayed, rendezvous_sent, whois_sent, whois_answered;
+	uint64_t rx_aes, tx_aes; /* packets authenticated / sent under cipher 3 (AES-GMAC-SIV) */
 };
 void zt_node_counters(const struct zt_node *n, struct zt_node_counters *out);
 /* Bytes the node holds now (tables, peers, queues, reassembly): bounded by its limits, whatever arrives. */

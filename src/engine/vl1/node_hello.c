@@ -11,7 +11,6 @@ void zt_node_send_hello(struct zt_node *n, struct zt_peer *p, zt_sock_id sock, c
 {
 	uint8_t payload[160];
 	struct zt_wr w;
-	uint64_t id;
 	zt_wr_init(&w, payload, sizeof(payload));
 	zt_wr_u8(&w, ZT_NODE_PROTO_VERSION);
 	zt_wr_u8(&w, ZT_NODE_VERSION_MAJOR);
@@ -24,11 +23,11 @@ void zt_node_send_hello(struct zt_node *n, struct zt_peer *p, zt_sock_id sock, c
 	zt_wr_u64(&w, n->planet.ts);
 	size_t tail = ZT_PACKET_IDX_PAYLOAD + w.len;
 	zt_wr_u16(&w, 0); /* moons we hold or want: none */
-	int len = zt_node_build(n, p, NULL, ZT_VERB_HELLO, payload, w.len, &id);
+	int len = zt_node_build(n, p, NULL, ZT_VERB_HELLO, payload, w.len);
 	if (w.bad || len < 0 || zt_packet_crypt_field(n->txbuf, (size_t)len, p->key, tail) != 0)
 		return;
 	if (zt_node_send_on(n, p, (size_t)len, sock, to, now) == 0)
-		zt_node_expect(n, id, p->id.address, ZT_VERB_HELLO, sock, to, true, false, now);
+		zt_node_expect(n, zt_node_tx_id(n), p->id.address, ZT_VERB_HELLO, sock, to, true, false, now);
 }
 
 /* Our address as a root saw it: what zt_node_push_paths offers besides the local ones. */

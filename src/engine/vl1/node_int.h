@@ -169,13 +169,18 @@ void zt_node_expect(struct zt_node *n, uint64_t id, uint64_t peer, uint8_t verb,
 struct expect *zt_node_expected(struct zt_node *n, uint64_t id, uint64_t peer, uint8_t verb, int64_t now);
 /* Builds in n->txbuf: header (fresh ID unless id_in), verb, payload. Returns the length, or -EMSGSIZE. */
 int zt_node_build(struct zt_node *n, struct zt_peer *p, const uint8_t *id_in, uint8_t verb,
-                  const void *payload, size_t len, uint64_t *id_out);
-/* Armors n->txbuf (cipher 1, or 0 for a HELLO) and sends it over one path, fragmenting at the MTU. */
+                  const void *payload, size_t len);
+/* The ID of the packet in n->txbuf: once it is sent, the ID replies quote (cipher 3 replaces the one it
+ * was built with). */
+uint64_t zt_node_tx_id(const struct zt_node *n);
+/* Armors n->txbuf (0 for a HELLO, else 3 or 1 as the peer reads) and sends it over one path, fragmenting
+ * at the MTU. */
 int zt_node_send_on(struct zt_node *n, struct zt_peer *p, size_t len, zt_sock_id sock,
                     const struct zt_inetaddr *to, int64_t now);
 /* Sends n->txbuf to a peer over its best path or through a root. 0 or -EHOSTUNREACH. */
 int zt_node_send_built(struct zt_node *n, struct zt_peer *p, size_t len, int64_t now);
-/* Builds and sends a packet to a peer (best path or relay), or straight to (sock, to) if `to` is given. */
+/* Builds and sends a packet to a peer (best path or relay), or straight to (sock, to) if `to` is given;
+ * *id_out (may be NULL) gets the sent packet's ID. */
 int zt_node_send_verb(struct zt_node *n, struct zt_peer *p, uint8_t verb, const void *payload, size_t len,
                       zt_sock_id sock, const struct zt_inetaddr *to, int64_t now, uint64_t *id_out);
 void zt_node_send_raw(struct zt_node *n, zt_sock_id sock, const struct zt_inetaddr *to, const void *data,

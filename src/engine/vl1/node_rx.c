@@ -118,10 +118,12 @@ void zt_node_packet_in(struct zt_node *n, uint8_t *pkt, size_t len, zt_sock_id s
 			n->ctr.drop_unknown_peer++;
 		return;
 	}
-	if (zt_packet_dearmor(pkt, len, p->key, p->siv_ok ? &p->siv : NULL) != 0) {
+	if (zt_packet_dearmor(pkt, len, p->key, p->siv.k0 ? &p->siv : NULL) != 0) {
 		n->ctr.drop_bad_mac++;
 		return;
 	}
+	if (h.cipher == ZT_CIPHER_AES_GMAC_SIV)
+		n->ctr.rx_aes++;
 	if (zt_packet_decompress(pkt, &len, ZT_PACKET_MAX_LEN) != 0) {
 		n->ctr.drop_malformed++;
 		return;

@@ -45,11 +45,10 @@ struct expect *zt_node_expected(struct zt_node *n, uint64_t id, uint64_t peer, u
 }
 
 int zt_node_build(struct zt_node *n, struct zt_peer *p, const uint8_t *id_in, uint8_t verb,
-                  const void *payload, size_t len, uint64_t *id_out)
+                  const void *payload, size_t len)
 {
 	uint8_t id[8];
 	struct zt_wr w;
-	struct zt_rd r;
 	if (len > ZT_PACKET_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (id_in)
@@ -67,11 +66,14 @@ int zt_node_build(struct zt_node *n, struct zt_peer *p, const uint8_t *id_in, ui
 	 * data rarely shrinks, and trying costs an LZ4 pass over every frame we send. */
 	if (verb != ZT_VERB_HELLO && verb != ZT_VERB_FRAME && verb != ZT_VERB_EXT_FRAME)
 		(void)zt_packet_compress(n->txbuf, &plen);
-	if (id_out) {
-		zt_rd_init(&r, id, 8);
-		*id_out = zt_rd_u64(&r);
-	}
 	return (int)plen;
+}
+
+uint64_t zt_node_tx_id(const struct zt_node *n)
+{
+	struct zt_rd r;
+	zt_rd_init(&r, n->txbuf + ZT_PACKET_IDX_ID, 8);
+	return zt_rd_u64(&r);
 }
 
 void zt_node_send_raw(struct zt_node *n, zt_sock_id sock, const struct zt_inetaddr *to, const void *data,
@@ -82,8 +84,8 @@ void zt_node_send_raw(struct zt_node *n, zt_sock_id sock, const struct zt_inetad
 		n->ctr.tx_errors++;
 }
 
-/* Arms n->txbuf for p: cipher 0 for a HELLO, else 1; the fragment flag first if it will not fit. Returns
- * the number of datagrams, or -EMSGSIZE. */
+/* Arms n->txbuf for p: cipher 0 for a HELLO, else 3 if p announced it can read it, else 1; the fragment
+ * flag first if it will not fit. Returns the number of datagrams, or -EMSGSIZE. */
 static int armor(struct zt_node *n, struct zt_peer *p, size_t len)
 {
 	int count = zt_fragment_count(len, n->mtu);
@@ -91,11 +93,16 @@ static int armor(struct zt_node *n, struct zt_peer *p, size_t len)
 		return count;
 	if (count > 1)
 		n->txbuf[ZT_PACKET_IDX_FLAGS] |= ZT_FLAG_FRAGMENTED;
-	bool hello = (n->txbuf[ZT_PACKET_IDX_VERB] & ZT_VERB_MASK) == ZT_VERB_HELLO;
-	if (zt_packet_armor(n->txbuf, len, p->key,
-	                    hello ? ZT_CIPHER_POLY1305_NONE : ZT_CIPHER_SALSA2012_POLY1305))
-		return -EMSGSIZE;
-	return count;
+	int ret;
+	if ((n->txbuf[ZT_PACKET_IDX_VERB] & ZT_VERB_MASK) == ZT_VERB_HELLO) {
+		ret = zt_packet_armor(n->txbuf, len, p->key, ZT_CIPHER_POLY1305_NONE);
+	} else if (p->proto >= ZT_NODE_PROTO_AES && p->siv.k0) {
+		ret = zt_packet_armor_siv(n->txbuf, len, &p->siv);
+		n->ctr.tx_aes += ret == 0;
+	} else {
+		ret = zt_packet_armor(n->txbuf, len, p->key, ZT_CIPHER_SALSA2012_POLY1305);
+	}
+	return ret ? -EMSGSIZE : count;
 }
 
 static void transmit(struct zt_node *n, struct zt_peer *p, size_t len, int count, zt_sock_id sock,
@@ -180,12 +187,14 @@ int zt_node_send_built(struct zt_node *n, struct zt_peer *p, size_t len, int64_t
 int zt_node_send_verb(struct zt_node *n, struct zt_peer *p, uint8_t verb, const void *payload, size_t len,
                       zt_sock_id sock, const struct zt_inetaddr *to, int64_t now, uint64_t *id_out)
 {
-	int plen = zt_node_build(n, p, NULL, verb, payload, len, id_out);
+	int plen = zt_node_build(n, p, NULL, verb, payload, len);
 	if (plen < 0)
 		return plen;
-	if (to)
-		return zt_node_send_on(n, p, (size_t)plen, sock, to, now);
-	return zt_node_send_built(n, p, (size_t)plen, now);
+	int ret = to ? zt_node_send_on(n, p, (size_t)plen, sock, to, now)
+	             : zt_node_send_built(n, p, (size_t)plen, now);
+	if (ret == 0 && id_out)
+		*id_out = zt_node_tx_id(n);
+	return ret;
 }
 
 /* The requests an OK answers (spec vl2 §1: stock records these; ECHO is ours). Recording every FRAME
@@ -218,12 +227,12 @@ static void kick_idle_paths(struct zt_node *n, struct zt_peer *p, int64_t now)
 	}
 }
 
-/* Builds and routes an upper-layer packet with a given ID, and remembers the ID if a reply may come. */
+/* Builds and routes an upper-layer packet with a given ID, and remembers the ID it went out with (what
+ * a reply quotes: *sent_id, may be NULL) if a reply may come. */
 static int send_upper(struct zt_node *n, struct zt_peer *p, const uint8_t id[8], uint8_t verb,
-                      const void *payload, size_t len, int64_t now)
+                      const void *payload, size_t len, int64_t now, uint64_t *sent_id)
 {
-	uint64_t pid;
-	int plen = zt_node_build(n, p, id, verb, payload, len, &pid);
+	int plen = zt_node_build(n, p, id, verb, payload, len);
 	if (plen < 0)
 		return plen;
 	struct zt_path *used;
@@ -231,8 +240,11 @@ static int send_upper(struct zt_node *n, struct zt_peer *p, const uint8_t id[8],
 	int ret = send_routed(n, p, (size_t)plen, now, &used, &direct);
 	if (ret == -EHOSTUNREACH || (ret == 0 && !direct))
 		kick_idle_paths(n, p, now);
+	if (ret == 0 && sent_id)
+		*sent_id = zt_node_tx_id(n);
 	if (ret == 0 && expects_reply(verb))
-		zt_node_expect(n, pid, p->id.address, verb, used->sock, &used->addr, direct, true, now);
+		zt_node_expect(n, zt_node_tx_id(n), p->id.address, verb, used->sock, &used->addr, direct, true,
+		               now);
 	p->last_active = now;
 	return ret;
 }
@@ -289,7 +301,7 @@ int zt_node_send(struct zt_node *n, uint64_t dest, uint8_t verb, const void *pay
 	struct zt_peer *p = zt_node_peer_get(n, dest, now);
 	int ret;
 	if (p) {
-		ret = send_upper(n, p, id, verb, payload, len, now);
+		ret = send_upper(n, p, id, verb, payload, len, now, packet_id);
 		/* A peer whose only path is still being confirmed (it has just said HELLO to us, and we
 		 * are the root it would be relayed through): hold the packet until the HELLO we sent back
 		 * is answered, as stock's TX queue does. A controller's first reply to a new member
@@ -443,7 +455,7 @@ void zt_node_release_waiting(struct zt_node *n, int64_t now)
 				continue;
 			zt_wr_init(&w, id, sizeof(id));
 			zt_wr_u64(&w, q->id);
-			(void)send_upper(n, p, id, q->verb, q->payload, q->len, now);
+			(void)send_upper(n, p, id, q->verb, q->payload, q->len, now, NULL);
 			txq_drop(n, q);
 		}
 		for (unsigned i = 0; i < ZT_NODE_RXQ_ENTRIES; i++) {

@@ -98,50 +98,103 @@ int zt_gmac_siv_keys_derive(struct zt_gmac_siv_keys *keys, const uint8_t key[ZT_
 {
 	/* KBKDF in counter mode with HMAC-SHA-384: BE32 counter 0, "ZT", label, 0, context 0, BE32 384. */
 	uint8_t msg[13] = {0, 0, 0, 0, 'Z', 'T', '0', 0, 0, 0, 0, 1, 0x80}, out[ZT_SHA384_LEN];
+	memset(keys, 0, sizeof(*keys));
 	int ret = zt_hmac_sha384(out, key, ZT_SHARED_KEY_LEN, msg, sizeof(msg));
-	memcpy(keys->k0, out, sizeof(keys->k0));
+	if (ret == 0)
+		ret = zt_aes256_new(&keys->k0, out);
 	msg[6] = '1';
 	if (ret == 0)
 		ret = zt_hmac_sha384(out, key, ZT_SHARED_KEY_LEN, msg, sizeof(msg));
-	memcpy(keys->k1, out, sizeof(keys->k1));
+	if (ret == 0)
+		ret = zt_aes256_new(&keys->k1, out);
 	zt_wipe(out, sizeof(out));
 	if (ret)
-		zt_wipe(keys, sizeof(*keys));
+		zt_gmac_siv_keys_free(keys);
 	return ret;
 }
 
-static int gmac_siv_open(uint8_t *pkt, size_t len, const struct zt_gmac_siv_keys *siv)
+void zt_gmac_siv_keys_free(struct zt_gmac_siv_keys *keys)
 {
-	uint8_t s[16], ctr[16], d[16], aad[16] = {0}, iv[12] = {0}, tag[16], folded[8];
-	uint8_t *body = pkt + ZT_PACKET_IDX_VERB;
-	size_t body_len = len - ZT_PACKET_IDX_VERB;
-	int ret;
+	zt_aes256_free(keys->k0);
+	zt_aes256_free(keys->k1);
+	keys->k0 = keys->k1 = NULL;
+}
 
+/* The authenticated data: destination, source and flags without the hops (relays change them), padded
+ * with zeros to one AES block. */
+static void siv_aad(uint8_t aad[16], const uint8_t *pkt)
+{
+	memset(aad, 0, 16);
+	memcpy(aad, pkt + ZT_PACKET_IDX_DEST, 11);
+	aad[10] &= (uint8_t)~ZT_FLAG_HOPS;
+}
+
+/* The folded GMAC tag of the plaintext body under the 8-byte IV. */
+static int siv_tag(uint8_t folded[8], struct zt_gmac_siv_keys *siv, const uint8_t iv8[8], const uint8_t *pkt,
+                   size_t len)
+{
+	uint8_t aad[16], iv[12] = {0}, tag[16];
+	siv_aad(aad, pkt);
+	memcpy(iv, iv8, 8);
+	int ret = zt_aes256_gmac_run(siv->k0, tag, iv, aad, sizeof(aad), pkt + ZT_PACKET_IDX_VERB,
+	                             len - ZT_PACKET_IDX_VERB);
+	for (int i = 0; i < 8; i++)
+		folded[i] = tag[i] ^ tag[8 + i];
+	return ret;
+}
+
+/* CTR over the body with the counter block S, its bit 31 from the end cleared so the 32-bit counter
+ * cannot carry into byte 11. Its own inverse. */
+static int siv_ctr(struct zt_gmac_siv_keys *siv, const uint8_t s[16], uint8_t *pkt, size_t len)
+{
+	uint8_t ctr[16];
+	memcpy(ctr, s, 16);
+	ctr[12] &= 0x7f;
+	return zt_aes256_ctr_run(siv->k1, pkt + ZT_PACKET_IDX_VERB, pkt + ZT_PACKET_IDX_VERB,
+	                         len - ZT_PACKET_IDX_VERB, ctr);
+}
+
+int zt_packet_armor_siv(uint8_t *pkt, size_t len, struct zt_gmac_siv_keys *siv)
+{
+	uint8_t block[16], s[16];
+	if (!length_ok(len))
+		return -EINVAL;
+	pkt[ZT_PACKET_IDX_FLAGS] = (uint8_t)((pkt[ZT_PACKET_IDX_FLAGS] & (ZT_FLAG_FRAGMENTED | ZT_FLAG_HOPS)) |
+	                                     (ZT_CIPHER_AES_GMAC_SIV << 3));
+	memcpy(block, pkt + ZT_PACKET_IDX_ID, 8);
+	int ret = siv_tag(block + 8, siv, block, pkt, len);
+	if (ret == 0)
+		ret = zt_aes256_block(siv->k1, true, s, block);
+	if (ret == 0)
+		ret = siv_ctr(siv, s, pkt, len);
+	if (ret)
+		return ret;
+	memcpy(pkt + ZT_PACKET_IDX_ID, s, 8);
+	memcpy(pkt + ZT_PACKET_IDX_MAC, s + 8, 8);
+	return 0;
+}
+
+static int gmac_siv_open(uint8_t *pkt, size_t len, struct zt_gmac_siv_keys *siv)
+{
+	uint8_t s[16], d[16], folded[8];
 	/* The sender replaced the packet ID and MAC with the encrypted SIV block S. */
 	memcpy(s, pkt + ZT_PACKET_IDX_ID, 8);
 	memcpy(s + 8, pkt + ZT_PACKET_IDX_MAC, 8);
-	memcpy(ctr, s, 16);
-	ctr[12] &= 0x7f; /* so the 32-bit counter cannot carry into byte 11 */
-	ret = zt_aes256_ctr(body, body, body_len, ctr, siv->k1);
+	int ret = siv_ctr(siv, s, pkt, len);
 	if (ret)
 		return ret;
-	ret = zt_aes256_decrypt_block(d, s, siv->k1);
-	memcpy(aad, pkt + ZT_PACKET_IDX_DEST, 11); /* destination, source, flags */
-	aad[10] &= (uint8_t)~ZT_FLAG_HOPS;
-	memcpy(iv, d, 8);
+	ret = zt_aes256_block(siv->k1, false, d, s);
 	if (ret == 0)
-		ret = zt_aes256_gmac(tag, siv->k0, iv, aad, sizeof(aad), body, body_len);
-	for (int i = 0; i < 8; i++)
-		folded[i] = tag[i] ^ tag[8 + i];
+		ret = siv_tag(folded, siv, d, pkt, len);
 	if (ret == 0 && !zt_ct_eq(folded, d + 8, 8))
 		ret = -EBADMSG;
-	if (ret) /* CTR is its own inverse: put the bytes back as they came */
-		(void)zt_aes256_ctr(body, body, body_len, ctr, siv->k1);
+	if (ret) /* put the bytes back as they came */
+		(void)siv_ctr(siv, s, pkt, len);
 	return ret;
 }
 
 int zt_packet_dearmor(uint8_t *pkt, size_t len, const uint8_t key[ZT_SHARED_KEY_LEN],
-                      const struct zt_gmac_siv_keys *siv)
+                      struct zt_gmac_siv_keys *siv)
 {
 	if (!length_ok(len))
 		return -EBADMSG;

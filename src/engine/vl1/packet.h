@@ -1,5 +1,5 @@
-/* VL1 packets on the wire: the 28-byte header, armor (ciphers 0 and 1 both ways; cipher 3 and extended
- * armor receive-only), the HELLO field cipher, and LZ4 payload compression. All in place, no allocation. */
+/* VL1 packets on the wire: the 28-byte header, armor (ciphers 0, 1 and 3 both ways; extended armor
+ * receive-only), the HELLO field cipher, and LZ4 payload compression. Per packet: in place, no allocation. */
 #ifndef ZTRUN_VL1_PACKET_H
 #define ZTRUN_VL1_PACKET_H
 
@@ -39,7 +39,7 @@ enum zt_cipher {
 	ZT_CIPHER_POLY1305_NONE = 0,      /* authenticated, not encrypted: HELLO */
 	ZT_CIPHER_SALSA2012_POLY1305 = 1, /* everything else we send */
 	ZT_CIPHER_TRUSTED_PATH = 2,       /* never accepted */
-	ZT_CIPHER_AES_GMAC_SIV = 3,       /* accepted, never sent */
+	ZT_CIPHER_AES_GMAC_SIV = 3,       /* to peers that announced protocol >= 12 */
 };
 
 struct zt_packet_header {
@@ -71,18 +71,28 @@ void zt_packet_mangle_key(uint8_t out[32], const uint8_t key[32], const uint8_t 
  * 48-byte shared key. 0, or -EINVAL (bad cipher, or length outside 28..ZT_PACKET_MAX_LEN). */
 int zt_packet_armor(uint8_t *pkt, size_t len, const uint8_t key[ZT_SHARED_KEY_LEN], enum zt_cipher cipher);
 
-/* AES-GMAC-SIV subkeys K0 (GMAC) and K1 (SIV block and CTR), derived once per peer from its shared key. */
+/* AES-GMAC-SIV (cipher 3) for one peer: K0 keys GMAC, K1 the SIV block and CTR. Derived once per peer
+ * key (spec §3.6); the OpenSSL contexts inside are reused for every packet, so one node (one thread)
+ * owns it. */
 struct zt_gmac_siv_keys {
-	uint8_t k0[32], k1[32];
+	struct zt_aes256 *k0, *k1;
 };
+/* 0, -EIO or -ENOMEM (then nothing is held). */
 int zt_gmac_siv_keys_derive(struct zt_gmac_siv_keys *keys, const uint8_t key[ZT_SHARED_KEY_LEN]);
+void zt_gmac_siv_keys_free(struct zt_gmac_siv_keys *keys);
+
+/* Arms a finished packet in place with cipher 3 (spec §3.6): sets the cipher bits and clears the high
+ * bit (leaving the fragment flag and hops), encrypts the verb and payload, and replaces the packet ID
+ * and MAC with the SIV block, so the wire ID - the one replies quote - is only known after this. The ID
+ * the caller wrote must be fresh random bytes. 0, -EINVAL (length), or -EIO. */
+int zt_packet_armor_siv(uint8_t *pkt, size_t len, struct zt_gmac_siv_keys *siv);
 
 /* Authenticates and decrypts a whole (reassembled, extended armor already stripped) packet in place.
  * Cipher 0 and 1 need `key`; cipher 3 needs `siv` (may be NULL: then cipher 3 is refused).
  * 0; -EBADMSG if it fails authentication or is too short/long (the bytes are then left as they were);
  * -ENOTSUP for cipher 2 and undefined suites; -EIO if libcrypto fails (cipher 3). Drop on any error. */
 int zt_packet_dearmor(uint8_t *pkt, size_t len, const uint8_t key[ZT_SHARED_KEY_LEN],
-                      const struct zt_gmac_siv_keys *siv);
+                      struct zt_gmac_siv_keys *siv);
 
 /* Removes extended armor [P13] (spec §3.8) using our own identity's secret: decrypts P[19..len-32) and
  * drops the trailing ephemeral key, shrinking *len by 32. This authenticates nothing: follow it with

@@ -19,7 +19,7 @@ int zt_peer_new(struct zt_peer **out, const struct zt_identity *me, const struct
 		free(p);
 		return ret;
 	}
-	p->siv_ok = zt_gmac_siv_keys_derive(&p->siv, p->key) == 0;
+	(void)zt_gmac_siv_keys_derive(&p->siv, p->key);
 	p->proto = p->major = p->minor = p->rev = -1;
 	p->latency = -1;
 	p->created = now;
@@ -32,7 +32,7 @@ void zt_peer_free(struct zt_peer *p)
 	if (!p)
 		return;
 	zt_wipe(p->key, sizeof(p->key));
-	zt_wipe(&p->siv, sizeof(p->siv));
+	zt_gmac_siv_keys_free(&p->siv);
 	free(p);
 }
 

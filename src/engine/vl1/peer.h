@@ -15,8 +15,7 @@ struct zt_peer {
 	struct zt_peer *next;  /* hash chain */
 	struct zt_identity id; /* public half only */
 	uint8_t key[ZT_SHARED_KEY_LEN];
-	struct zt_gmac_siv_keys siv; /* for cipher 3 receive */
-	bool siv_ok;
+	struct zt_gmac_siv_keys siv; /* cipher 3; k0 NULL if libcrypto failed us (then 1 only) */
 	bool root;
 	int proto, major, minor, rev; /* -1 until announced */
 	int latency;                  /* ms over the best direct path, -1 unknown */

@@ -448,10 +448,11 @@ int zt_nodehost_counters(struct zt_nodehost *h, char *out, size_t cap)
 	zt_node_counters(h->node, &c);
 	return snprintf(out, cap,
 	                "node rx=%llu tx=%llu whois=%llu/%llu relayed=%llu rendezvous=%llu bad_mac=%llu "
-	                "replay=%llu unknown=%llu malformed=%llu",
+	                "replay=%llu unknown=%llu malformed=%llu aes=%llu/%llu",
 	                (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
 	                (unsigned long long)c.whois_sent, (unsigned long long)c.whois_answered,
 	                (unsigned long long)c.relayed, (unsigned long long)c.rendezvous_sent,
 	                (unsigned long long)c.drop_bad_mac, (unsigned long long)c.drop_replay,
-	                (unsigned long long)c.drop_unknown_peer, (unsigned long long)c.drop_malformed);
+	                (unsigned long long)c.drop_unknown_peer, (unsigned long long)c.drop_malformed,
+	                (unsigned long long)c.rx_aes, (unsigned long long)c.tx_aes);
 }

@@ -1,5 +1,5 @@
 /* The VL1 node on a simulated wire (sim.h): finding peers. Roots, WHOIS, relaying, RENDEZVOUS and direct
- * paths, loss and reordering, fragmented first messages, loopback paths. How paths change afterwards is in
+ * paths, loss and reordering, fragmented first messages, loopback paths, the cipher suite per peer. How paths change afterwards is in
  * test_node_paths.c; what the node refuses in test_node_reject.c. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +249,94 @@ static void test_large_messages_fragmented_and_relayed(void)
 	sim_free(&t.s);
 }
 
+/* What a node sent: packet heads by cipher suite (fragments after the head carry no flags), and the
+ * suite of its last datagram to `watch`. */
+struct suites {
+	struct zt_inetaddr from, watch;
+	unsigned by_cipher[8];
+	int last_to_watch;
+};
+
+static bool count_suites(struct sim *s, struct sim_dgram *d, void *arg)
+{
+	struct suites *c = arg;
+	(void)s;
+	if (!zt_inetaddr_equal(&d->from, &c->from) || d->len < ZT_PACKET_MIN_LEN || d->data[13] == 0xff)
+		return true;
+	int cipher = (d->data[ZT_PACKET_IDX_FLAGS] & ZT_FLAG_CIPHER) >> 3;
+	c->by_cipher[cipher]++;
+	if (zt_inetaddr_equal(&d->to, &c->watch))
+		c->last_to_watch = cipher;
+	return true;
+}
+
+/* Two of our nodes announce protocol 12 to each other, so everything but HELLO goes AES-GMAC-SIV both
+ * ways, fragmented or not, and replies still find the requests they answer (cipher 3 changes the ID). */
+static void test_our_nodes_talk_cipher3(void)
+{
+	struct sim_trio t;
+	static uint8_t big[5000];
+	uint64_t id, rng = 3;
+	sim_trio_start(&t, 21, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	(void)sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, NULL, 0, NULL);
+	sim_run_for(&t.s, 3000);
+	REQUIRE(sim_has_direct_path(t.a, t.b->id.address));
+	struct suites c = {.from = t.a->addr, .watch = t.b->addr};
+	t.s.tap = count_suites;
+	t.s.tap_arg = &c;
+	struct zt_node_counters a0 = sim_counters(t.a), b0 = sim_counters(t.b);
+	for (int i = 0; i < 5; i++) {
+		REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_ECHO, "aes?", 4, &id) == 0);
+		sim_run_for(&t.s, 200);
+		CHECK(sim_last_reply(t.a)->in_re_id == id);
+	}
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)splitmix(&rng);
+	unsigned msgs = t.b->n_msgs;
+	REQUIRE(sim_send(t.a, t.b->id.address, ZT_VERB_USER_MESSAGE, big, sizeof(big), NULL) == 0);
+	sim_run_for(&t.s, 200);
+	REQUIRE(t.b->n_msgs == msgs + 1);
+	CHECK_EQ_INT(sim_last_msg(t.b)->len, sizeof(big));
+	CHECK(memcmp(sim_last_msg(t.b)->data, big, sizeof(sim_last_msg(t.b)->data)) == 0);
+	CHECK(c.by_cipher[3] >= 6);
+	CHECK_EQ_INT(c.by_cipher[1], 0);
+	struct zt_node_counters a1 = sim_counters(t.a), b1 = sim_counters(t.b);
+	CHECK(a1.tx_aes - a0.tx_aes >= 6);
+	CHECK(b1.rx_aes - b0.rx_aes >= 6);
+	CHECK(a1.rx_aes - a0.rx_aes >= 5); /* b's OKs */
+	CHECK_EQ_INT(b1.drop_bad_mac, 0);
+	sim_free(&t.s);
+}
+
+/* A peer that announced protocol 11 (the public roots, old nodes) gets cipher 1; one that announced 12
+ * gets cipher 3 - decided per peer by its HELLO, as stock does. */
+static void test_cipher_follows_announced_protocol(void)
+{
+	struct sim_trio t;
+	struct zt_identity c_id;
+	uint8_t pl[256], pkt[512];
+	sim_trio_start(&t, 22, false);
+	REQUIRE(sim_run_until(&t.s, 10000, sim_all_online, NULL));
+	struct zt_inetaddr stranger = sim_addr("10.7.0.9", 9993);
+	struct suites c = {.from = t.a->addr, .watch = stranger, .last_to_watch = -1};
+	t.s.tap = count_suites;
+	t.s.tap_arg = &c;
+	for (unsigned proto = 11; proto <= 12; proto++) {
+		sim_identity(&c_id, proto == 11 ? 5 : 6);
+		size_t n = sim_hello_payload(pl, sizeof(pl), &c_id, t.s.now);
+		pl[0] = (uint8_t)proto;
+		size_t len = sim_craft(pkt, sizeof(pkt), &c_id, &t.a->id, 0, ZT_VERB_HELLO, pl, n, 0, NULL);
+		sim_inject(&t.s, &stranger, &t.a->addr, pkt, len);
+		CHECK_EQ_INT(c.last_to_watch, 1); /* OK(HELLO) to a peer new to us: cipher 1, as stock */
+		c.last_to_watch = -1;
+		len = sim_craft(pkt, sizeof(pkt), &c_id, &t.a->id, 0, ZT_VERB_ECHO, "hi", 2, 0, NULL);
+		sim_inject(&t.s, &stranger, &t.a->addr, pkt, len);
+		CHECK_EQ_INT(c.last_to_watch, proto == 11 ? 1 : 3);
+	}
+	sim_free(&t.s);
+}
+
 /* Nodes on 127.0.0.x connect directly by default; with loopback refused they still talk, via the root. */
 static void run_loopback(bool refuse, bool *direct, unsigned *answered)
 {
@@ -292,6 +380,8 @@ static const struct zt_test tests[] = {
     ZT_TEST(test_survives_loss_and_reordering),
     ZT_TEST(test_large_messages_fragmented_and_relayed),
     ZT_TEST(test_loopback_paths_only_when_allowed),
+    ZT_TEST(test_our_nodes_talk_cipher3),
+    ZT_TEST(test_cipher_follows_announced_protocol),
 };
 
 /* libsodium and OpenSSL set themselves up on first use: not a leak of any test's. */

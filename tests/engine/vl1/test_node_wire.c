@@ -104,7 +104,8 @@ static void load(struct zt_identity *id, const char *text)
 		abort();
 }
 
-/* A (a leaf whose root is B at 10.0.0.2/9993) greets its root at start-up: exactly §8.6's bytes. Then
+/* A (a leaf whose root is B at 10.0.0.2/9993) greets its root at start-up: exactly §8.6's bytes but for
+ * the protocol version (and so the MAC). Then
  * B's OK(HELLO) as a stock 1.14 node sends it (§8.8: protocol 12, flags 0x88) is taken: versions
  * recorded, path confirmed, online. */
 static void test_hello_is_the_spec_vector_and_stock_ok_accepted(void)
@@ -123,6 +124,12 @@ static void test_hello_is_the_spec_vector_and_stock_ok_accepted(void)
 	c.planet = &planet;
 	REQUIRE(zt_node_new(&n, &host_cb, &h, &c, T0) == 0);
 	size_t wlen = zt_unhex(hello_wire, want, sizeof(want));
+	/* §8.6 announces protocol 11; we announce 12: that byte differs, and so the MAC. */
+	uint8_t k_ab[ZT_SHARED_KEY_LEN];
+	REQUIRE(zt_identity_agree(&a, &b, k_ab) == 0);
+	REQUIRE(zt_packet_dearmor(want, wlen, k_ab, NULL) == 0);
+	want[ZT_PACKET_IDX_PAYLOAD] = ZT_NODE_PROTO_VERSION;
+	REQUIRE(zt_packet_armor(want, wlen, k_ab, ZT_CIPHER_POLY1305_NONE) == 0);
 	REQUIRE(h.n_sent == 1);
 	CHECK_EQ_INT(h.sent_len[0], wlen);
 	CHECK_MEM(h.sent[0], want, wlen);
@@ -173,8 +180,8 @@ static void test_hello_is_the_spec_vector_and_stock_ok_accepted(void)
 }
 
 /* B, knowing nobody, gets §8.6's HELLO from A at 10.0.0.1/40000: it checks A (the memory-hard hash, once)
- * and answers on that path with the OK(HELLO) a 1.14 node would send (§8.8), but announcing protocol 11
- * and with the 0x80 flag clear, as our node does. */
+ * and answers on that path with the OK(HELLO) a 1.14 node would send (§8.8): protocol 12, cipher 1 (A
+ * was not known before this HELLO), but with the 0x80 flag clear, as our node does. */
 static void test_ok_hello_has_stock_layout(void)
 {
 	struct host h = {.script = {0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10}, .script_len = 8};

@@ -1,5 +1,5 @@
 /* Suite for vl1/packet: spec §8.6 (HELLO, cipher 0, field cipher), §8.7 (ECHO in cipher 1 both flag
- * styles, and cipher 3 receive), §8.8 (OK(HELLO)), §8.9 (extended armor receive), §8.10 (LZ4 ECHO). */
+ * styles, and cipher 3 both ways), §8.8 (OK(HELLO)), §8.9 (extended armor receive), §8.10 (LZ4 ECHO). */
 #include "harness.h"
 #include "warmup.h"
 #include "vectors.h"
@@ -131,35 +131,100 @@ static void echo_cipher1_as_114_sends_it(void)
 	CHECK_MEM(p + 27, plain + 27, ECHO_LEN - 27);
 }
 
+static const char echo_cipher3_wire[] = "c3632483a8b9606f2e7ed86a478e4df28b7218049d233d173afd8f1ad0a8282d"
+                                        "fecab339b0743c649fd2806427292cc3";
+
 static void echo_cipher3_receive(void)
 {
 	uint8_t p[ECHO_LEN], plain[ECHO_LEN], wire[ECHO_LEN];
 	struct zt_gmac_siv_keys siv;
 	REQUIRE(zt_gmac_siv_keys_derive(&siv, key_ab) == 0);
 	zt_unhex(echo_plain, plain, sizeof(plain));
-	zt_unhex("c3632483a8b9606f2e7ed86a478e4df28b7218049d233d173afd8f1ad0a8282d"
-	         "fecab339b0743c649fd2806427292cc3",
-	         wire, sizeof(wire));
+	zt_unhex(echo_cipher3_wire, wire, sizeof(wire));
 	memcpy(p, wire, sizeof(p));
 	CHECK_EQ_INT(zt_packet_dearmor(p, sizeof(p), key_ab, NULL), -ENOTSUP); /* no AES keys, no cipher 3 */
 	REQUIRE(zt_packet_dearmor(p, sizeof(p), key_ab, &siv) == 0);
 	CHECK_MEM(p + 27, plain + 27, ECHO_LEN - 27);
 	CHECK_MEM(p, wire, 27); /* the wire ID (S[0..8)) is what a reply quotes */
 
-	/* Relays may change the hops; anything else fails and leaves the bytes as they came. */
+	/* Relays may change the hops; any other bit flipped anywhere fails and leaves the bytes as they
+	 * came (a flipped cipher bit makes another suite: refused as such). */
 	memcpy(p, wire, sizeof(p));
 	p[18] |= 0x03;
 	CHECK_EQ_INT(zt_packet_dearmor(p, sizeof(p), key_ab, &siv), 0);
 	for (size_t i = 0; i < ECHO_LEN; i++) {
-		memcpy(p, wire, sizeof(p));
-		p[i] ^= (i == 18) ? 0x40 : 0x01;
-		if (zt_packet_dearmor(p, sizeof(p), key_ab, &siv) != -EBADMSG) {
-			zt_test_fail(__FILE__, __LINE__, "tampered cipher-3 packet accepted");
-			break;
+		for (int bit = 0; bit < 8; bit++) {
+			if (i == 18 && bit < 3)
+				continue;
+			/* cipher 3 becomes 2 or 7 (refused unread), or 1 (its MAC fails) */
+			int want = (i == 18 && (bit == 3 || bit == 5)) ? -ENOTSUP : -EBADMSG;
+			memcpy(p, wire, sizeof(p));
+			p[i] ^= (uint8_t)(1 << bit);
+			if (zt_packet_dearmor(p, sizeof(p), key_ab, &siv) != want) {
+				zt_test_fail(__FILE__, __LINE__, "tampered cipher-3 packet accepted");
+				i = ECHO_LEN;
+				break;
+			}
+			p[i] ^= (uint8_t)(1 << bit);
+			CHECK_MEM(p, wire, sizeof(p));
 		}
-		p[i] ^= (i == 18) ? 0x40 : 0x01;
-		CHECK_MEM(p, wire, sizeof(p));
 	}
+	/* shorter or longer under the same key */
+	memcpy(p, wire, sizeof(p));
+	CHECK_EQ_INT(zt_packet_dearmor(p, sizeof(p) - 1, key_ab, &siv), -EBADMSG);
+	CHECK_MEM(p, wire, sizeof(p));
+	zt_gmac_siv_keys_free(&siv);
+}
+
+/* §8.7 cipher 3, sent: the same bytes a 1.14 node builds from the same packet ID. */
+static void echo_cipher3_send(void)
+{
+	uint8_t p[ECHO_LEN], wire[ECHO_LEN];
+	struct zt_gmac_siv_keys siv;
+	REQUIRE(zt_gmac_siv_keys_derive(&siv, key_ab) == 0);
+	zt_unhex(echo_plain, p, sizeof(p));
+	zt_unhex(echo_cipher3_wire, wire, sizeof(wire));
+	p[18] = 0x80; /* the legacy flag is cleared, as stock's setCipher does */
+	REQUIRE(zt_packet_armor_siv(p, sizeof(p), &siv) == 0);
+	CHECK_MEM(p, wire, sizeof(p));
+	CHECK_EQ_INT(zt_packet_armor_siv(p, 27, &siv), -EINVAL);
+	CHECK_EQ_INT(zt_packet_armor_siv(p, ZT_PACKET_MAX_LEN + 1, &siv), -EINVAL);
+	zt_gmac_siv_keys_free(&siv);
+}
+
+/* Many packets through the same reused contexts, every length class (partial AES blocks, a whole
+ * fragmented maximum), the fragment flag and hops kept: each comes back exactly. A packet sealed for
+ * one peer pair does not open under another pair's keys. */
+static void cipher3_round_trips(void)
+{
+	static uint8_t p[ZT_PACKET_MAX_LEN], orig[ZT_PACKET_MAX_LEN];
+	uint8_t other_key[ZT_SHARED_KEY_LEN];
+	struct zt_gmac_siv_keys siv, other;
+	uint64_t seed = 0xae5;
+	REQUIRE(zt_gmac_siv_keys_derive(&siv, key_ab) == 0);
+	memcpy(other_key, key_ab, sizeof(other_key));
+	other_key[47] ^= 1; /* K0/K1 come from all 48 bytes */
+	REQUIRE(zt_gmac_siv_keys_derive(&other, other_key) == 0);
+	static const size_t lens[] = {28, 29, 43, 44, 45, 59, 60, 61, 1400, 2800, 2801, ZT_PACKET_MAX_LEN, 100};
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		size_t len = lens[k];
+		zt_test_random(&seed, p, len);
+		memcpy(p + 8, "\x2e\x7e\xd8\x6a\x47\x8e\x4d\xf2\x8b\x72", 10);
+		p[18] = (uint8_t)(k & 1 ? ZT_FLAG_FRAGMENTED : 0) | (uint8_t)(k % 8 > 3 ? 0x80 : 0);
+		memcpy(orig, p, len);
+		REQUIRE(zt_packet_armor_siv(p, len, &siv) == 0);
+		CHECK_EQ_INT(p[18], (orig[18] & ZT_FLAG_FRAGMENTED) | 0x18);
+		if (len > 40)
+			CHECK(memcmp(p + 27, orig + 27, len - 27) != 0);
+		CHECK(memcmp(p, orig, 8) != 0); /* the wire ID is S[0..8) */
+		p[18] |= (uint8_t)(k & ZT_FLAG_HOPS); /* relayed */
+		CHECK_EQ_INT(zt_packet_dearmor(p, len, other_key, &other), -EBADMSG);
+		REQUIRE(zt_packet_dearmor(p, len, key_ab, &siv) == 0);
+		CHECK_MEM(p + 8, orig + 8, 10);
+		CHECK_MEM(p + 27, orig + 27, len - 27);
+	}
+	zt_gmac_siv_keys_free(&siv);
+	zt_gmac_siv_keys_free(&other);
 }
 
 static void ok_hello_as_114_sends_it(void)
@@ -397,6 +462,8 @@ static const struct zt_test tests[] = {
     ZT_TEST(echo_cipher1_our_style),
     ZT_TEST(echo_cipher1_as_114_sends_it),
     ZT_TEST(echo_cipher3_receive),
+    ZT_TEST(echo_cipher3_send),
+    ZT_TEST(cipher3_round_trips),
     ZT_TEST(ok_hello_as_114_sends_it),
     ZT_TEST(ext_armor_intermediates),
     ZT_TEST(ext_armor_hello_receive),

@@ -273,9 +273,9 @@ static void lossy_wire(void)
 /* The metadata a member sends with its config request (spec §11.2). */
 static void request_metadata_11_2(void)
 {
-	/* The stock set, except `pv`: we say 11, as our HELLO does (vl1/node.h). */
+	/* The stock 1.14 set (`pv` 12, as our HELLO says: vl1/node.h). */
 	static const char want[] =
-	    "v=0000000000000007\nvend=0000000000000001\npv=000000000000000b\n"
+	    "v=0000000000000007\nvend=0000000000000001\npv=000000000000000c\n"
 	    "majv=0000000000000001\nminv=000000000000000e\nrevv=0000000000000001\n"
 	    "mr=0000000000000400\nmc=0000000000000080\nmcr=0000000000000040\n"
 	    "mt=0000000000000080\nf=0000000000000000\nrevr=0000000000000001\no=linux/x86_64";
