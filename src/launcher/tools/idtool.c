@@ -284,12 +284,16 @@ out:
 
 static int unhex_signature(const char *text, size_t len, uint8_t sig[ZT_SIGNATURE_LEN])
 {
-	if (len != SIG_TEXT_LEN || strspn(text, "0123456789abcdefABCDEF") < SIG_TEXT_LEN)
+	uint8_t out[ZT_SIGNATURE_LEN];
+	if (len != SIG_TEXT_LEN)
 		return -EINVAL;
 	for (size_t i = 0; i < ZT_SIGNATURE_LEN; i++) {
-		char byte[3] = {text[2 * i], text[2 * i + 1], 0};
-		sig[i] = (uint8_t)strtoul(byte, NULL, 16);
+		uint64_t byte;
+		if (!zt_hex_parse_n(text + 2 * i, 2, &byte))
+			return -EINVAL;
+		out[i] = (uint8_t)byte;
 	}
+	memcpy(sig, out, sizeof(out));
 	return 0;
 }
 
