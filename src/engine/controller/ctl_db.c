@@ -143,29 +143,6 @@ bool ctl_ip_taken(const struct ctl_network *n, const struct zt_inetaddr *ip, uin
 
 /* ---- files ---- */
 
-int ctl_store_put(struct zt_controller *c, const char *name, cJSON *j)
-{
-	char *text;
-	int rc;
-	if (!j)
-		return -ENOMEM;
-	if (!c->cb.store_put) {
-		cJSON_Delete(j);
-		return 0;
-	}
-	text = ctl_json_print(j);
-	cJSON_Delete(j);
-	if (!text)
-		return -ENOMEM;
-	rc = c->cb.store_put(c->arg, name, text, strlen(text));
-	free(text);
-	if (rc < 0) {
-		c->counters.store_errors++;
-		ctl_log(c, "controller: cannot store %s: %s", name, strerror(-rc));
-	}
-	return rc < 0 ? rc : 0;
-}
-
 int ctl_store_network(struct zt_controller *c, const struct ctl_netrec *r)
 {
 	char name[64];

@@ -210,6 +210,9 @@ int ctl_err(char *err, size_t cap, const char *fmt, ...) __attribute__((format(p
 void ctl_log(struct zt_controller *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sorts every object's keys (bytewise, as stock's std::map) and prints compactly; malloc'd or NULL. */
 char *ctl_json_print(cJSON *j);
+/* Writes a record's file `name` through store_put, as ctl_json_print prints j (taken; NULL: -ENOMEM). 0 or
+ * a negative errno (counted and logged). */
+int ctl_store_put(struct zt_controller *c, const char *name, cJSON *j);
 /* An integer-valued JSON number within [min, max]. */
 bool ctl_json_int(const cJSON *j, int64_t min, int64_t max, int64_t *out);
 /* Builders that remember a failed allocation (`bad`), so a record is either complete or reported. */
@@ -286,7 +289,6 @@ int ctl_member_insert(struct ctl_network *n, struct ctl_member *m);
 void ctl_member_remove(struct ctl_network *n, struct ctl_member *m); /* and free it */
 void ctl_network_free(struct ctl_network *n);
 /* Write the record's file through store_put. 0 or a negative errno (counted). */
-int ctl_store_put(struct zt_controller *c, const char *name, cJSON *j); /* takes j; NULL: -ENOMEM */
 int ctl_store_network(struct zt_controller *c, const struct ctl_netrec *r);
 int ctl_store_member(struct zt_controller *c, uint64_t nwid, const struct ctl_member *m);
 int ctl_store_delete_member(struct zt_controller *c, uint64_t nwid, uint64_t address);

@@ -1,4 +1,5 @@
-/* Small helpers of the controller: error text, stock-shaped JSON output, IP address text, hex IDs. */
+/* Small helpers of the controller: error text, stock-shaped JSON output and a record written through the
+ * store callback, IP address text, hex IDs. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -69,6 +70,29 @@ char *ctl_json_print(cJSON *j)
 	if (!sort_keys(j))
 		return NULL;
 	return cJSON_PrintUnformatted(j);
+}
+
+int ctl_store_put(struct zt_controller *c, const char *name, cJSON *j)
+{
+	char *text;
+	int rc;
+	if (!j)
+		return -ENOMEM;
+	if (!c->cb.store_put) {
+		cJSON_Delete(j);
+		return 0;
+	}
+	text = ctl_json_print(j);
+	cJSON_Delete(j);
+	if (!text)
+		return -ENOMEM;
+	rc = c->cb.store_put(c->arg, name, text, strlen(text));
+	free(text);
+	if (rc < 0) {
+		c->counters.store_errors++;
+		ctl_log(c, "controller: cannot store %s: %s", name, strerror(-rc));
+	}
+	return rc < 0 ? rc : 0;
 }
 
 /* JSON numbers are doubles: integers are exact up to 2^53, which bounds every field we accept. */
