@@ -247,6 +247,29 @@ static int read_signed_file(const char *path, uint8_t **data, size_t *len)
 	return ret;
 }
 
+/* What sign and verify start from: the identity IDENTITY (argv[1]; for sign with its secret key, checked)
+ * and the contents of FILE (argv[2]). 0, or -1 after saying what is wrong. */
+static int load_key_and_file(char **argv, bool secret, struct zt_identity *id, uint8_t **data, size_t *len)
+{
+	if (crypto_ready() != 0 || load_identity(argv[1], id) != 0)
+		return -1;
+	if (secret && !id->has_priv) {
+		zt_log(ZT_LOG_ERROR,
+		       "cannot sign with %s: it has no secret key (use identity.secret, not "
+		       "identity.public)",
+		       zt_keyfile_arg_name(argv[1]));
+		return -1;
+	}
+	if (secret && zt_identity_check_secret(id) != 0) {
+		zt_log(ZT_LOG_ERROR,
+		       "cannot sign with %s: its secret key does not belong to its public key "
+		       "(the file is damaged)",
+		       zt_keyfile_arg_name(argv[1]));
+		return -1;
+	}
+	return read_signed_file(argv[2], data, len) != 0 ? -1 : 0;
+}
+
 static int sign(int argc, char **argv)
 {
 	struct zt_identity id;
@@ -254,29 +277,12 @@ static int sign(int argc, char **argv)
 	size_t len;
 	int status = ZT_EXIT_FAILURE;
 	(void)argc;
-	if (crypto_ready() != 0 || load_identity(argv[1], &id) != 0)
-		return ZT_EXIT_FAILURE;
-	if (!id.has_priv) {
-		zt_log(ZT_LOG_ERROR,
-		       "cannot sign with %s: it has no secret key (use identity.secret, not "
-		       "identity.public)",
-		       zt_keyfile_arg_name(argv[1]));
-		goto out;
+	if (load_key_and_file(argv, true, &id, &data, &len) == 0) {
+		zt_identity_sign(&id, data, len, sig);
+		for (size_t i = 0; i < sizeof(sig); i++)
+			printf("%02x", sig[i]);
+		status = finish_stdout();
 	}
-	if (zt_identity_check_secret(&id) != 0) {
-		zt_log(ZT_LOG_ERROR,
-		       "cannot sign with %s: its secret key does not belong to its public key "
-		       "(the file is damaged)",
-		       zt_keyfile_arg_name(argv[1]));
-		goto out;
-	}
-	if (read_signed_file(argv[2], &data, &len) != 0)
-		goto out;
-	zt_identity_sign(&id, data, len, sig);
-	for (size_t i = 0; i < sizeof(sig); i++)
-		printf("%02x", sig[i]);
-	status = finish_stdout();
-out:
 	zt_identity_wipe(&id);
 	free(data);
 	return status;
@@ -328,9 +334,7 @@ static int verify(int argc, char **argv)
 	size_t len;
 	int status = ZT_EXIT_FAILURE;
 	(void)argc;
-	if (crypto_ready() != 0 || load_identity(argv[1], &id) != 0)
-		return ZT_EXIT_FAILURE;
-	if (read_signed_file(argv[2], &data, &len) != 0 || load_signature(argv[3], sig) != 0)
+	if (load_key_and_file(argv, false, &id, &data, &len) != 0 || load_signature(argv[3], sig) != 0)
 		goto out;
 	if (!zt_identity_verify(&id, data, len, sig)) {
 		zt_log(ZT_LOG_ERROR, "%s signature check FAILED: not a signature of this file by %s", argv[2],
