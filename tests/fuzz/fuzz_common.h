@@ -9,6 +9,7 @@
 
 #include "vl1/identity.h"
 #include "vl1/packet.h"
+#include "fuzz_assert.h"
 
 struct fuzz_keys {
 	struct zt_identity a, b; /* spec §8.3 identities A and B, with secrets */
@@ -17,14 +18,5 @@ struct fuzz_keys {
 };
 
 const struct fuzz_keys *fuzz_keys(void);
-
-/* A property the code promises did not hold: crash so libFuzzer keeps the input. */
-#define FUZZ_ASSERT(cond)                                                                                    \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);          \
-			abort();                                                                             \
-		}                                                                                            \
-	} while (0)
 
 #endif

@@ -10,14 +10,7 @@
 #include <sys/socket.h>
 
 #include "dns.h"
-
-#define FUZZ_ASSERT(cond)                                                                                    \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);          \
-			abort();                                                                             \
-		}                                                                                            \
-	} while (0)
+#include "fuzz_assert.h"
 
 static void check_name(const char *n)
 {

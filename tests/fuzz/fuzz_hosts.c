@@ -11,16 +11,9 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "fuzz_assert.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                                                                    \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);          \
-			abort();                                                                             \
-		}                                                                                            \
-	} while (0)
 
 static bool terminated(const char *s)
 {

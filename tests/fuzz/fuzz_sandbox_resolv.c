@@ -10,14 +10,7 @@
 #include <string.h>
 
 #include "resolv.h"
-
-#define FUZZ_ASSERT(cond)                                                                                    \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);          \
-			abort();                                                                             \
-		}                                                                                            \
-	} while (0)
+#include "fuzz_assert.h"
 
 #define MAX_NS 3
 

@@ -12,35 +12,12 @@ import sys
 import threading
 import time
 
+from rawhttp import connector, fail, read_all
+
 PORT, TOKEN, PID, NWID = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 MAX_CONNS = 64   # ZT_HTTP_MAX_CONNS
 HEAD_MS = 5000   # ZT_HTTP_HEAD_MS
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def connect():
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
-    s.settimeout(10)
-    return s
-
-
-def read_all(s, timeout=10):
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                return out
-            out += b
-    except socket.timeout:
-        return out + b"<open>"
-    except ConnectionResetError:
-        return out + b"<reset>"
+connect = connector(PORT)
 
 
 def status_of(data):

@@ -9,34 +9,10 @@ import socket
 import sys
 import time
 
+from rawhttp import connector, fail, read_all
+
 PORT, TOKEN, NWID = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def connect():
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
-    s.settimeout(10)
-    return s
-
-
-def read_all(s, timeout=10):
-    """Everything until the server closes (or timeout: then '<open>' is appended)."""
-    s.settimeout(timeout)
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                return out
-            out += b
-    except socket.timeout:
-        return out + b"<open>"
-    except ConnectionResetError:
-        return out + b"<reset>"
+connect = connector(PORT)
 
 
 def responses(data):
