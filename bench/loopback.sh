@@ -20,7 +20,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PORT=$(( (RANDOM % 12000) + 20000 ))
 WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then return 0; fi; sleep 0.05; done; return 1; }'
 # The scale run needs an fd per connection in the client and in nginx (ztrun holds none for a
-# connection it joined directly; one per socket, two per connection, for those through lwIP).
+# joined connection; one per socket, two per connection, for those through lwIP).
 NOFILE=$(( CONNS + 1024 ))
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge "$NOFILE" ] || ulimit -Hn "$NOFILE" 2>/dev/null ||
 	{ echo "loopback: the hard fd limit $(ulimit -Hn) is below $NOFILE: fewer connections" >&2; CONNS=$(( $(ulimit -Hn) - 1024 )); }
@@ -74,8 +74,6 @@ wait
 EOS
 chmod 755 "$WORK" "$WORK/www"
 
-# Connections between the app's own sockets joined directly (off by default: see ztrun(1)).
-export ZTRUN_JOIN_LOOPBACK=${ZTRUN_JOIN_LOOPBACK:-1}
 measure() { # measure host|ZTRUN SCRIPT [ARG]
 	# --keep-caps: as root, nginx switches its workers to another user
 	if [ "$1" = host ]; then bash "${@:2}"; else "$1" -q --keep-caps none -- bash "${@:2}"; fi

@@ -155,7 +155,9 @@ void sb_op_socket(struct sb_call *c)
 static void simple_reply(struct sb_call *c, int32_t r, int fd, struct zt_nc_buf *b)
 {
 	(void)b;
-	if (r < 0) {
+	/* A new end comes with success, or with EINPROGRESS from a non-blocking connect (rpc.h). */
+	bool install = r >= 0 || (c->nr == SYS_connect && r == -EINPROGRESS);
+	if (!install) {
 		if (fd >= 0)
 			close(fd);
 		sb_fail(c, -r);
@@ -167,6 +169,10 @@ static void simple_reply(struct sb_call *c, int32_t r, int fd, struct zt_nc_buf 
 			sb_fail(c, -e);
 			return;
 		}
+	}
+	if (r < 0) {
+		sb_fail(c, -r);
+		return;
 	}
 	if (c->nr == SYS_connect && r == ZT_NC_CONNECT_HOST) {
 		/* --fallthrough: the fd is now the host's socket; the program's connect runs on it */

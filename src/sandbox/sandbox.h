@@ -24,7 +24,9 @@
  * end and puts it into the program with SECCOMP_IOCTL_NOTIF_ADDFD (answering atomically). For a call
  * on an fd it takes a copy of the program's fd (pidfd_getfd) and asks it one getsockname(): not a
  * virtual socket -> the call continues natively (SECCOMP_USER_NOTIF_FLAG_CONTINUE; safe, since no
- * host IPv4/IPv6 socket can exist in the tree except what it inherited); virtual -> the supervisor
+ * host IPv4/IPv6 socket can exist in the tree except what it inherited: the TCP sockets of joined
+ * loopback connections belong to ztrun's own network namespace, whose only interface is its
+ * loopback, so not even one disconnected and connected again reaches out); virtual -> the supervisor
  * reads the arguments from the program's memory (process_vm_readv), does what the shim's hook would
  * (the RPC, or framing a datagram), writes the results back and answers. A call that must wait
  * (blocking connect, accept, a datagram) waits in the supervisor, never in the loop: the program's

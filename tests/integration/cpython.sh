@@ -45,12 +45,21 @@ start=$(date +%s)
 	"$WORK/network" -j "$JOBS" -x '*VSOCK*' $MODULES 2>network.log || fail "ztrun $NW exited with $?"
 echo "the run on network $NW took $(($(date +%s) - start)) s"
 
+# Loopback connections between the suites' own sockets are kernel TCP connections in a network
+# namespace of ztrun's own; where no user namespace can be made they go through lwIP, whose data
+# reaches the peer a moment after send() returns, not at once.
+known=$here/cpython_known.txt
+if ! unshare -Urn true 2>/dev/null; then
+	known=$WORK/known.txt
+	cp "$here/cpython_known.txt" "$known"
+	echo "test.test_epoll.TestEPoll.test_control_and_wait  timing: no user namespaces here (unshare -Urn)" >>"$known"
+fi
 status=0
 echo "== under ztrun none"
-"$PY" "$here/cpython_suites.py" compare "$WORK/native" "$WORK/ztrun" --known "$here/cpython_known.txt" ||
+"$PY" "$here/cpython_suites.py" compare "$WORK/native" "$WORK/ztrun" --known "$known" ||
 	status=1
 echo "== under ztrun $NW (a private network)"
-"$PY" "$here/cpython_suites.py" compare "$WORK/native" "$WORK/network" --known "$here/cpython_known.txt" ||
+"$PY" "$here/cpython_suites.py" compare "$WORK/native" "$WORK/network" --known "$known" ||
 	status=1
 [ $status = 0 ] || fail "tests that pass without ztrun fail under it (the logs: KEEP_WORK=1, $WORK/*/MODULE.log)"
 echo "PASS CPython's suites under ztrun none and on a private network"

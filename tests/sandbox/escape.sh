@@ -3,16 +3,33 @@
 # bash's /dev/tcp without the shim, and (as root) a child that drops its uid and then execs, so ld.so
 # cannot read the 0500 shim, all fail to connect (the virtual network has no such server) and the host
 # listener sees nothing; a server started without the shim is reachable inside, not from the host.
+# A joined loopback connection's socket (a kernel TCP socket), disconnected and connected again to
+# the host listener's port, by a static program and through the shim, reaches nothing either.
 # Where seccomp user notification is unavailable (here: ztrun inside ztrun, one listener per process
 # tree) ztrun says so once and runs with LD_PRELOAD only. no_new_privs: as root ztrun leaves it off;
 # an ordinary user's ztrun sets it, so a setuid-root program inside runs without privilege.
 . "$(dirname "$0")/lib.sh"
+RAWNET=$(realpath "${2:?usage: $0 ZTRUN RAWNET}")
 P=$(pick_port)
 Q=$(pick_port)
 start_host_listener "$P"
 cd "$WORK"
+cat >rejoin.py <<'EOF'
+import ctypes, socket, sys
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+c = socket.socket(); c.connect(l.getsockname()); a, _ = l.accept()
+unspec = (ctypes.c_ubyte * 16)()  # a sockaddr of family AF_UNSPEC: disconnect
+if ctypes.CDLL(None, use_errno=True).connect(c.fileno(), unspec, 16) != 0:
+    sys.exit("connect(AF_UNSPEC): errno %d" % ctypes.get_errno())
+try:
+    c.connect(("127.0.0.1", int(sys.argv[1]))); print("reached")
+except OSError:
+    print("refused")
+EOF
 "$ZTRUN" none -- bash -c "
 	$WAIT_PORT
+	'$RAWNET' rejoin $P >rejoin.static 2>&1
+	python3 rejoin.py $P >rejoin.shim 2>&1
 	env -u LD_PRELOAD curl -sS -m 5 http://127.0.0.1:$P/ >curl.out 2>&1 && echo reached >curl.status || echo refused >curl.status
 	env -u LD_PRELOAD bash -c 'exec 3<>/dev/tcp/127.0.0.1/$P' 2>/dev/null && echo reached >bash.status || echo refused >bash.status
 	env -u LD_PRELOAD python3 -m http.server $Q --bind 127.0.0.1 >server.log 2>&1 &
@@ -30,6 +47,8 @@ wait $zt || fail "ztrun exited with $?"
 grep -q "Connection refused\|Couldn't connect" curl.out || fail "curl without the shim: $(cat curl.out)"
 [ "$(cat bash.status)" = refused ] || fail "bash /dev/tcp without the shim reached a server"
 [ "$(cat inside.code)" = 200 ] || fail "a server started without the shim was not reachable inside"
+[ "$(cat rejoin.static)" = refused ] || fail "a static program's joined socket, connected again: $(cat rejoin.static)"
+[ "$(cat rejoin.shim)" = refused ] || fail "a joined socket connected again through the shim: $(cat rejoin.shim)"
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 711 "$WORK"

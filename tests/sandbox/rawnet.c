@@ -13,6 +13,9 @@
  *   rawnet rcvtimeo                   recvfrom on a UDP socket with SO_RCVTIMEO 200 ms and nothing to
  *                                     read: prints the errno name (EAGAIN, as the kernel's)
  *   rawnet io-uring                   prints the errno name io_uring_setup fails with
+ *   rawnet rejoin PORT                connects to a listener of its own on 127.0.0.1 (a joined
+ *                                     connection), disconnects that socket (connect AF_UNSPEC) and
+ *                                     connects it to 127.0.0.1:PORT: prints "reached" or "refused"
  *   rawnet family FAMILY              prints the errno name socket(FAMILY, SOCK_DGRAM, 0) gives
  *   rawnet cost N                     prints the time per call of N getsockname() on a Unix socket
  *                                     (stopped, then continued natively), on a virtual TCP socket
@@ -280,6 +283,27 @@ static int rcvtimeo(void)
 	return 0;
 }
 
+/* A joined connection's socket is a kernel TCP socket: disconnected and connected again, it must
+ * reach nothing of the host's (joined.c makes it in a network namespace with only its loopback). */
+static int rejoin(int port)
+{
+	int l = (int)sys(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	int c = (int)sys(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr("127.0.0.1", 0, &ss);
+	if (l < 0 || c < 0 || sys(SYS_bind, l, (long)&ss, len, 0, 0, 0) < 0 || sys(SYS_listen, l, 4, 0, 0, 0, 0) < 0 ||
+	    sys(SYS_getsockname, l, (long)&ss, (long)&len, 0, 0, 0) < 0)
+		die("listener");
+	if (sys(SYS_connect, c, (long)&ss, len, 0, 0, 0) < 0 || sys(SYS_accept4, l, 0, 0, SOCK_CLOEXEC, 0, 0) < 0)
+		die("connect to our own listener");
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	if (sys(SYS_connect, c, (long)&unspec, sizeof(unspec), 0, 0, 0) < 0)
+		die("connect(AF_UNSPEC)");
+	len = make_addr("127.0.0.1", port, &ss);
+	puts(sys(SYS_connect, c, (long)&ss, len, 0, 0, 0) == 0 ? "reached" : "refused");
+	return 0;
+}
+
 static double per_call_us(int fd, long cookie, int n)
 {
 	struct timespec t0, t1;
@@ -333,6 +357,8 @@ int main(int argc, char **argv)
 		printf("%s\n", r < 0 ? strerrorname_np(errno) : "created");
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "rejoin") == 0)
+		return rejoin(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "tcp-server") == 0)
 		return tcp_server(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "udp-server") == 0)

@@ -1,95 +1,92 @@
-/* Joined connections: a TCP connect() to a listener of the same service (the private loopback, or
- * one of our own addresses) joins the two app sockets with one socketpair of their own, so their
- * bytes never pass through ztrun or lwIP. The service keeps nothing for such a connection: each end
- * carries its addresses in its abstract name (rpc.h), and the kernel keeps the name unique for as
- * long as either app holds that end. */
+/* Joined connections: a TCP connect() to a loopback address where a listener of the same service
+ * waits becomes a kernel TCP connection between the two apps, made on the loopback of a network
+ * namespace of our own (privnet.c): the connecting app gets the connected socket in place of its
+ * own, the listener's app the accepted one through its accept queue. Their bytes never pass through
+ * ztrun or lwIP, and every call on them is the kernel's TCP: errors after a close, shutdown, urgent
+ * data, buffers, options, names, readiness. The namespace has nothing but its loopback, so even a
+ * socket the app disconnects (connect AF_UNSPEC) and connects again reaches nothing outside.
+ * Inside, each listener that joins connections gets a kernel listener at its own address and port,
+ * so names come out as on the virtual loopback; the service keeps nothing per connection. */
 #include "joined_int.h"
+#include "privnet.h"
 #include "service_int.h"
 #include "stack.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "lwip/priv/tcp_priv.h"
 
-/* Where a joined end's addresses begin in its name, after ZT_NC_NAME_PREFIX "<pid>/". */
-#define JOINED_MARK '='
+/* The listener's app gets the accepted socket once the connecting app holds its own (the shim
+ * installed it over its fd, which closed the old end: the loop sees that end hang up), so that when
+ * accept() returns the connecting socket is connected, as on a kernel, for any thread that looks.
+ * A connecting app that keeps copies of its old end (dup, fork) gets it after a while anyway. */
+#define HANDOVER_MS 200
 
-/* Off unless ZTRUN_JOIN_LOOPBACK=1 (read at each connect): a write to a joined end whose peer has
- * closed fails at once with EPIPE, where TCP's first write after the peer's close still succeeds
- * (three checks of CPython's test_socket see it). */
+struct handover {
+	struct handover *next;
+	struct zt_sock *l;
+	uint64_t sid; /* the connecting socket's old end: its hang-up is the signal */
+	int afd;
+	uint8_t rec[ZT_NC_ADDR_LEN];
+	int64_t due;
+};
+static struct handover *handovers;
+
+/* Closes fd with a reset, as a kernel resets a connection its listener never accepted. */
+static void close_reset(int fd)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+static void hand_over(struct handover **pp)
+{
+	struct handover *h = *pp;
+	*pp = h->next;
+	if (zt_send_with_fd(h->l->fd, h->rec, sizeof(h->rec), h->afd) < 0)
+		close_reset(h->afd); /* a full accept queue, or the listener just closed */
+	else
+		close(h->afd);
+	free(h);
+}
+
+void zt_joined_replaced(struct zt_sock *s)
+{
+	for (struct handover **pp = &handovers; *pp; pp = &(*pp)->next) {
+		if ((*pp)->sid == s->id) {
+			hand_over(pp);
+			return;
+		}
+	}
+}
+
+int64_t zt_joined_due(int64_t now)
+{
+	int64_t next = -1;
+	for (struct handover **pp = &handovers; *pp;) {
+		if ((*pp)->due <= now) {
+			hand_over(pp);
+			continue;
+		}
+		if (next < 0 || (*pp)->due < next)
+			next = (*pp)->due;
+		pp = &(*pp)->next;
+	}
+	return next;
+}
+
+/* Read at each connect: tests of lwIP's own path turn joining off around their scenarios. */
 static bool joined_enabled(void)
 {
 	const char *v = getenv("ZTRUN_JOIN_LOOPBACK");
-	return v && strcmp(v, "1") == 0;
-}
-
-/* Hex of an address as a socket of `domain` shows it: 4 bytes of IPv4 or 16 of IPv6, then the port. */
-static int put_hex_addr(char *out, size_t cap, int domain, const struct zt_nc_addr *a)
-{
-	size_t alen = domain == AF_INET ? 4 : 16, n = 0;
-	for (size_t i = 0; i < alen && n + 3 < cap; i++)
-		n += (size_t)snprintf(out + n, cap - n, "%02x", a->addr[i]);
-	const uint8_t *p = (const uint8_t *)&a->port_be;
-	n += (size_t)snprintf(out + n, cap - n, "%02x%02x", p[0], p[1]);
-	return (int)n;
-}
-
-static bool get_hex_addr(const char **s, int domain, struct zt_nc_addr *a)
-{
-	size_t alen = domain == AF_INET ? 4 : 16;
-	uint8_t b[18];
-	for (size_t i = 0; i < alen + 2; i++) {
-		unsigned v;
-		if (sscanf(*s, "%2x", &v) != 1 || !(*s)[0] || !(*s)[1])
-			return false;
-		b[i] = (uint8_t)v;
-		*s += 2;
-	}
-	memset(a, 0, sizeof(*a));
-	a->family = (uint16_t)domain;
-	memcpy(a->addr, b, alen);
-	memcpy(&a->port_be, b + alen, 2);
-	return true;
-}
-
-/* Binds fd to the name of a joined end: "<prefix><pid>/=<4|6><local><peer>/s". */
-static int bind_joined_name(int fd, pid_t pid, int domain, const struct zt_nc_addr *local,
-                            const struct zt_nc_addr *peer)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	char *p = sun.sun_path + 1;
-	size_t cap = sizeof(sun.sun_path) - 1;
-	int n = snprintf(p, cap, ZT_NC_NAME_PREFIX "%d/%c%c", (int)pid, JOINED_MARK, domain == AF_INET ? '4' : '6');
-	n += put_hex_addr(p + n, cap - (size_t)n, domain, local);
-	n += put_hex_addr(p + n, cap - (size_t)n, domain, peer);
-	n += snprintf(p + n, cap - (size_t)n, "/s");
-	if ((size_t)n >= cap)
-		return -ENAMETOOLONG;
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-	return bind(fd, (struct sockaddr *)&sun, len) < 0 ? -errno : 0;
-}
-
-/* Parses the name of fd as a joined end of this service's pid. */
-static bool parse_joined(pid_t pid, int fd, int *domain, struct zt_nc_addr *local, struct zt_nc_addr *peer)
-{
-	char name[ZT_SOCK_NAME_MAX];
-	if (!zt_sock_name_of(fd, name))
-		return false;
-	int p, used = 0;
-	char mark, fam;
-	if (sscanf(name, ZT_NC_NAME_PREFIX "%d/%c%c%n", &p, &mark, &fam, &used) != 3 || p != (int)pid ||
-	    mark != JOINED_MARK || (fam != '4' && fam != '6'))
-		return false;
-	*domain = fam == '4' ? AF_INET : AF_INET6;
-	const char *s = name + used;
-	return get_hex_addr(&s, *domain, local) && get_hex_addr(&s, *domain, peer) && strcmp(s, "/s") == 0;
+	return !(v && strcmp(v, "0") == 0);
 }
 
 /* The listening socket of this service that a SYN to ip:port would reach, as tcp_input chooses it:
@@ -112,7 +109,44 @@ static struct zt_sock *find_listener(const ip_addr_t *ip, uint16_t port)
 	return any ? any->callback_arg : NULL;
 }
 
-/* Options the app set on its end itself (timeouts, low-water mark) go with it to the new end. */
+/* Whether every copy of l's app end is closed, which the loop may not have told yet: then l goes
+ * now, as when it tells (tcp.c), and the connect finds no listener, as on a kernel. */
+static bool listener_gone(struct zt_sock *l)
+{
+	struct pollfd p = {.fd = l->fd, .events = 0};
+	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+		return false;
+	l->app_gone = true;
+	zt_sock_kill(l);
+	return true;
+}
+
+static bool is_loopback(const ip_addr_t *ip)
+{
+	return (IP_IS_V4(ip) && ip4_addr_isloopback(ip_2_ip4(ip))) ||
+	       (IP_IS_V6(ip) && ip6_addr_isloopback(ip_2_ip6(ip)));
+}
+
+static int set_int(int fd, int level, int name, int v)
+{
+	return setsockopt(fd, level, name, &v, sizeof(v));
+}
+
+static void set_timeout(int fd, int name, long ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	setsockopt(fd, SOL_SOCKET, name, &tv, sizeof(tv));
+}
+
+/* The options the app set on its virtual socket, on the kernel's (what the kernel refuses, lwIP
+ * took: the app was told yes then). A kernel accepted socket inherits its listener's options. */
+static void replay_options(const struct zt_sock *s, int fd)
+{
+	for (int i = 0; i < s->nopts; i++)
+		setsockopt(fd, s->opts[i].level, s->opts[i].name, s->opts[i].val, (socklen_t)s->opts[i].len);
+}
+
+/* Options the app set on its end itself (timeouts, low-water mark) go with it to the new socket. */
 static void copy_native_options(int from, int to)
 {
 	static const int names[] = {SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT};
@@ -124,119 +158,181 @@ static void copy_native_options(int from, int to)
 	}
 }
 
-int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port)
+static socklen_t to_sockaddr(const ip_addr_t *ip, uint16_t port, int domain, struct sockaddr_storage *ss)
 {
-	struct tcp_pcb *pcb = s->pcb.tcp;
-	if (!joined_enabled() || s->state != ZT_SOCK_NEW || !pcb || ip_addr_isany(ip) || !zt_stack_addr_is_local(ip))
+	struct zt_nc_addr a;
+	zt_stack_addr_to_nc(ip, port, domain, &a);
+	return zt_nc_addr_to_sockaddr(&a, ss);
+}
+
+/* l's kernel listener in the private namespace, at l's own address and port; made at l's first
+ * joined connection. */
+static int kernel_listener(struct zt_sock *l)
+{
+	if (l->join_lfd >= 0)
+		return l->join_lfd;
+	struct tcp_pcb_listen *lp = (struct tcp_pcb_listen *)l->pcb.tcp;
+	int fd = zt_privnet_socket(l->domain);
+	if (fd < 0)
+		return fd;
+	struct sockaddr_storage ss;
+	socklen_t len = to_sockaddr(&lp->local_ip, lp->local_port, l->domain, &ss);
+	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (l->domain == AF_INET6)
+		set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, l->v6only);
+	set_timeout(fd, SO_RCVTIMEO, 1000); /* accept waits at most this for a connection made just now */
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
+		close(fd);
+		return -EAGAIN;
+	}
+	l->join_lfd = fd;
+	return fd;
+}
+
+/* Whether two socket addresses are one, an IPv4-mapped IPv6 address the same as its IPv4 one. */
+static bool same_name(const struct sockaddr_storage *a, socklen_t alen, const struct sockaddr_storage *b,
+                      socklen_t blen)
+{
+	struct zt_nc_addr na, nb;
+	ip_addr_t ia, ib;
+	uint16_t pa, pb;
+	if (zt_nc_addr_from_sockaddr(&na, (const struct sockaddr *)a, alen) < 0 ||
+	    zt_nc_addr_from_sockaddr(&nb, (const struct sockaddr *)b, blen) < 0 ||
+	    zt_stack_addr_from_nc(&na, &ia, &pa) < 0 || zt_stack_addr_from_nc(&nb, &ib, &pb) < 0)
+		return false;
+	return pa == pb && ip_addr_cmp(&ia, &ib);
+}
+
+/* Accepts from kl the connection whose peer is c; anything else queued there (an app that connected
+ * a disconnected joined socket to this address) is closed. */
+static int accept_own(int kl, int c)
+{
+	struct sockaddr_storage want, got;
+	socklen_t wlen = sizeof(want);
+	if (getsockname(c, (struct sockaddr *)&want, &wlen) < 0)
+		return -EAGAIN;
+	for (int tries = 0; tries < 64; tries++) {
+		socklen_t glen = sizeof(got);
+		memset(&got, 0, sizeof(got));
+		int a = accept4(kl, (struct sockaddr *)&got, &glen, SOCK_CLOEXEC);
+		if (a < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return -EAGAIN;
+		}
+		if (same_name(&got, glen, &want, wlen))
+			return a;
+		close(a);
+	}
+	return -EAGAIN;
+}
+
+/* The connecting socket: the app's options, its bound address if it bound one, connected to l's
+ * kernel listener at ip:port (non-blocking when the app's connect is: the kernel then says 0 to the
+ * app's next connect() once, as after its own EINPROGRESS). */
+static int kernel_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
+{
+	int c = zt_privnet_socket(s->domain);
+	if (c < 0)
+		return c;
+	if (s->domain == AF_INET6)
+		set_int(c, IPPROTO_IPV6, IPV6_V6ONLY, s->v6only);
+	replay_options(s, c);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	if (s->bound) {
+		struct tcp_pcb *pcb = s->pcb.tcp;
+		len = to_sockaddr(&pcb->local_ip, pcb->local_port, s->domain, &ss);
+		if (bind(c, (struct sockaddr *)&ss, len) < 0)
+			goto fail;
+	}
+	len = to_sockaddr(ip, port, s->domain, &ss);
+	if (nonblock) {
+		if (fcntl(c, F_SETFL, O_NONBLOCK) < 0)
+			goto fail;
+		if (connect(c, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+			goto fail;
+		if (fcntl(c, F_SETFL, 0) < 0)
+			goto fail;
+	} else {
+		set_timeout(c, SO_SNDTIMEO, 1000);
+		if (connect(c, (struct sockaddr *)&ss, len) < 0)
+			goto fail;
+	}
+	return c;
+fail:
+	close(c);
+	return -EAGAIN;
+}
+
+int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port, bool nonblock)
+{
+	if (!joined_enabled() || s->state != ZT_SOCK_NEW || !s->pcb.tcp || !is_loopback(ip))
 		return -EAGAIN;
 	if (IP_IS_V4(ip) && s->domain == AF_INET6 && s->v6only)
 		return -EAGAIN;
 	struct zt_sock *l = find_listener(ip, port);
 	/* A listener with connections still queued in lwIP keeps its order: this one queues too. */
-	if (!l || l->svc != s->svc || l->kind != 'l' || l->app_gone || l->dead || l->acceptq_head)
+	if (!l || l->svc != s->svc || l->kind != 'l' || l->app_gone || l->dead || l->acceptq_head ||
+	    listener_gone(l))
 		return -EAGAIN;
-	/* The local address: the bound one, else as a kernel picks it for the loopback (127.0.0.1 for
-	 * all of 127/8) or for one of our own addresses (that address). */
-	ip_addr_t local_ip;
-	if (s->bound && !ip_addr_isany(&pcb->local_ip))
-		ip_addr_copy(local_ip, pcb->local_ip);
-	else if (IP_IS_V4(ip) && ip4_addr_isloopback(ip_2_ip4(ip)))
-		IP_ADDR4(&local_ip, 127, 0, 0, 1);
-	else
-		ip_addr_copy(local_ip, *ip);
-	if (!s->bound) {
-		/* an ephemeral port from lwIP's own allocator, held until the app's old end closes */
-		const ip_addr_t *any = s->domain == AF_INET ? IP4_ADDR_ANY : s->v6only ? IP6_ADDR_ANY : IP_ANY_TYPE;
-		if (tcp_bind(pcb, any, 0) != ERR_OK)
-			return -EAGAIN;
-		s->bound = true;
+	int kl = kernel_listener(l);
+	if (kl < 0)
+		return -EAGAIN;
+	int c = kernel_connect(s, ip, port, nonblock);
+	if (c < 0)
+		return -EAGAIN;
+	int a = accept_own(kl, c);
+	if (a < 0) {
+		close(c);
+		return -EAGAIN;
 	}
-	struct zt_nc_addr c_local, c_peer, a_local, a_peer;
-	zt_stack_addr_to_nc(&local_ip, pcb->local_port, s->domain, &c_local);
-	zt_stack_addr_to_nc(ip, port, s->domain, &c_peer);
-	zt_stack_addr_to_nc(ip, port, l->domain, &a_local);
-	zt_stack_addr_to_nc(&local_ip, pcb->local_port, l->domain, &a_peer);
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -EAGAIN;
-	/* Urgent data arrives in line, as it does through lwIP (see make_pair). */
-	int one = 1;
-	setsockopt(sv[0], SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
-	setsockopt(sv[1], SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	/* the accepted socket: no options of our kernel listener, the app listener's instead */
+	set_int(a, SOL_SOCKET, SO_REUSEADDR, 0);
+	set_timeout(a, SO_RCVTIMEO, 0);
+	replay_options(l, a);
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	struct zt_nc_addr from;
 	uint8_t rec[ZT_NC_ADDR_LEN];
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
-	zt_nc_put_addr(&b, &a_peer);
-	if (bind_joined_name(sv[0], s->svc->pid, s->domain, &c_local, &c_peer) < 0 ||
-	    bind_joined_name(sv[1], s->svc->pid, l->domain, &a_local, &a_peer) < 0 ||
-	    zt_send_with_fd(l->fd, rec, sizeof(rec), sv[1]) < 0) {
-		/* the same four addresses are joined already, or the listener's queue is full: lwIP's way */
-		close(sv[0]);
-		close(sv[1]);
+	if (getpeername(a, (struct sockaddr *)&peer, &plen) < 0 ||
+	    zt_nc_addr_from_sockaddr(&from, (struct sockaddr *)&peer, plen) < 0) {
+		close(a);
+		close(c);
 		return -EAGAIN;
 	}
-	close(sv[1]);
-	copy_native_options(app_fd, sv[0]);
-	return sv[0];
-}
-
-/* Socket options of a joined end are answered as for a connected TCP socket of ours, with the same
- * code (sockopt.c), on a stand-in with no PCB: what the app's own end implements is applied to it,
- * what lwIP would is accepted, unknown options get ENOPROTOOPT alike. Nothing is remembered. */
-static struct zt_sock *stand_in(struct zt_service *svc, int domain)
-{
-	static struct zt_sock s;
-	memset(&s, 0, sizeof(s));
-	s.svc = svc;
-	s.kind = 's';
-	s.domain = domain;
-	s.type = SOCK_STREAM;
-	s.protocol = IPPROTO_TCP;
-	s.state = ZT_SOCK_CONNECTED;
-	s.bound = true;
-	s.fd = s.app_fd_pending = -1;
-	return &s;
-}
-
-static int joined_getsockopt(struct zt_sock *s, int fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen)
-{
-	struct zt_nc_buf head = *req;
-	int level = (int)zt_nc_get_u32(&head), name = (int)zt_nc_get_u32(&head);
-	int r = zt_op_getsockopt(s, fd, req, out, outlen);
-	/* the reply is u32 length + value: tcpi_state, which the stand-in has no PCB to say */
-	if (r == 0 && level == IPPROTO_TCP && name == TCP_INFO && *outlen > 4)
-		out[4] = TCP_ESTABLISHED;
-	return r;
-}
-
-bool zt_joined_request(struct zt_service *svc, int fd, enum zt_nc_op op, struct zt_nc_buf *req, uint8_t *out,
-                       size_t *outlen, int *result)
-{
-	int domain;
-	struct zt_nc_addr local, peer;
-	if (!parse_joined(svc->pid, fd, &domain, &local, &peer))
-		return false;
-	struct zt_nc_buf b = {.p = out, .len = ZT_NC_ADDR_LEN};
-	switch (op) {
-	case ZT_NC_GETSOCKNAME:
-	case ZT_NC_GETPEERNAME:
-		zt_nc_put_addr(&b, op == ZT_NC_GETSOCKNAME ? &local : &peer);
-		*outlen = b.off;
-		*result = 0;
-		break;
-	case ZT_NC_CONNECT:
-		*result = -EISCONN;
-		break;
-	case ZT_NC_SETSOCKOPT: {
-		int no_fd = -1; /* a stream stand-in is never re-made */
-		*result = zt_op_setsockopt(stand_in(svc, domain), fd, req, &no_fd);
-		break;
+	struct handover *h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(a);
+		close(c);
+		return -EAGAIN;
 	}
-	case ZT_NC_GETSOCKOPT:
-		*result = joined_getsockopt(stand_in(svc, domain), fd, req, out, outlen);
-		break;
-	default: /* bind, listen: as on a connected TCP socket */
-		*result = -EINVAL;
-		break;
+	zt_nc_put_addr(&b, &from);
+	memcpy(h->rec, rec, sizeof(rec));
+	h->l = l;
+	h->sid = s->id;
+	h->afd = a;
+	h->due = zt_now_ms() + HANDOVER_MS;
+	h->next = handovers;
+	handovers = h;
+	copy_native_options(app_fd, c);
+	return c;
+}
+
+void zt_joined_listener_closed(struct zt_sock *l)
+{
+	for (struct handover **pp = &handovers; *pp;) {
+		struct handover *h = *pp;
+		if (h->l != l) {
+			pp = &h->next;
+			continue;
+		}
+		*pp = h->next;
+		close_reset(h->afd);
+		free(h);
 	}
-	return true;
+	if (l->join_lfd >= 0)
+		close(l->join_lfd);
+	l->join_lfd = -1;
 }

@@ -1,22 +1,28 @@
-/* Joined connections: a TCP connect() to a listener of the same service becomes one socketpair
- * between the two apps, with no state kept in the service (see joined.c and rpc.h). */
+/* Joined connections: a TCP connect() to a loopback address where a listener of the same service
+ * waits becomes a kernel TCP connection between the two apps, in a network namespace of our own
+ * (see joined.c and rpc.h). */
 #ifndef ZTRUN_JOINED_INT_H
 #define ZTRUN_JOINED_INT_H
 
 #include <stdbool.h>
-#include <stddef.h>
+#include <stdint.h>
 
 #include "sock_int.h"
 
 /* connect() of stream socket s (app_fd: the app's end, from the request) to ip:port. When a
- * listener of s's service takes it, the listener's app gets the other end through its accept queue
- * and this returns the new app end to install over the app's fd; else -EAGAIN: lwIP's way.
- * Only with ZTRUN_JOIN_LOOPBACK=1 in ztrun's environment. */
-int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port);
+ * listener of s's service takes it, the listener's app gets the accepted socket through its accept
+ * queue and this returns the connected one to install over the app's fd; else -EAGAIN: lwIP's way.
+ * ZTRUN_JOIN_LOOPBACK=0 in ztrun's environment turns joining off. */
+int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port, bool nonblock);
 
-/* A request about fd: if fd is an app end of a joined connection of svc, answers it (result, and
- * a payload in out/outlen as rpc.h says) and returns true; else returns false. */
-bool zt_joined_request(struct zt_service *svc, int fd, enum zt_nc_op op, struct zt_nc_buf *req, uint8_t *out,
-                       size_t *outlen, int *result);
+/* The app's end of stream socket s hung up: if s joined a connection, the listener's app gets its
+ * side now (see joined.c). */
+void zt_joined_replaced(struct zt_sock *s);
+
+/* Hands over what waited too long for that; the next time one is due (zt_now_ms), or -1. */
+int64_t zt_joined_due(int64_t now);
+
+/* Listener l goes: its kernel listener, if it had one, too. */
+void zt_joined_listener_closed(struct zt_sock *l);
 
 #endif

@@ -49,10 +49,6 @@ static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, i
 	struct zt_sock *s = NULL;
 	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS) {
 		s = fd >= 0 ? zt_sock_lookup(svc, fd) : NULL;
-		if (!s && fd >= 0 && zt_joined_request(svc, fd, op, &req, out, &outlen, &r)) {
-			zt_service_reply(conn, op, id, r, r < 0 ? NULL : out, r < 0 ? 0 : outlen, -1);
-			return;
-		}
 		if (!s) {
 			zt_service_reply(conn, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
 			return;
@@ -203,7 +199,6 @@ static int conn_add(struct zt_service *svc, int fd)
 static int64_t service_hook(struct zt_loop *loop, int64_t now, void *arg)
 {
 	(void)loop;
-	(void)now;
 	struct zt_service *svc = arg;
 	zt_sock_reap(svc);
 	for (struct zt_rpc_conn **pp = &svc->conns; *pp;) {
@@ -215,7 +210,7 @@ static int64_t service_hook(struct zt_loop *loop, int64_t now, void *arg)
 			pp = &c->next;
 		}
 	}
-	return -1;
+	return zt_joined_due(now);
 }
 
 int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct zt_service_config *cfg)

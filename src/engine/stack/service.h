@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "loop.h"
 
@@ -31,5 +32,9 @@ void zt_service_free(struct zt_service *svc);
 
 /* How many app sockets the service holds (tests assert nothing leaks). */
 size_t zt_service_socket_count(const struct zt_service *svc);
+
+/* The process that makes the sockets of joined connections in a network namespace of their own
+ * (privnet.c), once started, else 0: a child of ztrun that is no orphan of COMMAND's. */
+pid_t zt_privnet_pid(void);
 
 #endif

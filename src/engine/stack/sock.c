@@ -2,6 +2,7 @@
  * names (rpc.h), and the life cycle shared by TCP and UDP. */
 #include "sock_int.h"
 #include "service_int.h"
+#include "joined_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -144,6 +145,7 @@ struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char k
 	s->type = type;
 	s->fd = -1;
 	s->app_fd_pending = -1;
+	s->join_lfd = -1;
 	if (getrandom(&s->tag, sizeof(s->tag), GRND_NONBLOCK) != (ssize_t)sizeof(s->tag)) {
 		*app_fd = errno ? -errno : -EIO;
 		free(s);
@@ -285,6 +287,7 @@ void zt_sock_kill(struct zt_sock *s)
 	if (s->type == SOCK_STREAM && s->pcb.tcp) {
 		tcp_arg(s->pcb.tcp, NULL);
 		if (s->kind == 'l') {
+			zt_joined_listener_closed(s);
 			tcp_accept(s->pcb.tcp, NULL);
 			tcp_close(s->pcb.tcp);
 		} else {

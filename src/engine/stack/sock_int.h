@@ -67,6 +67,7 @@ struct zt_sock {
 	ip_addr_t bound_ip;
 	uint16_t bound_port;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
+	int join_lfd;       /* listener: its kernel listener for joined connections (joined.c), or -1 */
 	int so_error;
 	/* TCP receive path: data lwIP gave us that the socketpair has not taken yet, as single pbufs
 	 * linked by ->next (a pbuf chain's u16 tot_len could not count a whole window). */

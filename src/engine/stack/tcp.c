@@ -2,6 +2,7 @@
  * Backpressure: we read the socketpair only while lwIP has send space, and acknowledge received data
  * to lwIP (tcp_recved, i.e. open the window) only once the socketpair has taken it. */
 #include "sock_int.h"
+#include "joined_int.h"
 #include "service_int.h"
 #include "stack.h"
 
@@ -376,6 +377,7 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 		 * socketpair and goes out in full: from now on lwIP's sent callback drives the reading,
 		 * since a hung-up fd would wake the loop without end. What we owe the app is dropped. */
 		s->app_gone = true;
+		zt_joined_replaced(s);
 		zt_loop_unwatch(s->svc->loop, &s->watch);
 		tcp_open_window(s, zt_sock_rx_consume(s, SIZE_MAX));
 		s->need_fin_to_app = false;

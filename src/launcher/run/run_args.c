@@ -48,8 +48,8 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	fprintf(f, "\n"
 	           "Environment: ZTRUN_LOG=error|warn|info|debug, XDG_RUNTIME_DIR, TMPDIR, ZTRUN_HOME,\n"
 	           "ZTRUN_PLANET, ZTRUN_JOIN_TOKEN (as --join-token; removed from COMMAND's environment),\n"
-	           "ZTRUN_JOIN_LOOPBACK=1 (connections between COMMAND's own sockets joined directly, past\n"
-	           "the stack: see the manual).\n"
+	           "ZTRUN_JOIN_LOOPBACK=0 (loopback connections between COMMAND's own sockets through the\n"
+	           "stack, not joined as kernel TCP connections: see the manual).\n"
 	           "Exit status: COMMAND's own, 128+N if it was killed by signal N, 125 if ztrun failed,\n"
 	           "126 if COMMAND could not be run, 127 if it was not found.\n");
 }

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "run_int.h"
 #include "spawn.h"
+#include "stack/service.h"
 
 /* How long orphans of COMMAND get between SIGTERM and SIGKILL. */
 #define ZT_ORPHAN_GRACE_MS 3000
@@ -47,8 +48,11 @@ static int signal_orphans(int sig)
 		 */
 		char *close_paren = strrchr(buf, ')');
 		int ppid;
-		if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == self) {
-			kill((pid_t)atoi(e->d_name), sig);
+		pid_t pid = (pid_t)atoi(e->d_name);
+		/* the maker of joined connections' sockets is ours, not COMMAND's; it ends with us */
+		if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == self &&
+		    pid != zt_privnet_pid()) {
+			kill(pid, sig);
 			n++;
 		}
 	}

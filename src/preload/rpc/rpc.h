@@ -107,12 +107,12 @@ enum zt_nc_op {
 	 *         POLLOUT until the handshake ends (then the filler is dropped), as with a kernel socket.
 	 *         A connect repeated meanwhile is answered when the handshake ends: the error, or 0 for
 	 *         the first connect to find the connection made (as Linux, once), EISCONN after that.
- *         Joined (only when ztrun has ZTRUN_JOIN_LOOPBACK=1): when the address is one of the
- *         service's listeners, the reply (0, or -EINPROGRESS when non-blocking, as a kernel says)
- *         carries fd = a new 's' app end, already connected to an end the listener's app accepts;
- *         the shim installs it over the app's fd. Joined ends
- *         are named "<prefix><pid>/=<4|6><local><peer>/s" (addresses and ports in hex, as the
- *         socket's domain shows them): the service keeps no state for them.
+ *         Joined (unless ztrun has ZTRUN_JOIN_LOOPBACK=0): when the address is a loopback one
+ *         where a listener of the service waits, the reply (0, or -EINPROGRESS when non-blocking,
+ *         as a kernel says) carries fd = a kernel TCP socket of ztrun's own network namespace,
+ *         connected to the one the listener's app accepts (an accept record as for any other
+ *         connection); the shim installs it over the app's fd. Being no virtual socket, it is
+ *         the kernel's from then on: the shim and the sandbox let every call on it through.
 	 * datagram: reply 0 + fd = new 'c' app end (or 'd' when addr family is AF_UNSPEC) to install.
 	 * Fall-through (only when ztrun runs with --fallthrough): when no joined network reaches the
 	 *         address and it is not loopback, the reply is ZT_NC_CONNECT_HOST + fd = an unconnected
