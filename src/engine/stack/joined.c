@@ -6,7 +6,8 @@
  * data, buffers, options, names, readiness. The namespace has nothing but its loopback, so even a
  * socket the app disconnects (connect AF_UNSPEC) and connects again reaches nothing outside.
  * Inside, each listener that joins connections gets a kernel listener at its own address and port,
- * so names come out as on the virtual loopback; the service keeps nothing per connection. */
+ * so names come out as on the virtual loopback; the service keeps nothing per connection once the
+ * listener's app has its socket. */
 #include "joined_int.h"
 #include "privnet.h"
 #include "service_int.h"
@@ -25,7 +26,8 @@
 /* The listener's app gets the accepted socket once the connecting app holds its own (the shim
  * installed it over its fd, which closed the old end: the loop sees that end hang up), so that when
  * accept() returns the connecting socket is connected, as on a kernel, for any thread that looks.
- * A connecting app that keeps copies of its old end (dup, fork) gets it after a while anyway. */
+ * Where the connecting app keeps copies of its old end (dup, fork), the listener's app gets it after
+ * HANDOVER_MS anyway. */
 #define HANDOVER_MS 200
 
 struct handover {
