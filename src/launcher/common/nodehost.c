@@ -408,12 +408,7 @@ int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct
 	*out = h;
 	return 0;
 fail:
-	zt_loop_remove_hook(loop, node_hook, h);
-	zt_loop_remove_hook(loop, flush_hook, h);
-	zt_node_free(h->node);
-	close_sockets(h);
-	pool_free(h->pool);
-	free(h);
+	zt_nodehost_free(h); /* nothing batched to flush yet: the node has not run */
 	return err;
 }
 

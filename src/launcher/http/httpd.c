@@ -540,12 +540,7 @@ int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, 
 	*out = s;
 	return 0;
 fail:
-	if (s->listening)
-		zt_loop_unwatch(loop, &s->watch);
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s->token);
-	free(s);
+	zt_httpd_free(s);
 	return err;
 }
 
@@ -556,7 +551,8 @@ void zt_httpd_free(struct zt_httpd *s)
 	zt_loop_remove_hook(s->loop, httpd_hook, s);
 	if (s->listening)
 		zt_loop_unwatch(s->loop, &s->watch);
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
 	while (s->conns) {
 		struct conn *c = s->conns;
 		s->conns = c->next;
