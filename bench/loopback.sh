@@ -5,6 +5,7 @@
 # (connections/s); then N concurrent connections to nginx under one ztrun, with ztrun's RSS.
 # usage: bench/loopback.sh /path/to/ztrun [seconds]
 #   ZTRUN_BASE=/path/to/other/ztrun  also that build (before/after comparisons)
+#   NOSECCOMP=1                      also ZTRUN with --no-seccomp (what the seccomp supervisor costs)
 #   REPS=N                           repetitions; medians are printed (default 3)
 #   CONNS=N                          concurrent connections of the scale run (default 10000; 0: none)
 set -eu
@@ -74,12 +75,17 @@ wait
 EOS
 chmod 755 "$WORK" "$WORK/www"
 
-measure() { # measure host|ZTRUN SCRIPT [ARG]
+measure() { # measure host|ZTRUN|ZTRUN#nosec SCRIPT [ARG]
 	# --keep-caps: as root, nginx switches its workers to another user
-	if [ "$1" = host ]; then bash "${@:2}"; else "$1" -q --keep-caps none -- bash "${@:2}"; fi
+	case $1 in
+	host) bash "${@:2}" ;;
+	*#nosec) "${1%#nosec}" -q --keep-caps --no-seccomp none -- bash "${@:2}" ;;
+	*) "$1" -q --keep-caps none -- bash "${@:2}" ;;
+	esac
 }
 WHO="host $ZTRUN"
 [ -z "$ZTRUN_BASE" ] || WHO="$WHO $ZTRUN_BASE"
+[ -z "${NOSECCOMP:-}" ] || WHO="$WHO $ZTRUN#nosec"
 declare -A RES
 for rep in $(seq "$REPS"); do
 	for w in $WHO; do
@@ -93,6 +99,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 
 
 printf '%-38s %12s %12s %8s' "benchmark (${SECS}s each, median of $REPS)" "host kernel" "ztrun none" "ratio"
 [ -z "$ZTRUN_BASE" ] || printf ' %12s %8s %8s' "base ztrun" "ratio" "vs base"
+[ -z "${NOSECCOMP:-}" ] || printf ' %12s %8s %8s' "no seccomp" "ratio" "vs nosec"
 echo
 for m in iperf wrk conn; do
 	case $m in
@@ -106,6 +113,10 @@ for m in iperf wrk conn; do
 	if [ -n "$ZTRUN_BASE" ]; then
 		b=$(echo "${RES[$ZTRUN_BASE,$m]}" | median)
 		printf " $fmt %8s %8s" "$b" "$(ratio "$b" "$h")" "$(ratio "$z" "$b")"
+	fi
+	if [ -n "${NOSECCOMP:-}" ]; then
+		n=$(echo "${RES[$ZTRUN#nosec,$m]}" | median)
+		printf " $fmt %8s %8s" "$n" "$(ratio "$n" "$h")" "$(ratio "$z" "$n")"
 	fi
 	echo
 done
