@@ -106,6 +106,11 @@ void zt_netif_free(struct zt_netif *nif);
  * filters by its groups). Never from inside frame_out. */
 void zt_netif_frame_in(struct zt_netif *nif, const uint8_t src[6], const uint8_t dst[6], uint16_t ethertype,
                        const void *payload, size_t len);
+/* Around a batch of zt_netif_frame_in calls (of any netifs): the TCP data they carry is written to each
+ * app socket once, at the end, not once per segment - fewer wakeups of the apps and fewer writes.
+ * Nests; the outermost end writes (and may call frame_out, as lwIP's window updates leave). */
+void zt_netif_rx_batch_begin(void);
+void zt_netif_rx_batch_end(void);
 
 /* Applies a network config live: addresses not in `c` are removed (their connections aborted), new ones
  * added, prefixes, routes, MTU and flags replaced; everything else, including connections on addresses

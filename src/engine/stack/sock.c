@@ -320,6 +320,7 @@ static void sock_free(struct zt_sock *s)
 	if (*pp)
 		*pp = s->next_in_bucket;
 	svc->nsocks--;
+	zt_tcp_rx_forget(s);
 	zt_sock_rx_consume(s, SIZE_MAX);
 	if (s->fd >= 0)
 		close(s->fd);

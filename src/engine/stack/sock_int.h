@@ -73,6 +73,10 @@ struct zt_sock {
 	 * linked by ->next (a pbuf chain's u16 tot_len could not count a whole window). */
 	struct pbuf *rxq, *rxtail;
 	size_t rxbytes;
+	/* Inside a batch of frames (zt_netif_rx_batch_begin) rxq is written at the batch's end: the
+	 * sockets waiting for that, linked. */
+	struct zt_sock *next_rx_pending;
+	bool rx_pending;
 	/* TCP send path: bytes read from the socketpair that lwIP could not queue yet. */
 	uint8_t *txbuf;
 	size_t txlen;
@@ -116,6 +120,8 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 void zt_tcp_block_writes(struct zt_sock *s, int app_fd);
 void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);
+/* s is going away: no batch may write for it any more. */
+void zt_tcp_rx_forget(struct zt_sock *s);
 
 /* udp.c */
 /* The header of a framed datagram to the app ('d' or 'D') for one arriving now: its source and, on

@@ -1,6 +1,7 @@
 /* TCP sockets: lwIP raw-API callbacks on one side, the app's stream socketpair on the other.
  * Backpressure: we read the socketpair only while lwIP has send space, and acknowledge received data
  * to lwIP (tcp_recved, i.e. open the window) only once the socketpair has taken it. */
+#include "netif.h"
 #include "sock_int.h"
 #include "joined_int.h"
 #include "service_int.h"
@@ -195,6 +196,44 @@ static void rx_append(struct zt_sock *s, struct pbuf *p)
 	}
 }
 
+/* Sockets with data to write to their apps at the end of the current batch of frames (lwIP is one per
+ * process, and so is this). */
+static struct zt_sock *rx_pending;
+static unsigned rx_batch_depth;
+
+void zt_netif_rx_batch_begin(void)
+{
+	rx_batch_depth++;
+}
+
+void zt_netif_rx_batch_end(void)
+{
+	if (rx_batch_depth == 0 || --rx_batch_depth > 0)
+		return;
+	while (rx_pending) {
+		struct zt_sock *s = rx_pending;
+		rx_pending = s->next_rx_pending;
+		s->next_rx_pending = NULL;
+		s->rx_pending = false;
+		if (s->dead)
+			continue;
+		tcp_flush_rx(s);
+		zt_sock_update_watch(s);
+		tcp_maybe_finish(s);
+	}
+}
+
+void zt_tcp_rx_forget(struct zt_sock *s)
+{
+	for (struct zt_sock **pp = &rx_pending; s->rx_pending && *pp; pp = &(*pp)->next_rx_pending) {
+		if (*pp == s) {
+			*pp = s->next_rx_pending;
+			s->rx_pending = false;
+			break;
+		}
+	}
+}
+
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct zt_sock *s = arg;
@@ -216,6 +255,15 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		pbuf_free(p);
 	} else {
 		rx_append(s, p);
+		/* More segments for this socket may be in the same batch: write them to the app together. */
+		if (rx_batch_depth && !s->need_fin_to_app) {
+			if (!s->rx_pending) {
+				s->rx_pending = true;
+				s->next_rx_pending = rx_pending;
+				rx_pending = s;
+			}
+			return cb_result(s, pcb);
+		}
 	}
 	tcp_flush_rx(s);
 	zt_sock_update_watch(s);

@@ -230,7 +230,8 @@ static void sync_multicast(struct zt_netjoin *nj, struct joined *j, int64_t now)
 }
 
 /* Before every sleep: deliver queued frames both ways (each delivery may queue more: a bounded number of
- * passes), and tell VL2 about changed multicast subscriptions. */
+ * passes; the TCP data of a pass reaches each app in one write), and tell VL2 about changed multicast
+ * subscriptions. */
 static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 {
 	(void)loop;
@@ -239,6 +240,7 @@ static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 		struct frame *f = nj->q_head;
 		nj->q_head = nj->q_tail = NULL;
 		nj->q_len = 0;
+		zt_netif_rx_batch_begin();
 		while (f) {
 			struct frame *next = f->next;
 			struct joined *j = find(nj, f->nwid);
@@ -250,6 +252,7 @@ static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 			free(f);
 			f = next;
 		}
+		zt_netif_rx_batch_end();
 	}
 	for (size_t i = 0; i < nj->n_nets; i++)
 		if (nj->nets[i].nwid && nj->nets[i].mcast_dirty)
