@@ -3,7 +3,7 @@
 # members that talk directly keep talking on their stored config (a client fetching every 0.3 s never
 # fails); a new member, authorized on the controller's files meanwhile, cannot join and says why in
 # one line. When it is back (same home, same port), the new member joins. (A change made after the
-# restart does not reach the running members today: controller_restart_change.sh, label "bench".)
+# restart reaches the running members at their next refresh: controller_restart_change.sh, "bench".)
 # usage: controller_down.sh ZTRUN [OUTAGE_SECONDS]  (default 8; the "bench" run holds it down 150 s,
 # past the members' config refresh (60 s) and the time after which a node calls itself offline (120 s))
 . "$(dirname "$0")/lib.sh"

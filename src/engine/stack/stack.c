@@ -14,19 +14,22 @@
 #include "lwip/ip6_addr.h"
 
 static bool stack_ready;
-static int64_t last_ack_flush;
 
-/* lwIP sends a delayed ACK from its 250 ms TCP timer. With Nagle on the sender (the default), an
- * app that writes a block and waits for the peer's answer stalls up to that long on the last partial
- * segment; Linux bounds its delayed ACK at 40 ms. So delayed ACKs go out at most this late. */
-#define ZT_DELAYED_ACK_MS 20
+/* lwIP counts a connection's retransmission timeout in ticks of its slow TCP timer (TCP_SLOW_INTERVAL,
+ * 20 ms with our TCP_TMR_INTERVAL, lwipopts.h) with no lower bound, and stops doubling it after the 7th
+ * retry; it gives a peer up after TCP_MAXRTX (12, its ceiling) retries in a row, which at such ticks
+ * could be within a minute of silence. So before any timer runs, each timeout is raised to at least
+ * this, doubled for each retry so far: a peer silent for about 3.4 minutes is given up. */
+#define ZT_TCP_RTO_MIN_MS 50
 
-static bool acks_delayed(void)
+static void tcp_raise_timeouts(void)
 {
-	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-		if (pcb->flags & TF_ACK_DELAY)
-			return true;
-	return false;
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+		unsigned tries = pcb->nrtx < TCP_MAXRTX ? pcb->nrtx : TCP_MAXRTX;
+		s16_t floor = (s16_t)(((int32_t)ZT_TCP_RTO_MIN_MS << tries) / TCP_SLOW_INTERVAL);
+		if (pcb->rto < floor)
+			pcb->rto = floor;
+	}
 }
 
 /* Before every sleep: run due lwIP timers and drain the loopback queue. Frames looped back may
@@ -36,14 +39,8 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 {
 	(void)loop;
 	(void)arg;
-	(void)now;
-	sys_check_timeouts();
-	bool delayed = acks_delayed();
-	if (delayed && now - last_ack_flush >= ZT_DELAYED_ACK_MS) {
-		tcp_fasttmr(); /* only sends delayed ACKs and pending FINs; the slow timer is untouched */
-		last_ack_flush = now;
-		delayed = acks_delayed();
-	}
+	tcp_raise_timeouts();
+	sys_check_timeouts(); /* also sends delayed ACKs: lwIP's fast TCP timer runs each TCP_TMR_INTERVAL */
 	for (int pass = 0; pass < 64; pass++) {
 		bool pending = false;
 		struct netif *nif;
@@ -64,10 +61,7 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 			return now;
 	}
 	u32_t sleep = sys_timeouts_sleeptime();
-	int64_t deadline = sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : now + (int64_t)sleep;
-	if (delayed && (deadline < 0 || last_ack_flush + ZT_DELAYED_ACK_MS < deadline))
-		deadline = last_ack_flush + ZT_DELAYED_ACK_MS;
-	return deadline;
+	return sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? -1 : now + (int64_t)sleep;
 }
 
 /* The loop the timer hook is on, and how many users (services) share it: one hook however many
