@@ -94,6 +94,10 @@ int zt_op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd)
 		return -EOPNOTSUPP;
 	bool was_listening = s->state == ZT_SOCK_LISTENING;
 	int r = zt_tcp_listen(s, backlog);
+	/* A listener at this port that its app closed a moment ago, before we saw the hang-up (bind with
+	 * SO_REUSEADDR let this one take the port; lwIP refuses the second listener): settle it first. */
+	if (r == -EADDRINUSE && s->pcb.tcp && zt_sock_settle_port(s->svc, SOCK_STREAM, s->pcb.tcp->local_port))
+		r = zt_tcp_listen(s, backlog);
 	if (r < 0 || was_listening)
 		return r;
 	r = zt_sock_repair(s, 'l');

@@ -394,6 +394,32 @@ static void test_udp_read_write(int fam)
 	close(y);
 }
 
+/* A listener closed and its port listened on again at once, SO_REUSEADDR on both (CPython's
+ * test_start_server: create_server on port 0, close, start_server on that port): listen() succeeds. */
+static void test_listen_again(int fam)
+{
+	const char *f = fam_name(fam);
+	int one = 1, ok = 0, rounds = 20;
+	for (int i = 0; i < rounds; i++) {
+		struct sockaddr_storage a;
+		socklen_t len = loopback(fam, 0, &a);
+		int l = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(l, (struct sockaddr *)&a, len) < 0 || listen(l, 4) < 0 ||
+		    getsockname(l, (struct sockaddr *)&a, &(socklen_t){sizeof(a)}) < 0) {
+			close(l);
+			continue;
+		}
+		close(l);
+		int m = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (m >= 0 && setsockopt(m, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+		    bind(m, (struct sockaddr *)&a, len) == 0 && listen(m, 4) == 0)
+			ok++;
+		close(m);
+	}
+	CHECK_MSG(ok == rounds, "%s listen again at once on a port just closed: %d of %d", f, ok, rounds);
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -409,6 +435,7 @@ int main(void)
 		test_connect_after_failure(fams[i], true);
 		test_udp_read_write(fams[i]);
 		test_connect_again_after_success(fams[i]);
+		test_listen_again(fams[i]);
 	}
 	return zt_check_report();
 }
