@@ -67,6 +67,7 @@ struct zt_nodehost {
 	void (*event)(void *arg, enum zt_node_event ev, const void *data);
 	void *event_arg;
 	uint16_t port;
+	int api_fd; /* the API's TCP listener until taken; -1: none */
 	int nsocks;
 	struct zt_host_sock socks[ZT_HOST_MAX_SOCKS];
 	struct rand_pool *pool; /* NULL: straight from getrandom */
@@ -286,11 +287,15 @@ static void close_sockets(struct zt_nodehost *h)
 		close(h->socks[i].fd);
 	}
 	h->nsocks = 0;
+	if (h->api_fd >= 0)
+		close(h->api_fd);
+	h->api_fd = -1;
 }
 
-/* One socket on the bind address, or one per family on the same port (any free one for port 0). */
-static int open_sockets(struct zt_nodehost *h, const struct zt_nodehost_config *cfg)
+/* One socket on the bind address, or one per family on the same port. */
+static int open_port(struct zt_nodehost *h, const struct zt_nodehost_config *cfg)
 {
+	h->port = cfg->port;
 	if (cfg->bind) {
 		uint8_t a[16];
 		if (inet_pton(AF_INET, cfg->bind, a) == 1)
@@ -299,17 +304,26 @@ static int open_sockets(struct zt_nodehost *h, const struct zt_nodehost_config *
 			return open_socket(h, AF_INET6, a, cfg->port);
 		return -EINVAL;
 	}
-	for (int attempt = 0; attempt < 16; attempt++) {
-		h->port = cfg->port;
-		int err = open_socket(h, AF_INET, NULL, cfg->port);
-		if (err)
-			return err;
+	int err = open_socket(h, AF_INET, NULL, cfg->port);
+	if (!err)
 		err = open_socket(h, AF_INET6, NULL, h->port);
-		if (err == -EAFNOSUPPORT)
-			return 0; /* no IPv6 on this host: IPv4 alone */
+	return err == -EAFNOSUPPORT ? 0 : err; /* no IPv6 on this host: IPv4 alone */
+}
+
+/* The UDP sockets and, if asked, the API's TCP listener, all on one port. For port 0 the kernel picks a
+ * free UDP port, which may be taken on IPv6 or TCP (the kernel's ephemeral ports are also those of
+ * outgoing TCP connections): then another. */
+static int open_sockets(struct zt_nodehost *h, const struct zt_nodehost_config *cfg)
+{
+	for (int attempt = 0; attempt < 128; attempt++) {
+		int err = open_port(h, cfg);
+		if (!err && cfg->api_listener) {
+			h->api_fd = zt_tcp_listen_loopback(h->port);
+			err = h->api_fd < 0 ? h->api_fd : 0;
+		}
 		if (err != -EADDRINUSE || cfg->port)
 			return err;
-		close_sockets(h); /* the free IPv4 port is taken on IPv6: try another */
+		close_sockets(h);
 	}
 	return -EADDRINUSE;
 }
@@ -375,6 +389,7 @@ int zt_nodehost_new(struct zt_nodehost **out, struct zt_loop *loop, const struct
 	if (!h)
 		return -ENOMEM;
 	h->loop = loop;
+	h->api_fd = -1;
 	h->home = cfg->home;
 	h->event = cfg->event;
 	h->event_arg = cfg->event_arg;
@@ -435,6 +450,13 @@ struct zt_node *zt_nodehost_node(struct zt_nodehost *h)
 uint16_t zt_nodehost_port(const struct zt_nodehost *h)
 {
 	return h->port;
+}
+
+int zt_nodehost_take_api_fd(struct zt_nodehost *h)
+{
+	int fd = h->api_fd;
+	h->api_fd = -1;
+	return fd;
 }
 
 int zt_nodehost_counters(struct zt_nodehost *h, char *out, size_t cap)

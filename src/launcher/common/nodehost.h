@@ -19,6 +19,8 @@ struct zt_nodehost_config {
 	uint16_t port;       /* UDP port for IPv4 and IPv6; 0: any free one, the same for both */
 	const char *bind;    /* bind to this one address (IPv4 or IPv6 text) instead of any */
 	bool allow_loopback; /* accept 127.0.0.0/8 and ::1 paths (our nodes on one host) */
+	bool api_listener;   /* also listen on TCP 127.0.0.1 at the same port, for the local API as stock
+	                      * has it; port 0 then picks one free for all three */
 	/* OPTIONAL: the node's events (online, offline, ...), for the subcommand to report. */
 	void (*event)(void *arg, enum zt_node_event ev, const void *data);
 	void *event_arg;
@@ -32,6 +34,8 @@ void zt_nodehost_free(struct zt_nodehost *h);
 
 struct zt_node *zt_nodehost_node(struct zt_nodehost *h);
 uint16_t zt_nodehost_port(const struct zt_nodehost *h);
+/* With api_listener: the listening TCP socket, now the caller's to close (once; then -1). */
+int zt_nodehost_take_api_fd(struct zt_nodehost *h);
 /* The node's counters as "node name=value ..." (for -vv). Returns what snprintf returns. */
 int zt_nodehost_counters(struct zt_nodehost *h, char *out, size_t cap);
 

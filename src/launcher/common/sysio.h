@@ -1,4 +1,4 @@
-/* The file and randomness services the idtool and planet subcommands share: whole-file reads with a size
+/* The file, socket and randomness services the subcommands share: whole-file reads with a size
  * limit, atomic replacement of a file (temp file, fsync, rename) with a chosen mode, and getrandom(2). */
 #ifndef ZTRUN_SYSIO_H
 #define ZTRUN_SYSIO_H
@@ -21,6 +21,10 @@ int zt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 
 /* Copies from's content (at most 64 KiB) as to's, atomically and readable by all (0644). 0 or -errno. */
 int zt_file_copy(const char *from, const char *to);
+
+/* A TCP socket listening on 127.0.0.1:port (0: any), non-blocking and close-on-exec, SO_REUSEADDR so
+ * that connections of an earlier run in TIME_WAIT do not hold the port. The fd, or -errno. */
+int zt_tcp_listen_loopback(uint16_t port);
 
 /* The host's resolver configuration, which --fallthrough hands to the shim's resolver. */
 #define ZT_HOST_RESOLV_CONF "/etc/resolv.conf"

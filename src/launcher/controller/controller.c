@@ -371,23 +371,22 @@ static int run_daemon(const struct ctl_opts *o)
 	    .port = (uint16_t)o->port,
 	    .bind = o->bind,
 	    .allow_loopback = true,
+	    .api_listener = true,
 	    .event = zt_cli_node_event,
 	};
 	if ((err = zt_nodehost_new(&d.host, d.loop, &hc)) != 0) {
-		zt_log(ZT_LOG_ERROR, "cannot start the node on UDP port %ld%s%s: %s%s", o->port,
-		       o->bind ? " of " : "", o->bind ? o->bind : "", strerror(-err),
-		       err == -EADDRINUSE ? " (another node or controller runs there? give another -p PORT)"
-		                          : "");
+		zt_log(ZT_LOG_ERROR, "cannot start the node on port %ld (UDP%s%s, TCP 127.0.0.1 for the API): %s%s",
+		       o->port, o->bind ? " of " : "", o->bind ? o->bind : "", strerror(-err),
+		       err == -EADDRINUSE ? " (another node or program uses it? give another -p PORT)" : "");
 		goto cleanup;
 	}
 	d.node = zt_nodehost_node(d.host);
 	d.port = zt_nodehost_port(d.host);
 	if (start_controller(&d, o) != 0)
 		goto cleanup;
-	if ((err = zt_httpd_new(&d.httpd, d.loop, "127.0.0.1", d.port, d.token, api_request, &d)) != 0) {
-		zt_log(ZT_LOG_ERROR, "cannot serve the API on TCP 127.0.0.1:%u: %s%s", d.port, strerror(-err),
-		       err == -EADDRINUSE ? " (another program uses that TCP port: give another -p PORT)"
-		                          : "");
+	if ((err = zt_httpd_new(&d.httpd, d.loop, zt_nodehost_take_api_fd(d.host), d.token, api_request,
+	                        &d)) != 0) {
+		zt_log(ZT_LOG_ERROR, "cannot serve the API on TCP 127.0.0.1:%u: %s", d.port, strerror(-err));
 		goto cleanup;
 	}
 	snprintf(text, sizeof(text), "%u", d.port);

@@ -495,41 +495,18 @@ static int64_t httpd_hook(struct zt_loop *loop, int64_t now, void *arg)
 	return next;
 }
 
-int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, uint16_t port,
-                 const char *token, zt_http_handler *fn, void *arg)
+int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, int fd, const char *token,
+                 zt_http_handler *fn, void *arg)
 {
-	struct sockaddr_storage ss = {0};
-	socklen_t sl;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		sl = sizeof(*in);
-	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		sl = sizeof(*in6);
-	} else {
-		return -EINVAL;
-	}
 	struct zt_httpd *s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		close(fd);
 		return -ENOMEM;
-	*s = (struct zt_httpd){.loop = loop, .fn = fn, .arg = arg, .fd = -1};
-	int one = 1, err = 0;
+	}
+	*s = (struct zt_httpd){.loop = loop, .fn = fn, .arg = arg, .fd = fd};
+	int err = 0;
 	if (token && !(s->token = strdup(token))) {
 		err = -ENOMEM;
-		goto fail;
-	}
-	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->fd, (struct sockaddr *)&ss, sl) < 0 || listen(s->fd, 64) < 0) {
-		err = -errno;
 		goto fail;
 	}
 	if ((err = zt_loop_watch(loop, &s->watch, s->fd, EPOLLIN, accept_io, s)) != 0)

@@ -74,13 +74,13 @@ typedef void zt_http_handler(void *arg, const struct zt_http_request *req, const
 
 struct zt_httpd;
 
-/* Listens on TCP addr:port (IPv4 or IPv6 text) and serves on loop. Requests that do not carry token
+/* Serves on loop the connections of fd, a listening TCP socket it now owns (closed on failure too). Requests that do not carry token
  * (auth.h) are answered 401 from their head, before any body is read, and the connection closes; token
  * NULL serves everyone. When ZT_HTTP_MAX_CONNS are being served, a new connection takes the place of the
  * one that has waited longest without a whole request head (answered 408 and closed); only when every one is busy is the newcomer answered 503 (sent whole, then closed). 0,
- * -EADDRINUSE, -EINVAL (addr), or -errno. */
-int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, const char *addr, uint16_t port,
-                 const char *token, zt_http_handler *fn, void *arg);
+ * or -errno. */
+int zt_httpd_new(struct zt_httpd **out, struct zt_loop *loop, int fd, const char *token,
+                 zt_http_handler *fn, void *arg);
 /* Closes the listener and every connection; leaves the loop. NULL is fine. */
 void zt_httpd_free(struct zt_httpd *s);
 

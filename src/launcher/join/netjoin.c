@@ -315,6 +315,7 @@ int zt_netjoin_new(struct zt_netjoin **out, struct zt_loop *loop, const struct z
 	    .port = cfg->port,
 	    .bind = cfg->bind,
 	    .allow_loopback = cfg->allow_loopback,
+	    .api_listener = cfg->api_listener,
 	    .event = cfg->event,
 	    .event_arg = cfg->event_arg,
 	};
@@ -464,6 +465,11 @@ uint64_t zt_netjoin_address(const struct zt_netjoin *nj)
 uint16_t zt_netjoin_port(const struct zt_netjoin *nj)
 {
 	return zt_nodehost_port(nj->host);
+}
+
+int zt_netjoin_take_api_fd(struct zt_netjoin *nj)
+{
+	return zt_nodehost_take_api_fd(nj->host);
 }
 
 const char *zt_netjoin_planet_source(const struct zt_netjoin *nj)

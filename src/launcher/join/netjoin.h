@@ -27,6 +27,7 @@ struct zt_netjoin_config {
 	uint16_t port;           /* UDP port; 0 = any free */
 	const char *bind;        /* listen on this address only (NULL: any) */
 	bool allow_loopback;
+	bool api_listener; /* a TCP listener on 127.0.0.1 at the same port too (zt_nodehost_config) */
 	/* Where the shim's resolver looks for nameservers: written from the first network's DNS config
 	 * (search domain, servers) whenever it changes; NULL: not written. Networks joined later name
 	 * their own file (zt_netjoin_join). */
@@ -62,6 +63,8 @@ const struct zt_vl2 *zt_netjoin_vl2(const struct zt_netjoin *nj);
 
 uint64_t zt_netjoin_address(const struct zt_netjoin *nj);
 uint16_t zt_netjoin_port(const struct zt_netjoin *nj);
+/* With api_listener: that listener, now the caller's (zt_nodehost_take_api_fd). */
+int zt_netjoin_take_api_fd(struct zt_netjoin *nj);
 const char *zt_netjoin_planet_source(const struct zt_netjoin *nj);
 
 enum zt_netjoin_state {

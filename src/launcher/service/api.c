@@ -302,7 +302,7 @@ static void api_request(void *arg, const struct zt_http_request *req, const char
 
 int zt_svc_api_start(struct zt_svc *s)
 {
-	return zt_httpd_new(&s->api, s->loop, "127.0.0.1", s->port, s->token, api_request, s);
+	return zt_httpd_new(&s->api, s->loop, zt_netjoin_take_api_fd(s->nj), s->token, api_request, s);
 }
 
 void zt_svc_api_stop(struct zt_svc *s)

@@ -201,12 +201,15 @@ static int start(struct zt_svc *s, const struct service_opts *o, struct zt_netjo
 	    .port = (uint16_t)o->port,
 	    .bind = o->bind,
 	    .allow_loopback = !o->no_loopback,
+	    .api_listener = true,
 	    .event = zt_cli_node_event,
 	};
 	int err = zt_netjoin_new(nj, s->loop, &cfg, &what);
 	if (err) {
 		zt_log(ZT_LOG_ERROR, "cannot start the node (%s): %s%s", what, strerror(-err),
-		       err == -EADDRINUSE ? " (another node runs there? -p 0 picks a free port)" : "");
+		       err == -EADDRINUSE ? " (UDP and TCP port: another node or program runs there? -p 0 "
+		                            "picks a free port)"
+		                          : "");
 		return -1;
 	}
 	s->nj = *nj;
@@ -219,8 +222,8 @@ static int start(struct zt_svc *s, const struct service_opts *o, struct zt_netjo
 	}
 	s->token = token;
 	if ((err = zt_svc_networks_start(s)) != 0 || (err = zt_svc_api_start(s)) != 0) {
-		zt_log(ZT_LOG_ERROR, "cannot serve the local API on 127.0.0.1:%u (TCP): %s%s", s->port,
-		       strerror(-err), err == -EADDRINUSE ? " (-p picks another port)" : "");
+		zt_log(ZT_LOG_ERROR, "cannot serve the local API on 127.0.0.1:%u (TCP): %s", s->port,
+		       strerror(-err));
 		return -1;
 	}
 	char text[32];

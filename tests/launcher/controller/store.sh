@@ -44,7 +44,7 @@ done
 zt controller -p "$(pick_port)" "$H"
 expect_fail 1 "cannot use home $H: in use by process $ctl_pid" "second controller on HOME"
 zt controller -p "$PORT" "$T/other"
-expect_fail 1 "cannot start the node on UDP port $PORT: Address already in use" "busy port"
+expect_fail 1 "cannot start the node on port $PORT (UDP, TCP 127.0.0.1 for the API): Address already in use" "busy port"
 
 # SIGKILL loses nothing that was answered.
 {

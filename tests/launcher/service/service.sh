@@ -58,6 +58,33 @@ echo "not a planet" >"$T/bad"
 zt service --ephemeral --planet "$T/bad" -p 0
 expect_rc 1 "bad planet"
 grep -q "cannot load the planet" "$T/err" || fail "bad planet error unclear: $(cat "$T/err")"
+# -p 0 lets the kernel pick a free UDP port, and the local API listens on TCP at the same number: the
+# kernel's ephemeral ports are also those of outgoing TCP connections, so the pick may be taken on TCP.
+# Then the node takes another. In a namespace of our own whose kernel has eight ports to pick from,
+# seven of them held by TCP listeners.
+if unshare -rn true 2>/dev/null; then
+	unshare -rn bash -c '
+		ip link set lo up && echo "40000 40007" >/proc/sys/net/ipv4/ip_local_port_range || exit 1
+		python3 -c "
+import os, socket, time
+held = []
+for p in range(40000, 40007):
+    s = socket.socket(); s.bind((\"127.0.0.1\", p)); s.listen(); held.append(s)
+print(\"held\", flush=True)
+parent = os.getppid()
+while os.getppid() == parent: time.sleep(0.1)" >"$2/held" &
+		while [ ! -s "$2/held" ]; do sleep 0.05; done
+		exec "$1" service -v --home "$2/ns" --planet "$2/planet" -p 0' - "$ZTRUN" "$T" 2>"$T/ns.log" &
+	pids+=($!)
+	ns_started() { grep -q "API on" "$T/ns.log" || ! kill -0 "${pids[-1]}" 2>/dev/null; }
+	wait_for 60 "the node in a namespace" ns_started
+	grep -q "UDP port 40007, planet .*API on 127.0.0.1:40007" "$T/ns.log" ||
+		fail "-p 0 did not find the port free for UDP and TCP: $(cat "$T/ns.log")"
+	kill "${pids[-1]}"
+else
+	echo "SKIPPED part: -p 0 with TCP ports taken (unshare -rn cannot make a namespace here)" >&2
+fi
+
 # Bad arguments.
 zt service --port 70000
 expect_rc 2 "bad port"
