@@ -25,6 +25,9 @@ bad_option "'--json': takes no value" 2 controller member show --json=yes
 bad_option "'--bogus': unknown" 1 idtool --bogus
 bad_option "'--bogus': unknown" 1 planet --bogus
 bad_option "'-o': needs a value" 1 planet new -o
+bad_option "'--bogus': unknown" 2 cli --bogus
+bad_option "'-x': unknown" 2 cli -x info
+bad_option "'--bogus': unknown" 2 shim --bogus "$T/shim.so"
 grep -q "see ztrun service --help" <("$ZTRUN" service --bogus 2>&1) || fail "service: help hint"
 grep -q "see ztrun planet new --help" <("$ZTRUN" planet new --bogus 2>&1) || fail "planet new: help hint"
 
@@ -37,6 +40,19 @@ expect_rc 0 "idtool with a bad ZTRUN_LOG"
 expect_err "^ztrun: ignoring ZTRUN_LOG=loud: not a level" "idtool reads ZTRUN_LOG"
 ZTRUN_LOG=loud zt idtool -q getpublic "$T/root.secret"
 [ -z "$(ztrun_lines)" ] || fail "idtool -q: $(ztrun_lines)"
+
+# shim says at info level what it wrote; cli reads ZTRUN_LOG and -q as the others do.
+zt shim "$T/shim.so"
+expect_rc 0 "shim"
+[ -z "$(ztrun_lines)" ] || fail "shim at the default level: $(ztrun_lines)"
+ZTRUN_LOG=error zt shim -v "$T/shim.so"
+expect_err "^ztrun: wrote the preload library to $T/shim.so" "shim -v over ZTRUN_LOG=error"
+ZTRUN_LOG=info zt shim --quiet "$T/shim.so"
+[ -z "$(ztrun_lines)" ] || fail "shim --quiet: $(ztrun_lines)"
+ZTRUN_LOG=loud zt cli -D "$T/nohome" info
+expect_rc 1 "cli without a service"
+expect_err "^ztrun: ignoring ZTRUN_LOG=loud" "cli reads ZTRUN_LOG"
+expect_err "^ztrun: no service home $T/nohome" "cli without a service"
 
 # planet new warns about a loopback endpoint: a warning, so ZTRUN_LOG=error hides it, -v brings it back.
 port=$(( (RANDOM % 12000) + 20000 ))

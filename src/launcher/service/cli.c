@@ -41,12 +41,14 @@ static void print_help(FILE *f)
 	           "  /PATH                       GET any API path and print its JSON\n"
 	           "\n"
 	           "Options:\n"
-	           "  -D HOME    the service's home (default $ZTRUN_HOME, $XDG_DATA_HOME/ztrun or\n"
-	           "             ~/.local/share/ztrun)\n"
-	           "  -j         print the API's JSON\n"
-	           "  -p PORT    the API's port (default: from HOME)\n"
-	           "  -T TOKEN   the token (default: from HOME)\n"
-	           "  -h         print this help\n"
+	           "  -D HOME         the service's home (default $ZTRUN_HOME, $XDG_DATA_HOME/ztrun or\n"
+	           "                  ~/.local/share/ztrun)\n"
+	           "  -j              print the API's JSON\n"
+	           "  -p PORT         the API's port (default: from HOME)\n"
+	           "  -T TOKEN        the token (default: from HOME)\n"
+	           "  -v, --verbose   say more (twice: debug); overrides ZTRUN_LOG\n"
+	           "  -q, --quiet     print errors only; overrides ZTRUN_LOG\n"
+	           "  -h, --help      print this help\n"
 	           "Exit status: 0, 1 when the service answered with an error or cannot be reached, 2 for bad\n"
 	           "usage.\n");
 }
@@ -245,8 +247,10 @@ int cli_main(int argc, char **argv)
 	long port = 0;
 	struct cli c = {0};
 	int opt;
-	optind = 1;
-	while ((opt = getopt(argc, argv, "+D:jp:T:hq")) != -1) {
+	static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, ZT_CLI_LOG_OPTIONS, {0}};
+	struct zt_cli front;
+	zt_cli_begin(&front, "ztrun cli");
+	while ((opt = zt_cli_getopt(&front, argc, argv, "+D:jp:T:hvq", longs)) != -1) {
 		char *end;
 		switch (opt) {
 		case 'D':
@@ -265,18 +269,16 @@ int cli_main(int argc, char **argv)
 		case 'T':
 			token = optarg;
 			break;
-		case 'q':
-			break; /* zerotier-one -q runs the cli: accepted for scripts that pass it */
 		case 'h':
 			print_help(stdout);
 			return 0;
-		default:
-			fprintf(stderr, "Usage: " USAGE " (ztrun cli -h)\n");
+		default: /* '?': said */
 			return ZT_EXIT_USAGE;
 		}
 	}
+	zt_cli_set_log_level(&front);
 	if (optind >= argc) {
-		fprintf(stderr, "Usage: " USAGE " (ztrun cli -h)\n");
+		zt_log(ZT_LOG_ERROR, "missing COMMAND (usage: " USAGE "; see ztrun cli --help)");
 		return ZT_EXIT_USAGE;
 	}
 	c.cmd = argv[optind];
@@ -288,7 +290,7 @@ int cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		ok = ok || strcmp(c.cmd, known[i]) == 0;
 	if (!ok) {
-		zt_log(ZT_LOG_ERROR, "unknown command '%s' (ztrun cli -h)", c.cmd);
+		zt_log(ZT_LOG_ERROR, "unknown command '%s' (see ztrun cli --help)", c.cmd);
 		return ZT_EXIT_USAGE;
 	}
 
