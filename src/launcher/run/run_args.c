@@ -37,6 +37,7 @@ static void print_help(FILE *f, void (*print_subcommands)(FILE *f))
 	           "  -q, --quiet       print errors only; overrides ZTRUN_LOG\n"
 	           "      --drop-caps   run COMMAND without any capabilities (hardening; by default it\n"
 	           "                    has those it would have without ztrun)\n"
+	           "      --keep-caps   accepted and ignored: keeping them is the default\n"
 	           "      --no-seccomp  LD_PRELOAD only: programs that bypass libc (static, Go) reach\n"
 	           "                    the host's network\n"
 	           "      --fallthrough connections to destinations no joined network reaches use the\n"
