@@ -15,7 +15,9 @@ A test that hangs is stopped after the per-test timeout and counts as an error; 
 or hangs outside any test loses only its module's remaining tests, which count as not passed.
 Resources are off unless named: then no test of these suites reaches beyond loopback.
 """
+import codecs
 import fnmatch
+import inspect
 import json
 import os
 import signal
@@ -102,6 +104,27 @@ def filtered(suite, globs):
     return out
 
 
+def fix_upstream_test_bugs(module):
+    """Races in the suites' own code that upstream fixed after the Debian release, fixed here the same
+    way for both runs, so that a race the test loses natively too is not read as ztrun's fault."""
+    if module == "test_ftplib":
+        from test import test_ftplib
+
+        # gh-109845 (fixed upstream in 2023; 3.11.7 has it): the DTP handler decodes each recv(1024) alone, so a
+        # recv that ends between the two bytes of the UTF-8 '\xae' at the end of RETR_DATA turns it into
+        # two U+FFFD and test_storlines sees "12019 != 12018" with every byte delivered. Decoding
+        # the stream incrementally keeps the test's check of the data whole and exact.
+        handler = test_ftplib.DummyDTPHandler
+        if ".recv(1024).decode(" not in inspect.getsource(handler.handle_read):
+            return
+
+        def handle_read(self):
+            dec = self.__dict__.setdefault("_decoder", codecs.getincrementaldecoder(self.encoding)("replace"))
+            self.baseclass.last_received_data += dec.decode(self.recv(1024))
+
+        handler.handle_read = handle_read
+
+
 def worker(module, outfile, resources, globs):
     from test import support
 
@@ -116,6 +139,7 @@ def worker(module, outfile, resources, globs):
         except unittest.SkipTest as e:  # the module skips itself (a resource it needs is off)
             out.write(json.dumps({"id": "test." + module, "outcome": "skipped", "detail": str(e)}) + "\n")
             return 0
+        fix_upstream_test_bugs(module)
         filtered(suite, globs).run(result)
     return 0
 
