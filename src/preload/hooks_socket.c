@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "appopt.h"
 #include "hooks.h"
 
 int zt_fail(int err)
@@ -66,7 +67,7 @@ int zt_set_fd_flags(int fd, bool nonblock, bool cloexec)
 }
 
 /* Puts the service's new app end `nfd` in place of the app's `fd` (same number, same O_NONBLOCK and
- * FD_CLOEXEC) and closes nfd. */
+ * FD_CLOEXEC, and the timeouts and low-water mark the app set on it) and closes nfd. */
 static int install_over(int nfd, int fd)
 {
 	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
@@ -75,6 +76,8 @@ static int install_over(int nfd, int fd)
 		e = -errno;
 	else
 		e = zt_set_fd_flags(nfd, fl & O_NONBLOCK, true);
+	if (e == 0)
+		zt_appopt_copy(fd, nfd, real_getsockopt, real_setsockopt);
 	if (e == 0 && real_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
 		e = -errno;
 	real_close(nfd);
@@ -214,6 +217,8 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 	int e = zt_set_fd_flags(nfd, flags & SOCK_NONBLOCK, flags & SOCK_CLOEXEC);
 	if (e == 0)
 		e = zt_addr_out(&a, addr, addrlen);
+	if (e == 0) /* the listener's timeouts and low-water mark, as a kernel's accepted socket has them */
+		zt_appopt_copy(fd, nfd, real_getsockopt, real_setsockopt);
 	if (e < 0) {
 		real_close(nfd);
 		return zt_fail(-e);
@@ -323,30 +328,10 @@ ZT_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict l
 	return zt_name_call(ZT_NC_GETPEERNAME, fd, addr, len);
 }
 
-/* Options that only concern the app end of the socketpair: the kernel enforces them where the app
- * blocks (timeouts of recv/send/accept, the receive low-water mark), so they are set there. */
-static bool option_is_local(int level, int name)
-{
-	if (level != SOL_SOCKET)
-		return false;
-	switch (name) {
-	case SO_RCVTIMEO_OLD:
-	case SO_SNDTIMEO_OLD:
-#if SO_RCVTIMEO_NEW != SO_RCVTIMEO_OLD
-	case SO_RCVTIMEO_NEW:
-	case SO_SNDTIMEO_NEW:
-#endif
-	case SO_RCVLOWAT:
-		return true;
-	default:
-		return false;
-	}
-}
-
 ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	zt_shim_init();
-	if (!zt_shim_enabled || !zt_fd_kind(fd) || option_is_local(level, name))
+	if (!zt_shim_enabled || !zt_fd_kind(fd) || zt_appopt_is_local(level, name))
 		return CALL_REAL(setsockopt, fd, level, name, val, len);
 	if (len > ZT_NC_MAX_OPTLEN)
 		return zt_fail(EINVAL);
@@ -372,7 +357,7 @@ ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 ZT_EXPORT int getsockopt(int fd, int level, int name, void *restrict val, socklen_t *restrict len)
 {
 	zt_shim_init();
-	if (!zt_shim_enabled || !zt_fd_kind(fd) || option_is_local(level, name))
+	if (!zt_shim_enabled || !zt_fd_kind(fd) || zt_appopt_is_local(level, name))
 		return CALL_REAL(getsockopt, fd, level, name, val, len);
 	if (!len || (!val && *len))
 		return zt_fail(EFAULT);

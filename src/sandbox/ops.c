@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "appopt.h"
 #include "sandbox_int.h"
 
 int zt_sandbox_fd_kind(int fd)
@@ -225,13 +226,6 @@ static void name_reply(struct sb_call *c, int32_t r, int fd, struct zt_nc_buf *b
 		sb_answer(c, 0);
 }
 
-/* Options the kernel enforces where the app blocks: set on the app end itself (hooks_socket.c). */
-static bool option_is_local(int level, int name)
-{
-	return level == SOL_SOCKET && (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD ||
-	                               name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW || name == SO_RCVLOWAT);
-}
-
 static void op_setsockopt(struct sb_call *c)
 {
 	uint32_t len = (uint32_t)c->args[4];
@@ -321,7 +315,7 @@ void sb_op_fd(struct sb_call *c)
 		return;
 	case SYS_setsockopt:
 	case SYS_getsockopt:
-		if (option_is_local(sb_low(c->args[1]), sb_low(c->args[2])))
+		if (zt_appopt_is_local(sb_low(c->args[1]), sb_low(c->args[2])))
 			sb_continue(c);
 		else if (c->nr == SYS_setsockopt)
 			op_setsockopt(c);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ancillary.h"
+#include "appopt.h"
 #include "sandbox_int.h"
 
 /* The largest datagram payload carried (UDP's own limit, rounded up). */
@@ -55,6 +56,8 @@ static void accept_try(struct sb_call *c)
 	e = sb_set_nonblock(fd, flags & SOCK_NONBLOCK);
 	if (!e)
 		e = sb_write_addr(c, &a, c->args[1], c->args[2]);
+	if (!e) /* the listener's timeouts and low-water mark, as a kernel's accepted socket has them */
+		zt_appopt_copy(c->fd, fd, getsockopt, setsockopt);
 	if (e < 0) {
 		close(fd);
 		sb_fail(c, -e);

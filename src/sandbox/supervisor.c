@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "appopt.h"
 #include "sandbox_int.h"
 
 #ifndef PIDFD_THREAD
@@ -125,6 +126,7 @@ int sb_install_over(struct sb_call *c, int fd)
 	int fl = fcntl(c->fd, F_GETFL), nfl = fcntl(fd, F_GETFL);
 	if (fl >= 0 && nfl >= 0)
 		fcntl(fd, F_SETFL, (nfl & ~O_NONBLOCK) | (fl & O_NONBLOCK));
+	zt_appopt_copy(c->fd, fd, getsockopt, setsockopt);
 	struct seccomp_notif_addfd a = {.id = c->id,
 	                                .flags = SECCOMP_ADDFD_FLAG_SETFD,
 	                                .srcfd = (uint32_t)fd,

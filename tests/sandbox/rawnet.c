@@ -12,6 +12,10 @@
  *                                     control message of the answer
  *   rawnet rcvtimeo                   recvfrom on a UDP socket with SO_RCVTIMEO 200 ms and nothing to
  *                                     read: prints the errno name (EAGAIN, as the kernel's)
+ *   rawnet accept-opts                accepts a connection of its own from a listener with SO_RCVTIMEO
+ *                                     2 s, SO_SNDTIMEO 3 s and SO_RCVLOWAT 7 (TCP, 127.0.0.1): prints
+ *                                     what the accepted socket has, "rcvtimeo=2.0 sndtimeo=3.0
+ *                                     rcvlowat=7" as a kernel's inherits them
  *   rawnet io-uring                   prints the errno name io_uring_setup fails with
  *   rawnet rejoin PORT                connects to a listener of its own on 127.0.0.1 (a joined
  *                                     connection), disconnects that socket (connect AF_UNSPEC) and
@@ -283,6 +287,36 @@ static int rcvtimeo(void)
 	return 0;
 }
 
+static int accept_opts(void)
+{
+	int l = (int)sys(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	int c = (int)sys(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr("127.0.0.1", 0, &ss);
+	struct timeval rcv = {2, 0}, snd = {3, 0};
+	int lowat = 7;
+	if (l < 0 || c < 0 || sys(SYS_bind, l, (long)&ss, len, 0, 0, 0) < 0 ||
+	    sys(SYS_setsockopt, l, SOL_SOCKET, SO_RCVTIMEO, (long)&rcv, sizeof(rcv), 0) < 0 ||
+	    sys(SYS_setsockopt, l, SOL_SOCKET, SO_SNDTIMEO, (long)&snd, sizeof(snd), 0) < 0 ||
+	    sys(SYS_setsockopt, l, SOL_SOCKET, SO_RCVLOWAT, (long)&lowat, sizeof(lowat), 0) < 0 ||
+	    sys(SYS_listen, l, 4, 0, 0, 0, 0) < 0 || sys(SYS_getsockname, l, (long)&ss, (long)&len, 0, 0, 0) < 0)
+		die("listener");
+	int a;
+	if (sys(SYS_connect, c, (long)&ss, len, 0, 0, 0) < 0 || (a = (int)sys(SYS_accept4, l, 0, 0, 0, 0, 0)) < 0)
+		die("connect to our own listener");
+	socklen_t tl = sizeof(rcv), il = sizeof(lowat);
+	memset(&rcv, 0, sizeof(rcv));
+	memset(&snd, 0, sizeof(snd));
+	lowat = 0;
+	if (sys(SYS_getsockopt, a, SOL_SOCKET, SO_RCVTIMEO, (long)&rcv, (long)&tl, 0) < 0 ||
+	    (tl = sizeof(snd), sys(SYS_getsockopt, a, SOL_SOCKET, SO_SNDTIMEO, (long)&snd, (long)&tl, 0) < 0) ||
+	    sys(SYS_getsockopt, a, SOL_SOCKET, SO_RCVLOWAT, (long)&lowat, (long)&il, 0) < 0)
+		die("getsockopt");
+	printf("rcvtimeo=%.1f sndtimeo=%.1f rcvlowat=%d\n", (double)rcv.tv_sec + rcv.tv_usec / 1e6,
+	       (double)snd.tv_sec + snd.tv_usec / 1e6, lowat);
+	return 0;
+}
+
 /* A joined connection's socket is a kernel TCP socket: disconnected and connected again, it must
  * reach nothing of the host's (joined.c makes it in a network namespace with only its loopback). */
 static int rejoin(int port)
@@ -346,6 +380,8 @@ int main(int argc, char **argv)
 		return icmp_ttl(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "rcvtimeo") == 0)
 		return rcvtimeo();
+	if (argc == 2 && strcmp(argv[1], "accept-opts") == 0)
+		return accept_opts();
 	if (argc == 2 && strcmp(argv[1], "io-uring") == 0) {
 		char params[120] = {0};
 		long r = sys(SYS_io_uring_setup, 4, (long)params, 0, 0, 0, 0);

@@ -3,7 +3,8 @@
 # under ztrun none: TCP over IPv4 and IPv6 with blocking and non-blocking (epoll) connect, UDP with
 # sendto/recvfrom, sendmsg/recvmsg and on a connected socket, all on the virtual loopback, while a listener on the host's
 # loopback on the same port is never reached; an ICMP echo with IP_RECVTTL (ping without privileges) and
-# SO_RCVTIMEO honoured by a blocked receive; io_uring_setup gives ENOSYS and packet sockets
+# SO_RCVTIMEO honoured by a blocked receive; an accepted socket inherits its listener's timeouts and
+# low-water mark (joined and through lwIP); io_uring_setup gives ENOSYS and packet sockets
 # EAFNOSUPPORT. With --no-seccomp the same client does reach the host (so the check can fail).
 . "$(dirname "$0")/lib.sh"
 RAWNET=$(realpath "${2:?usage: $0 ZTRUN RAWNET}")
@@ -25,6 +26,7 @@ cd "$WORK"
 	'$RAWNET' udp-client-conn 127.0.0.1 $P five >ucli3.out; wait
 	'$RAWNET' icmp-ttl 127.0.0.1 >icmp.out
 	timeout 10 '$RAWNET' rcvtimeo >rcvtimeo.out
+	'$RAWNET' accept-opts >acceptopts.out
 	'$RAWNET' io-uring >uring.out
 	'$RAWNET' family 17 >packet.out
 	'$RAWNET' family 1 >unix.out
@@ -39,6 +41,12 @@ grep -qx "from 127.0.0.1 port $P: echo: four" ucli2.out || fail "UDP sendmsg/rec
 grep -qx "from 127.0.0.1 port $P: echo: five" ucli3.out || fail "connected UDP, recvfrom: $(cat ucli3.out)"
 grep -qx "reply type=0 ttl=255" icmp.out || fail "ICMP echo with IP_RECVTTL: $(cat icmp.out)"
 grep -qx EAGAIN rcvtimeo.out || fail "recvfrom with SO_RCVTIMEO: $(cat rcvtimeo.out)"
+# the same connection through lwIP rather than joined as kernel TCP
+ZTRUN_JOIN_LOOPBACK=0 "$ZTRUN" none -- "$RAWNET" accept-opts >acceptopts-lwip.out || fail "accept-opts through lwIP"
+want_opts="$("$RAWNET" accept-opts)" # natively: what a kernel's accepted socket inherits
+for f in acceptopts.out acceptopts-lwip.out; do
+	[ "$(cat $f)" = "$want_opts" ] || fail "accepted socket's timeouts and low-water mark ($f): $(cat $f), natively $want_opts"
+done
 grep -qx ENOSYS uring.out || fail "io_uring_setup: $(cat uring.out)"
 grep -qx EAFNOSUPPORT packet.out || fail "AF_PACKET socket: $(cat packet.out)"
 grep -qx created unix.out || fail "AF_UNIX socket: $(cat unix.out)"

@@ -148,18 +148,6 @@ static void replay_options(const struct zt_sock *s, int fd)
 		setsockopt(fd, s->opts[i].level, s->opts[i].name, s->opts[i].val, (socklen_t)s->opts[i].len);
 }
 
-/* Options the app set on its end itself (timeouts, low-water mark) go with it to the new socket. */
-static void copy_native_options(int from, int to)
-{
-	static const int names[] = {SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		uint8_t v[32];
-		socklen_t len = sizeof(v);
-		if (getsockopt(from, SOL_SOCKET, names[i], v, &len) == 0)
-			setsockopt(to, SOL_SOCKET, names[i], v, len);
-	}
-}
-
 static socklen_t to_sockaddr(const ip_addr_t *ip, uint16_t port, int domain, struct sockaddr_storage *ss)
 {
 	struct zt_nc_addr a;
@@ -260,6 +248,7 @@ static int kernel_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port,
 		set_timeout(c, SO_SNDTIMEO, 1000);
 		if (connect(c, (struct sockaddr *)&ss, len) < 0)
 			goto fail;
+		set_timeout(c, SO_SNDTIMEO, 0); /* the app's own come with the install */
 	}
 	return c;
 fail:
@@ -267,7 +256,7 @@ fail:
 	return -EAGAIN;
 }
 
-int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port, bool nonblock)
+int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
 {
 	if (!joined_enabled() || s->state != ZT_SOCK_NEW || !s->pcb.tcp || !is_loopback(ip))
 		return -EAGAIN;
@@ -318,7 +307,6 @@ int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16
 	h->due = zt_now_ms() + HANDOVER_MS;
 	h->next = handovers;
 	handovers = h;
-	copy_native_options(app_fd, c);
 	return c;
 }
 

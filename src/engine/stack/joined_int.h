@@ -9,11 +9,12 @@
 
 #include "sock_int.h"
 
-/* connect() of stream socket s (app_fd: the app's end, from the request) to ip:port. When a
- * listener of s's service takes it, the listener's app gets the accepted socket through its accept
- * queue and this returns the connected one to install over the app's fd; else -EAGAIN: lwIP's way.
+/* connect() of stream socket s to ip:port. When a listener of s's service takes it, the listener's
+ * app gets the accepted socket through its accept queue and this returns the connected one to
+ * install over the app's fd (the installer carries the options the app set on its end); else
+ * -EAGAIN: lwIP's way.
  * ZTRUN_JOIN_LOOPBACK=0 in ztrun's environment turns joining off. */
-int zt_joined_connect(struct zt_sock *s, int app_fd, const ip_addr_t *ip, uint16_t port, bool nonblock);
+int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock);
 
 /* The app's end of stream socket s hung up: if s joined a connection, the listener's app gets its
  * side now (see joined.c). */

@@ -155,7 +155,7 @@ int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id,
 	int r = zt_stack_addr_from_nc(&a, &ip, &port);
 	if (r < 0)
 		return r;
-	r = zt_joined_connect(s, app_fd, &ip, port, flags & ZT_NC_CONNECT_NONBLOCK);
+	r = zt_joined_connect(s, &ip, port, flags & ZT_NC_CONNECT_NONBLOCK);
 	if (r >= 0) {
 		/* joined to a listener of ours: connected (non-blocking: the kernel's next connect() says 0) */
 		*reply_fd = r;

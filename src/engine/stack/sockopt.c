@@ -2,6 +2,7 @@
  * are the kernel's business on the app's own end (timeouts, low-water marks) are applied to that
  * end; a short list of hints with no effect here is remembered and read back; the rest is
  * ENOPROTOOPT, as Linux says for an option it does not know. */
+#include "appopt.h"
 #include "sock_int.h"
 #include "service_int.h"
 
@@ -158,13 +159,6 @@ static bool is_applied(int level, int name, int type)
 	return false;
 }
 
-static bool is_native(int level, int name)
-{
-	return level == SOL_SOCKET &&
-	       (name == SO_RCVTIMEO_OLD || name == SO_SNDTIMEO_OLD || name == SO_RCVTIMEO_NEW ||
-	        name == SO_SNDTIMEO_NEW || name == SO_RCVLOWAT);
-}
-
 void zt_sockopt_reapply(struct zt_sock *s)
 {
 	for (int i = 0; i < s->nopts; i++) {
@@ -207,7 +201,7 @@ static int set_udplite_coverage(struct zt_sock *s, int name, const void *val, ui
 
 int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const void *val, uint32_t len)
 {
-	if (is_native(level, name))
+	if (zt_appopt_is_local(level, name))
 		return setsockopt(app_fd, level, name, val, len) < 0 ? -errno : 0;
 	if (level == IPPROTO_IPV6 && s->domain != AF_INET6)
 		return -ENOPROTOOPT;
@@ -289,7 +283,7 @@ static int put_int(void *out, uint32_t *len, int v)
 
 int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *out, uint32_t *len)
 {
-	if (is_native(level, name)) {
+	if (zt_appopt_is_local(level, name)) {
 		socklen_t l = *len;
 		if (getsockopt(app_fd, level, name, out, &l) < 0)
 			return -errno;

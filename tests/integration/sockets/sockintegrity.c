@@ -125,7 +125,8 @@ static void *writer(void *arg)
 		int c = connect(fds[i], (struct sockaddr *)&rd->addr, rd->addrlen);
 		if (c < 0 && errno == EINPROGRESS) {
 			int err = -1;
-			c = wait_fd(fds[i], POLLOUT) && get_int_opt(fds[i], SOL_SOCKET, SO_ERROR, &err) == 0 && err == 0
+			c = wait_fd(fds[i], POLLOUT) &&
+			            get_int_opt(fds[i], SOL_SOCKET, SO_ERROR, &err) == 0 && err == 0
 			        ? 0
 			        : -1;
 		}
@@ -157,7 +158,8 @@ static void *writer(void *arg)
 				off[i] = end;
 			}
 			if (!ok)
-				CHECK_MSG(false, "stream %u: send at %zu of %zu", *(uint32_t *)st->data, off[i], st->len);
+				CHECK_MSG(false, "stream %u: send at %zu of %zu", *(uint32_t *)st->data,
+				          off[i], st->len);
 			if (!ok || off[i] >= st->len) {
 				close(fds[i]);
 				fds[i] = -1;
@@ -236,7 +238,8 @@ static void compare(const struct rx *rx, const struct round *rd)
 	for (int i = 0; i < rd->n; i++)
 		if (memcmp(rd->st[i].data, &idx, 4) == 0)
 			st = &rd->st[i];
-	if (!CHECK_MSG(st != NULL, "a stream of %zu bytes starts with the index of a stream of its round", rx->len))
+	if (!CHECK_MSG(st != NULL, "a stream of %zu bytes starts with the index of a stream of its round",
+	               rx->len))
 		return;
 	size_t at = 0;
 	while (at < rx->len && at < st->len && rx->buf[at] == st->data[at])
@@ -248,7 +251,8 @@ static void compare(const struct rx *rx, const struct round *rd)
 		zt_test_pass();
 		return;
 	}
-	fprintf(stderr, "FAIL stream %u (%s, %s): %zu bytes arrived of %zu sent; first difference at byte %zu", idx,
+	fprintf(stderr,
+	        "FAIL stream %u (%s, %s): %zu bytes arrived of %zu sent; first difference at byte %zu", idx,
 	        fam_name(st->fam), modes[st->mode], rx->len, st->len, at);
 	if (at < rx->len && at < st->len)
 		fprintf(stderr, " (got 0x%02x, sent 0x%02x)", rx->buf[at], st->data[at]);
@@ -274,7 +278,8 @@ static void run_round(uint32_t round)
 	}
 	int l = make_listener(fam, &rd.addr, &rd.addrlen);
 	pthread_t t;
-	if (!CHECK_MSG(l >= 0 && pipe2(rd.accepted, O_CLOEXEC) == 0 && pthread_create(&t, NULL, writer, &rd) == 0,
+	if (!CHECK_MSG(l >= 0 && pipe2(rd.accepted, O_CLOEXEC) == 0 &&
+	                   pthread_create(&t, NULL, writer, &rd) == 0,
 	               "round %u: listener and writer", round))
 		return;
 	struct rx rx[MAX_CONNS] = {0};
@@ -314,10 +319,11 @@ int main(int argc, char **argv)
 	while (done < rounds && zt_test_failures() == 0)
 		run_round(done++);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%u rounds in %.1f s: %zu bytes arrived whole in streams written blocking %u, non-blocking %u, "
-	       "by writev %u, with a small SO_SNDBUF %u, dup'ed %u\n",
-	       done, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, total_bytes,
-	       mode_count[W_BLOCKING], mode_count[W_NONBLOCKING], mode_count[W_WRITEV], mode_count[W_SMALL_SNDBUF],
-	       mode_count[W_DUPED]);
+	printf(
+	    "%u rounds in %.1f s: %zu bytes arrived whole in streams written blocking %u, non-blocking %u, "
+	    "by writev %u, with a small SO_SNDBUF %u, dup'ed %u\n",
+	    done, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, total_bytes,
+	    mode_count[W_BLOCKING], mode_count[W_NONBLOCKING], mode_count[W_WRITEV],
+	    mode_count[W_SMALL_SNDBUF], mode_count[W_DUPED]);
 	return zt_check_report();
 }

@@ -1,8 +1,9 @@
 /* sockjoined: a TCP connection between two sockets of one program over 127.0.0.1 and ::1 is a TCP
  * connection in every way the program can see, as on a kernel loopback: names, readiness, what a
  * write or read says after the peer closed or reset, shutdown, urgent data, buffer sizes and the
- * options an accepted socket inherits from its listener. Under ztrun such connections are joined
- * (src/engine/stack/joined.c); the program must pass natively and under `ztrun none -- sockjoined`.
+ * options an accepted socket inherits from its listener (timeouts too), and a listener's SO_RCVTIMEO
+ * bounding accept(). Under ztrun such connections are joined (src/engine/stack/joined.c); the
+ * program must pass natively and under `ztrun none -- sockjoined`.
  * One line per check, then "N checks passed, M failed"; the exit status is nonzero on any failure. */
 #include <linux/sockios.h>
 #include <signal.h>
@@ -191,6 +192,18 @@ static void listener_opts(int l)
 	set_int_opt(l, IPPROTO_TCP, TCP_NODELAY, 1);
 	set_int_opt(l, SOL_SOCKET, SO_RCVBUF, 50000);
 	set_int_opt(l, SOL_SOCKET, SO_KEEPALIVE, 1);
+	struct timeval rcv = {2, 0}, snd = {3, 0};
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof(rcv));
+	setsockopt(l, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof(snd));
+	set_int_opt(l, SOL_SOCKET, SO_RCVLOWAT, 7);
+}
+
+/* fd's SO_RCVTIMEO (or SO_SNDTIMEO) in whole seconds, -1 if it is not whole or unreadable. */
+static long timeout_s(int fd, int name)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	return getsockopt(fd, SOL_SOCKET, name, &tv, &len) == 0 && tv.tv_usec == 0 ? tv.tv_sec : -1;
 }
 
 static void client_opts(int c)
@@ -218,11 +231,34 @@ static void test_options(int fam)
 	              get_int_opt(s, SOL_SOCKET, SO_KEEPALIVE, &v) == 0 && v == 1 &&
 	              get_int_opt(s, SOL_SOCKET, SO_RCVBUF, &v) == 0 && v == 100000,
 	          "%s options: the accepted socket inherits TCP_NODELAY, SO_KEEPALIVE, SO_RCVBUF", f);
+	CHECK_MSG(timeout_s(s, SO_RCVTIMEO) == 2 && timeout_s(s, SO_SNDTIMEO) == 3 &&
+	              get_int_opt(s, SOL_SOCKET, SO_RCVLOWAT, &v) == 0 && v == 7,
+	          "%s options: the accepted socket inherits SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT", f);
 	CHECK_MSG(get_int_opt(s, SOL_SOCKET, SO_ERROR, &v) == 0 && v == 0 &&
 	              get_int_opt(s, SOL_SOCKET, SO_ACCEPTCONN, &v) == 0 && v == 0,
 	          "%s options: SO_ERROR 0, SO_ACCEPTCONN 0", f);
 	close(c);
 	close(s);
+}
+
+/* SO_RCVTIMEO set on a socket before listen() bounds its accept(). */
+static void test_accept_timeout(int fam)
+{
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = bound_socket(fam, SOCK_STREAM, 0, &la, &len);
+	struct timeval tv = {0, 100000};
+	if (!CHECK_MSG(l >= 0 && setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 && listen(l, 4) == 0,
+	               "%s accept timeout: listener", fam_name(fam)))
+		return;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int a = accept(l, NULL, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK_MSG(a < 0 && errno == EAGAIN && ms >= 90 && ms < 5000,
+	          "%s accept timeout: EAGAIN after the listener's SO_RCVTIMEO (%ld ms)", fam_name(fam), ms);
+	close(l);
 }
 
 int main(void)
@@ -238,6 +274,7 @@ int main(void)
 		test_shutdown(fams[i]);
 		test_urgent(fams[i]);
 		test_options(fams[i]);
+		test_accept_timeout(fams[i]);
 	}
 	return zt_check_report();
 }

@@ -1,0 +1,19 @@
+/* Options a virtual socket keeps on the app's end itself rather than in the service: the timeouts of
+ * recv, send and accept and the receive low-water mark, which the kernel enforces where the app
+ * blocks. The shim's and the supervisor's setsockopt and getsockopt leave them to the kernel; what
+ * hands an app a new end (accept, a joined connect) carries them over. libc only. */
+#ifndef ZTRUN_RPC_APPOPT_H
+#define ZTRUN_RPC_APPOPT_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+/* Whether level/name is one of them. */
+bool zt_appopt_is_local(int level, int name);
+
+/* Sets them on `to` as they are on `from`, as a kernel's accepted socket inherits them from its
+ * listener. get and set are the caller's getsockopt and setsockopt (the shim's carry its cookie). */
+void zt_appopt_copy(int from, int to, int (*get)(int, int, int, void *, socklen_t *),
+                    int (*set)(int, int, int, const void *, socklen_t));
+
+#endif
