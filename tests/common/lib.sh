@@ -220,8 +220,16 @@ mkfifo "$T.probe/req"
 TEST_PID=$$
 (
 	exec 3<>"$T.probe/req"
+	part=
 	while kill -0 "$TEST_PID" 2>/dev/null; do
-		read -r -t 1 p <&3 || continue
+		# read's timeout can strike between the bytes of a line (it reads a pipe a byte at a time):
+		# what it read by then is kept for the rest of the line, not lost.
+		if ! read -r -t 1 p <&3; then
+			part+=$p
+			continue
+		fi
+		p=$part$p
+		part=
 		case $p in *[!0-9]* | '') continue ;; esac
 		if (exec 4<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then r=open; else r=closed; fi
 		echo "$r" >"$T.probe/tmp.$p" && mv "$T.probe/tmp.$p" "$T.probe/res.$p"
@@ -233,4 +241,4 @@ PROBER=$! # not in pids: tests name their own processes by index there
 # until a server in the background accepts; host_unreachable PORT fails if the host's own network stack
 # can reach PORT (asked of the prober outside), i.e. if the server leaked out of ztrun.
 WAIT_PORT='wait_port() { for i in $(seq 1 200); do if (exec 3<>/dev/tcp/$1/$2) 2>/dev/null; then host_unreachable $2; return; fi; sleep 0.05; done; echo "server on $1:$2 never came up" >&2; return 1; }
-host_unreachable() { rm -f "'"$T"'.probe/res.$1"; echo $1 >"'"$T"'.probe/req"; while [ ! -e "'"$T"'.probe/res.$1" ]; do sleep 0.02; done; if [ "$(cat "'"$T"'.probe/res.$1")" = open ]; then echo "FAIL: port $1 is reachable from the host" >&2; return 1; fi; }'
+host_unreachable() { rm -f "'"$T"'.probe/res.$1"; echo $1 >"'"$T"'.probe/req"; for i in $(seq 1 1500); do [ -e "'"$T"'.probe/res.$1" ] && break; sleep 0.02; done; [ -e "'"$T"'.probe/res.$1" ] || { echo "FAIL: the host prober did not answer for port $1 in 30 s" >&2; return 1; }; if [ "$(cat "'"$T"'.probe/res.$1")" = open ]; then echo "FAIL: port $1 is reachable from the host" >&2; return 1; fi; }'
