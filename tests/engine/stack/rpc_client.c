@@ -2,12 +2,16 @@
 #include "rpc_client.h"
 
 #include "fdpass.h"
+#include "harness.h"
+#include "loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static uint32_t next_id;
@@ -109,4 +113,24 @@ int rpc_name(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr *a)
 	if (r == 0)
 		zt_nc_get_addr(&b, a);
 	return r;
+}
+
+int rpc_client_run(struct zt_loop *loop, void (*fn)(void), int slice_ms)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(zt_test_failures() ? 1 : 0);
+	}
+	int status = -1;
+	int64_t deadline = zt_now_ms() + 30000;
+	while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+		if (zt_now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		zt_loop_run_once(loop, slice_ms);
+	}
+	return status;
 }

@@ -28,4 +28,10 @@ int rpc_addr_op(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr a, uint32_t
 /* GETSOCKNAME or GETPEERNAME into *a. */
 int rpc_name(int ctl, enum zt_nc_op op, int fd, struct zt_nc_addr *a);
 
+struct zt_loop;
+/* Runs fn, a client's side of a scenario, in a forked process while this one runs the service's loop in
+ * slices of slice_ms, until the client exits (it exits 1 when a CHECK failed) or 30 s pass (it is
+ * killed). Returns the client's wait status. */
+int rpc_client_run(struct zt_loop *loop, void (*fn)(void), int slice_ms);
+
 #endif

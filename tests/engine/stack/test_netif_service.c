@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,21 +232,7 @@ int main(void)
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		size_t since = W.nlog;
-		pid_t pid = fork();
-		if (pid == 0) {
-			scenarios[i].fn();
-			_exit(zt_test_failures() ? 1 : 0);
-		}
-		int status = 0;
-		int64_t deadline = zt_now_ms() + 30000;
-		while (waitpid(pid, &status, WNOHANG) == 0) {
-			if (zt_now_ms() > deadline) {
-				kill(pid, SIGKILL);
-				waitpid(pid, &status, 0);
-				break;
-			}
-			zt_loop_run_once(loop, 5);
-		}
+		int status = rpc_client_run(loop, scenarios[i].fn, 5);
 		struct seg_match m = {0, scenarios[i].proto, scenarios[i].dst};
 		size_t frames = wire_count(&W, 0, since, is_seg, &m);
 		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && frames > 0 && W.oversize == 0;

@@ -1,9 +1,9 @@
 /* The socket service driven through the raw contract of rpc.h, without the shim: real socketpairs,
  * real lwIP over the private loopback, a client in a forked process, the loop in this one. Also feeds
- * the control socket malformed messages, which must cost the client its connection and nothing more. */
+ * the control socket malformed messages, which must cost the client its connection and nothing more.
+ * Loopback connections go through lwIP here; test_joined.c has them joined as kernel TCP. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -397,97 +397,6 @@ static void scenario_owner_only(void)
 	close(ctl);
 }
 
-static int run_client(void (*fn)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		fn();
-		_exit(zt_test_failures() ? 1 : 0);
-	}
-	return pid;
-}
-
-/* A connect to a listener of the same service on the loopback is joined: the reply carries a
- * kernel TCP socket (of ztrun's own network namespace), connected to the one the listener's app
- * accepts, with the names the virtual sockets have; the service holds nothing for it. */
-static void scenario_joined(void)
-{
-	int ctl = rpc_open(sock_path);
-	CHECK(ctl >= 0);
-	int ls = rpc_socket(ctl, AF_INET6, SOCK_STREAM), lfd = -1;
-	CHECK(rpc_addr_op(ctl, ZT_NC_BIND, ls, rpc_addr("::", 0), 0, NULL) == 0);
-	CHECK(rpc_call(ctl, ZT_NC_LISTEN, ls, (const uint8_t *)"\x10\0\0\0", 4, &lfd, NULL, NULL) == 0);
-	struct zt_nc_addr la;
-	CHECK(rpc_name(ctl, ZT_NC_GETSOCKNAME, lfd, &la) == 0);
-	/* an IPv4 client to the dual-stack listener, non-blocking: EINPROGRESS as from a kernel, and
-	 * the new socket, whose next connect() says 0 once */
-	int cs = rpc_socket(ctl, AF_INET, SOCK_STREAM), c2 = -1;
-	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, cs, rpc_addr("127.0.0.1", ntohs(la.port_be)), ZT_NC_CONNECT_NONBLOCK,
-	                  &c2) == -EINPROGRESS);
-	CHECK(c2 >= 0);
-	dup2(c2, cs);
-	close(c2);
-	int v = 0;
-	socklen_t vl = sizeof(v);
-	CHECK(getsockopt(cs, SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 && v == AF_INET);
-	uint8_t rec[64];
-	int as = -1;
-	CHECK(rpc_recv_fd(lfd, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN && as >= 0);
-	struct zt_nc_buf rb = {.p = rec, .len = ZT_NC_ADDR_LEN};
-	struct zt_nc_addr from;
-	zt_nc_get_addr(&rb, &from);
-	struct sockaddr_in cname, cpeer;
-	struct sockaddr_in6 aname, apeer;
-	socklen_t l1 = sizeof(cname), l2 = sizeof(cpeer), l3 = sizeof(aname), l4 = sizeof(apeer);
-	CHECK(getsockname(cs, (struct sockaddr *)&cname, &l1) == 0 && getpeername(cs, (struct sockaddr *)&cpeer, &l2) == 0);
-	CHECK(getsockname(as, (struct sockaddr *)&aname, &l3) == 0 && getpeername(as, (struct sockaddr *)&apeer, &l4) == 0);
-	static const uint8_t v4mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
-	CHECK(cname.sin_family == AF_INET && cname.sin_port != 0 && cname.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
-	CHECK(cpeer.sin_family == AF_INET && cpeer.sin_port == la.port_be);
-	/* the accepting side sees the client as an IPv4-mapped address of its own IPv6 domain */
-	CHECK(from.family == AF_INET6 && from.port_be == cname.sin_port && memcmp(from.addr, v4mapped, 16) == 0);
-	CHECK(apeer.sin6_family == AF_INET6 && apeer.sin6_port == cname.sin_port &&
-	      memcmp(&apeer.sin6_addr, v4mapped, 16) == 0);
-	CHECK(aname.sin6_family == AF_INET6 && aname.sin6_port == la.port_be);
-	CHECK(getsockopt(cs, SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0);
-	CHECK(connect(cs, (struct sockaddr *)&cpeer, sizeof(cpeer)) == 0);
-	CHECK(connect(cs, (struct sockaddr *)&cpeer, sizeof(cpeer)) < 0 && errno == EISCONN);
-	/* bytes and a half-close, both ways */
-	fcntl(cs, F_SETFL, 0);
-	CHECK(write(cs, "ping", 4) == 4);
-	char buf[8] = {0};
-	CHECK(read(as, buf, 4) == 4 && memcmp(buf, "ping", 4) == 0);
-	shutdown(cs, SHUT_WR);
-	CHECK(read(as, buf, 1) == 0);
-	CHECK(write(as, "pong", 4) == 4);
-	CHECK(read(cs, buf, 4) == 4 && memcmp(buf, "pong", 4) == 0);
-	close(as);
-	CHECK(read(cs, buf, 1) == 0);
-	/* a disconnected joined socket reaches nothing outside the namespace: no route but loopback */
-	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-	struct sockaddr_in out = {.sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(0xc0000201)};
-	CHECK(connect(cs, &unspec, sizeof(unspec)) == 0);
-	CHECK(connect(cs, (struct sockaddr *)&out, sizeof(out)) < 0 && errno == ENETUNREACH);
-	/* nobody listens on this port: lwIP's way, refused */
-	int rs = rpc_socket(ctl, AF_INET, SOCK_STREAM);
-	CHECK(rpc_addr_op(ctl, ZT_NC_CONNECT, rs, rpc_addr("127.0.0.1", 1), 0, NULL) == -ECONNREFUSED);
-	close(rs);
-	close(cs);
-	close(lfd);
-	close(ls);
-	close(ctl);
-}
-
-/* Whether this process may make a user and network namespace, as joining needs (privnet.c). */
-static bool can_unshare(void)
-{
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? 0 : 1);
-	int status = 1;
-	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/ztrun-svc-test.XXXXXX";
@@ -507,36 +416,18 @@ int main(void)
 	static const struct {
 		const char *name;
 		void (*fn)(void);
-		bool joined; /* loopback connections joined directly (joined.c); else through lwIP */
-	} scenarios[] = {{"two_services", scenario_two_services, false},
-	                 {"owner_only", scenario_owner_only, false},
-	                 {"tcp", scenario_tcp, false},
-	                 {"write_then_close", scenario_write_then_close, false},
-	                 {"refused", scenario_refused, false},
-	                 {"udp", scenario_udp, false},
-	                 {"bad_input", scenario_bad_input, false},
-	                 {"joined", scenario_joined, true}};
+	} scenarios[] = {{"two_services", scenario_two_services},
+	                 {"owner_only", scenario_owner_only},
+	                 {"tcp", scenario_tcp},
+	                 {"write_then_close", scenario_write_then_close},
+	                 {"refused", scenario_refused},
+	                 {"udp", scenario_udp},
+	                 {"bad_input", scenario_bad_input}};
+	/* loopback connections through lwIP, not joined as kernel TCP (test_joined.c has those) */
+	setenv("ZTRUN_JOIN_LOOPBACK", "0", 1);
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (scenarios[i].joined && !can_unshare()) {
-			printf("SKIP %s: no user namespaces here\n", scenarios[i].name);
-			continue;
-		}
-		if (scenarios[i].joined)
-			unsetenv("ZTRUN_JOIN_LOOPBACK");
-		else
-			setenv("ZTRUN_JOIN_LOOPBACK", "0", 1);
-		pid_t pid = run_client(scenarios[i].fn);
-		int status = 0;
-		int64_t deadline = zt_now_ms() + 30000;
-		while (waitpid(pid, &status, WNOHANG) == 0) {
-			if (zt_now_ms() > deadline) {
-				kill(pid, SIGKILL);
-				waitpid(pid, &status, 0);
-				break;
-			}
-			zt_loop_run_once(loop, 20);
-		}
+		int status = rpc_client_run(loop, scenarios[i].fn, 20);
 		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		printf("%s %s\n", ok ? "PASS" : "FAIL", scenarios[i].name);
 		ok ? passed++ : failed++;
