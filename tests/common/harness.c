@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <dirent.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -226,4 +227,16 @@ void zt_test_preload(char **argv, const char *lib, const char *network)
 	execv("/proc/self/exe", argv);
 	perror("execv /proc/self/exe");
 	exit(2);
+}
+
+int zt_test_count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
 }

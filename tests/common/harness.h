@@ -99,6 +99,10 @@ size_t zt_unhex(const char *hex, uint8_t *out, size_t cap);
  * seeded by `*(uint64_t *)arg`. */
 void zt_test_random(void *arg, void *buf, size_t len);
 
+/* How many fds this process has open (entries of /proc/self/fd, its own listing's and . and .. among
+ * them: compare counts, not values), or -1. */
+int zt_test_count_fds(void);
+
 /* Re-runs this program with `lib` in LD_PRELOAD and ZT_NC_NETWORK=network (unset if NULL), unless that
  * was done already (ZTRUN_TEST_PRELOADED marks it). Returns only in the preloaded run. ASan builds
  * tolerate a preloaded library listed before their runtime. */

@@ -1,6 +1,8 @@
 #include "fuzz_common.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char id_a[] =
     "8e4df28b72:0:"
@@ -31,4 +33,28 @@ const struct fuzz_keys *fuzz_keys(void)
 		ready = 1;
 	}
 	return &k;
+}
+
+void fuzz_random(void *arg, void *buf, size_t len)
+{
+	uint64_t *s = arg;
+	uint8_t *b = buf;
+	for (size_t i = 0; i < len; i++) {
+		*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+		b[i] = (uint8_t)(*s >> 56);
+	}
+}
+
+int fuzz_put_seed(const char *dir, const char *target, const char *name, const void *data, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, target);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t n = fwrite(data, 1, len, f);
+	return fclose(f) == 0 && n == len ? 0 : -1;
 }

@@ -19,4 +19,11 @@ struct fuzz_keys {
 
 const struct fuzz_keys *fuzz_keys(void);
 
+/* Random bytes for a node's or controller's random callback, the same on every run (an input must replay
+ * as it ran): a 64-bit LCG whose state is *(uint64_t *)arg. */
+void fuzz_random(void *arg, void *buf, size_t len);
+
+/* For the seed writers: one file <dir>/<target>/<name>, its folder made if missing. 0 or -1. */
+int fuzz_put_seed(const char *dir, const char *target, const char *name, const void *data, size_t len);
+
 #endif

@@ -111,10 +111,7 @@ static void random_cb(void *arg, void *buf, size_t len)
 {
 	static uint64_t s = 1;
 	(void)arg;
-	for (size_t i = 0; i < len; i++) {
-		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-		((uint8_t *)buf)[i] = (uint8_t)(s >> 56);
-	}
+	fuzz_random(&s, buf, len);
 }
 
 static int put_cb(void *arg, const char *name, const void *data, size_t len)

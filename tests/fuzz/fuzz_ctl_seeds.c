@@ -1,25 +1,12 @@
 /* Writes the starting corpus of the controller's fuzz targets into <dir>/{ctl_request,ctl_api,ctl_jointoken}/
  * (input formats in fuzz_ctl_request.c, fuzz_ctl_api.c, fuzz_ctl_jointoken.c): fuzz_ctl_seeds <dir>. */
 #include "fuzz_ctl.h"
+#include "fuzz_common.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int put(const char *dir, const char *target, const char *name, const void *data, size_t len)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", dir, target);
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t n = fwrite(data, 1, len, f);
-	return fclose(f) == 0 && n == len ? 0 : -1;
-}
 
 /* One packet record: [sel][u16 len][payload]. */
 static size_t record(uint8_t *out, uint8_t sel, const void *p, size_t len)
@@ -60,17 +47,17 @@ int main(int argc, char **argv)
 	size_t bl = request_body(body, fuzz_ctl_md), n = 0;
 	/* member 0 (authorized), member 2 (token), member 5 (another key for member 0's address) */
 	n = record(buf, 0x20, body, bl);
-	bad |= put(dir, "ctl_request", "request-member0", buf, n);
+	bad |= fuzz_put_seed(dir, "ctl_request", "request-member0", buf, n);
 	n = record(buf, 0x22, body, bl);
 	n += record(buf + n, 0x65, body, bl);
-	bad |= put(dir, "ctl_request", "request-token-and-collision", buf, n);
+	bad |= fuzz_put_seed(dir, "ctl_request", "request-token-and-collision", buf, n);
 	/* request, LIKE, request by another member, GATHER, tick */
 	n = record(buf, 0x20, body, bl);
 	n += record(buf + n, 0x08, group, sizeof(group));
 	n += record(buf + n, 0x61, body, bl);
 	n += record(buf + n, 0x31, gather, sizeof(gather));
 	n += record(buf + n, 0xc0, body, 0);
-	bad |= put(dir, "ctl_request", "like-gather", buf, n);
+	bad |= fuzz_put_seed(dir, "ctl_request", "like-gather", buf, n);
 
 	static const struct {
 		const char *name, *text;
@@ -93,7 +80,7 @@ int main(int argc, char **argv)
 	    {"bad-json", "\x05\n{\"mtu\":"},
 	};
 	for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++)
-		bad |= put(dir, "ctl_api", api[i].name, api[i].text, strlen(api[i].text));
+		bad |= fuzz_put_seed(dir, "ctl_api", api[i].name, api[i].text, strlen(api[i].text));
 
 	static const struct {
 		const char *name, *text;
@@ -108,6 +95,6 @@ int main(int argc, char **argv)
 	    {"create-store-fails", "\x03{\"maxUses\":0}"},
 	};
 	for (size_t i = 0; i < sizeof(jt) / sizeof(jt[0]); i++)
-		bad |= put(dir, "ctl_jointoken", jt[i].name, jt[i].text, strlen(jt[i].text + 1) + 1);
+		bad |= fuzz_put_seed(dir, "ctl_jointoken", jt[i].name, jt[i].text, strlen(jt[i].text + 1) + 1);
 	return bad ? 1 : 0;
 }

@@ -24,16 +24,6 @@ static int wire_send(void *arg, zt_sock_id sock, const struct zt_inetaddr *to, c
 	return 0;
 }
 
-static void random_bytes(void *arg, void *buf, size_t len)
-{
-	uint64_t *s = arg;
-	uint8_t *b = buf;
-	for (size_t i = 0; i < len; i++) {
-		*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-		b[i] = (uint8_t)(*s >> 56);
-	}
-}
-
 static void verb_in(void *arg, struct zt_node *n, const struct zt_node_msg *m, int64_t now)
 {
 	(void)arg;
@@ -69,7 +59,7 @@ static struct zt_node *make_node(uint64_t *seed, int64_t now)
 		    (struct zt_inetaddr){.family = ZT_INET_V4, .ip = {10, 0, 0, 1}, .port = 9993};
 	}
 	static const struct zt_node_callbacks cb = {
-	    .version = ZT_NODE_CALLBACKS_VERSION, .wire_send = wire_send, .random = random_bytes};
+	    .version = ZT_NODE_CALLBACKS_VERSION, .wire_send = wire_send, .random = fuzz_random};
 	static const struct zt_node_upper up = {
 	    .version = ZT_NODE_UPPER_VERSION, .verb_in = verb_in, .reply_in = reply_in};
 	struct zt_node_config c;
@@ -90,7 +80,7 @@ static size_t armored_from_a(uint8_t *pkt, const uint8_t *in, size_t len, uint8_
 	struct zt_wr w;
 	if (len < 1 || len > ZT_PACKET_MAX_PAYLOAD)
 		return 0;
-	random_bytes(seed, id, sizeof(id));
+	fuzz_random(seed, id, sizeof(id));
 	zt_wr_init(&w, pkt, ZT_PACKET_MAX_LEN);
 	zt_packet_write_header(&w, id, k->b.address, k->a.address, (mode >> 5) & ZT_FLAG_HOPS, in[0]);
 	zt_wr_bytes(&w, in + 1, len - 1);

@@ -10,20 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int put(const char *dir, const char *target, const char *name, const void *data, size_t len)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", dir, target);
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t n = fwrite(data, 1, len, f);
-	return fclose(f) == 0 && n == len ? 0 : -1;
-}
-
 /* An ECHO A -> B with `plen` payload bytes of a repeating pattern, optionally compressed. */
 static size_t echo(uint8_t *p, size_t plen, bool compress)
 {
@@ -63,19 +49,19 @@ int main(int argc, char **argv)
 		else
 			zt_packet_armor(p + 1, len, k->key_ab, c);
 		p[0] = 0; /* receive */
-		bad |= put(dir, "packet", names[c][0], p, len + 1);
+		bad |= fuzz_put_seed(dir, "packet", names[c][0], p, len + 1);
 		len = echo(p + 1, 256, true);
 		p[0] = (uint8_t)(1 | c << 6); /* armored round trip (cipher 0, 1, 3): reaches decompression */
-		bad |= put(dir, "packet", names[c][1], p, len + 1);
+		bad |= fuzz_put_seed(dir, "packet", names[c][1], p, len + 1);
 	}
 	size_t len = echo(p + 1, 600, false);
 	p[0] = 2;
-	bad |= put(dir, "packet", "compress", p, len + 1);
+	bad |= fuzz_put_seed(dir, "packet", "compress", p, len + 1);
 
 	/* reasm: split-and-join mode (odd first byte, BE16 MTU offset, BE32 order, packet) and a stream */
 	len = echo(q + 7, 3000, false);
 	memcpy(q, "\x01\x05\x7c\x00\x00\x00\x05", 7); /* MTU 28 + 1404 = 1432 */
-	bad |= put(dir, "reasm", "split-3000", q, len + 7);
+	bad |= fuzz_put_seed(dir, "reasm", "split-3000", q, len + 7);
 	{
 		static uint8_t s[ZT_PACKET_MAX_LEN * 2], d[ZT_DEFAULT_MTU];
 		struct zt_wr w;
@@ -89,26 +75,26 @@ int main(int argc, char **argv)
 			zt_wr_u8(&w, 1);
 			zt_wr_bytes(&w, d, (size_t)n);
 		}
-		bad |= w.bad || put(dir, "reasm", "stream-3000", s, w.len);
+		bad |= w.bad || fuzz_put_seed(dir, "reasm", "stream-3000", s, w.len);
 	}
 
 	/* world: the Earth planet */
 	const uint8_t *earth = zt_world_earth(&len);
-	bad |= put(dir, "world", "earth", earth, len);
+	bad |= fuzz_put_seed(dir, "world", "earth", earth, len);
 
 	/* identity: text with and without secret, binary with and without secret */
 	char text[ZT_IDENTITY_TEXT_MAX];
 	int n = zt_identity_to_text(&k->a, true, text, sizeof(text));
-	bad |= n < 0 || put(dir, "identity", "text-secret", text, (size_t)n);
+	bad |= n < 0 || fuzz_put_seed(dir, "identity", "text-secret", text, (size_t)n);
 	n = zt_identity_to_text(&k->b, false, text, sizeof(text));
-	bad |= n < 0 || put(dir, "identity", "text-public", text, (size_t)n);
+	bad |= n < 0 || fuzz_put_seed(dir, "identity", "text-public", text, (size_t)n);
 	struct zt_wr w;
 	zt_wr_init(&w, q, sizeof(q));
 	zt_identity_write(&k->a, true, &w);
-	bad |= put(dir, "identity", "bin-secret", q, w.len);
+	bad |= fuzz_put_seed(dir, "identity", "bin-secret", q, w.len);
 	zt_wr_init(&w, q, sizeof(q));
 	zt_identity_write(&k->b, false, &w);
-	bad |= put(dir, "identity", "bin-public", q, w.len);
+	bad |= fuzz_put_seed(dir, "identity", "bin-public", q, w.len);
 
 	if (bad)
 		fprintf(stderr, "fuzz_seeds: could not write every seed under %s\n", dir);

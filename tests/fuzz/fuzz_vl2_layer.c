@@ -32,16 +32,6 @@ static int wire_send(void *arg, zt_sock_id sock, const struct zt_inetaddr *to, c
 	return 0;
 }
 
-static void random_bytes(void *arg, void *buf, size_t len)
-{
-	uint64_t *s = arg;
-	uint8_t *b = buf;
-	for (size_t i = 0; i < len; i++) {
-		*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-		b[i] = (uint8_t)(*s >> 56);
-	}
-}
-
 static unsigned ups;
 
 static void network_changed(void *arg, enum zt_vl2_net_op op, const struct zt_vl2_network_info *info)
@@ -156,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct fuzz_keys *k = fuzz_keys();
 	static const struct zt_node_callbacks ncb = {
-	    .version = ZT_NODE_CALLBACKS_VERSION, .wire_send = wire_send, .random = random_bytes};
+	    .version = ZT_NODE_CALLBACKS_VERSION, .wire_send = wire_send, .random = fuzz_random};
 	static const struct zt_vl2_callbacks vcb = {
 	    .version = ZT_VL2_CALLBACKS_VERSION, .network_changed = network_changed, .frame_out = frame_out};
 	static const struct zt_vl2_controller_ops ops = {.version = ZT_VL2_CONTROLLER_OPS_VERSION,

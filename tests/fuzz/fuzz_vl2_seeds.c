@@ -13,20 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int put(const char *dir, const char *target, const char *name, const void *data, size_t len)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", dir, target);
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t n = fwrite(data, 1, len, f);
-	return fclose(f) == 0 && n == len ? 0 : -1;
-}
-
 /* A record behind its selector byte (see fuzz_com.c). */
 static int put_record(const char *dir, const char *name, uint8_t selector, const uint8_t *rec, size_t len)
 {
@@ -35,7 +21,7 @@ static int put_record(const char *dir, const char *name, uint8_t selector, const
 		return -1;
 	b[0] = selector;
 	memcpy(b + 1, rec, len);
-	return put(dir, "com", name, b, len + 1);
+	return fuzz_put_seed(dir, "com", name, b, len + 1);
 }
 
 static const char metadata[] =
@@ -57,10 +43,10 @@ int main(int argc, char **argv)
 		return 1;
 	(void)fuzz_keys();
 	size_t na = vec_config_a(a, sizeof(a)), nb = zt_unhex(vec_b_hex, b, sizeof(b));
-	bad |= put(dir, "dict", "metadata-11.2", metadata, strlen(metadata));
-	bad |= put(dir, "dict", "config-a", a, na);
-	bad |= put(dir, "netconf", "config-a", a, na);
-	bad |= put(dir, "netconf", "config-b", b, nb);
+	bad |= fuzz_put_seed(dir, "dict", "metadata-11.2", metadata, strlen(metadata));
+	bad |= fuzz_put_seed(dir, "dict", "config-a", a, na);
+	bad |= fuzz_put_seed(dir, "netconf", "config-a", a, na);
+	bad |= fuzz_put_seed(dir, "netconf", "config-b", b, nb);
 
 	/* COM and COO of config A, then one of each other credential, signed by identity A */
 	const struct fuzz_keys *k = fuzz_keys();

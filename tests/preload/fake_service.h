@@ -43,7 +43,6 @@ struct fake {
 extern struct fake F;
 extern char ctl_path[108]; /* the fake's socket, as ZT_NC_NETWORK names it */
 
-int count_fds(void);
 int fake_new_stream(void);
 struct fake_sock *sock_of(int fd);
 int kind_of(int fd);

@@ -158,7 +158,7 @@ static void test_listen_accept(void)
 	close(svc);
 
 	/* A record with two fds, or a short one, costs that record only. */
-	int before = count_fds();
+	int before = zt_test_count_fds();
 	int svc2, app2 = fake_pair(fake_new_stream(), 's', SOCK_STREAM, &svc2);
 	union {
 		struct cmsghdr align;
@@ -184,7 +184,7 @@ static void test_listen_accept(void)
 	CHECK_MSG(accept(fd, NULL, NULL) < 0 && errno == ECONNABORTED,
 	          "accept: a short record is ECONNABORTED");
 	close(svc2);
-	CHECK_MSG(count_fds() == before, "accept: no fd leaked by bad records");
+	CHECK_MSG(zt_test_count_fds() == before, "accept: no fd leaked by bad records");
 
 	int st = socket(AF_INET, SOCK_STREAM, 0);
 	errno = 0;
@@ -259,14 +259,14 @@ static void test_connect(void)
 	close(fd);
 
 	/* Stale replies (with an fd) ahead of the real one, and a reply of another version. */
-	int before = count_fds();
+	int before = zt_test_count_fds();
 	pthread_mutex_lock(&F.mu);
 	F.stale_next = true;
 	pthread_mutex_unlock(&F.mu);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK_MSG(fd >= 0 && kind_of(fd) == 's', "a stale reply is skipped");
 	/* Two more: the app's new fd, and the fake's end of its pair (both in this process). */
-	CHECK_MSG(count_fds() == before + 2, "the stale reply's fd is closed");
+	CHECK_MSG(zt_test_count_fds() == before + 2, "the stale reply's fd is closed");
 	int closed = F.closed;
 	pthread_mutex_lock(&F.mu);
 	F.bad_version_next = true;

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,18 +17,6 @@
 #include <sys/un.h>
 
 #include "harness.h"
-
-static int count_fds(void)
-{
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* AF_UNIX in every shape an app uses it: never the shim's business. */
 static void check_unix(void)
@@ -149,7 +136,7 @@ static void check_disabled(void)
 
 static void check_nosvc(void)
 {
-	int before = count_fds();
+	int before = zt_test_count_fds();
 	errno = 0;
 	CHECK_MSG(socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT,
 	          "nosvc: AF_INET stream fails, EAFNOSUPPORT");
@@ -158,7 +145,7 @@ static void check_nosvc(void)
 	          "nosvc: AF_INET6 dgram fails, EAFNOSUPPORT");
 	for (int i = 0; i < 50; i++)
 		socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_MSG(count_fds() == before, "nosvc: failed attempts leak no fd");
+	CHECK_MSG(zt_test_count_fds() == before, "nosvc: failed attempts leak no fd");
 	errno = 0;
 	CHECK_MSG(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) < 0 && errno == EACCES,
 	          "nosvc: SOCK_RAW refused with EACCES");

@@ -17,19 +17,6 @@
 static const uint8_t ip_a[4] = {10, 147, 1, 10}, ip_b[4] = {10, 147, 1, 11}, ip_c[4] = {10, 147, 1, 12},
                      ip_x[4] = {10, 147, 1, 50};
 
-static struct fx_network *world(const struct vt_opts *o, unsigned joined)
-{
-	if (!vt_setup(o))
-		return NULL;
-	struct fx_network *net = vt_network(1, o->members);
-	for (unsigned i = 0; i < joined; i++)
-		(void)vsim_join(vt_node(VT_A + i), net->nwid);
-	for (unsigned i = 0; i < joined; i++)
-		if (!vt_wait_status(VT_A + i, net->nwid, ZT_VL2_STATUS_OK, 5000))
-			return NULL;
-	return net;
-}
-
 /* X sends A a UDP FRAME to port 7. */
 static void x_frame(const struct fx_network *net, unsigned to, const uint8_t dst_ip[4])
 {
@@ -52,7 +39,7 @@ static unsigned x_errors(uint8_t code)
 
 static void no_com_then_com(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 1, .raw_x = true}, 1);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 1, .raw_x = true}, 1);
 	REQUIRE(net);
 	fx_member(net, vt_addr(vt_x), 50);
 	x_frame(net, VT_A, ip_a);
@@ -80,7 +67,7 @@ static void no_com_then_com(void)
 
 static void held_frame_expires(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 1, .raw_x = true}, 1);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 1, .raw_x = true}, 1);
 	REQUIRE(net);
 	x_frame(net, VT_A, ip_a);
 	vsim_run(&vt, 6000);
@@ -104,7 +91,7 @@ static void push_netcred(unsigned to, const struct zt_com *com)
 
 static void bad_coms_refused(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 2, .raw_x = true}, 1);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 2, .raw_x = true}, 1);
 	REQUIRE(net);
 	const struct zt_identity *x = &vt.sim.nodes[vt_x].id;
 	struct zt_com com;
@@ -148,7 +135,7 @@ static void bad_coms_refused(void)
 
 static void receiver_lost_our_com(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 2}, 2);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 2}, 2);
 	REQUIRE(net);
 	REQUIRE(vt_ping(VT_A, net->nwid, ip_b, 6000));
 	/* B restarts: it forgets A's COM, while A believes it pushed it a moment ago. */
@@ -169,7 +156,7 @@ static void receiver_lost_our_com(void)
 
 static void revoked_member_cut_off(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 3}, 3);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 3}, 3);
 	REQUIRE(net);
 	REQUIRE(vt_ping(VT_C, net->nwid, ip_a, 6000));
 	REQUIRE(vt_ping(VT_C, net->nwid, ip_b, 6000));
@@ -218,7 +205,7 @@ static void com_window_passes(void)
 
 static void ungated_like_ignored(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 1, .raw_x = true}, 1);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 1, .raw_x = true}, 1);
 	REQUIRE(net);
 	fx_member(net, vt_addr(vt_x), 50);
 	uint8_t buf[32];

@@ -25,22 +25,9 @@ static const uint8_t *ip(uint8_t net, uint8_t host)
 	return p;
 }
 
-static struct fx_network *world(const struct vt_opts *o, uint32_t n, unsigned members, unsigned joined)
-{
-	if (!vt_setup(o))
-		return NULL;
-	struct fx_network *net = vt_network(n, members);
-	for (unsigned i = 0; i < joined; i++)
-		(void)vsim_join(vt_node(VT_A + i), net->nwid);
-	for (unsigned i = 0; i < joined; i++)
-		if (!vt_wait_status(VT_A + i, net->nwid, ZT_VL2_STATUS_OK, 5000))
-			return NULL;
-	return net;
-}
-
 static void arp_and_ping(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 2}, 1, 2, 2);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 2}, 2);
 	REQUIRE(net);
 	uint8_t mac_b[6], want[6];
 	REQUIRE(vsim_arp(&vt, vt_node(VT_A), net->nwid, ip(1, 11), mac_b, 5000));
@@ -70,7 +57,7 @@ static void arp_through_root(void)
 {
 	/* The controller does not serve multicast here; the root (running vl2) answers GATHERs for anyone. */
 	struct fx_network *net =
-	    world(&(struct vt_opts){.members = 2, .root_vl2 = true, .no_controller_mc = true}, 1, 2, 2);
+	    vt_world(&(struct vt_opts){.members = 2, .root_vl2 = true, .no_controller_mc = true}, 2);
 	REQUIRE(net);
 	CHECK(vt_ping(VT_A, net->nwid, ip(1, 11), 6000));
 	struct zt_vl2_counters r = vsim_counters(vt_node(VT_ROOT));
@@ -82,7 +69,7 @@ static void arp_through_root(void)
 static void deferred_stack(void)
 {
 	/* The host answers after frame_out returns (queued), not from inside it. */
-	struct fx_network *net = world(&(struct vt_opts){.members = 2}, 1, 2, 2);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 2}, 2);
 	REQUIRE(net);
 	vt_node(VT_A)->reenter = false;
 	vt_node(VT_B)->reenter = false;
@@ -93,7 +80,7 @@ static void deferred_stack(void)
 
 static void multicast_to_subscribers(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 4}, 1, 4, 4);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 4}, 4);
 	REQUIRE(net);
 	const uint8_t group[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
 	CHECK_EQ_INT(vsim_subscribe(vt_node(VT_B), net->nwid, group, 0), 0);
@@ -331,7 +318,7 @@ static void rules_drop_inbound_and_ext_frame(void)
 
 static void loopback_and_bad_frames(void)
 {
-	struct fx_network *net = world(&(struct vt_opts){.members = 1}, 1, 1, 1);
+	struct fx_network *net = vt_world(&(struct vt_opts){.members = 1}, 1);
 	REQUIRE(net);
 	struct vsim_node *a = vt_node(VT_A);
 	uint8_t me[6], other[6] = {0x0a, 1, 2, 3, 4, 5}; /* this network's MACs start 0x02 */

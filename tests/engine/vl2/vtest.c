@@ -95,6 +95,19 @@ struct fx_network *vt_network(uint32_t n, unsigned members)
 	return net;
 }
 
+struct fx_network *vt_world(const struct vt_opts *o, unsigned joined)
+{
+	if (!vt_setup(o))
+		return NULL;
+	struct fx_network *net = vt_network(1, o->members);
+	for (unsigned i = 0; i < joined; i++)
+		(void)vsim_join(vt_node(VT_A + i), net->nwid);
+	for (unsigned i = 0; i < joined; i++)
+		if (!vt_wait_status(VT_A + i, net->nwid, ZT_VL2_STATUS_OK, 5000))
+			return NULL;
+	return net;
+}
+
 bool vt_ping(unsigned i, uint64_t nwid, const uint8_t ip[4], int64_t ms)
 {
 	struct vsim_node *vn = vt_node(i);

@@ -30,8 +30,11 @@ uint64_t vt_addr(unsigned i);
 /* The controller's sim node after a call from outside a handler. */
 void vt_settle(unsigned i);
 
-/* A network on the fixture with members A.. (hosts 10, 11, ...), each joined; waits for OK on all. */
+/* A network on the fixture with members A.. (hosts 10, 11, ...), none joined yet. */
 struct fx_network *vt_network(uint32_t n, unsigned members);
+/* vt_setup, then network 1 with o->members members, the first `joined` of them joined and at OK; NULL
+ * (after failing) if any of that does not come. */
+struct fx_network *vt_world(const struct vt_opts *o, unsigned joined);
 bool vt_wait_status(unsigned i, uint64_t nwid, enum zt_vl2_status st, int64_t ms);
 
 /* Pings ip from node i (ARP first if needed); true if the echo reply came back within ms. */
