@@ -43,12 +43,13 @@ for _ in $(seq 300); do [ "$(grep -c ok b.out)" -ge 3 ] && [ "$(grep -c ok c.out
 "$ZTRUN" controller member deauthorize ctl "$NW" "$(cut -d: -f1 b/identity.public)" >/dev/null
 mark_b=$(wc -l <b.out)
 mark_c=$(wc -l <c.out)
-sleep 8
 # After the revocation every attempt of b fails (the one under way at the moment may still succeed);
 # each takes at most curl's 1 s timeout, which works because the app's socket stays unwritable until
-# its handshake ends, as on a kernel. c never stopped succeeding.
+# its handshake ends, as on a kernel. Three of them: a few seconds, more on a loaded machine. c never
+# stopped succeeding.
+b_tried_thrice() { [ "$(tail -n +"$((mark_b + 2))" b.out | wc -l)" -ge 3 ]; }
+wait_for 60 "three attempts of b after deauthorization" b_tried_thrice
 after_b=$(tail -n +"$((mark_b + 2))" b.out)
-[ "$(echo "$after_b" | grep -c fail)" -ge 3 ] || fail "b made too few attempts after deauthorization: $(echo $after_b)"
 echo "$after_b" | grep -q ok && fail "deauthorized b still reaches the server: $(echo $after_b)"
 tail -n +"$mark_c" c.out | grep -q fail && fail "c lost access too: $(tail -n +"$mark_c" c.out | tr '\n' ' ')"
 
