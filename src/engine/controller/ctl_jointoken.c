@@ -164,14 +164,9 @@ int ctl_jt_from_json(struct ctl_jointoken *t, const char *name, const cJSON *j, 
 	if (!p.rc && (!cJSON_IsString(v) || strcmp(v->valuestring, name) != 0))
 		return ctl_err(err, cap, "\"name\" is not the token the file is named after");
 	v = jr_field(&p, "hash");
-	if (!p.rc && (!cJSON_IsString(v) || strlen(v->valuestring) != 2 * ZT_JOIN_TOKEN_HASH_LEN))
+	if (!p.rc && (!cJSON_IsString(v) || strlen(v->valuestring) != 2 * ZT_JOIN_TOKEN_HASH_LEN ||
+	              !zt_hex_bytes(v->valuestring, ZT_JOIN_TOKEN_HASH_LEN, t->hash)))
 		return ctl_err(err, cap, "\"hash\" must be %d hex digits", 2 * ZT_JOIN_TOKEN_HASH_LEN);
-	for (size_t i = 0; i < ZT_JOIN_TOKEN_HASH_LEN; i++) {
-		uint64_t byte;
-		if (!zt_hex_parse_n(v->valuestring + 2 * i, 2, &byte))
-			return ctl_err(err, cap, "\"hash\" must be %d hex digits", 2 * ZT_JOIN_TOKEN_HASH_LEN);
-		t->hash[i] = (uint8_t)byte;
-	}
 	jr_int(&p, "creationTime", 0, INT64_MAX, &t->creation_time);
 	jr_int(&p, "expires", 0, INT64_MAX, &t->expires);
 	jr_int(&p, "revokedTime", 0, INT64_MAX, &t->revoked_time);

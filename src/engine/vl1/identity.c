@@ -49,6 +49,17 @@ bool zt_hex_parse_n(const char *s, size_t n, uint64_t *out)
 	return true;
 }
 
+bool zt_hex_bytes(const char *s, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t byte;
+		if (!zt_hex_parse_n(s + 2 * i, 2, &byte))
+			return false;
+		out[i] = (uint8_t)byte;
+	}
+	return true;
+}
+
 bool zt_hex_parse(const char *s, size_t digits, uint64_t *out)
 {
 	size_t n = strnlen(s, 17);

@@ -39,6 +39,9 @@ void zt_address_format(uint64_t address, char out[ZT_ADDRESS_TEXT_LEN + 1]);
 bool zt_hex_parse(const char *s, size_t digits, uint64_t *out);
 /* The same for the first n characters of s (1..16), whatever follows them. */
 bool zt_hex_parse_n(const char *s, size_t n, uint64_t *out);
+/* n bytes from the 2n hex digits at s (no terminator needed); false if any is not one (out then partly
+ * written). */
+bool zt_hex_bytes(const char *s, size_t n, uint8_t *out);
 
 /* The memory-hard hash H(pub) of spec §2.3; about 20 ms of work. `scratch` is ZT_IDENTITY_HASH_SCRATCH
  * bytes or NULL to allocate (and free) one. 0 or -ENOMEM. */

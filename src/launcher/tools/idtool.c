@@ -290,17 +290,7 @@ static int sign(int argc, char **argv)
 
 static int unhex_signature(const char *text, size_t len, uint8_t sig[ZT_SIGNATURE_LEN])
 {
-	uint8_t out[ZT_SIGNATURE_LEN];
-	if (len != SIG_TEXT_LEN)
-		return -EINVAL;
-	for (size_t i = 0; i < ZT_SIGNATURE_LEN; i++) {
-		uint64_t byte;
-		if (!zt_hex_parse_n(text + 2 * i, 2, &byte))
-			return -EINVAL;
-		out[i] = (uint8_t)byte;
-	}
-	memcpy(sig, out, sizeof(out));
-	return 0;
+	return len == SIG_TEXT_LEN && zt_hex_bytes(text, ZT_SIGNATURE_LEN, sig) ? 0 : -EINVAL;
 }
 
 /* SIGNATURE is the hex itself or, as stock allows, a file holding it (a trailing newline is fine). */

@@ -319,6 +319,18 @@ static void address_helpers(void)
 	CHECK(!zt_address_reserved(1));
 }
 
+/* Bytes from hex digits (a join token's hash, a signature): either case, exactly 2n digits read. */
+static void hex_bytes(void)
+{
+	uint8_t b[3] = {0};
+	CHECK(zt_hex_bytes("00aFff", 3, b));
+	CHECK(b[0] == 0x00 && b[1] == 0xaf && b[2] == 0xff);
+	CHECK(zt_hex_bytes("12zz", 1, b) && b[0] == 0x12); /* what follows is not read */
+	CHECK(!zt_hex_bytes("12z4", 2, b));
+	CHECK(!zt_hex_bytes("1", 1, b)); /* the terminator is no digit */
+	CHECK(!zt_hex_bytes("-1", 1, b));
+}
+
 static void warmup(void)
 {
 	zt_test_warm_crypto();
@@ -342,6 +354,7 @@ static const struct zt_test tests[] = {
     ZT_TEST(generate_is_valid_and_deterministic),
     ZT_TEST(generate_gives_up_on_broken_random),
     ZT_TEST(address_helpers),
+    ZT_TEST(hex_bytes),
 };
 
 int main(int argc, char **argv)
