@@ -58,3 +58,22 @@ int fuzz_put_seed(const char *dir, const char *target, const char *name, const v
 	size_t n = fwrite(data, 1, len, f);
 	return fclose(f) == 0 && n == len ? 0 : -1;
 }
+
+const struct zt_world *fuzz_planet(void)
+{
+	static struct zt_world planet;
+	if (!planet.type) {
+		const struct fuzz_keys *k = fuzz_keys();
+		planet.type = ZT_WORLD_TYPE_PLANET;
+		planet.id = 1;
+		planet.ts = 1;
+		planet.n_roots = 1;
+		planet.roots[0].id = k->a;
+		memset(planet.roots[0].id.priv, 0, sizeof(planet.roots[0].id.priv));
+		planet.roots[0].id.has_priv = false;
+		planet.roots[0].n_endpoints = 1;
+		planet.roots[0].endpoints[0] =
+		    (struct zt_inetaddr){.family = ZT_INET_V4, .ip = {10, 0, 0, 1}, .port = 9993};
+	}
+	return &planet;
+}

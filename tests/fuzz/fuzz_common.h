@@ -9,6 +9,7 @@
 
 #include "vl1/identity.h"
 #include "vl1/packet.h"
+#include "vl1/world.h"
 #include "fuzz_assert.h"
 
 struct fuzz_keys {
@@ -18,6 +19,9 @@ struct fuzz_keys {
 };
 
 const struct fuzz_keys *fuzz_keys(void);
+
+/* A planet whose one root is A (its public half) at 10.0.0.1/9993, for nodes that hold A's key. */
+const struct zt_world *fuzz_planet(void);
 
 /* Random bytes for a node's or controller's random callback, the same on every run (an input must replay
  * as it ran): a 64-bit LCG whose state is *(uint64_t *)arg. */

@@ -45,19 +45,6 @@ static void reply_in(void *arg, struct zt_node *n, const struct zt_node_reply *r
 static struct zt_node *make_node(uint64_t *seed, int64_t now)
 {
 	const struct fuzz_keys *k = fuzz_keys();
-	static struct zt_world planet;
-	if (!planet.type) {
-		planet.type = ZT_WORLD_TYPE_PLANET;
-		planet.id = 1;
-		planet.ts = 1;
-		planet.n_roots = 1;
-		planet.roots[0].id = k->a;
-		memset(planet.roots[0].id.priv, 0, sizeof(planet.roots[0].id.priv));
-		planet.roots[0].id.has_priv = false;
-		planet.roots[0].n_endpoints = 1;
-		planet.roots[0].endpoints[0] =
-		    (struct zt_inetaddr){.family = ZT_INET_V4, .ip = {10, 0, 0, 1}, .port = 9993};
-	}
 	static const struct zt_node_callbacks cb = {
 	    .version = ZT_NODE_CALLBACKS_VERSION, .wire_send = wire_send, .random = fuzz_random};
 	static const struct zt_node_upper up = {
@@ -66,7 +53,7 @@ static struct zt_node *make_node(uint64_t *seed, int64_t now)
 	struct zt_node *n;
 	zt_node_config_init(&c);
 	c.identity = &k->b;
-	c.planet = &planet;
+	c.planet = fuzz_planet();
 	FUZZ_ASSERT(zt_node_new(&n, &cb, seed, &c, now) == 0);
 	FUZZ_ASSERT(zt_node_set_upper(n, &up, NULL) == 0);
 	return n;

@@ -153,21 +153,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                                 .request = request,
 	                                                 .local_request = local_request,
 	                                                 .recently_configured = recent};
-	static struct zt_world planet;
+	static bool ready;
 	static uint8_t buf[ZT_PACKET_MAX_PAYLOAD];
 	uint64_t seed = 7;
 	int64_t now = 1000000;
-	if (!planet.type) {
-		planet.type = ZT_WORLD_TYPE_PLANET;
-		planet.id = 1;
-		planet.ts = 1;
-		planet.n_roots = 1;
-		planet.roots[0].id = k->a;
-		memset(planet.roots[0].id.priv, 0, sizeof(planet.roots[0].id.priv));
-		planet.roots[0].id.has_priv = false;
-		planet.roots[0].n_endpoints = 1;
-		planet.roots[0].endpoints[0] =
-		    (struct zt_inetaddr){.family = ZT_INET_V4, .ip = {10, 0, 0, 1}, .port = 9993};
+	if (!ready) {
+		ready = true;
 		nwid_own = k->b.address << 24 | 1;
 		nwid_a = k->a.address << 24 | 2;
 		/* the same for every input (the clock starts at the same time): made once */
@@ -179,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zt_vl2 *v;
 	zt_node_config_init(&c);
 	c.identity = &k->b;
-	c.planet = &planet;
+	c.planet = fuzz_planet();
 	FUZZ_ASSERT(zt_node_new(&n, &ncb, &seed, &c, now) == 0);
 	FUZZ_ASSERT(zt_vl2_new(&v, n, &vcb, NULL) == 0);
 	FUZZ_ASSERT(zt_vl2_set_controller(v, &ops, NULL) == 0);
