@@ -6,6 +6,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,6 +40,22 @@ static bool lo_up(void)
 	return ok;
 }
 
+/* The kernel's own ports here (those connect() picks for joined connections) stay below lwIP's,
+ * 49152-65535, so that a port lwIP picks for a virtual socket (bind to port 0) is never one a joined
+ * connection holds, as the kernel's bind never picks a port in use either. A kernel that refuses
+ * keeps its range: then they may coincide, and a listener at such a port joins nothing. */
+static void ports_below_lwip(void)
+{
+	int fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	static const char range[] = "32768 49151\n";
+	if (write(fd, range, sizeof(range) - 1) < 0) {
+		/* nothing to do: see above */
+	}
+	close(fd);
+}
+
 /* The helper: requests are 2 bytes (4 or 6, a count up to BATCH); each answer is one byte with that
  * many new stream sockets attached. It ends when the service closes its channel or ztrun dies. */
 static void __attribute__((noreturn)) helper_main(int ch, pid_t parent)
@@ -50,6 +67,7 @@ static void __attribute__((noreturn)) helper_main(int ch, pid_t parent)
 		_exit(1);
 	syscall(SYS_close_range, 1u, ~0u, 0u);
 	uint8_t ok = lo_up();
+	ports_below_lwip();
 	if (send(0, &ok, 1, MSG_NOSIGNAL) != 1 || !ok)
 		_exit(1);
 	for (;;) {

@@ -248,7 +248,8 @@ static void test_accept_timeout(int fam)
 	socklen_t len;
 	int l = bound_socket(fam, SOCK_STREAM, 0, &la, &len);
 	struct timeval tv = {0, 100000};
-	if (!CHECK_MSG(l >= 0 && setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 && listen(l, 4) == 0,
+	if (!CHECK_MSG(l >= 0 && setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	                   listen(l, 4) == 0,
 	               "%s accept timeout: listener", fam_name(fam)))
 		return;
 	struct timespec t0, t1;
@@ -259,6 +260,63 @@ static void test_accept_timeout(int fam)
 	CHECK_MSG(a < 0 && errno == EAGAIN && ms >= 90 && ms < 5000,
 	          "%s accept timeout: EAGAIN after the listener's SO_RCVTIMEO (%ld ms)", fam_name(fam), ms);
 	close(l);
+}
+
+/* bind() to port 0 never picks a port a connected socket of the program holds. Under ztrun
+ * (ZT_NC_NETWORK set), where bind(0) on a virtual socket takes lwIP's ports (49152-65535), the ports
+ * the kernel picks for joined connections stay below them; connections to eight listeners, as the
+ * kernel's choice starts at a place of its own for each destination. */
+static void test_ports(int fam)
+{
+	enum { LISTENERS = 8, PER = 8, BINDS = 512 };
+	const char *f = fam_name(fam);
+	static bool held[65536];
+	memset(held, 0, sizeof(held));
+	int fds[LISTENERS * (2 * PER + 1)], n = 0, conns = 0;
+	bool below = true;
+	for (int i = 0; i < LISTENERS; i++) {
+		struct sockaddr_storage la, cn;
+		socklen_t len, cl;
+		int l = make_listener(fam, &la, &len);
+		if (l < 0)
+			break;
+		fds[n++] = l;
+		for (int j = 0; j < PER; j++) {
+			int c = connect_to(fam, &la, len);
+			int a = c >= 0 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+			if (c >= 0)
+				fds[n++] = c;
+			if (a < 0)
+				break;
+			fds[n++] = a;
+			cl = sizeof(cn);
+			if (getsockname(c, (struct sockaddr *)&cn, &cl) < 0)
+				break;
+			held[port_of(&cn)] = true;
+			below = below && port_of(&cn) < 49152;
+			conns++;
+		}
+	}
+	CHECK_MSG(conns == LISTENERS * PER, "%s ports: %d connections to %d listeners", f, LISTENERS * PER,
+	          LISTENERS);
+	if (getenv("ZT_NC_NETWORK"))
+		CHECK_MSG(below,
+		          "%s ports: under ztrun, those of joined connections are below lwIP's 49152-65535",
+		          f);
+	int clash = 0, binds = 0;
+	for (; binds < BINDS; binds++) {
+		struct sockaddr_storage b;
+		socklen_t bl;
+		int fd = bound_socket(fam, SOCK_STREAM, 0, &b, &bl);
+		if (fd < 0)
+			break;
+		clash += held[port_of(&b)];
+		close(fd);
+	}
+	CHECK_MSG(binds == BINDS && clash == 0,
+	          "%s ports: bind(0) picked no port a connection holds (%d of %d did)", f, clash, binds);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
 }
 
 int main(void)
@@ -275,6 +333,7 @@ int main(void)
 		test_urgent(fams[i]);
 		test_options(fams[i]);
 		test_accept_timeout(fams[i]);
+		test_ports(fams[i]);
 	}
 	return zt_check_report();
 }
