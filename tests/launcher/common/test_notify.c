@@ -11,13 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int failed;
-
-static void check(int ok, const char *what)
-{
-	printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-	failed += !ok;
-}
+#include "harness.h"
 
 /* A datagram socket bound to name (a path, or "@x" for abstract); returns the fd. */
 static int listener(const char *name)
@@ -40,12 +34,12 @@ static void expect(int fd, const char *want, const char *what)
 	char buf[256];
 	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	buf[n > 0 ? n : 0] = '\0';
-	check(n == (ssize_t)strlen(want) && strcmp(buf, want) == 0, what);
+	CHECK_MSG(n == (ssize_t)strlen(want) && strcmp(buf, want) == 0, "%s", what);
 }
 
 int main(void)
 {
-	check(zt_notify("READY=1") == 0, "no NOTIFY_SOCKET: nothing sent, no error");
+	CHECK_MSG(zt_notify("READY=1") == 0, "no NOTIFY_SOCKET: nothing sent, no error");
 
 	char dir[] = "/tmp/ztrun-notify.XXXXXX", path[128];
 	if (!mkdtemp(dir))
@@ -54,28 +48,27 @@ int main(void)
 	int fd = listener(path);
 	setenv("NOTIFY_SOCKET", path, 1);
 	zt_notify_init();
-	check(getenv("NOTIFY_SOCKET") == NULL, "init takes NOTIFY_SOCKET out of the environment");
-	check(zt_notify("READY=1\nSTATUS=up") == 1, "sent to a path socket");
+	CHECK_MSG(getenv("NOTIFY_SOCKET") == NULL, "init takes NOTIFY_SOCKET out of the environment");
+	CHECK_MSG(zt_notify("READY=1\nSTATUS=up") == 1, "sent to a path socket");
 	expect(fd, "READY=1\nSTATUS=up", "the datagram arrives whole");
 	close(fd);
 	unlink(path);
 	int gone = zt_notify("READY=1");
-	check(gone == -ECONNREFUSED || gone == -ENOENT, "a socket gone: an error, no crash");
+	CHECK_MSG(gone == -ECONNREFUSED || gone == -ENOENT, "a socket gone: an error, no crash");
 
 	char abstract[64];
 	snprintf(abstract, sizeof(abstract), "@ztrun-notify-test-%d", (int)getpid());
 	fd = listener(abstract);
 	setenv("NOTIFY_SOCKET", abstract, 1);
 	zt_notify_init();
-	check(zt_notify("STOPPING=1") == 1, "sent to an abstract socket");
+	CHECK_MSG(zt_notify("STOPPING=1") == 1, "sent to an abstract socket");
 	expect(fd, "STOPPING=1", "abstract: the datagram arrives");
 	close(fd);
 
 	setenv("NOTIFY_SOCKET", "relative/path", 1);
 	zt_notify_init();
-	check(getenv("NOTIFY_SOCKET") == NULL, "a bad value is taken out too");
-	check(zt_notify("READY=1") == 0, "a bad value: nothing sent");
+	CHECK_MSG(getenv("NOTIFY_SOCKET") == NULL, "a bad value is taken out too");
+	CHECK_MSG(zt_notify("READY=1") == 0, "a bad value: nothing sent");
 	rmdir(dir);
-	printf("%d failed\n", failed);
-	return failed != 0;
+	return zt_check_report();
 }
