@@ -7,6 +7,7 @@ usage: options.py ZTRUN SOURCE_DIR
   section names only options that some --help names (so neither drifts from the other);
 - every option in the launcher's option tables (struct option and the short-option strings given to
   zt_cli_getopt) is named by some --help and by the man page;
+- every environment variable the code reads (getenv in src/) is named by the man page;
 - every option a --help names is taken by that command: given with a value and followed by an unknown
   option, it is never the one the error names (so nothing runs: the unknown option stops it).
 """
@@ -117,6 +118,20 @@ for o, where in sorted(code_opts):
         fail(f"{where} takes {o}, no --help names it")
     if o not in all_man:
         fail(f"{where} takes {o}, docs/ztrun.1 does not name it")
+
+# The environment the code reads.
+env_vars = set()
+for root, _, files in os.walk(os.path.join(SRC, "src")):
+    for f in files:
+        if f.endswith((".c", ".h")):
+            text = open(os.path.join(root, f)).read()
+            for v in re.findall(r'getenv\("([A-Za-z_][A-Za-z0-9_]*)"\)', text):
+                env_vars.add((v, os.path.relpath(os.path.join(root, f), SRC)))
+if len(env_vars) < 5:
+    fail(f"found only {len(env_vars)} getenv calls in src/: update this test")
+for v, where in sorted(env_vars):
+    if not re.search(r"(?<![A-Za-z0-9_])" + v + r"(?![A-Za-z0-9_])", man.replace("\\_", "_")):
+        fail(f"{where} reads ${v}, docs/ztrun.1 does not name it")
 
 # Every option a --help names is taken by its command. A page that names its commands' options too
 # (ztrun planet's "show ... with -j", the controller's summary of its management commands) leaves them
