@@ -47,7 +47,7 @@ static long sys(long nr, long a, long b, long c, long d, long e, long f)
 	return r;
 }
 
-static void die(const char *what)
+static _Noreturn void die(const char *what)
 {
 	fprintf(stderr, "rawnet: %s: %s\n", what, strerror(errno));
 	exit(1);
