@@ -78,7 +78,7 @@ static void snapshot(struct pools *p)
 {
 	for (int i = 0; i < MEMP_MAX; i++)
 		p->used[i] = lwip_stats.memp[i]->used;
-	p->heap = lwip_stats.mem.used;
+	p->heap = zt_lwip_heap_outside_pools();
 }
 
 static const struct pools *baseline(void)

@@ -33,7 +33,6 @@
 #define LWIP_IGMP                  1
 #define LWIP_DNS                   0
 #define LWIP_RAW                   1 /* ICMP echo ("ping") sockets */
-#define MEMP_NUM_RAW_PCB           64
 /* Router advertisements must not change a netif's MTU: the network's config sets it (netif.c). */
 #define LWIP_ND6_ALLOW_RA_UPDATES  0
 /* Only the memory counters: pool and heap use (tests assert nothing leaks; exhaustion is counted). */
@@ -67,27 +66,18 @@
 #define LWIP_LOOPBACK_MAX_PBUFS    0
 #define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
 
-/* Memory: one heap for pbufs of outgoing data (PBUF_RAM) and fixed pools for the rest. The heap is
- * sized for many connections each with a full send window in flight. */
+/* Memory: lwIP's heap (pbufs of outgoing data) and its pools (PCBs, segments, incoming frames,
+ * timers) are all the process heap, so they grow with the load and cost nothing idle: the number of
+ * connections is bounded by memory, not by a constant (MEMP_NUM_* size nothing then). All of lwIP's
+ * memory together is capped at MEM_SIZE (zt_lwip_malloc, arch/sys_arch.c), so what a node's peers can
+ * make it hold stays bounded; lwip_stats.mem.used counts every byte, pool elements included. */
+#define MEM_LIBC_MALLOC            1
+#define MEMP_MEM_MALLOC            1
+#define mem_clib_malloc            zt_lwip_malloc
 #define MEM_ALIGNMENT              8
-#define MEM_SIZE                   (32 * 1024 * 1024)
-#define MEMP_NUM_PBUF              4096
-#define MEMP_NUM_UDP_PCB           256
-/* Connections between the app's own sockets are joined without lwIP (stack/joined.c); these are
- * for connections to other nodes: 4096 connections at once (+1 MiB of RSS over 1024; memp_init
- * touches every element). MEMP_MEM_MALLOC would remove the bound, but puts lwIP's timers on the
- * process heap, where the tests' leak checks count them. */
-#define MEMP_NUM_TCP_PCB           4096
-#define MEMP_NUM_TCP_PCB_LISTEN    128
-#define MEMP_NUM_TCP_SEG           16384
-#define MEMP_NUM_REASSDATA         32
+#define MEM_SIZE                   (64 * 1024 * 1024)
 #define IP_REASS_MAX_PBUFS         128
-#define MEMP_NUM_FRAG_PBUF         256
-#define MEMP_NUM_ARP_QUEUE         256
-#define MEMP_NUM_ND6_QUEUE         256
-#define MEMP_NUM_SYS_TIMEOUT       (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 /* Pool pbufs carry frames arriving from a virtual wire (ZeroTier MTU 2800 + Ethernet header). */
-#define PBUF_POOL_SIZE             1024
 #define PBUF_POOL_BUFSIZE          LWIP_MEM_ALIGN_SIZE(2800 + 14 + PBUF_LINK_ENCAPSULATION_HLEN)
 #define ARP_TABLE_SIZE             64
 #define ARP_QUEUEING               1
@@ -99,10 +89,6 @@
  * forever (it did, at 128). */
 #define LWIP_ND6_NUM_DESTINATIONS  64
 #define LWIP_ND6_QUEUEING          1
-/* Multicast groups are shared by all netifs: each network's netif joins all-systems (IGMP) and the
- * solicited-node group of each of its IPv6 addresses (MLD), and apps may join more. */
-#define MEMP_NUM_IGMP_GROUP        64
-#define MEMP_NUM_MLD6_GROUP        64
 
 /* TCP: a large MSS for the loopback netif (MTU 0 = no limit; real netifs clamp the effective MSS to
  * their MTU), window scaling so one connection can keep 512 KiB in flight. */

@@ -32,6 +32,28 @@ static void tcp_raise_timeouts(void)
 	}
 }
 
+/* Connections in TIME_WAIT kept at most, as Linux's tcp_max_tw_buckets: past it the oldest end early.
+ * lwIP keeps each for 2 MSL (2 minutes) and its PCBs come from the heap (lwipopts.h), so a burst of
+ * short connections would hold ~300 bytes each that long. lwIP puts a new one at the list's head:
+ * the oldest are at its tail. Walked at most each ZT_TCP_TIME_WAIT_CHECK_MS, not before every sleep. */
+#define ZT_TCP_TIME_WAIT_MAX 1024
+#define ZT_TCP_TIME_WAIT_CHECK_MS 100
+
+static void tcp_trim_time_wait(int64_t now)
+{
+	static int64_t next_check;
+	if (!tcp_tw_pcbs || now < next_check)
+		return;
+	next_check = now + ZT_TCP_TIME_WAIT_CHECK_MS;
+	struct tcp_pcb *last_kept = tcp_tw_pcbs;
+	for (unsigned n = 1; n < ZT_TCP_TIME_WAIT_MAX && last_kept->next; n++)
+		last_kept = last_kept->next;
+	for (struct tcp_pcb *pcb = last_kept->next, *next; pcb; pcb = next) {
+		next = pcb->next;
+		tcp_abort(pcb); /* a TIME_WAIT PCB is only freed: no RST */
+	}
+}
+
 /* Before every sleep: run due lwIP timers and drain the loopback queue. Frames looped back may
  * produce more frames (an ACK for a segment); a bounded number of passes keeps one busy connection
  * from starving the loop, and a zero deadline brings us back at once when work remains. */
@@ -40,6 +62,7 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 	(void)loop;
 	(void)arg;
 	tcp_raise_timeouts();
+	tcp_trim_time_wait(now);
 	sys_check_timeouts(); /* also sends delayed ACKs: lwIP's fast TCP timer runs each TCP_TMR_INTERVAL */
 	for (int pass = 0; pass < 64; pass++) {
 		bool pending = false;

@@ -151,7 +151,7 @@ void pools_snapshot(struct pools *p)
 {
 	for (int i = 0; i < MEMP_MAX; i++)
 		p->used[i] = lwip_stats.memp[i]->used;
-	p->heap = lwip_stats.mem.used;
+	p->heap = zt_lwip_heap_outside_pools();
 }
 
 bool pools_same(const struct pools *before, const struct pools *after, const char *test)

@@ -58,7 +58,7 @@ void wire_settle(struct wire *w, int ms);
 size_t wire_count(const struct wire *w, int from, size_t since,
                   bool (*pred)(const struct wire_frame *, void *), void *arg);
 
-/* lwIP's pool and heap use. */
+/* lwIP's pool counts, and its heap bytes outside pool elements (pools come from the heap too). */
 struct pools {
 	unsigned used[MEMP_MAX];
 	size_t heap;

@@ -23,5 +23,9 @@
 
 uint32_t zt_lwip_rand(void);
 #define LWIP_RAND() zt_lwip_rand()
+/* lwIP's heap and pools (lwipopts.h): malloc, within MEM_SIZE in all */
+void *zt_lwip_malloc(size_t size);
+/* of lwIP's heap, the bytes outside pool elements (sys_arch.c) */
+size_t zt_lwip_heap_outside_pools(void);
 
 #endif

@@ -1,7 +1,11 @@
-/* What lwIP asks of its port (NO_SYS=1): a millisecond clock and random numbers. */
+/* What lwIP asks of its port (NO_SYS=1): a millisecond clock, random numbers, memory. */
+#include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
 
+#include "lwip/memp.h"
+#include "lwip/priv/memp_priv.h"
+#include "lwip/stats.h"
 #include "lwip/sys.h"
 
 /* CLOCK_MONOTONIC in ms: the clock of ztrun's loop (loop.h, zt_now_ms), so lwIP's timeouts and the
@@ -21,4 +25,25 @@ uint32_t zt_lwip_rand(void)
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
 		r = (uint32_t)sys_now() * 2654435761u;
 	return r;
+}
+
+/* Every allocation of lwIP's (mem_malloc, and through it its pools), from the process heap while
+ * all of lwIP's memory together stays within MEM_SIZE: past it lwIP sees what an exhausted pool gave
+ * before (ERR_MEM, a dropped frame, ENOBUFS to the app). lwip_stats.mem.used is lwIP's own count of
+ * what it holds, kept by mem.c around this call. */
+void *zt_lwip_malloc(size_t size)
+{
+	if (size > MEM_SIZE || lwip_stats.mem.used > MEM_SIZE - size)
+		return NULL;
+	return malloc(size);
+}
+
+/* Of lwip_stats.mem.used, the bytes not in pool elements (each counted by its pool's own `used`):
+ * pbufs of outgoing data and the like. Leak checks compare this and the pools' counts. */
+size_t zt_lwip_heap_outside_pools(void)
+{
+	size_t in_pools = 0;
+	for (int i = 0; i < MEMP_MAX; i++)
+		in_pools += (size_t)memp_pools[i]->stats->used * (MEMP_SIZE + MEMP_ALIGN_SIZE(memp_pools[i]->size));
+	return lwip_stats.mem.used - in_pools;
 }
