@@ -74,6 +74,7 @@
 #define MEM_LIBC_MALLOC            1
 #define MEMP_MEM_MALLOC            1
 #define mem_clib_malloc            zt_lwip_malloc
+#define mem_clib_free              zt_lwip_free
 #define MEM_ALIGNMENT              8
 #define MEM_SIZE                   (64 * 1024 * 1024)
 #define IP_REASS_MAX_PBUFS         128

@@ -1,4 +1,5 @@
 /* What lwIP asks of its port (NO_SYS=1): a millisecond clock, random numbers, memory. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
@@ -30,12 +31,29 @@ uint32_t zt_lwip_rand(void)
 /* Every allocation of lwIP's (mem_malloc, and through it its pools), from the process heap while
  * all of lwIP's memory together stays within MEM_SIZE: past it lwIP sees what an exhausted pool gave
  * before (ERR_MEM, a dropped frame, ENOBUFS to the app). lwip_stats.mem.used is lwIP's own count of
- * what it holds, kept by mem.c around this call. */
+ * what it holds, kept by mem.c around these calls. chunk_bytes is what the same blocks occupy in
+ * malloc's chunks (zt_lwip_heap_chunk_bytes). */
+static size_t chunk_bytes;
+
 void *zt_lwip_malloc(size_t size)
 {
 	if (size > MEM_SIZE || lwip_stats.mem.used > MEM_SIZE - size)
 		return NULL;
-	return malloc(size);
+	void *p = malloc(size);
+	if (p)
+		chunk_bytes += malloc_usable_size(p) + sizeof(size_t);
+	return p;
+}
+
+void zt_lwip_free(void *p)
+{
+	chunk_bytes -= malloc_usable_size(p) + sizeof(size_t);
+	free(p);
+}
+
+size_t zt_lwip_heap_chunk_bytes(void)
+{
+	return chunk_bytes;
 }
 
 /* Of lwip_stats.mem.used, the bytes not in pool elements (each counted by its pool's own `used`):
