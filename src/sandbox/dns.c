@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolv.h"
+#include "sandbox_resolv.h"
 #include "sandbox_int.h"
 
 #define CONF_MAX 65536 /* resolv.conf files are a few lines; what lies beyond is not read */

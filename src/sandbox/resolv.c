@@ -1,9 +1,9 @@
-/* resolv.h: parsing a resolv.conf's nameservers and choosing where a query goes. No I/O. */
+/* sandbox_resolv.h: parsing a resolv.conf's nameservers and choosing where a query goes. No I/O. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
-#include "resolv.h"
+#include "sandbox_resolv.h"
 
 static bool blank(char c)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolv.h"
+#include "sandbox_resolv.h"
 #include "fuzz_assert.h"
 
 #define MAX_NS 3

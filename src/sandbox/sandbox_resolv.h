@@ -1,5 +1,6 @@
 /* The sandbox's resolv.conf reading and nameserver choice, without I/O (resolv.c): what dns.c
- * decides with, and what tests/fuzz/fuzz_sandbox_resolv.c feeds with anything. */
+ * decides with, and what tests/fuzz/fuzz_sandbox_resolv.c feeds with anything. Not "resolv.h": this
+ * folder is on the include path of whatever links the sandbox, where that name would hide libc's. */
 #ifndef ZTRUN_SANDBOX_RESOLV_H
 #define ZTRUN_SANDBOX_RESOLV_H
 
