@@ -209,7 +209,8 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 		return zt_fail(m.fds_lost ? EMFILE : ECONNABORTED);
 	struct zt_nc_buf b = {.p = rec, .len = m.len};
 	struct zt_nc_addr a;
-	zt_nc_get_addr(&b, &a);
+	bool armed;
+	zt_nc_get_addr_flag(&b, &a, ZT_NC_ADDR_RESET_UNACCEPTED, &armed);
 	if (m.extra_fds || b.bad || m.len != ZT_NC_ADDR_LEN || m.truncated || m.fds_lost) {
 		real_close(nfd);
 		return zt_fail(ECONNABORTED);
@@ -219,6 +220,9 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 		e = zt_addr_out(&a, addr, addrlen);
 	if (e == 0) /* the listener's timeouts and low-water mark, as a kernel's accepted socket has them */
 		zt_appopt_copy(fd, nfd, real_getsockopt, real_setsockopt);
+	struct linger off = {0, 0};
+	if (e == 0 && armed && real_setsockopt(nfd, SOL_SOCKET, SO_LINGER, &off, sizeof(off)) < 0)
+		e = -errno;
 	if (e < 0) {
 		real_close(nfd);
 		return zt_fail(-e);

@@ -52,8 +52,12 @@ static void accept_try(struct sb_call *c)
 	}
 	struct zt_nc_addr a;
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
-	zt_nc_get_addr(&b, &a);
-	e = sb_set_nonblock(fd, flags & SOCK_NONBLOCK);
+	bool armed;
+	zt_nc_get_addr_flag(&b, &a, ZT_NC_ADDR_RESET_UNACCEPTED, &armed);
+	struct linger off = {0, 0};
+	e = armed && setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof(off)) < 0 ? -errno : 0;
+	if (!e)
+		e = sb_set_nonblock(fd, flags & SOCK_NONBLOCK);
 	if (!e)
 		e = sb_write_addr(c, &a, c->args[1], c->args[2]);
 	if (!e) /* the listener's timeouts and low-water mark, as a kernel's accepted socket has them */

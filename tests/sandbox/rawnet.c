@@ -15,7 +15,8 @@
  *   rawnet accept-opts                accepts a connection of its own from a listener with SO_RCVTIMEO
  *                                     2 s, SO_SNDTIMEO 3 s and SO_RCVLOWAT 7 (TCP, 127.0.0.1): prints
  *                                     what the accepted socket has, "rcvtimeo=2.0 sndtimeo=3.0
- *                                     rcvlowat=7" as a kernel's inherits them
+ *                                     rcvlowat=7 linger=0" as a kernel's inherits them (and no
+ *                                     SO_LINGER: closed, it ends its connection with FIN)
  *   rawnet io-uring                   prints the errno name io_uring_setup fails with
  *   rawnet rejoin PORT                connects to a listener of its own on 127.0.0.1 (a joined
  *                                     connection), disconnects that socket (connect AF_UNSPEC) and
@@ -312,8 +313,12 @@ static int accept_opts(void)
 	    (tl = sizeof(snd), sys(SYS_getsockopt, a, SOL_SOCKET, SO_SNDTIMEO, (long)&snd, (long)&tl, 0) < 0) ||
 	    sys(SYS_getsockopt, a, SOL_SOCKET, SO_RCVLOWAT, (long)&lowat, (long)&il, 0) < 0)
 		die("getsockopt");
-	printf("rcvtimeo=%.1f sndtimeo=%.1f rcvlowat=%d\n", (double)rcv.tv_sec + rcv.tv_usec / 1e6,
-	       (double)snd.tv_sec + snd.tv_usec / 1e6, lowat);
+	struct linger lg = {-1, -1};
+	socklen_t ll = sizeof(lg);
+	if (sys(SYS_getsockopt, a, SOL_SOCKET, SO_LINGER, (long)&lg, (long)&ll, 0) < 0)
+		die("getsockopt SO_LINGER");
+	printf("rcvtimeo=%.1f sndtimeo=%.1f rcvlowat=%d linger=%d\n", (double)rcv.tv_sec + rcv.tv_usec / 1e6,
+	       (double)snd.tv_sec + snd.tv_usec / 1e6, lowat, lg.l_onoff);
 	return 0;
 }
 

@@ -45,7 +45,7 @@ grep -qx EAGAIN rcvtimeo.out || fail "recvfrom with SO_RCVTIMEO: $(cat rcvtimeo.
 ZTRUN_JOIN_LOOPBACK=0 "$ZTRUN" none -- "$RAWNET" accept-opts >acceptopts-lwip.out || fail "accept-opts through lwIP"
 want_opts="$("$RAWNET" accept-opts)" # natively: what a kernel's accepted socket inherits
 for f in acceptopts.out acceptopts-lwip.out; do
-	[ "$(cat $f)" = "$want_opts" ] || fail "accepted socket's timeouts and low-water mark ($f): $(cat $f), natively $want_opts"
+	[ "$(cat $f)" = "$want_opts" ] || fail "accepted socket's timeouts, low-water mark and linger ($f): $(cat $f), natively $want_opts"
 done
 grep -qx ENOSYS uring.out || fail "io_uring_setup: $(cat uring.out)"
 grep -qx EAFNOSUPPORT packet.out || fail "AF_PACKET socket: $(cat packet.out)"

@@ -148,6 +148,14 @@ static void replay_options(const struct zt_sock *s, int fd)
 		setsockopt(fd, s->opts[i].level, s->opts[i].name, s->opts[i].val, (socklen_t)s->opts[i].len);
 }
 
+static bool has_option(const struct zt_sock *s, int level, int name)
+{
+	for (int i = 0; i < s->nopts; i++)
+		if (s->opts[i].level == level && s->opts[i].name == name)
+			return true;
+	return false;
+}
+
 static socklen_t to_sockaddr(const ip_addr_t *ip, uint16_t port, int domain, struct sockaddr_storage *ss)
 {
 	struct zt_nc_addr a;
@@ -282,6 +290,12 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 	set_int(a, SOL_SOCKET, SO_REUSEADDR, 0);
 	set_timeout(a, SO_RCVTIMEO, 0);
 	replay_options(l, a);
+	/* Closed unaccepted (the listener's app closes it with this still queued), it resets, as a
+	 * kernel's listener resets what it queued; the accepter turns that off (rpc.h). Not where the
+	 * app's listener has an SO_LINGER of its own, which the accepted socket inherits. */
+	struct linger abort_close = {1, 0};
+	bool arm = !has_option(l, SOL_SOCKET, SO_LINGER) &&
+	           setsockopt(a, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close)) == 0;
 	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
 	struct zt_nc_addr from;
@@ -299,6 +313,8 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 		close(c);
 		return -EAGAIN;
 	}
+	if (arm)
+		from.family |= ZT_NC_ADDR_RESET_UNACCEPTED;
 	zt_nc_put_addr(&b, &from);
 	memcpy(h->rec, rec, sizeof(rec));
 	h->l = l;

@@ -54,7 +54,10 @@
  * app, on either kind, when sendmsg() carried IP_TTL, IP_TOS, IP_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS
  * or IPV6_PKTINFO. zt_nc_put_frame()/zt_nc_get_frame() write and read both forms.
  * Accept record ('l'): ZT_NC_ADDR_LEN bytes (peer address) + SCM_RIGHTS with one fd, the connected
- * stream app end ('s') of the new connection.
+ * stream app end ('s') of the new connection, or a joined connection's kernel TCP socket. When the
+ * family word has ZT_NC_ADDR_RESET_UNACCEPTED set, that socket has SO_LINGER {1, 0}, so that closed
+ * unaccepted (its listener closed with the record still queued) it resets its connection, as a
+ * kernel's listener does; the accepter turns it off. zt_nc_get_addr_flag() reads the flag.
  *
  * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
  *
@@ -90,6 +93,7 @@
 #define ZT_NC_REPLY_HAS_FD   0x01
 #define ZT_NC_KIND_PEER      'p' /* the name of a connected stream's service end (see Data) */
 #define ZT_NC_ADDR_HAS_INFO  0x8000 /* in a framed datagram's family word: an info block follows */
+#define ZT_NC_ADDR_RESET_UNACCEPTED 0x4000 /* in an accept record's family word (see Data) */
 #define ZT_NC_INFO_LEN       28
 
 enum zt_nc_op {
@@ -311,24 +315,31 @@ static inline void zt_nc_put_frame(struct zt_nc_buf *b, const struct zt_nc_addr 
 	zt_nc_put_bytes(b, info->local, 16);
 }
 
-/* Reads a framed datagram's header; *has_info says whether an info block came (else info is zero). */
-static inline void zt_nc_get_frame(struct zt_nc_buf *b, struct zt_nc_addr *a, struct zt_nc_info *info,
-                                   bool *has_info)
+/* Reads an address whose family word may carry `flag` (one bit of the high byte); *set says whether
+ * it did. */
+static inline void zt_nc_get_addr_flag(struct zt_nc_buf *b, struct zt_nc_addr *a, uint16_t flag, bool *set)
 {
-	memset(info, 0, sizeof(*info));
-	*has_info = false;
+	*set = false;
 	if (b->bad || b->len - b->off < ZT_NC_ADDR_LEN) {
 		b->bad = true;
 		return;
 	}
 	uint8_t copy[ZT_NC_ADDR_LEN];
 	memcpy(copy, b->p + b->off, sizeof(copy));
-	*has_info = copy[1] & (ZT_NC_ADDR_HAS_INFO >> 8);
-	copy[1] &= (uint8_t) ~(ZT_NC_ADDR_HAS_INFO >> 8); /* the family word is little-endian */
+	*set = copy[1] & (flag >> 8);
+	copy[1] &= (uint8_t) ~(flag >> 8); /* the family word is little-endian */
 	struct zt_nc_buf ab = {.p = copy, .len = sizeof(copy)};
 	zt_nc_get_addr(&ab, a);
 	b->off += ZT_NC_ADDR_LEN;
 	b->bad = ab.bad;
+}
+
+/* Reads a framed datagram's header; *has_info says whether an info block came (else info is zero). */
+static inline void zt_nc_get_frame(struct zt_nc_buf *b, struct zt_nc_addr *a, struct zt_nc_info *info,
+                                   bool *has_info)
+{
+	memset(info, 0, sizeof(*info));
+	zt_nc_get_addr_flag(b, a, ZT_NC_ADDR_HAS_INFO, has_info);
 	if (!*has_info || b->bad)
 		return;
 	info->have = zt_nc_get_u32(b);

@@ -48,7 +48,14 @@ static void scenario_joined(void)
 	CHECK(rpc_recv_fd(lfd, rec, sizeof(rec), &as) == ZT_NC_ADDR_LEN && as >= 0);
 	struct zt_nc_buf rb = {.p = rec, .len = ZT_NC_ADDR_LEN};
 	struct zt_nc_addr from;
-	zt_nc_get_addr(&rb, &from);
+	bool armed = false;
+	zt_nc_get_addr_flag(&rb, &from, ZT_NC_ADDR_RESET_UNACCEPTED, &armed);
+	/* it comes set to reset if closed unaccepted, and the accepter turns that off (rpc.h) */
+	struct linger lg = {0, 0};
+	socklen_t ll = sizeof(lg);
+	CHECK(armed && getsockopt(as, SOL_SOCKET, SO_LINGER, &lg, &ll) == 0 && lg.l_onoff == 1 && lg.l_linger == 0);
+	lg.l_onoff = 0;
+	CHECK(setsockopt(as, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
 	struct sockaddr_in cname, cpeer;
 	struct sockaddr_in6 aname, apeer;
 	socklen_t l1 = sizeof(cname), l2 = sizeof(cpeer), l3 = sizeof(aname), l4 = sizeof(apeer);

@@ -1,9 +1,10 @@
 /* sockjoined: a TCP connection between two sockets of one program over 127.0.0.1 and ::1 is a TCP
  * connection in every way the program can see, as on a kernel loopback: names, readiness, what a
  * write or read says after the peer closed or reset, shutdown, urgent data, buffer sizes and the
- * options an accepted socket inherits from its listener (timeouts too), and a listener's SO_RCVTIMEO
- * bounding accept(). Under ztrun such connections are joined (src/engine/stack/joined.c); the
- * program must pass natively and under `ztrun none -- sockjoined`.
+ * options an accepted socket inherits from its listener (timeouts too), a listener's SO_RCVTIMEO
+ * bounding accept(), a reset for connections its close leaves in its queue, and ports. Under ztrun
+ * such connections are joined (src/engine/stack/joined.c); the program must pass natively and under
+ * `ztrun none -- sockjoined`.
  * One line per check, then "N checks passed, M failed"; the exit status is nonzero on any failure. */
 #include <linux/sockios.h>
 #include <signal.h>
@@ -234,6 +235,10 @@ static void test_options(int fam)
 	CHECK_MSG(timeout_s(s, SO_RCVTIMEO) == 2 && timeout_s(s, SO_SNDTIMEO) == 3 &&
 	              get_int_opt(s, SOL_SOCKET, SO_RCVLOWAT, &v) == 0 && v == 7,
 	          "%s options: the accepted socket inherits SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT", f);
+	struct linger lg = {-1, -1};
+	socklen_t ll = sizeof(lg);
+	CHECK_MSG(getsockopt(s, SOL_SOCKET, SO_LINGER, &lg, &ll) == 0 && lg.l_onoff == 0,
+	          "%s options: the accepted socket has no SO_LINGER (closed, it sends FIN)", f);
 	CHECK_MSG(get_int_opt(s, SOL_SOCKET, SO_ERROR, &v) == 0 && v == 0 &&
 	              get_int_opt(s, SOL_SOCKET, SO_ACCEPTCONN, &v) == 0 && v == 0,
 	          "%s options: SO_ERROR 0, SO_ACCEPTCONN 0", f);
@@ -260,6 +265,31 @@ static void test_accept_timeout(int fam)
 	CHECK_MSG(a < 0 && errno == EAGAIN && ms >= 90 && ms < 5000,
 	          "%s accept timeout: EAGAIN after the listener's SO_RCVTIMEO (%ld ms)", fam_name(fam), ms);
 	close(l);
+}
+
+/* A connection still in the accept queue when its listener closes is reset, data sent or not. */
+static void test_queued_reset(int fam)
+{
+	const char *f = fam_name(fam);
+	for (int data = 0; data < 2; data++) {
+		const char *what = data ? "with data" : "without data";
+		struct sockaddr_storage la;
+		socklen_t len;
+		int l = make_listener(fam, &la, &len);
+		int c = l >= 0 ? connect_to(fam, &la, len) : -1;
+		if (!CHECK_MSG(c >= 0, "%s queued %s: connected", f, what)) {
+			if (l >= 0)
+				close(l);
+			continue;
+		}
+		CHECK_MSG((!data || write_all(c, "hello", 5)) && wait_ev(l, POLLIN), "%s queued %s: in the accept queue", f,
+		          what);
+		close(l);
+		char buf[8];
+		CHECK_MSG(wait_ev(c, POLLIN | POLLERR) && recv(c, buf, sizeof(buf), 0) < 0 && errno == ECONNRESET,
+		          "%s queued %s: reset when its listener closes", f, what);
+		close(c);
+	}
 }
 
 /* bind() to port 0 never picks a port a connected socket of the program holds. Under ztrun
@@ -334,6 +364,7 @@ int main(void)
 		test_options(fams[i]);
 		test_accept_timeout(fams[i]);
 		test_ports(fams[i]);
+		test_queued_reset(fams[i]);
 	}
 	return zt_check_report();
 }
