@@ -18,7 +18,7 @@ python3 "$FAULTS_DIR/lossy_relay.py" "$RPORT" "$CPORT" --loss "$LOSS" --dup 0.05
 	>relay.out 2>relay.log &
 relay=$!
 pids+=("$relay")
-wait_for 30 "the relay" grep -q ready relay.out
+wait_for 30 "the relay" grep -qs ready relay.out
 start_controller --endpoint "127.0.0.1/$RPORT"
 make_network lossy 10.85.0.0/24
 member a
