@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A lossy UDP underlay on 127.0.0.1 for ZeroTier nodes: every address a node learns is one of ours.
+"""A lossy UDP underlay for ZeroTier nodes: every address a node learns is one of ours.
 
 The planet names the relay's listening port as the root's endpoint; the relay forwards what arrives
 there to the root's real port. Every other endpoint that talks through the relay gets a socket of
@@ -9,8 +9,11 @@ for endpoint E, from endpoint X, leaves the socket standing for X towards E. On 
 may be dropped, duplicated or held back a few milliseconds (reordered), each at its own rate, from a
 seeded random source so a run can be repeated.
 
-usage: lossy_relay.py LISTEN_PORT ROOT_PORT [--loss P] [--dup P] [--reorder P] [--seed N]
-It prints "ready" when it listens and, at SIGTERM, one line of counters."""
+usage: lossy_relay.py LISTEN_PORT [ROOT_IP/]ROOT_PORT [--bind IP] [--loss P] [--dup P] [--reorder P]
+                      [--seed N]
+Its sockets are on 127.0.0.1, or on --bind's address (stock nodes refuse loopback paths: for them
+the relay runs on a veth address in a network namespace). It prints "ready" when it listens and, at
+SIGTERM, one line of counters."""
 import argparse
 import heapq
 import random
@@ -22,7 +25,8 @@ import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("listen", type=int)
-ap.add_argument("root", type=int)
+ap.add_argument("root")
+ap.add_argument("--bind", default="127.0.0.1")
 ap.add_argument("--loss", type=float, default=0.0)
 ap.add_argument("--dup", type=float, default=0.0)
 ap.add_argument("--reorder", type=float, default=0.0)
@@ -41,7 +45,7 @@ def socket_for(real, port=0):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-        s.bind(("127.0.0.1", port))
+        s.bind((o.bind, port))
         s.setblocking(False)
         stand_for[real] = s
         sel.register(s, selectors.EVENT_READ, real)
@@ -90,7 +94,8 @@ def on_term(*_):
 
 signal.signal(signal.SIGTERM, on_term)
 signal.signal(signal.SIGINT, on_term)
-socket_for(("127.0.0.1", o.root), o.listen)
+root_ip, _, root_port = o.root.rpartition("/")
+socket_for((root_ip or "127.0.0.1", int(root_port)), o.listen)
 print("ready", flush=True)
 while not stop:
     timeout = max(0.0, held[0][0] - time.monotonic()) if held else 0.5
