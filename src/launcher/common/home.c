@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,32 @@ static char *home_path(const struct zt_home *h, const char *name)
 	return asprintf(&out, "%s/%s", h->dir, name) < 0 ? NULL : out;
 }
 
+/* As ssh does for a user's files: each directory above dir is root's or ours, and one others can write
+ * to has the sticky bit (as /tmp: then only its owner and root can move or remove what is ours in it).
+ * Otherwise another user could move the home aside and put one of theirs in its place. */
+static const char *untrusted_above(const char *dir)
+{
+	static char why[PATH_MAX + 160];
+	const char *bad = NULL;
+	char *up = realpath(dir, NULL);
+	if (!up)
+		return NULL; /* the open below says why */
+	for (char *slash = strrchr(up, '/'); slash && !bad; slash = slash == up ? NULL : strrchr(up, '/')) {
+		slash[slash == up] = '\0'; /* up to the parent, keeping "/" itself */
+		struct stat st;
+		if (stat(up, &st) < 0)
+			continue;
+		if (st.st_uid != 0 && st.st_uid != geteuid())
+			bad = "belongs to another user (give another --home)";
+		else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+			bad = "is writable by others (chmod go-w or +t it, or give another --home)";
+		if (bad)
+			snprintf(why, sizeof(why), "%s, a directory above it, %s", up, bad);
+	}
+	free(up);
+	return bad ? why : NULL;
+}
+
 /* Why dir cannot be trusted with a node's secrets (another user could replace them, or plant links),
  * or NULL. */
 static const char *untrusted(const char *dir)
@@ -79,7 +106,7 @@ static const char *untrusted(const char *dir)
 		return "it belongs to another user (give another --home, or --ephemeral)";
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return "others can write to it (chmod go-w it, or give another --home)";
-	return NULL;
+	return untrusted_above(dir);
 }
 
 int zt_home_open(struct zt_home *h, const char *dir)

@@ -26,12 +26,37 @@ for mode in 0770 0707 1777; do
 done
 chmod 0700 "$H"
 
+# A directory above it that others can write to could have the home moved aside and another put in
+# its place: refused, unless it has the sticky bit (as /tmp). Through a symbolic link, the real path's.
+R=$(realpath "$T")
+mkdir -m 0700 -p "$T/open/home"
+for mode in 0777 0775; do
+	chmod "$mode" "$T/open"
+	zt service --home "$T/open/home"
+	expect_fail 1 "cannot use home $T/open/home: $R/open, a directory above it, is writable by others" \
+		"parent mode $mode"
+	[ -z "$(ls -A "$T/open/home")" ] || fail "parent mode $mode: files made in the home: $(ls -A "$T/open/home")"
+done
+chmod 1777 "$T/open" # used (it then stops for want of a planet)
+zt --home "$T/open/home" 8056c2e21c000001 -- true
+[ -s "$T/open/home/identity.secret" ] || fail "parent mode 1777: home not used: $(cat "$T/err")"
+chmod 0777 "$T/open"
+ln -s "$T/open/home" "$T/link"
+zt service --home "$T/link"
+expect_fail 1 "cannot use home $T/link: $R/open, a directory above it, is writable by others" "home through a link"
+chmod 0755 "$T/open"
+
 # Owned by another user (only root can make one here).
 if [ "$(id -u)" = 0 ]; then
 	chown 65534 "$H"
 	zt service --home "$H"
 	expect_fail 1 "cannot use home $H: it belongs to another user" "home of another user"
 	chown 0 "$H"
+	chown 65534 "$T/open"
+	zt service --home "$T/open/home"
+	expect_fail 1 "cannot use home $T/open/home: $R/open, a directory above it, belongs to another user" \
+		"a directory above it of another user"
+	chown 0 "$T/open"
 fi
 
 # A secret readable by others: one warning naming it (the node still starts; here it then stops for
