@@ -212,8 +212,13 @@ label() {
 	esac
 }
 declare -A RES
+# Odd repetitions run the pairs in order, even ones in reverse: a pair measured right after another
+# (its nodes just stopped) is not always the same one.
+REVERSED=$(echo $PAIRS | tr ' ' '\n' | tac | tr '\n' ' ')
 for rep in $(seq "$REPS"); do
-	for pair in $PAIRS; do
+	order=$PAIRS
+	[ $((rep % 2)) = 1 ] || order=$REVERSED
+	for pair in $order; do
 		r=$(client "${pair%:*}" "${pair#*:}" | tail -1)
 		RES[$pair]+="$r;"
 		echo "rep $rep $(label "$pair"): $r" >&2
