@@ -17,9 +17,12 @@ pids+=($!)
 "$ZTRUN" service -v --home "$T/leaf" --planet "$T/planet" -p 0 2>"$T/leaf.log" &
 pids+=($!)
 # Until the leaf ($2) says in its log ($1) that it is online, while it and the root live: making the
-# identities takes a while under ASan on a loaded machine (ctest's timeout bounds the wait).
+# identities takes a while under ASan on a loaded machine. Given up after 150 s (ctest stops the test at
+# 180 s), so that the logs say why.
 wait_online() {
+	local end=$((SECONDS + 150))
 	while ! grep -q "online" "$1" && kill -0 "${pids[0]}" "$2" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || fail "no root answered the leaf in 150 s"
 		sleep 0.1
 	done
 }
