@@ -22,11 +22,13 @@ listen() { # listen SOCKET UNTIL [FILE TEXT]: a receiver in the background, its 
 
 # ztrun none, a path socket: READY=1 from ztrun itself, with COMMAND already exec'd.
 listen "$WORK/notify" STOPPING
-NOTIFY_SOCKET="$WORK/notify" "$ZTRUN" none -- sh -c 'echo "${NOTIFY_SOCKET-unset}" >env.out; exec sleep 30' &
+NOTIFY_SOCKET="$WORK/notify" "$ZTRUN" none -- sh -c 'echo "${NOTIFY_SOCKET-unset}" >env.tmp && mv env.tmp env.out; exec sleep 30' &
 zt=$!
 for _ in $(seq 200); do grep -q "^children=" recv.out && break; sleep 0.05; done
 grep -q "^pid=$zt READY=1|STATUS=running sh on none$" recv.out || fail "no READY=1 from ztrun (pid $zt): $(cat recv.out)"
 grep -qE "^children=(sh|sleep)$" recv.out || fail "READY=1 before COMMAND ran: $(cat recv.out)"
+# READY=1 follows the exec of sh, not its first line: SIGTERM only once it has written what it saw.
+wait_for_file env.out
 kill -TERM $zt
 wait $zt || true
 wait $r || true
