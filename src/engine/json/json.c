@@ -169,8 +169,10 @@ static bool number(struct scan *s)
 	double v = strtod(buf, NULL);
 	if (!isfinite(v))
 		return fail(s, "number out of range");
-	if (integer && fabs(v) > 9007199254740992.0)
-		return fail(s, "integer beyond 2^53 (not exact as a double)");
+	/* Beyond 2^53 a double has no fraction and skips integers: "16666666666666666.6" would come back
+	 * as the integer 16666666666666666, which is not the number sent. */
+	if (fabs(v) > 9007199254740992.0)
+		return fail(s, "%s beyond 2^53 (not exact as a double)", integer ? "integer" : "number");
 	return true;
 }
 

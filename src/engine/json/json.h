@@ -13,7 +13,7 @@
 /* One JSON value filling text[0..len) (whitespace around it allowed), as a cJSON tree the caller frees
  * with cJSON_Delete; or NULL, with what was wrong (and where) in err[0..cap). Refused: bad syntax, invalid
  * UTF-8, control characters in strings, \u0000, unpaired surrogates, anything after the value, nesting
- * deeper than ZT_JSON_MAX_DEPTH, numbers that are not finite doubles or integers beyond 2^53 (which a
+ * deeper than ZT_JSON_MAX_DEPTH, numbers that are not finite doubles or beyond 2^53 in magnitude (which a
  * double cannot hold exactly), and an object with the same key twice. Any bytes are safe input. */
 cJSON *zt_json_parse(const char *text, size_t len, char *err, size_t cap);
 

@@ -67,6 +67,7 @@ cases = [
     (NET, b'{"private":true,"routes":[{"target":"10.1.0.0/16","target":"10.2.0.0/16"}]}', "given twice"),
     (NET, b'{"mtu":1e999}', "out of range"),
     (NET, b'{"multicastLimit":123456789012345678901234567890}', "beyond 2^53"),
+    (NET, b'{"multicastLimit":16666666666666666.66666666666466}', "beyond 2^53"),
     (NET, b'{"multicastLimit":-1e400}', "out of range"),
     (NET, b'{"multicastLimit":' + b"1" * 100 + b'}', "more than 63"),
     (NET, b'{"name":' + b"[" * 100000 + b"]" * 100000 + b'}', "nested deeper"),
