@@ -14,11 +14,9 @@
 #include "stack.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "lwip/priv/tcp_priv.h"
@@ -134,10 +132,16 @@ static int set_int(int fd, int level, int name, int v)
 	return setsockopt(fd, level, name, &v, sizeof(v));
 }
 
-static void set_timeout(int fd, int name, long ms)
+/* Waits at most a second for fd to be ready for `events`: our sockets are non-blocking (privnet.c),
+ * and on the namespace's loopback a connection is there at once but for a busy softirq. */
+static bool wait_ready(int fd, short events)
 {
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-	setsockopt(fd, SOL_SOCKET, name, &tv, sizeof(tv));
+	struct pollfd p = {.fd = fd, .events = events};
+	int r;
+	do
+		r = poll(&p, 1, 1000);
+	while (r < 0 && errno == EINTR);
+	return r == 1;
 }
 
 /* The options the app set on its virtual socket, on the kernel's (what the kernel refuses, lwIP
@@ -178,7 +182,6 @@ static int kernel_listener(struct zt_sock *l)
 	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (l->domain == AF_INET6)
 		set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, l->v6only);
-	set_timeout(fd, SO_RCVTIMEO, 1000); /* accept waits at most this for a connection made just now */
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
 		close(fd);
 		return -EAGAIN;
@@ -201,9 +204,10 @@ static bool same_name(const struct sockaddr_storage *a, socklen_t alen, const st
 	return pa == pb && ip_addr_cmp(&ia, &ib);
 }
 
-/* Accepts from kl the connection whose peer is c; anything else queued there (an app that connected
- * a disconnected joined socket to this address) is closed. */
-static int accept_own(int kl, int c)
+/* Accepts from kl (non-blocking) the connection whose peer is c, whose address goes to *peer;
+ * anything else queued there (an app that connected a disconnected joined socket to this address)
+ * is closed. */
+static int accept_own(int kl, int c, struct zt_nc_addr *peer)
 {
 	struct sockaddr_storage want, got;
 	socklen_t wlen = sizeof(want);
@@ -216,9 +220,12 @@ static int accept_own(int kl, int c)
 		if (a < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EAGAIN && wait_ready(kl, POLLIN))
+				continue;
 			return -EAGAIN;
 		}
-		if (same_name(&got, glen, &want, wlen))
+		if (same_name(&got, glen, &want, wlen) &&
+		    zt_nc_addr_from_sockaddr(peer, (struct sockaddr *)&got, glen) == 0)
 			return a;
 		close(a);
 	}
@@ -226,8 +233,10 @@ static int accept_own(int kl, int c)
 }
 
 /* The connecting socket: the app's options, its bound address if it bound one, connected to l's
- * kernel listener at ip:port (non-blocking when the app's connect is: the kernel then says 0 to the
- * app's next connect() once, as after its own EINPROGRESS). */
+ * kernel listener at ip:port. The connect is non-blocking; for an app's blocking connect a second
+ * connect() once the handshake is over makes the socket say EISCONN to the app's next one, as after
+ * a blocking connect; after a non-blocking one the kernel says 0 to the app's next connect() once,
+ * as after its own EINPROGRESS. The socket stays non-blocking: the installer sets the app's flag. */
 static int kernel_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
 {
 	int c = zt_privnet_socket(s->domain);
@@ -245,18 +254,11 @@ static int kernel_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port,
 			goto fail;
 	}
 	len = to_sockaddr(ip, port, s->domain, &ss);
-	if (nonblock) {
-		if (fcntl(c, F_SETFL, O_NONBLOCK) < 0)
+	if (connect(c, (struct sockaddr *)&ss, len) < 0) {
+		if (errno != EINPROGRESS)
 			goto fail;
-		if (connect(c, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+		if (!nonblock && (!wait_ready(c, POLLOUT) || connect(c, (struct sockaddr *)&ss, len) < 0))
 			goto fail;
-		if (fcntl(c, F_SETFL, 0) < 0)
-			goto fail;
-	} else {
-		set_timeout(c, SO_SNDTIMEO, 1000);
-		if (connect(c, (struct sockaddr *)&ss, len) < 0)
-			goto fail;
-		set_timeout(c, SO_SNDTIMEO, 0); /* the app's own come with the install */
 	}
 	return c;
 fail:
@@ -281,14 +283,15 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 	int c = kernel_connect(s, ip, port, nonblock);
 	if (c < 0)
 		return -EAGAIN;
-	int a = accept_own(kl, c);
+	struct zt_nc_addr from;
+	int a = accept_own(kl, c, &from);
 	if (a < 0) {
 		close(c);
 		return -EAGAIN;
 	}
 	/* the accepted socket: no options of our kernel listener, the app listener's instead */
-	set_int(a, SOL_SOCKET, SO_REUSEADDR, 0);
-	set_timeout(a, SO_RCVTIMEO, 0);
+	if (!has_option(l, SOL_SOCKET, SO_REUSEADDR))
+		set_int(a, SOL_SOCKET, SO_REUSEADDR, 0);
 	replay_options(l, a);
 	/* Closed unaccepted (the listener's app closes it with this still queued), it resets, as a
 	 * kernel's listener resets what it queued; the accepter turns that off (rpc.h). Not where the
@@ -296,17 +299,8 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 	struct linger abort_close = {1, 0};
 	bool arm = !has_option(l, SOL_SOCKET, SO_LINGER) &&
 	           setsockopt(a, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close)) == 0;
-	struct sockaddr_storage peer;
-	socklen_t plen = sizeof(peer);
-	struct zt_nc_addr from;
 	uint8_t rec[ZT_NC_ADDR_LEN];
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
-	if (getpeername(a, (struct sockaddr *)&peer, &plen) < 0 ||
-	    zt_nc_addr_from_sockaddr(&from, (struct sockaddr *)&peer, plen) < 0) {
-		close(a);
-		close(c);
-		return -EAGAIN;
-	}
 	struct handover *h = calloc(1, sizeof(*h));
 	if (!h) {
 		close(a);

@@ -57,7 +57,7 @@ static void ports_below_lwip(void)
 }
 
 /* The helper: requests are 2 bytes (4 or 6, a count up to BATCH); each answer is one byte with that
- * many new stream sockets attached. It ends when the service closes its channel or ztrun dies. */
+ * many new non-blocking stream sockets attached. It ends when the service closes its channel or ztrun dies. */
 static void __attribute__((noreturn)) helper_main(int ch, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -76,7 +76,7 @@ static void __attribute__((noreturn)) helper_main(int ch, pid_t parent)
 			_exit(0);
 		int fds[BATCH], n = 0;
 		while (n < req[1] && n < BATCH) {
-			int fd = socket(req[0] == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+			int fd = socket(req[0] == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			if (fd < 0)
 				break;
 			fds[n++] = fd;

@@ -12,7 +12,9 @@
 bool zt_appopt_is_local(int level, int name);
 
 /* Sets them on `to` as they are on `from`, as a kernel's accepted socket inherits them from its
- * listener. get and set are the caller's getsockopt and setsockopt (the shim's carry its cookie). */
+ * listener. `to` is a fresh socket, which has the defaults (no timeouts, a low-water mark of 1): only
+ * the values that differ are set. get and set are the caller's getsockopt and setsockopt (the shim's
+ * carry its cookie). */
 void zt_appopt_copy(int from, int to, int (*get)(int, int, int, void *, socklen_t *),
                     int (*set)(int, int, int, const void *, socklen_t));
 

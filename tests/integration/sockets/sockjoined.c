@@ -2,7 +2,8 @@
  * connection in every way the program can see, as on a kernel loopback: names, readiness, what a
  * write or read says after the peer closed or reset, shutdown, urgent data, buffer sizes and the
  * options an accepted socket inherits from its listener (timeouts too), a listener's SO_RCVTIMEO
- * bounding accept(), a reset for connections its close leaves in its queue, and ports. Under ztrun
+ * bounding accept(), a reset for connections its close leaves in its queue, ports, and what connect()
+ * says again on a connected socket. Under ztrun
  * such connections are joined (src/engine/stack/joined.c); the program must pass natively and under
  * `ztrun none -- sockjoined`.
  * One line per check, then "N checks passed, M failed"; the exit status is nonzero on any failure. */
@@ -292,6 +293,40 @@ static void test_queued_reset(int fam)
 	}
 }
 
+/* connect() again on a connected socket: EISCONN after a blocking connect; after a non-blocking one
+ * (EINPROGRESS) 0 once the handshake is over, then EISCONN. Both ends are blocking unless asked. */
+static void test_connect_again(int fam)
+{
+	const char *f = fam_name(fam);
+	for (int nb = 0; nb < 2; nb++) {
+		const char *how = nb ? "non-blocking" : "blocking";
+		struct sockaddr_storage la;
+		socklen_t len;
+		int l = make_listener(fam, &la, &len);
+		int c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | (nb ? SOCK_NONBLOCK : 0), 0);
+		int r = l >= 0 && c >= 0 ? connect(c, (struct sockaddr *)&la, len) : -1;
+		if (!CHECK_MSG(nb ? r < 0 && errno == EINPROGRESS : r == 0, "%s connect again (%s): first connect", f,
+		               how)) {
+			close(c);
+			close(l);
+			continue;
+		}
+		if (nb)
+			CHECK_MSG(wait_ev(c, POLLOUT) && connect(c, (struct sockaddr *)&la, len) == 0,
+			          "%s connect again (%s): 0 once connected", f, how);
+		errno = 0;
+		CHECK_MSG(connect(c, (struct sockaddr *)&la, len) < 0 && errno == EISCONN,
+		          "%s connect again (%s): then EISCONN (%s)", f, how, strerror(errno));
+		int a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		CHECK_MSG(a >= 0 && !(fcntl(a, F_GETFL) & O_NONBLOCK) &&
+		              (fcntl(c, F_GETFL) & O_NONBLOCK) == (nb ? O_NONBLOCK : 0),
+		          "%s connect again (%s): O_NONBLOCK only where asked", f, how);
+		close(a);
+		close(c);
+		close(l);
+	}
+}
+
 /* bind() to port 0 never picks a port a connected socket of the program holds. Under ztrun
  * (ZT_NC_NETWORK set), where bind(0) on a virtual socket takes lwIP's ports (49152-65535), the ports
  * the kernel picks for joined connections stay below them; connections to eight listeners, as the
@@ -365,6 +400,7 @@ int main(void)
 		test_accept_timeout(fams[i]);
 		test_ports(fams[i]);
 		test_queued_reset(fams[i]);
+		test_connect_again(fams[i]);
 	}
 	return zt_check_report();
 }
