@@ -40,13 +40,17 @@ http { access_log off; client_body_temp_path $WORK/ng/body; proxy_temp_path $WOR
 CONF
 
 # Each measurement is a script run on the host, or the same script inside ztrun; it prints one line.
+# iperf3 takes any connection for a client's (a probe's made the run's client fail about once in 25):
+# wait for the server's own word that it listens.
+WAIT_IPERF='wait_iperf() { for i in $(seq 1 200); do grep -q "Server listening" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }'
 cat > "$WORK/iperf.sh" <<EOS
-$WAIT_PORT
-iperf3 -s -p $PORT -B 127.0.0.1 >/dev/null 2>&1 &
-wait_port 127.0.0.1 $PORT
+$WAIT_IPERF
+iperf3 -s -p $PORT -B 127.0.0.1 --forceflush >$WORK/iperf-s.log 2>&1 &
+wait_iperf $WORK/iperf-s.log
 iperf3 -c 127.0.0.1 -p $PORT -t $SECS -J > $WORK/iperf.json
 kill %1
 wait
+rm -f $WORK/iperf-s.log
 python3 -c 'import json; d = json.load(open("$WORK/iperf.json")); print(d["end"]["sum_received"]["bits_per_second"] / 1e9 if "sum_received" in d.get("end", {}) else "nan")'
 EOS
 # wrk.sh [HEADER]: requests/s of 50 connections; with "Connection: close" each request is a connection

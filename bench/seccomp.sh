@@ -17,11 +17,13 @@ PORT=$(( (RANDOM % 12000) + 20000 ))
 
 # one line: Gbit/s and CPU seconds per GB (client + server)
 cat > "$WORK/iperf.sh" <<EOS
-iperf3 -s -p $PORT -B 127.0.0.1 >/dev/null 2>&1 &
-for i in \$(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
+# iperf3 takes any connection for a client's: wait for its own word that it listens, not a probe
+iperf3 -s -p $PORT -B 127.0.0.1 --forceflush >$WORK/iperf-s.log 2>&1 &
+for i in \$(seq 200); do grep -q "Server listening" $WORK/iperf-s.log 2>/dev/null && break; sleep 0.05; done
 iperf3 -c 127.0.0.1 -p $PORT -t $SECS -J > $WORK/iperf.json
 kill %1
 wait
+rm -f $WORK/iperf-s.log
 python3 - <<'PY'
 import json
 e = json.load(open("$WORK/iperf.json")).get("end", {})
