@@ -366,6 +366,11 @@ static void start_lwip(void)
 	}
 }
 
+void netif_fixture_run_hooks(void)
+{
+	zt_loop_run_once(loop, 0);
+}
+
 static void take_pools(void)
 {
 	pools_snapshot(&pools_before);

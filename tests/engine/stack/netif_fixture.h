@@ -69,6 +69,9 @@ void tcp_finish(struct tcp_pair *t);
 bool is_ns(const struct wire_frame *f, void *arg);
 bool is_na(const struct wire_frame *f, void *arg);
 
+/* Runs the hooks of the loop lwIP is on once, as ztrun's loop does before it sleeps (stack.c). */
+void netif_fixture_run_hooks(void);
+
 /* Runs the tests with zt_test_main after starting lwIP, checking lwIP's pools around each test. */
 int netif_suite_main(const char *suite, const struct zt_test *tests, size_t n, int argc, char **argv);
 

@@ -1,8 +1,8 @@
 /* Suite for stack/netif.c: two zt_netifs wired back to back (netif_fixture.h) carry ARP and ICMP, NDP,
- * TCP (10,000 connection ends at once) and UDP, keep every frame within the MTU, follow address
- * changes, hold several IPv4 addresses, drop frames not for them and malformed frames, join the
- * multicast groups lwIP wants, and free cleanly with frames still queued. Each test must give back
- * every pool entry and heap byte it took. */
+ * TCP and UDP (many connections at once: test_netif_many.c), keep every frame within the MTU, follow
+ * address changes, hold several IPv4 addresses, drop frames not for them and malformed frames, join
+ * the multicast groups lwIP wants, and free cleanly with frames still queued. Each test must give
+ * back every pool entry and heap byte it took. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,74 +143,6 @@ static bool udp_round(const char *a_ip, const char *b_ip, size_t len)
 	udp_remove(a.pcb);
 	udp_remove(b.pcb);
 	return ok;
-}
-
-/* More connections at once than lwIP's pools used to hold (4,096 TCP PCBs): 5,000 through one
- * listener, so 10,000 PCBs live in this one lwIP, each end's PCB from the heap as it is needed. */
-#define MANY_TCP 5000
-struct many_tcp {
-	struct tcp_pcb *cli[MANY_TCP], *srv[MANY_TCP];
-	size_t connected, accepted;
-};
-
-static err_t many_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	(void)pcb;
-	((struct many_tcp *)arg)->connected += err == ERR_OK;
-	return ERR_OK;
-}
-
-static err_t many_accept(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct many_tcp *m = arg;
-	if (err != ERR_OK || !pcb || m->accepted == MANY_TCP)
-		return ERR_VAL;
-	m->srv[m->accepted++] = pcb;
-	return ERR_OK;
-}
-
-static bool many_done(void *arg) /* the round of 100 is up at both ends */
-{
-	struct many_tcp *m = arg;
-	return m->connected == m->accepted && m->connected % 100 == 0 && m->connected > 0;
-}
-
-static void test_tcp_many(void)
-{
-	wire_basic(2800);
-	CHECK(ping_answered("10.0.0.1", "10.0.0.2")); /* ARP resolved: no SYN waits in its short queue */
-	static struct many_tcp m;
-	memset(&m, 0, sizeof(m));
-	ip_addr_t a, b;
-	ipaddr_aton("10.0.0.1", &a);
-	ipaddr_aton("10.0.0.2", &b);
-	struct tcp_pcb *l = tcp_new_ip_type(IPADDR_TYPE_V4);
-	REQUIRE(l && tcp_bind(l, &b, 7100) == ERR_OK && (l = tcp_listen(l)) != NULL);
-	tcp_arg(l, &m);
-	tcp_accept(l, many_accept);
-	size_t opened = 0; /* in rounds of 100: the listener's backlog holds 128 handshakes */
-	while (opened < MANY_TCP) {
-		for (int i = 0; i < 100 && opened < MANY_TCP; i++) {
-			struct tcp_pcb *c = m.cli[opened] = tcp_new_ip_type(IPADDR_TYPE_V4);
-			if (!c)
-				break;
-			tcp_arg(c, &m);
-			opened++;
-			CHECK(tcp_bind(c, &a, 0) == ERR_OK);
-			CHECK(tcp_connect(c, &b, 7100, many_connected) == ERR_OK);
-		}
-		if (!wire_run_until(&W, many_done, &m, 3000) || m.connected != opened)
-			break;
-	}
-	CHECK_EQ_INT((int)m.connected, MANY_TCP);
-	CHECK_EQ_INT((int)m.accepted, MANY_TCP);
-	for (size_t i = 0; i < opened; i++)
-		tcp_abort(m.cli[i]);
-	for (size_t i = 0; i < m.accepted; i++)
-		tcp_abort(m.srv[i]);
-	tcp_close(l);
-	wire_settle(&W, 20);
-	wire_free(&W);
 }
 
 static void test_udp(void)
@@ -590,8 +522,7 @@ int main(int argc, char **argv)
 {
 	static const struct zt_test tests[] = {
 	    ZT_TEST(test_arp_icmp4), ZT_TEST(test_icmp6_ndp),
-	    ZT_TEST(test_tcp),       ZT_TEST(test_tcp_many),
-	    ZT_TEST(test_udp),
+	    ZT_TEST(test_tcp),       ZT_TEST(test_udp),
 	    ZT_TEST(test_mtu),       ZT_TEST(test_address_change),
 	    ZT_TEST(test_many_ipv4), ZT_TEST(test_foreign_frames),
 	    ZT_TEST(test_malformed), ZT_TEST(test_multicast_groups),
