@@ -96,11 +96,6 @@ static int make_pair(struct zt_sock *s, char kind)
 	int err = 0;
 	if (bind(sv[1], (struct sockaddr *)&sun, len) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
 		err = -errno;
-	/* Urgent data (send with MSG_OOB) reaches us in line, as lwIP sends it: without this the
-	 * socketpair would hold its last byte back, out of band, and the stream would lose it. */
-	int one = 1;
-	if (!err && kind == 's')
-		setsockopt(sv[0], SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	if (!err)
 		err = zt_loop_watch(s->svc->loop, &s->watch, sv[0], 0, sock_io, s);
 	if (err) {
@@ -119,6 +114,12 @@ void zt_sock_name_service_end(struct zt_sock *s)
 	socklen_t len = sock_name(s, ZT_NC_KIND_PEER, &sun);
 	/* best effort: a failure only leaves recv() of a never-connected socket at EAGAIN */
 	bind(s->fd, (struct sockaddr *)&sun, len);
+	/* Urgent data (send with MSG_OOB) reaches us in line, as lwIP sends it: without this the
+	 * socketpair would hold its last byte back, out of band, and the stream would lose it. Set
+	 * here, before we read the stream first, not for every socket(): a joined connection never
+	 * reads its socketpair. */
+	int one = 1;
+	setsockopt(s->fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 }
 
 const struct zt_fdpass_ops zt_sock_fdpass = {sendmsg, recvmsg, close};
@@ -127,6 +128,22 @@ int zt_send_with_fd(int sock, const void *msg, size_t len, int fd)
 {
 	ssize_t n = zt_fdpass_send(&zt_sock_fdpass, sock, msg, len, fd, MSG_DONTWAIT);
 	return n < 0 ? (int)n : 0;
+}
+
+/* A random tag (see sock_name), drawn from the kernel 64 at a time: one getrandom() per socket cost
+ * a syscall on every socket() of the app. 0 or -errno. */
+static int next_tag(uint64_t *tag)
+{
+	static uint64_t pool[64];
+	static size_t left;
+	if (left == 0) {
+		if (getrandom(pool, sizeof(pool), GRND_NONBLOCK) != (ssize_t)sizeof(pool))
+			return errno ? -errno : -EIO;
+		left = sizeof(pool) / sizeof(pool[0]);
+	}
+	*tag = pool[--left];
+	pool[left] = 0;
+	return 0;
 }
 
 struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char kind, int *app_fd)
@@ -146,8 +163,9 @@ struct zt_sock *zt_sock_new(struct zt_service *svc, int domain, int type, char k
 	s->fd = -1;
 	s->app_fd_pending = -1;
 	s->join_lfd = -1;
-	if (getrandom(&s->tag, sizeof(s->tag), GRND_NONBLOCK) != (ssize_t)sizeof(s->tag)) {
-		*app_fd = errno ? -errno : -EIO;
+	int e = next_tag(&s->tag);
+	if (e < 0) {
+		*app_fd = e;
 		free(s);
 		return NULL;
 	}

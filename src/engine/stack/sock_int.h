@@ -96,7 +96,8 @@ struct zt_sock *zt_sock_lookup(struct zt_service *svc, int app_fd);
 /* The abstract name fd's socket is bound to, without its leading NUL, as a string; false if none. */
 #define ZT_SOCK_NAME_MAX 108 /* sizeof(sun_path) */
 bool zt_sock_name_of(int fd, char name[ZT_SOCK_NAME_MAX]);
-/* Names s's service end (rpc.h, ZT_NC_KIND_PEER): the stream is connected or connecting. */
+/* Names s's service end (rpc.h, ZT_NC_KIND_PEER) and has it take urgent data in line: the stream
+ * is connected or connecting through lwIP. */
 void zt_sock_name_service_end(struct zt_sock *s);
 /* Replaces s's socketpair with a new one of `kind`; returns the new app end or -errno. */
 int zt_sock_repair(struct zt_sock *s, char kind);
