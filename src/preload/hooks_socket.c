@@ -218,11 +218,11 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 	int e = zt_set_fd_flags(nfd, flags & SOCK_NONBLOCK, flags & SOCK_CLOEXEC);
 	if (e == 0)
 		e = zt_addr_out(&a, addr, addrlen);
-	if (e == 0) /* the listener's timeouts and low-water mark, as a kernel's accepted socket has them */
-		zt_appopt_copy(fd, nfd, real_getsockopt, real_setsockopt);
 	struct linger off = {0, 0};
 	if (e == 0 && armed && real_setsockopt(nfd, SOL_SOCKET, SO_LINGER, &off, sizeof(off)) < 0)
 		e = -errno;
+	if (e == 0) /* the listener's timeouts, low-water mark and SO_LINGER, as a kernel's accepted socket */
+		zt_appopt_copy(fd, nfd, real_getsockopt, real_setsockopt);
 	if (e < 0) {
 		real_close(nfd);
 		return zt_fail(-e);

@@ -60,7 +60,7 @@ static void accept_try(struct sb_call *c)
 		e = sb_set_nonblock(fd, flags & SOCK_NONBLOCK);
 	if (!e)
 		e = sb_write_addr(c, &a, c->args[1], c->args[2]);
-	if (!e) /* the listener's timeouts and low-water mark, as a kernel's accepted socket has them */
+	if (!e) /* the listener's timeouts, low-water mark and SO_LINGER, as a kernel's accepted socket */
 		zt_appopt_copy(c->fd, fd, getsockopt, setsockopt);
 	if (e < 0) {
 		close(fd);

@@ -294,11 +294,10 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 		set_int(a, SOL_SOCKET, SO_REUSEADDR, 0);
 	replay_options(l, a);
 	/* Closed unaccepted (the listener's app closes it with this still queued), it resets, as a
-	 * kernel's listener resets what it queued; the accepter turns that off (rpc.h). Not where the
-	 * app's listener has an SO_LINGER of its own, which the accepted socket inherits. */
+	 * kernel's listener resets what it queued; the accepter gives it its listener's SO_LINGER, the
+	 * app's own or none (rpc.h). */
 	struct linger abort_close = {1, 0};
-	bool arm = !has_option(l, SOL_SOCKET, SO_LINGER) &&
-	           setsockopt(a, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close)) == 0;
+	bool arm = setsockopt(a, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close)) == 0;
 	uint8_t rec[ZT_NC_ADDR_LEN];
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
 	struct handover *h = calloc(1, sizeof(*h));

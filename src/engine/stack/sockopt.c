@@ -227,6 +227,11 @@ int zt_sockopt_set(struct zt_sock *s, int app_fd, int level, int name, const voi
 		apply_to_pcb(s, level, name, v);
 		return store_opt(s, level, name, &v, sizeof(v));
 	}
+	/* SO_LINGER means nothing to lwIP, but the app's end keeps it too: what hands the app a new end
+	 * (listen, accept) carries it over from there (appopt.h), as a kernel's accepted socket inherits
+	 * it from its listener, and a joined connection's accepted socket gets it only so. */
+	if (level == SOL_SOCKET && name == SO_LINGER && setsockopt(app_fd, level, name, val, len) < 0)
+		return -errno;
 	if (is_remembered(level, name)) {
 		uint32_t bit = rx_info_bit(level, name);
 		if (bit && has_int)

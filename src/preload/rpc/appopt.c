@@ -34,7 +34,7 @@ static bool is_default(int name, const uint8_t *v, socklen_t len)
 void zt_appopt_copy(int from, int to, int (*get)(int, int, int, void *, socklen_t *),
                     int (*set)(int, int, int, const void *, socklen_t))
 {
-	static const int names[] = {SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT};
+	static const int names[] = {SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT, SO_LINGER};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		uint8_t v[32];
 		socklen_t len = sizeof(v);

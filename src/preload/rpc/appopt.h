@@ -12,9 +12,11 @@
 bool zt_appopt_is_local(int level, int name);
 
 /* Sets them on `to` as they are on `from`, as a kernel's accepted socket inherits them from its
- * listener. `to` is a fresh socket, which has the defaults (no timeouts, a low-water mark of 1): only
- * the values that differ are set. get and set are the caller's getsockopt and setsockopt (the shim's
- * carry its cookie). */
+ * listener, and SO_LINGER too, which the service keeps but also sets on the app's end (sockopt.c), so
+ * that a joined connection's accepted socket gets its listener's from there. `to` is a fresh socket,
+ * which has the defaults (no timeouts, a low-water mark of 1, no SO_LINGER): only the values that
+ * differ are set. get and set are the caller's getsockopt and setsockopt (the shim's carry its
+ * cookie). */
 void zt_appopt_copy(int from, int to, int (*get)(int, int, int, void *, socklen_t *),
                     int (*set)(int, int, int, const void *, socklen_t));
 

@@ -57,7 +57,9 @@
  * stream app end ('s') of the new connection, or a joined connection's kernel TCP socket. When the
  * family word has ZT_NC_ADDR_RESET_UNACCEPTED set, that socket has SO_LINGER {1, 0}, so that closed
  * unaccepted (its listener closed with the record still queued) it resets its connection, as a
- * kernel's listener does; the accepter turns it off. zt_nc_get_addr_flag() reads the flag.
+ * kernel's listener does; the accepter turns it off, then gives it its listener's SO_LINGER, which
+ * the service keeps on the listener's app end for that (appopt.h). zt_nc_get_addr_flag() reads the
+ * flag.
  *
  * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
  *

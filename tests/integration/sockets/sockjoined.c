@@ -268,15 +268,27 @@ static void test_accept_timeout(int fam)
 	close(l);
 }
 
-/* A connection still in the accept queue when its listener closes is reset, data sent or not. */
+/* A connection still in the accept queue when its listener closes is reset, data sent or not, and
+ * whatever SO_LINGER the listener has, which an accepted socket inherits. */
 static void test_queued_reset(int fam)
 {
 	const char *f = fam_name(fam);
-	for (int data = 0; data < 2; data++) {
-		const char *what = data ? "with data" : "without data";
+	for (int round = 0; round < 3; round++) {
+		bool data = round == 1, linger = round == 2;
+		const char *what = data ? "with data" : linger ? "listener with SO_LINGER" : "without data";
 		struct sockaddr_storage la;
 		socklen_t len;
 		int l = make_listener(fam, &la, &len);
+		struct linger own = {1, 5}, got = {-1, -1};
+		socklen_t gl = sizeof(got);
+		if (linger && l >= 0)
+			CHECK_MSG(setsockopt(l, SOL_SOCKET, SO_LINGER, &own, sizeof(own)) == 0, "%s queued %s: set", f, what);
+		int first = linger && l >= 0 ? connect_to(fam, &la, len) : -1;
+		int a = first >= 0 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+		if (linger)
+			CHECK_MSG(a >= 0 && getsockopt(a, SOL_SOCKET, SO_LINGER, &got, &gl) == 0 && got.l_onoff == 1 &&
+			              got.l_linger == 5,
+			          "%s queued %s: an accepted socket inherits it", f, what);
 		int c = l >= 0 ? connect_to(fam, &la, len) : -1;
 		if (!CHECK_MSG(c >= 0, "%s queued %s: connected", f, what)) {
 			if (l >= 0)
@@ -290,6 +302,10 @@ static void test_queued_reset(int fam)
 		CHECK_MSG(wait_ev(c, POLLIN | POLLERR) && recv(c, buf, sizeof(buf), 0) < 0 && errno == ECONNRESET,
 		          "%s queued %s: reset when its listener closes", f, what);
 		close(c);
+		if (a >= 0)
+			close(a);
+		if (first >= 0)
+			close(first);
 	}
 }
 
