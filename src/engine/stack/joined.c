@@ -319,6 +319,33 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 	return c;
 }
 
+static int opt_int(const struct zt_sock *s, int level, int name)
+{
+	int v = 0;
+	for (int i = 0; i < s->nopts; i++)
+		if (s->opts[i].level == level && s->opts[i].name == name && s->opts[i].len >= (int)sizeof(v))
+			memcpy(&v, s->opts[i].val, sizeof(v));
+	return v;
+}
+
+int zt_joined_bind_check(const struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
+{
+	/* The namespace's sockets are all on its loopback, and there are none before it exists. */
+	if (port == 0 || zt_privnet_pid() == 0 || !(is_loopback(ip) || ip_addr_isany(ip)))
+		return 0;
+	int fd = zt_privnet_socket(s->domain);
+	if (fd < 0)
+		return 0;
+	set_int(fd, SOL_SOCKET, SO_REUSEADDR, opt_int(s, SOL_SOCKET, SO_REUSEADDR) != 0);
+	if (s->domain == AF_INET6)
+		set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, s->v6only);
+	struct sockaddr_storage ss;
+	socklen_t len = to_sockaddr(ip, port, s->domain, &ss);
+	int r = bind(fd, (struct sockaddr *)&ss, len) < 0 && errno == EADDRINUSE ? -EADDRINUSE : 0;
+	close(fd);
+	return r;
+}
+
 void zt_joined_listener_closed(struct zt_sock *l)
 {
 	for (struct handover **pp = &handovers; *pp;) {

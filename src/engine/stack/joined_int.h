@@ -23,6 +23,11 @@ void zt_joined_replaced(struct zt_sock *s);
 /* Hands over what waited too long for that; the next time one is due (zt_now_ms), or -1. */
 int64_t zt_joined_due(int64_t now);
 
+/* An explicit bind() of stream socket s to ip:port, which lwIP would take: -EADDRINUSE when a
+ * joined connection, or what remains of one (TIME_WAIT), holds that port as the kernel's bind() sees
+ * it with s's SO_REUSEADDR, as a kernel says where the same connection holds it; else 0. */
+int zt_joined_bind_check(const struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
+
 /* Listener l goes: its kernel listener, if it had one, too. */
 void zt_joined_listener_closed(struct zt_sock *l);
 

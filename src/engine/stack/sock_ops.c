@@ -54,6 +54,15 @@ int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 	return 0;
 }
 
+/* A port a joined connection holds is taken too (joined.c). */
+static int bind_once(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
+{
+	if (s->type == SOCK_DGRAM)
+		return zt_udp_bind(s, ip, port);
+	int r = zt_joined_bind_check(s, ip, port);
+	return r < 0 ? r : zt_tcp_bind(s, ip, port);
+}
+
 int zt_op_bind(struct zt_sock *s, struct zt_nc_buf *req)
 {
 	struct zt_nc_addr a;
@@ -79,9 +88,9 @@ int zt_op_bind(struct zt_sock *s, struct zt_nc_buf *req)
 			return -EADDRNOTAVAIL;
 		return zt_stack_errno(raw_bind(s->pcb.raw, &ip));
 	}
-	r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+	r = bind_once(s, &ip, port);
 	if (r == -EADDRINUSE && zt_sock_settle_port(s->svc, s->type, port))
-		r = s->type == SOCK_STREAM ? zt_tcp_bind(s, &ip, port) : zt_udp_bind(s, &ip, port);
+		r = bind_once(s, &ip, port);
 	return r;
 }
 

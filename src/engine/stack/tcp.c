@@ -473,12 +473,32 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 	tcp_maybe_finish(s);
 }
 
+/* What lwIP's tcp_bind lets through: a dual-stack any-address (IP_ANY_TYPE) on one side and an
+ * IPv6 address on the other hold the same port, as on Linux. */
+static bool dual_stack_clash(struct tcp_pcb *pcb, const ip_addr_t *ip, uint16_t port)
+{
+	bool reuse = ip_get_option(pcb, SOF_REUSEADDR);
+	int lists = reuse ? NUM_TCP_PCB_LISTS_NO_TIME_WAIT : NUM_TCP_PCB_LISTS;
+	for (int i = 0; port && i < lists; i++) {
+		for (struct tcp_pcb *c = *tcp_pcb_lists[i]; c; c = c->next) {
+			if (c == pcb || c->local_port != port || (reuse && ip_get_option(c, SOF_REUSEADDR)))
+				continue;
+			if ((IP_IS_ANY_TYPE_VAL(*ip) && IP_IS_V6_VAL(c->local_ip)) ||
+			    (IP_IS_ANY_TYPE_VAL(c->local_ip) && IP_IS_V6(ip)))
+				return true;
+		}
+	}
+	return false;
+}
+
 int zt_tcp_bind(struct zt_sock *s, const ip_addr_t *ip, uint16_t port)
 {
 	if (s->bound || !s->pcb.tcp || s->state != ZT_SOCK_NEW)
 		return -EINVAL;
 	if (!zt_stack_addr_is_local(ip))
 		return -EADDRNOTAVAIL;
+	if (dual_stack_clash(s->pcb.tcp, ip, port))
+		return -EADDRINUSE;
 	err_t e = tcp_bind(s->pcb.tcp, ip, port);
 	if (e != ERR_OK)
 		return zt_stack_errno(e);

@@ -1,6 +1,7 @@
 /* sockcompat: the socket behaviours that CPython's own test suites found different under ztrun,
  * pinned one check at a time over 127.0.0.1 and ::1. Like sockcalls, it must pass on the kernel as
- * it does under `ztrun none -- sockcompat`: every expectation is the kernel's behaviour. One line per
+ * it does under `ztrun none -- sockcompat`, with its loopback connections joined (kernel TCP) or,
+ * ZTRUN_JOIN_LOOPBACK=0, through lwIP: every expectation is the kernel's behaviour. One line per
  * check, then "N checks passed, M failed"; the exit status is nonzero on any failure. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -420,6 +421,60 @@ static void test_listen_again(int fam)
 	CHECK_MSG(ok == rounds, "%s listen again at once on a port just closed: %d of %d", f, ok, rounds);
 }
 
+/* Whether a new TCP socket (SO_REUSEADDR as `reuse`) can bind the loopback or any address (`any`) of
+ * fam at port: 0, or the errno. */
+static int bind_errno(int fam, bool any, uint16_t port, bool reuse)
+{
+	struct sockaddr_storage a;
+	socklen_t len = loopback(fam, port, &a);
+	if (any && fam == AF_INET)
+		((struct sockaddr_in *)&a)->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (any)
+		((struct sockaddr_in6 *)&a)->sin6_addr = in6addr_any;
+	int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int e = set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, reuse) == 0 && bind(fd, (struct sockaddr *)&a, len) == 0 ? 0
+	                                                                                                           : errno;
+	close(fd);
+	return e;
+}
+
+/* bind() to a port a connection of the program holds: EADDRINUSE, on its address or the any-address,
+ * SO_REUSEADDR or not (the connection has none); a listener's port, once it is closed, stays its
+ * accepted connection's, which SO_REUSEADDR on both lets a new listener share (a server restarted
+ * while its old connections live). */
+static void test_bind_held_port(int fam)
+{
+	const char *f = fam_name(fam);
+	for (int lreuse = 0; lreuse < 2; lreuse++) {
+		struct sockaddr_storage la, cn;
+		socklen_t len, cl = sizeof(cn);
+		int l = bound_socket(fam, SOCK_STREAM, 0, &la, &len);
+		if (l >= 0 && lreuse)
+			set_int_opt(l, SOL_SOCKET, SO_REUSEADDR, 1);
+		int c = l >= 0 && listen(l, 4) == 0 ? connect_to(fam, &la, len) : -1;
+		int a = c >= 0 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+		if (!CHECK_MSG(a >= 0 && getsockname(c, (struct sockaddr *)&cn, &cl) == 0,
+		               "%s bind held port (listener SO_REUSEADDR %d): connected", f, lreuse)) {
+			close(l);
+			close(c);
+			continue;
+		}
+		uint16_t cp = port_of(&cn), lp = port_of(&la);
+		CHECK_MSG(bind_errno(fam, false, cp, false) == EADDRINUSE && bind_errno(fam, false, cp, true) == EADDRINUSE &&
+		              bind_errno(fam, true, cp, false) == EADDRINUSE && bind_errno(fam, true, cp, true) == EADDRINUSE,
+		          "%s bind held port: the client's port is in use, on its address and any", f);
+		close(l);
+		CHECK_MSG(bind_errno(fam, false, lp, false) == EADDRINUSE && bind_errno(fam, true, lp, false) == EADDRINUSE,
+		          "%s bind held port: a closed listener's port stays its connection's", f);
+		CHECK_MSG(bind_errno(fam, false, lp, true) == (lreuse ? 0 : EADDRINUSE),
+		          "%s bind held port: SO_REUSEADDR shares it only where the listener had it too (%d)", f, lreuse);
+		close(a);
+		close(c);
+	}
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -436,6 +491,7 @@ int main(void)
 		test_udp_read_write(fams[i]);
 		test_connect_again_after_success(fams[i]);
 		test_listen_again(fams[i]);
+		test_bind_held_port(fams[i]);
 	}
 	return zt_check_report();
 }
