@@ -2,6 +2,7 @@
  * and options. Each one falls through to libc at once for an fd that is not virtual. */
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -186,6 +187,21 @@ ZT_EXPORT int listen(int fd, int backlog)
 	return simple_call(ZT_NC_LISTEN, fd, body, b.off, false);
 }
 
+/* Sends accept record `rec` back on listener fd (rpc.h, ZT_NC_ADDR_ACK_ACCEPT): the service then
+ * knows the app holds that connection. Waits for room if the service has not read earlier ones. */
+static void ack_accept(int fd, const uint8_t *rec)
+{
+	for (;;) {
+		if (real_send(fd, rec, ZT_NC_ADDR_LEN, MSG_DONTWAIT | MSG_NOSIGNAL) == ZT_NC_ADDR_LEN)
+			return;
+		if (errno == EINTR)
+			continue;
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (errno != EAGAIN || (poll(&p, 1, -1) < 0 && errno != EINTR))
+			return; /* the listener is gone: nothing waits for this any more */
+	}
+}
+
 /* accept on a listener ('l'): one SOCK_SEQPACKET message per connection, the peer address as bytes
  * and the connection's app end as SCM_RIGHTS. Blocking, EAGAIN and EINTR are the kernel's own. */
 static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
@@ -209,8 +225,8 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 		return zt_fail(m.fds_lost ? EMFILE : ECONNABORTED);
 	struct zt_nc_buf b = {.p = rec, .len = m.len};
 	struct zt_nc_addr a;
-	bool armed;
-	zt_nc_get_addr_flag(&b, &a, ZT_NC_ADDR_RESET_UNACCEPTED, &armed);
+	uint16_t fl = zt_nc_get_addr_flags(&b, &a, ZT_NC_ADDR_RESET_UNACCEPTED | ZT_NC_ADDR_ACK_ACCEPT);
+	bool armed = fl & ZT_NC_ADDR_RESET_UNACCEPTED;
 	if (m.extra_fds || b.bad || m.len != ZT_NC_ADDR_LEN || m.truncated || m.fds_lost) {
 		real_close(nfd);
 		return zt_fail(ECONNABORTED);
@@ -227,6 +243,8 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 		real_close(nfd);
 		return zt_fail(-e);
 	}
+	if (fl & ZT_NC_ADDR_ACK_ACCEPT)
+		ack_accept(fd, rec);
 	return nfd;
 }
 

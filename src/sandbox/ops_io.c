@@ -52,8 +52,8 @@ static void accept_try(struct sb_call *c)
 	}
 	struct zt_nc_addr a;
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
-	bool armed;
-	zt_nc_get_addr_flag(&b, &a, ZT_NC_ADDR_RESET_UNACCEPTED, &armed);
+	uint16_t fl = zt_nc_get_addr_flags(&b, &a, ZT_NC_ADDR_RESET_UNACCEPTED | ZT_NC_ADDR_ACK_ACCEPT);
+	bool armed = fl & ZT_NC_ADDR_RESET_UNACCEPTED;
 	struct linger off = {0, 0};
 	e = armed && setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof(off)) < 0 ? -errno : 0;
 	if (!e)
@@ -67,6 +67,9 @@ static void accept_try(struct sb_call *c)
 		sb_fail(c, -e);
 		return;
 	}
+	/* The service holds nothing back from this loop, so there is room: it reads them at once. */
+	if (fl & ZT_NC_ADDR_ACK_ACCEPT)
+		send(c->fd, rec, ZT_NC_ADDR_LEN, MSG_DONTWAIT | MSG_NOSIGNAL);
 	sb_answer_fd(c, fd, flags & SOCK_CLOEXEC);
 }
 

@@ -245,6 +245,7 @@ void zt_sock_update_watch(struct zt_sock *s)
 			ev |= EPOLLOUT;
 		break;
 	case 'l':
+		ev |= EPOLLIN; /* the app's word that it accepted a connection (rpc.h) */
 		if (s->acceptq_head)
 			ev |= EPOLLOUT;
 		break;
@@ -302,6 +303,8 @@ void zt_sock_kill(struct zt_sock *s)
 		return;
 	s->dead = true;
 	zt_loop_unwatch(s->svc->loop, &s->watch);
+	if (s->type == SOCK_STREAM)
+		zt_tcp_accept_forget(s);
 	if (s->type == SOCK_STREAM && s->pcb.tcp) {
 		tcp_arg(s->pcb.tcp, NULL);
 		if (s->kind == 'l') {

@@ -82,6 +82,10 @@ struct zt_sock {
 	size_t txlen;
 	/* Listener: accepted connections the app's accept queue could not take yet. */
 	struct zt_sock *acceptq_head, *acceptq_tail, *next_in_acceptq;
+	/* A connection in its listener's app's queue that the app has not said it took (rpc.h,
+	 * ZT_NC_ADDR_ACK_ACCEPT): on the list of that listener (ack_l, unacked) while it lives. */
+	bool ack_wanted;
+	struct zt_sock *ack_l, *next_unacked, *unacked;
 	int backlog, nacceptq;
 	struct zt_nc_addr peer_for_accept;
 	struct zt_pending waiters[ZT_SOCK_MAX_WAITERS];
@@ -123,6 +127,9 @@ void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);
 /* s is going away: no batch may write for it any more. */
 void zt_tcp_rx_forget(struct zt_sock *s);
+/* s is going away: a listener reads what its app said it accepted and leaves the rest to be reset
+ * as their app ends close; a connection leaves its listener's list. */
+void zt_tcp_accept_forget(struct zt_sock *s);
 
 /* udp.c */
 /* The header of a framed datagram to the app ('d' or 'D') for one arriving now: its source and, on

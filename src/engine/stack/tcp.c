@@ -8,6 +8,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,18 +376,91 @@ void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb)
 	tcp_err(pcb, on_err);
 }
 
-/* Hands one accepted connection to the app through the listener's seqpacket end. */
+/* Hands one accepted connection to the app through the listener's seqpacket end; the app says when
+ * it took it (rpc.h, ZT_NC_ADDR_ACK_ACCEPT). */
 static int deliver_accept(struct zt_sock *l, struct zt_sock *c)
 {
 	uint8_t rec[ZT_NC_ADDR_LEN];
 	struct zt_nc_buf b = {.p = rec, .len = sizeof(rec)};
-	zt_nc_put_addr(&b, &c->peer_for_accept);
+	struct zt_nc_addr a = c->peer_for_accept;
+	a.family |= ZT_NC_ADDR_ACK_ACCEPT;
+	zt_nc_put_addr(&b, &a);
 	int r = zt_send_with_fd(l->fd, rec, sizeof(rec), c->app_fd_pending);
 	if (r < 0)
 		return r;
 	close(c->app_fd_pending);
 	c->app_fd_pending = -1;
+	c->ack_wanted = true;
+	c->ack_l = l;
+	c->next_unacked = l->unacked;
+	l->unacked = c;
 	return 0;
+}
+
+static void unacked_unlink(struct zt_sock *c)
+{
+	struct zt_sock *l = c->ack_l;
+	for (struct zt_sock **pp = l ? &l->unacked : NULL; pp && *pp; pp = &(*pp)->next_unacked) {
+		if (*pp == c) {
+			*pp = c->next_unacked;
+			break;
+		}
+	}
+	c->ack_l = c->next_unacked = NULL;
+}
+
+/* Reads what l's app said it accepted: each record sent back names a connection by its peer (the
+ * list holds the newest first, so the last match is the one handed first). */
+static void read_acks(struct zt_sock *l)
+{
+	uint8_t rec[ZT_NC_ADDR_LEN + 1];
+	ssize_t n;
+	while ((n = recv(l->fd, rec, sizeof(rec), MSG_DONTWAIT)) > 0) {
+		struct zt_nc_buf b = {.p = rec, .len = (size_t)n};
+		struct zt_nc_addr a;
+		zt_nc_get_addr_flags(&b, &a, ZT_NC_ADDR_ACK_ACCEPT);
+		if (b.bad || n != ZT_NC_ADDR_LEN)
+			continue;
+		struct zt_sock *found = NULL;
+		for (struct zt_sock *c = l->unacked; c; c = c->next_unacked)
+			if (memcmp(&c->peer_for_accept, &a, sizeof(a)) == 0)
+				found = c;
+		if (found) {
+			unacked_unlink(found);
+			found->ack_wanted = false;
+		}
+	}
+}
+
+/* The app's end of c just closed, c never said accepted: whether its listener's close dropped it
+ * unaccepted (no word came and the listener's app end is gone), not the app closing it after all. */
+static bool dropped_unaccepted(struct zt_sock *c)
+{
+	struct zt_sock *l = c->ack_l;
+	if (l) {
+		read_acks(l);
+		struct pollfd p = {.fd = l->fd, .events = 0};
+		if (c->ack_wanted && (poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR))))
+			c->ack_wanted = false; /* the listener lives: the app took it, and its word was lost */
+	}
+	bool dropped = c->ack_wanted;
+	unacked_unlink(c);
+	c->ack_wanted = false;
+	return dropped;
+}
+
+void zt_tcp_accept_forget(struct zt_sock *s)
+{
+	if (s->kind != 'l') {
+		unacked_unlink(s);
+		return;
+	}
+	read_acks(s);
+	while (s->unacked) {
+		struct zt_sock *c = s->unacked;
+		s->unacked = c->next_unacked;
+		c->ack_l = c->next_unacked = NULL; /* still ack_wanted: reset when its app end closes */
+	}
 }
 
 static void flush_acceptq(struct zt_sock *l)
@@ -443,6 +517,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 void zt_tcp_io(struct zt_sock *s, uint32_t events)
 {
 	if (s->kind == 'l') {
+		if (events & EPOLLIN)
+			read_acks(s);
 		if (events & EPOLLOUT)
 			flush_acceptq(s);
 		if (events & (EPOLLHUP | EPOLLERR)) {
@@ -455,6 +531,13 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 	}
 	if (events & EPOLLOUT)
 		tcp_flush_rx(s);
+	if ((events & (EPOLLHUP | EPOLLERR)) && s->ack_wanted && dropped_unaccepted(s)) {
+		/* Its listener's close dropped it from the app's queue: reset, as a kernel's listener
+		 * resets what it queued. */
+		s->app_gone = true;
+		zt_sock_kill(s);
+		return;
+	}
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		/* Every copy of the app's end is closed. What it wrote before closing is still in the
 		 * socketpair and goes out in full: from now on lwIP's sent callback drives the reading,

@@ -58,8 +58,13 @@
  * family word has ZT_NC_ADDR_RESET_UNACCEPTED set, that socket has SO_LINGER {1, 0}, so that closed
  * unaccepted (its listener closed with the record still queued) it resets its connection, as a
  * kernel's listener does; the accepter turns it off, then gives it its listener's SO_LINGER, which
- * the service keeps on the listener's app end for that (appopt.h). zt_nc_get_addr_flag() reads the
- * flag.
+ * the service keeps on the listener's app end for that (appopt.h). When the family word has
+ * ZT_NC_ADDR_ACK_ACCEPT set (the app end of a connection through lwIP), the accepter sends the
+ * record back as it came (ZT_NC_ADDR_LEN bytes, no fd) on the listener's app end once it holds the
+ * connection, waiting for room if there is none (the service reads them at once): when the app
+ * closes its listener, the service resets the connections whose app ends it dropped unaccepted, as
+ * a kernel's listener resets what it queued, and ends the others as the app closes them.
+ * zt_nc_get_addr_flags() reads both flags.
  *
  * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
  *
@@ -96,6 +101,7 @@
 #define ZT_NC_KIND_PEER      'p' /* the name of a connected stream's service end (see Data) */
 #define ZT_NC_ADDR_HAS_INFO  0x8000 /* in a framed datagram's family word: an info block follows */
 #define ZT_NC_ADDR_RESET_UNACCEPTED 0x4000 /* in an accept record's family word (see Data) */
+#define ZT_NC_ADDR_ACK_ACCEPT 0x2000       /* in an accept record's family word (see Data) */
 #define ZT_NC_INFO_LEN       28
 
 enum zt_nc_op {
@@ -317,23 +323,29 @@ static inline void zt_nc_put_frame(struct zt_nc_buf *b, const struct zt_nc_addr 
 	zt_nc_put_bytes(b, info->local, 16);
 }
 
-/* Reads an address whose family word may carry `flag` (one bit of the high byte); *set says whether
- * it did. */
-static inline void zt_nc_get_addr_flag(struct zt_nc_buf *b, struct zt_nc_addr *a, uint16_t flag, bool *set)
+/* Reads an address whose family word may carry the flags of `mask` (bits of the high byte); returns
+ * those it carried. */
+static inline uint16_t zt_nc_get_addr_flags(struct zt_nc_buf *b, struct zt_nc_addr *a, uint16_t mask)
 {
-	*set = false;
 	if (b->bad || b->len - b->off < ZT_NC_ADDR_LEN) {
 		b->bad = true;
-		return;
+		return 0;
 	}
 	uint8_t copy[ZT_NC_ADDR_LEN];
 	memcpy(copy, b->p + b->off, sizeof(copy));
-	*set = copy[1] & (flag >> 8);
-	copy[1] &= (uint8_t) ~(flag >> 8); /* the family word is little-endian */
+	uint16_t set = (uint16_t)((copy[1] & (mask >> 8)) << 8);
+	copy[1] &= (uint8_t) ~(mask >> 8); /* the family word is little-endian */
 	struct zt_nc_buf ab = {.p = copy, .len = sizeof(copy)};
 	zt_nc_get_addr(&ab, a);
 	b->off += ZT_NC_ADDR_LEN;
 	b->bad = ab.bad;
+	return set;
+}
+
+/* The same for one flag; *set says whether it came. */
+static inline void zt_nc_get_addr_flag(struct zt_nc_buf *b, struct zt_nc_addr *a, uint16_t flag, bool *set)
+{
+	*set = zt_nc_get_addr_flags(b, a, flag) != 0;
 }
 
 /* Reads a framed datagram's header; *has_info says whether an info block came (else info is zero). */

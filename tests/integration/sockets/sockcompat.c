@@ -475,6 +475,43 @@ static void test_bind_held_port(int fam)
 	}
 }
 
+/* A connection still in the accept queue when its listener closes is reset, data sent or not; one
+ * accepted and closed just before ends with FIN after all it was sent. */
+static void test_queued_reset(int fam)
+{
+	const char *f = fam_name(fam);
+	for (int data = 0; data < 2; data++) {
+		const char *what = data ? "with data" : "without data";
+		struct sockaddr_storage la;
+		socklen_t len;
+		int l = make_listener(fam, &la, &len);
+		int done = l >= 0 ? connect_to(fam, &la, len) : -1;
+		int a = done >= 0 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+		int c = a >= 0 ? connect_to(fam, &la, len) : -1;
+		if (!CHECK_MSG(c >= 0, "%s queued %s: connected", f, what)) {
+			close(l);
+			close(a);
+			close(done);
+			continue;
+		}
+		CHECK_MSG((!data || write_all(c, "hello", 5)) && wait_fd(l, POLLIN), "%s queued %s: in the accept queue",
+		          f, what);
+		CHECK_MSG(write_all(a, "bye", 3), "%s queued %s: the accepted one writes", f, what);
+		close(a);
+		close(l);
+		/* A write tells a reset (ECONNRESET, then EPIPE) from a FIN (the write succeeds); through lwIP
+		 * the app sees EPIPE at once, and EOF where a kernel's recv() says ECONNRESET (README). */
+		char buf[8];
+		bool reset = wait_fd(c, POLLIN | POLLERR) && send(c, "x", 1, MSG_NOSIGNAL) < 0;
+		CHECK_MSG(reset && (errno == ECONNRESET || errno == EPIPE), "%s queued %s: reset when its listener closes",
+		          f, what);
+		CHECK_MSG(read_full(done, buf, 3) && memcmp(buf, "bye", 3) == 0 && read_eof(done),
+		          "%s queued %s: the one accepted and closed before reads all, then EOF", f, what);
+		close(c);
+		close(done);
+	}
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -492,6 +529,7 @@ int main(void)
 		test_connect_again_after_success(fams[i]);
 		test_listen_again(fams[i]);
 		test_bind_held_port(fams[i]);
+		test_queued_reset(fams[i]);
 	}
 	return zt_check_report();
 }
