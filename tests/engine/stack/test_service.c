@@ -1,6 +1,7 @@
 /* The socket service driven through the raw contract of rpc.h, without the shim: real socketpairs,
  * real lwIP over the private loopback, a client in a forked process, the loop in this one. Also feeds
- * the control socket malformed messages, which must cost the client its connection and nothing more.
+ * the control socket malformed messages, which must cost the client its connection and nothing more,
+ * and takes all of lwIP's memory, which must cost the client ENOBUFS and nothing more.
  * Loopback connections go through lwIP here; test_joined.c has them joined as kernel TCP. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "harness.h"
 #include "loop.h"
+#include "lwip/mem.h"
 #include "stack/service.h"
 #include "rpc_client.h"
 
@@ -352,6 +354,59 @@ static void scenario_two_services(void)
 	close(b);
 }
 
+/* lwIP's memory is capped (64 MiB for all it holds, lwipopts.h): the loop's side takes all of it
+ * (heap_fill) before this client runs, and gives it back after (heap_release). socket() then gets
+ * ENOBUFS, TCP and UDP alike (lwIP may first end a connection in TIME_WAIT or closing to make room
+ * for a PCB, as it does when its pool is short, hence a few tries; those that were made are held,
+ * else closing them would give memory back), and the control connection keeps answering; the
+ * scenarios after this one show the service whole again. */
+static int held_fds[48], nheld;
+
+/* socket() until one fails, holding those that did not (closed, they would give memory back) */
+static int socket_until_refused(int ctl, int domain, int type)
+{
+	int r;
+	while ((r = rpc_socket(ctl, domain, type)) >= 0) {
+		if (nheld == (int)(sizeof(held_fds) / sizeof(held_fds[0]))) {
+			close(r);
+			break;
+		}
+		held_fds[nheld++] = r;
+	}
+	return r;
+}
+
+static void scenario_heap_full(void)
+{
+	int ctl = rpc_open(sock_path);
+	CHECK(ctl >= 0);
+	CHECK_EQ_INT(socket_until_refused(ctl, AF_INET, SOCK_STREAM), -ENOBUFS);
+	CHECK_EQ_INT(socket_until_refused(ctl, AF_INET6, SOCK_STREAM), -ENOBUFS);
+	CHECK_EQ_INT(socket_until_refused(ctl, AF_INET, SOCK_DGRAM), -ENOBUFS);
+	while (nheld)
+		close(held_fds[--nheld]);
+	close(ctl);
+}
+
+static void *heap_hog[4096];
+static size_t heap_hogs;
+
+static void heap_fill(void)
+{
+	for (size_t size = 1 << 20; size >= 8; size /= 2) {
+		void *p;
+		while (heap_hogs < sizeof(heap_hog) / sizeof(heap_hog[0]) &&
+		       (p = mem_malloc((mem_size_t)size)))
+			heap_hog[heap_hogs++] = p;
+	}
+}
+
+static void heap_release(void)
+{
+	while (heap_hogs)
+		mem_free(heap_hog[--heap_hogs]);
+}
+
 /* An owner-only service: its socket is 0600, and a connection from another uid that gets through
  * anyway (the file made world-writable here) is hung up on without an answer. Needs root to be
  * another uid; without it only the mode is checked. */
@@ -416,18 +471,24 @@ int main(void)
 	static const struct {
 		const char *name;
 		void (*fn)(void);
-	} scenarios[] = {{"two_services", scenario_two_services},
-	                 {"owner_only", scenario_owner_only},
-	                 {"tcp", scenario_tcp},
-	                 {"write_then_close", scenario_write_then_close},
-	                 {"refused", scenario_refused},
-	                 {"udp", scenario_udp},
-	                 {"bad_input", scenario_bad_input}};
+		void (*before)(void), (*after)(void); /* on the loop's side */
+	} scenarios[] = {{"two_services", scenario_two_services, NULL, NULL},
+	                 {"owner_only", scenario_owner_only, NULL, NULL},
+	                 {"heap_full", scenario_heap_full, heap_fill, heap_release},
+	                 {"tcp", scenario_tcp, NULL, NULL},
+	                 {"write_then_close", scenario_write_then_close, NULL, NULL},
+	                 {"refused", scenario_refused, NULL, NULL},
+	                 {"udp", scenario_udp, NULL, NULL},
+	                 {"bad_input", scenario_bad_input, NULL, NULL}};
 	/* loopback connections through lwIP, not joined as kernel TCP (test_joined.c has those) */
 	setenv("ZTRUN_JOIN_LOOPBACK", "0", 1);
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (scenarios[i].before)
+			scenarios[i].before();
 		int status = rpc_client_run(loop, scenarios[i].fn, 20);
+		if (scenarios[i].after)
+			scenarios[i].after();
 		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		printf("%s %s\n", ok ? "PASS" : "FAIL", scenarios[i].name);
 		ok ? passed++ : failed++;
