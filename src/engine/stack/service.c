@@ -210,7 +210,8 @@ static int64_t service_hook(struct zt_loop *loop, int64_t now, void *arg)
 			pp = &c->next;
 		}
 	}
-	return zt_joined_due(now);
+	int64_t due = zt_joined_due(now), parked = zt_sock_parked_due(svc, now);
+	return due < 0 || (parked >= 0 && parked < due) ? parked : due;
 }
 
 int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct zt_service_config *cfg)

@@ -34,6 +34,10 @@ struct zt_service {
 	struct zt_sock *dead;
 	struct zt_rpc_conn *conns;
 	struct tcp_pcb *aborted_pcb; /* see tcp.c: cb_result() */
+	/* Reset connections whose app still holds its end (sock.c: zt_sock_park), and when next to
+	 * look whether it still does. */
+	size_t nparked;
+	int64_t parked_check_at;
 	uint8_t iobuf[65536 + ZT_NC_ADDR_LEN + ZT_NC_INFO_LEN];
 };
 

@@ -295,6 +295,50 @@ int zt_sock_add_waiter(struct zt_sock *s, struct zt_rpc_conn *conn, uint32_t id,
 	return 0;
 }
 
+/* Whether every copy of s's app end is closed: its name is free again then. */
+static bool app_end_gone(const struct zt_sock *s)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sock_name(s, s->kind, &sun);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool gone = bind(fd, (struct sockaddr *)&sun, len) == 0;
+	close(fd);
+	return gone;
+}
+
+bool zt_sock_park(struct zt_sock *s)
+{
+	if (s->parked)
+		return true;
+	if (app_end_gone(s))
+		return false;
+	zt_loop_unwatch(s->svc->loop, &s->watch);
+	s->parked = true;
+	if (s->svc->nparked++ == 0)
+		s->svc->parked_check_at = zt_now_ms() + 1000;
+	return true;
+}
+
+int64_t zt_sock_parked_due(struct zt_service *svc, int64_t now)
+{
+	if (!svc->nparked)
+		return -1;
+	if (now < svc->parked_check_at)
+		return svc->parked_check_at;
+	for (size_t b = 0; b < ZT_SVC_BUCKETS && svc->nparked; b++) {
+		for (struct zt_sock *s = svc->buckets[b]; s; s = s->next_in_bucket) {
+			if (s->parked && !s->dead && app_end_gone(s)) {
+				s->app_gone = true;
+				zt_sock_kill(s);
+			}
+		}
+	}
+	svc->parked_check_at = now + 1000;
+	return svc->nparked ? svc->parked_check_at : -1;
+}
+
 /* Releases the PCB at once (its address and port are free for the next bind) and retires s; the
  * memory goes between loop rounds. Never called from inside a callback of s's own PCB. */
 void zt_sock_kill(struct zt_sock *s)
@@ -303,6 +347,10 @@ void zt_sock_kill(struct zt_sock *s)
 		return;
 	s->dead = true;
 	zt_loop_unwatch(s->svc->loop, &s->watch);
+	if (s->parked) {
+		s->parked = false;
+		s->svc->nparked--;
+	}
 	if (s->type == SOCK_STREAM)
 		zt_tcp_accept_forget(s);
 	if (s->type == SOCK_STREAM && s->pcb.tcp) {

@@ -85,6 +85,9 @@ struct zt_sock {
 	/* A connection in its listener's app's queue that the app has not said it took (rpc.h,
 	 * ZT_NC_ADDR_ACK_ACCEPT): on the list of that listener (ack_l, unacked) while it lives. */
 	bool ack_wanted;
+	/* TCP: a reset shut the service end both ways (tcp.c), so its hang-up no longer says the app
+	 * closed; parked: unwatched until the app's end is gone (zt_sock_park). */
+	bool self_shut, parked;
 	struct zt_sock *ack_l, *next_unacked, *unacked;
 	int backlog, nacceptq;
 	struct zt_nc_addr peer_for_accept;
@@ -109,6 +112,12 @@ void zt_sock_update_watch(struct zt_sock *s);
 void zt_sock_io(struct zt_sock *s, uint32_t events);
 bool zt_sock_settle_port(struct zt_service *svc, int type, uint16_t port);
 void zt_sock_kill(struct zt_sock *s);
+/* s's service end hung up though the app still holds its end (self_shut): s stays, unwatched, so
+ * the app may still ask it (SO_ERROR), until a look every second finds the app's end gone.
+ * Returns false when it is gone already. */
+bool zt_sock_park(struct zt_sock *s);
+/* Looks at the parked sockets when due; the next time to look (zt_now_ms), or -1 for none. */
+int64_t zt_sock_parked_due(struct zt_service *svc, int64_t now);
 void zt_sock_reap(struct zt_service *svc);
 /* Drops the first n bytes of s->rxq (all of it for SIZE_MAX); returns how many it dropped. */
 size_t zt_sock_rx_consume(struct zt_sock *s, size_t n);

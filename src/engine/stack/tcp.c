@@ -315,6 +315,7 @@ static void on_err(void *arg, err_t err)
 		s->so_error = err == ERR_RST ? ECONNRESET : ECONNABORTED;
 		s->need_fin_to_app = true;
 		shutdown(s->fd, SHUT_RD);
+		s->self_shut = true;
 		tcp_flush_rx(s);
 	}
 	zt_sock_update_watch(s);
@@ -538,6 +539,9 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 		zt_sock_kill(s);
 		return;
 	}
+	/* Shut both ways by us after a reset, the service end hangs up whatever the app does. */
+	if ((events & (EPOLLHUP | EPOLLERR)) && s->self_shut && !s->app_gone && zt_sock_park(s))
+		return;
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		/* Every copy of the app's end is closed. What it wrote before closing is still in the
 		 * socketpair and goes out in full: from now on lwIP's sent callback drives the reading,
