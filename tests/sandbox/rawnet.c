@@ -16,7 +16,10 @@
  *                                     2 s, SO_SNDTIMEO 3 s and SO_RCVLOWAT 7 (TCP, 127.0.0.1): prints
  *                                     what the accepted socket has, "rcvtimeo=2.0 sndtimeo=3.0
  *                                     rcvlowat=7 linger=0" as a kernel's inherits them (and no
- *                                     SO_LINGER: closed, it ends its connection with FIN)
+ *                                     SO_LINGER: closed, it ends its connection with FIN); then
+ *                                     closes the listener with a second connection queued and
+ *                                     writes "bye" on the accepted one and closes it: "queued=reset
+ *                                     accepted=bye,eof" as on a kernel
  *   rawnet io-uring                   prints the errno name io_uring_setup fails with
  *   rawnet rejoin PORT                connects to a listener of its own on 127.0.0.1 (a joined
  *                                     connection), disconnects that socket (connect AF_UNSPEC) and
@@ -30,6 +33,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,8 +321,26 @@ static int accept_opts(void)
 	socklen_t ll = sizeof(lg);
 	if (sys(SYS_getsockopt, a, SOL_SOCKET, SO_LINGER, (long)&lg, (long)&ll, 0) < 0)
 		die("getsockopt SO_LINGER");
-	printf("rcvtimeo=%.1f sndtimeo=%.1f rcvlowat=%d linger=%d\n", (double)rcv.tv_sec + rcv.tv_usec / 1e6,
-	       (double)snd.tv_sec + snd.tv_usec / 1e6, lowat, lg.l_onoff);
+	/* a second connection left queued: the listener's close resets it; the accepted one ends with
+	 * FIN after what it wrote */
+	int q = (int)sys(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	struct pollfd pl = {.fd = l, .events = POLLIN};
+	if (q < 0 || sys(SYS_connect, q, (long)&ss, len, 0, 0, 0) < 0 || poll(&pl, 1, 5000) != 1)
+		die("a second connection");
+	close(l);
+	if (sys(SYS_sendto, a, (long)"bye", 3, 0, 0, 0) != 3)
+		die("write");
+	close(a);
+	struct pollfd pq = {.fd = q, .events = POLLIN};
+	int e = -1;
+	socklen_t el = sizeof(e);
+	if (poll(&pq, 1, 5000) != 1 || sys(SYS_getsockopt, q, SOL_SOCKET, SO_ERROR, (long)&e, (long)&el, 0) < 0)
+		die("the queued connection");
+	char buf[8] = {0};
+	long n = sys(SYS_recvfrom, c, (long)buf, sizeof(buf), MSG_WAITALL, 0, 0);
+	printf("rcvtimeo=%.1f sndtimeo=%.1f rcvlowat=%d linger=%d queued=%s accepted=%.*s,%s\n",
+	       (double)rcv.tv_sec + rcv.tv_usec / 1e6, (double)snd.tv_sec + snd.tv_usec / 1e6, lowat, lg.l_onoff,
+	       e == ECONNRESET ? "reset" : e ? "error" : "fin", n > 0 ? (int)n : 0, buf, n == 3 ? "eof" : "short");
 	return 0;
 }
 

@@ -4,7 +4,8 @@
 # sendto/recvfrom, sendmsg/recvmsg and on a connected socket, all on the virtual loopback, while a listener on the host's
 # loopback on the same port is never reached; an ICMP echo with IP_RECVTTL (ping without privileges) and
 # SO_RCVTIMEO honoured by a blocked receive; an accepted socket inherits its listener's timeouts and
-# low-water mark (joined and through lwIP); io_uring_setup gives ENOSYS and packet sockets
+# low-water mark, and a listener's close resets its queued connection, not the accepted one (joined
+# and through lwIP); io_uring_setup gives ENOSYS and packet sockets
 # EAFNOSUPPORT. With --no-seccomp the same client does reach the host (so the check can fail).
 . "$(dirname "$0")/lib.sh"
 RAWNET=$(realpath "${2:?usage: $0 ZTRUN RAWNET}")
@@ -45,7 +46,7 @@ grep -qx EAGAIN rcvtimeo.out || fail "recvfrom with SO_RCVTIMEO: $(cat rcvtimeo.
 ZTRUN_JOIN_LOOPBACK=0 "$ZTRUN" none -- "$RAWNET" accept-opts >acceptopts-lwip.out || fail "accept-opts through lwIP"
 want_opts="$("$RAWNET" accept-opts)" # natively: what a kernel's accepted socket inherits
 for f in acceptopts.out acceptopts-lwip.out; do
-	[ "$(cat $f)" = "$want_opts" ] || fail "accepted socket's timeouts, low-water mark and linger ($f): $(cat $f), natively $want_opts"
+	[ "$(cat $f)" = "$want_opts" ] || fail "accepted socket's timeouts, low-water mark, linger, queued reset ($f): $(cat $f), natively $want_opts"
 done
 grep -qx ENOSYS uring.out || fail "io_uring_setup: $(cat uring.out)"
 grep -qx EAFNOSUPPORT packet.out || fail "AF_PACKET socket: $(cat packet.out)"
