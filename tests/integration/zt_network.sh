@@ -1,8 +1,8 @@
 #!/bin/bash
 # A whole private ZeroTier network on this host's loopback: ztrun's controller (also the planet's
-# root), a web server under one ztrun node and curl under another, over IPv4 and IPv6; the server's
-# node answers ICMP echo on both addresses. The server's
-# node is refused until authorized, then gets its addresses from the pool; the client's node is
+# root), a web server under one ztrun node and curl under another, over IPv4 and IPv6 (and 1 MiB over
+# IPv4, in packets of several fragments); the server's node answers ICMP echo on both addresses. The
+# server's node is refused until authorized, then gets its addresses from the pool; the client's node is
 # authorized before it ever asks.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../common/lib.sh"
@@ -22,6 +22,9 @@ NW=$("$ZTRUN" controller network create ctl --name it --pool 10.77.0.0/24 --v6 r
 
 # The server's node asks before it is authorized: it waits, saying so.
 mkdir -p www && echo "hello over zerotier" >www/index.html
+# 1 MiB: full-size TCP segments, each a packet of several fragments (sent with UDP GSO, received
+# with UDP GRO between two ztrun nodes)
+head -c 1048576 /dev/urandom >www/big
 "$ZTRUN" --home a --planet ctl/planet --wait 60 "$NW" -- \
 	python3 -m http.server 8080 --bind :: --directory www >a.log 2>&1 &
 a=$!
@@ -44,10 +47,12 @@ mkdir -p b
 "$ZTRUN" --home b --planet ctl/planet --wait 30 "$NW" -- bash -c "
 	curl -sS -m 20 --retry 3 --retry-connrefused http://$A4:8080/ >v4.out &&
 	curl -sS -m 20 -g 'http://[$A6]:8080/' >v6.out &&
+	curl -sS -m 20 http://$A4:8080/big >big.out &&
 	python3 '$HERE/icmp_ping.py' $A4 $A6 >ping.out" 2>b.log || fail "client failed: $(cat b.log)"
 grep -c "ok=True" ping.out | grep -qx 2 || fail "the server's node did not answer ping: $(cat ping.out)"
 grep -q "hello over zerotier" v4.out || fail "IPv4 fetch: $(cat v4.out)"
 grep -q "hello over zerotier" v6.out || fail "IPv6 fetch: $(cat v6.out)"
+cmp -s www/big big.out || fail "1 MiB fetch: $(wc -c <big.out) bytes, not those served"
 # The two members got different addresses from the pool.
 B4=$(grep -o '10\.77\.0\.[0-9]*' b.log | head -1)
 [ -n "$B4" ] && [ "$B4" != "$A4" ] || fail "pool collision or no address: $A4 / $B4"

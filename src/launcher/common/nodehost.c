@@ -19,7 +19,7 @@
 #define ZT_HOST_MAX_SOCKS        2
 #define ZT_HOST_DGRAMS_PER_EVENT 64
 #define ZT_HOST_RX_BATCH         16    /* datagrams per recvmmsg */
-#define ZT_HOST_RX_SLOT          16384 /* larger than any ZeroTier packet */
+#define ZT_HOST_RX_SLOT          65536 /* a UDP GRO message (at most 64 KiB); any ZeroTier packet */
 #define ZT_HOST_TX_BATCH         32    /* datagrams per sendmmsg */
 #define ZT_HOST_TX_SLOT          2048  /* a fragment at the largest physical MTU; larger go out alone */
 
@@ -42,11 +42,15 @@ struct rand_pool {
 /* Datagrams in and out go by the batch, one syscall for many: recvmmsg drains up to RX_BATCH at a time;
  * what the node sends waits in `tx` (one socket's worth) until it is full, until something has to go out
  * on its own (another socket, a TTL of its own, an outsize datagram) or until the loop is about to sleep
- * (flush_hook, a before-wait hook: after every hook that may send), and leaves with one sendmmsg. */
+ * (flush_hook, a before-wait hook: after every hook that may send), and leaves with one sendmmsg.
+ * The sockets ask for UDP GRO: datagrams of one sender that arrive together (a packet's fragments sent
+ * with UDP GSO, or what a NIC's GRO joined) come up as one message with their size in a cmsg, one trip
+ * through the kernel's UDP receive path instead of one each; sock_io cuts it back into the datagrams. */
 struct rx_batch {
 	struct mmsghdr m[ZT_HOST_RX_BATCH];
 	struct iovec iov[ZT_HOST_RX_BATCH];
 	struct sockaddr_storage from[ZT_HOST_RX_BATCH];
+	alignas(struct cmsghdr) uint8_t cmsg[ZT_HOST_RX_BATCH][CMSG_SPACE(sizeof(int))];
 	uint8_t buf[ZT_HOST_RX_BATCH][ZT_HOST_RX_SLOT];
 };
 
@@ -180,6 +184,21 @@ static int wire_send(void *arg, zt_sock_id sock, const struct zt_inetaddr *to, c
 	return err;
 }
 
+/* The size of the datagrams a UDP GRO message joined (the last may be shorter), or len: one datagram. */
+static size_t gro_size(struct msghdr *mh, size_t len)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		int size;
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len != CMSG_LEN(sizeof(size)))
+			continue;
+		memcpy(&size, CMSG_DATA(c), sizeof(size));
+		if (size > 0 && (size_t)size < len)
+			return (size_t)size;
+	}
+	return len ? len : 1;
+}
+
 static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)
 {
 	(void)loop;
@@ -194,7 +213,9 @@ static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 			b->m[i].msg_hdr = (struct msghdr){.msg_name = &b->from[i],
 			                                  .msg_namelen = sizeof(b->from[i]),
 			                                  .msg_iov = &b->iov[i],
-			                                  .msg_iovlen = 1};
+			                                  .msg_iovlen = 1,
+			                                  .msg_control = b->cmsg[i],
+			                                  .msg_controllen = sizeof(b->cmsg[i])};
 		}
 		int r = recvmmsg(s->fd, b->m, ZT_HOST_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (r < 0 && errno == EINTR)
@@ -208,8 +229,11 @@ static void sock_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 			if (zt_inetaddr_from_sockaddr(&a, (struct sockaddr *)&b->from[i],
 			                              b->m[i].msg_hdr.msg_namelen) < 0)
 				continue;
-			zt_node_wire_in(h->node, (zt_sock_id)(s - h->socks), &a, b->buf[i], b->m[i].msg_len,
-			                zt_now_ms());
+			size_t len = b->m[i].msg_len, seg = gro_size(&b->m[i].msg_hdr, len);
+			int64_t now = zt_now_ms();
+			for (size_t off = 0; off < len; off += seg)
+				zt_node_wire_in(h->node, (zt_sock_id)(s - h->socks), &a, b->buf[i] + off,
+				                len - off < seg ? len - off : seg, now);
 		}
 		done += r;
 		if (r < ZT_HOST_RX_BATCH)
@@ -258,6 +282,8 @@ static int open_socket(struct zt_nodehost *h, int family, const void *addr, uint
 	int size = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	int one = 1; /* see rx_batch; without it (before Linux 5.0) one datagram per message */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		int err = -errno;
 		close(fd);
