@@ -160,6 +160,8 @@ static err_t netif_linkoutput(struct netif *n, struct pbuf *p)
 	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
 	if (z->ndp_emulation && type == ETHTYPE_IPV6 && zt_netif_ndp_emulate(z, f, len))
 		return ERR_OK;
+	if (zt_netif_ack_hold(z, f, len))
+		return ERR_OK;
 	z->stats.tx_frames++;
 	z->cfg.frame_out(z->cfg.arg, f, f + 6, type, 0, f + ZT_NETIF_ETH_HLEN, len - ZT_NETIF_ETH_HLEN);
 	return ERR_OK;
@@ -334,6 +336,7 @@ void zt_netif_free(struct zt_netif *z)
 		zt_netif_ndp_stop();
 	}
 	z->in_config = z->freeing = true; /* no callbacks while it goes */
+	zt_netif_acks_drop(z);
 	for (int i = ZT_NETIF_MAX_IP4 - 1; i >= 0; i--)
 		if (z->lnif_used[i])
 			lnif_remove(z, i);

@@ -1,4 +1,5 @@
-/* What netif.c, route.c and ndp.c share: the state behind a struct zt_netif. Not for other modules. */
+/* What netif.c, netif_acks.c, route.c and ndp.c share: the state behind a struct zt_netif. Not for other
+ * modules, but tcp.c's batch of frames in (zt_netif_rx_batch_begin/end), which holds ACKs. */
 #ifndef ZTRUN_NETIF_INT_H
 #define ZTRUN_NETIF_INT_H
 
@@ -41,6 +42,11 @@ extern struct zt_netif *zt_netif_list;
 bool zt_netif_is_ours(const struct netif *n); /* one of ours (primary or secondary)? */
 bool zt_netif_has_ip4(const struct netif *n);
 struct netif *zt_netif_owner4(struct zt_netif *z, const ip4_addr_t *a); /* the lwIP netif holding a */
+
+/* netif_acks.c: pure TCP ACKs held while a batch of frames in runs (zt_netif_rx_batch_begin/end) */
+bool zt_netif_ack_hold(struct zt_netif *z, const uint8_t *frame, size_t len); /* true: held, sent later */
+void zt_netif_acks_hold(bool on); /* off: whatever is held leaves */
+void zt_netif_acks_drop(struct zt_netif *z);
 
 /* route.c: route tables and lwIP's route hooks */
 void zt_netif_mask4(ip4_addr_t *m, unsigned prefix);

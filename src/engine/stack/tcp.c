@@ -1,7 +1,7 @@
 /* TCP sockets: lwIP raw-API callbacks on one side, the app's stream socketpair on the other.
  * Backpressure: we read the socketpair only while lwIP has send space, and acknowledge received data
  * to lwIP (tcp_recved, i.e. open the window) only once the socketpair has taken it. */
-#include "netif.h"
+#include "netif_int.h"
 #include "sock_int.h"
 #include "joined_int.h"
 #include "service_int.h"
@@ -206,13 +206,15 @@ static unsigned rx_batch_depth;
 
 void zt_netif_rx_batch_begin(void)
 {
-	rx_batch_depth++;
+	if (rx_batch_depth++ == 0)
+		zt_netif_acks_hold(true);
 }
 
 void zt_netif_rx_batch_end(void)
 {
 	if (rx_batch_depth == 0 || --rx_batch_depth > 0)
 		return;
+	zt_netif_acks_hold(false); /* before the window updates that writing to the apps may send */
 	while (rx_pending) {
 		struct zt_sock *s = rx_pending;
 		rx_pending = s->next_rx_pending;

@@ -41,6 +41,8 @@ struct wire {
 	void *drop_arg;
 	size_t oversize;    /* frames whose payload exceeded their sender's MTU */
 	size_t max_payload; /* longest payload seen */
+	bool batch;         /* deliver in batches (zt_netif_rx_batch_begin/end), as ztrun's netjoin does */
+	size_t batches;     /* batches delivered */
 };
 
 /* Two netifs on network `nwid` with MACs a and b and the given MTU. 0 or -errno. */
