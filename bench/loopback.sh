@@ -2,7 +2,9 @@
 # Apps inside `ztrun none` against the same tools on the host's kernel loopback, measured in the same
 # run, interleaved (the machines are shared and noisy: read the ratios, not the numbers): iperf3
 # throughput, wrk against nginx with keep-alive (requests/s) and with a new connection per request
-# (connections/s); then N concurrent connections to nginx under one ztrun, with ztrun's RSS.
+# (connections/s, and per connection the CPU time all the run's processes spent and, where perf can
+# count them, their syscalls and context switches); then N concurrent connections to nginx under one
+# ztrun, with ztrun's RSS.
 # usage: bench/loopback.sh /path/to/ztrun [seconds]
 #   ZTRUN_BASE=/path/to/other/ztrun  also that build (before/after comparisons)
 #   NOSECCOMP=1                      also ZTRUN with --no-seccomp (what the seccomp supervisor costs)
@@ -53,13 +55,14 @@ wait
 rm -f $WORK/iperf-s.log
 python3 -c 'import json; d = json.load(open("$WORK/iperf.json")); print(d["end"]["sum_received"]["bits_per_second"] / 1e9 if "sum_received" in d.get("end", {}) else "nan")'
 EOS
-# wrk.sh [HEADER]: requests/s of 50 connections; with "Connection: close" each request is a connection
+# wrk.sh [HEADER]: requests/s of 50 connections and how many requests; with "Connection: close"
+# each request is a connection
 cat > "$WORK/wrk.sh" <<EOS
 $WAIT_PORT
 $NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
 ng=\$!
 wait_port 127.0.0.1 $PORT
-wrk -t1 -c50 -d${SECS}s \${1:+-H "\$1"} http://127.0.0.1:$PORT/ | awk '/Requests\/sec/ {print \$2}'
+wrk -t1 -c50 -d${SECS}s \${1:+-H "\$1"} http://127.0.0.1:$PORT/ | awk '/requests in/ {n = \$1} /Requests\/sec/ {r = \$2} END {print r, n}'
 kill -TERM \$ng
 wait
 EOS
@@ -82,20 +85,42 @@ chmod 755 "$WORK" "$WORK/www"
 measure() { # measure host|ZTRUN|ZTRUN#nosec SCRIPT [ARG]
 	# --keep-caps: as root, nginx switches its workers to another user
 	case $1 in
-	host) bash "${@:2}" ;;
-	*#nosec) "${1%#nosec}" -q --keep-caps --no-seccomp none -- bash "${@:2}" ;;
-	*) "$1" -q --keep-caps none -- bash "${@:2}" ;;
+	host) $PERF bash "${@:2}" ;;
+	*#nosec) $PERF "${1%#nosec}" -q --keep-caps --no-seccomp none -- bash "${@:2}" ;;
+	*) $PERF "$1" -q --keep-caps none -- bash "${@:2}" ;;
 	esac
 }
+# Where perf can count them (root, or perf_event_paranoid allows), the syscalls and context switches
+# of every process of the new-connection run: counts per connection do not swing with the load.
+PERF=
+COUNT=
+perf stat -x, -e raw_syscalls:sys_enter,context-switches -o /dev/null -- true 2>/dev/null &&
+	COUNT="perf stat -x, -e raw_syscalls:sys_enter,context-switches -o $WORK/conn.perf --"
 WHO="host $ZTRUN"
 [ -z "$ZTRUN_BASE" ] || WHO="$WHO $ZTRUN_BASE"
 [ -z "${NOSECCOMP:-}" ] || WHO="$WHO $ZTRUN#nosec"
 declare -A RES
+TIMEFORMAT='%U %S'
+# Odd repetitions measure in order, even ones in reverse: what runs right after another run is not
+# always the same build.
 for rep in $(seq "$REPS"); do
-	for w in $WHO; do
+	order=$WHO
+	[ $((rep % 2)) = 1 ] || order=$(printf '%s\n' $WHO | tac)
+	for w in $order; do
 		RES[$w,iperf]+="$(measure "$w" "$WORK/iperf.sh") "
-		RES[$w,wrk]+="$(measure "$w" "$WORK/wrk.sh") "
-		RES[$w,conn]+="$(measure "$w" "$WORK/wrk.sh" "Connection: close") "
+		RES[$w,wrk]+="$(measure "$w" "$WORK/wrk.sh" | cut -d' ' -f1) "
+		# new connections: also the CPU time of everything the run started (bash's time counts the
+		# children it waited for: ztrun, nginx, wrk) per connection, steadier than the rate here
+		PERF=$COUNT
+		{ time measure "$w" "$WORK/wrk.sh" "Connection: close" >"$WORK/conn.out"; } 2>"$WORK/conn.cpu"
+		PERF=
+		read -r rps n <"$WORK/conn.out" || rps=nan
+		RES[$w,conn]+="$rps "
+		RES[$w,cpu]+="$(tail -1 "$WORK/conn.cpu" | awk -v n="${n:-0}" '{ if (n > 0) printf "%.0f", ($1 + $2) * 1e6 / n; else print "nan" }') "
+		if [ -n "$COUNT" ]; then
+			RES[$w,sys]+="$(awk -F, -v n="${n:-0}" '/sys_enter/ { if (n > 0) printf "%.1f", $1 / n; else print "nan" }' "$WORK/conn.perf") "
+			RES[$w,cs]+="$(awk -F, -v n="${n:-0}" '/context-switches/ { if (n > 0) printf "%.2f", $1 / n; else print "nan" }' "$WORK/conn.perf") "
+		fi
 	done
 done
 median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -105,11 +130,14 @@ printf '%-38s %12s %12s %8s' "benchmark (${SECS}s each, median of $REPS)" "host 
 [ -z "$ZTRUN_BASE" ] || printf ' %12s %8s %8s' "base ztrun" "ratio" "vs base"
 [ -z "${NOSECCOMP:-}" ] || printf ' %12s %8s %8s' "no seccomp" "ratio" "vs nosec"
 echo
-for m in iperf wrk conn; do
+for m in iperf wrk conn cpu ${COUNT:+sys cs}; do
 	case $m in
 	iperf) name="iperf3 1-stream TCP, Gbit/s" fmt=%12.2f ;;
 	wrk) name="wrk nginx 50 conns, requests/s" fmt=%12.0f ;;
 	conn) name="wrk nginx new connections/s" fmt=%12.0f ;;
+	cpu) name="  CPU us per new connection (lower)" fmt=%12.0f ;;
+	sys) name="  syscalls per new connection" fmt=%12.1f ;;
+	cs) name="  context switches per connection" fmt=%12.2f ;;
 	esac
 	h=$(echo "${RES[host,$m]}" | median)
 	z=$(echo "${RES[$ZTRUN,$m]}" | median)
