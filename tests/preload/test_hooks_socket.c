@@ -156,6 +156,27 @@ static void test_listen_accept(void)
 	CHECK_MSG(write(svc, "q", 1) == 1 && read(c, &x, 1) == 1 && x == 'q', "accept4: data flows natively");
 	close(c);
 	close(svc);
+	uint8_t back[ZT_NC_ADDR_LEN + 1];
+	errno = 0;
+	CHECK_MSG(recv(s->svc_l, back, sizeof(back), MSG_DONTWAIT) < 0 && errno == EAGAIN,
+	          "accept4: a record without ZT_NC_ADDR_ACK_ACCEPT is not sent back");
+	/* With ZT_NC_ADDR_ACK_ACCEPT the accepter sends the record back as it came (rpc.h). */
+	int svc3, app3 = fake_pair(fake_new_stream(), 's', SOCK_STREAM, &svc3);
+	struct zt_nc_addr acked = peer;
+	acked.family |= ZT_NC_ADDR_ACK_ACCEPT;
+	uint8_t rec3[ZT_NC_ADDR_LEN];
+	struct zt_nc_buf rb3 = {.p = rec3, .len = sizeof(rec3)};
+	zt_nc_put_addr(&rb3, &acked);
+	fake_send(s->svc_l, rec3, sizeof(rec3), app3);
+	close(app3);
+	plen = sizeof(pa);
+	int c3 = accept4(fd, (struct sockaddr *)&pa, &plen, 0);
+	CHECK_MSG(c3 >= 0 && pa.sin_port == htons(5555) &&
+	              recv(s->svc_l, back, sizeof(back), MSG_DONTWAIT) == ZT_NC_ADDR_LEN &&
+	              memcmp(back, rec3, sizeof(rec3)) == 0,
+	          "accept4: a record with ZT_NC_ADDR_ACK_ACCEPT comes back as it came, once accepted");
+	close(c3);
+	close(svc3);
 
 	/* A record with two fds, or a short one, costs that record only. */
 	int before = zt_test_count_fds();
