@@ -8,6 +8,8 @@
 #   node NAME [ztrun options] -- COMMAND...: that member's ztrun running COMMAND, in the background,
 #     output in $T/NAME.log (a restarted node's earlier log goes to $T/NAME.log.N); sets PID[NAME]
 #   joined_ip NAME: waits until the node's log says it joined, prints its IPv4 address
+#   stop_relay PID OUT LOSS: stops a lossy_relay.py, prints its counters (from OUT, its stdout) and
+#     fails unless it dropped (when LOSS is not 0), duplicated and reordered datagrams
 FAULTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$FAULTS_DIR/../common/lib.sh"
 declare -A ADDR PID
@@ -75,4 +77,18 @@ node_port() { # NAME
 # fds and resident KiB of a process: "FDS RSS".
 fds_rss() { # PID
 	echo "$(ls "/proc/$1/fd" | wc -l) $(awk '/^VmRSS/ {print $2}' "/proc/$1/status")"
+}
+
+# Stops lossy_relay.py and checks from the one line of counters it prints at exit that the faults
+# really happened: a loss rate of 0 drops nothing, any other must have dropped something.
+stop_relay() { # PID OUT LOSS
+	kill "$1"
+	wait "$1" 2>/dev/null || true
+	local line
+	line=$(tail -1 "$2")
+	echo "relay: $line"
+	relay_count() { echo "$line" | sed -n "s/.* $1=\([0-9]*\) .*/\1/p"; }
+	[ "$3" = 0 ] || [ "$(relay_count dropped)" -gt 0 ] || fail "the relay dropped nothing: $line"
+	[ "$(relay_count duplicated)" -gt 0 ] && [ "$(relay_count reordered)" -gt 0 ] ||
+		fail "the relay did not do all it should: $line"
 }

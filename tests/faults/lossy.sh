@@ -33,12 +33,5 @@ wait "${PID[b]}" || fail "the client failed: $(cat b.log)"
 took=$((SECONDS - start))
 [ "$(cut -d' ' -f1 b.sum)" = "$SUM" ] || fail "$KB KiB arrived changed: $(cat b.sum), sent $SUM"
 echo "took ${took}s"
-kill "$relay"
-wait "$relay" 2>/dev/null || true
-echo "relay: $(tail -1 relay.out)"
-count() { tail -1 relay.out | sed -n "s/.* $1=\([0-9]*\) .*/\1/p"; }
-lost=$(count dropped)
-[ "$LOSS" = 0 ] || [ "$lost" -gt 0 ] || fail "the relay dropped nothing: $(tail -1 relay.out)"
-[ "$(count duplicated)" -gt 0 ] && [ "$(count reordered)" -gt 0 ] ||
-	fail "the relay did not do all it should: $(tail -1 relay.out)"
+stop_relay "$relay" relay.out "$LOSS"
 echo "PASS $KB KiB through $LOSS loss, duplication and reordering in ${took}s, sha256 equal"

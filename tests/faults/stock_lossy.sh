@@ -11,11 +11,16 @@
 # usage: stock_lossy.sh ZTRUN [KIB [LOSS]]  with STOCK_BIN=/path/to/zerotier-one; skipped without it,
 # without root, /dev/net/tun, namespaces or nft. Default 128 KiB each way at 20% loss, 5% duplicated,
 # 10% reordered; the "bench" run is 100 MiB. The ztrun node runs with ZTRUN_TCP_SMALL_SEGMENTS=1
-# unless the environment sets it otherwise.
+# unless the environment sets it otherwise. WAYS="to_stock to_ztrun" (the default) picks the
+# directions; PEER=stock puts a second stock node where the ztrun node was (the baseline: what two
+# stock nodes do through the same underlay; "to_ztrun" is then towards that second node).
 . "$(dirname "$0")/lib.sh"
 export ZTRUN_TCP_SMALL_SEGMENTS=${ZTRUN_TCP_SMALL_SEGMENTS-1}
 KB=${2:-128}
 LOSS=${3:-0.2}
+WAYS=${WAYS:-to_stock to_ztrun}
+PEER=${PEER:-ztrun}
+case "$PEER" in ztrun | stock) ;; *) fail "PEER=$PEER: ztrun or stock" ;; esac
 [ -n "${STOCK_BIN:-}" ] || skip "no stock node: set STOCK_BIN=/path/to/zerotier-one (1.14)"
 [ -x "$STOCK_BIN" ] || skip "STOCK_BIN=$STOCK_BIN is not an executable"
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, the stock node's tap device)"
@@ -90,52 +95,74 @@ done
 head -c $((KB << 10)) /dev/urandom >blob
 SUM=$(sha256sum <blob | cut -d' ' -f1)
 
-# The stock node: only this planet, no port mapping, no TCP relay.
-cp ctl/planet s/planet
-cat >s/local.conf <<EOF
+# A stock node: only this planet, no port mapping, no TCP relay; a web server on its tap device.
+start_stock() { # NAME PORT
+	local n=$1
+	cp ctl/planet "$n/planet"
+	cat >"$n/local.conf" <<EOF
 { "settings": { "primaryPort": 9993, "allowSecondaryPort": false, "portMappingEnabled": false,
   "allowTcpFallbackRelay": false, "tcpFallbackRelay": "127.0.0.1/9", "softwareUpdate": "disable" } }
 EOF
-ip netns exec "$P-s" "$STOCK_BIN" "$T/s" >s.log 2>&1 &
-pids+=($!)
-wait_for 60 "the stock node's API" eval 'inns s "$STOCK_BIN" -q -D"$T/s" info >/dev/null 2>&1'
-inns s "$STOCK_BIN" -q -D"$T/s" join "$NW" >/dev/null
-wait_for 120 "the stock node's address" eval 'ip -n "$P-s" -4 addr | grep -q "${ZIP[s]}/"'
-ip netns exec "$P-s" python3 -m http.server 8081 --bind "${ZIP[s]}" >s-http.log 2>&1 &
-pids+=($!)
+	ip netns exec "$P-$n" "$STOCK_BIN" "$T/$n" >"$n.log" 2>&1 &
+	pids+=($!)
+	wait_for 60 "the stock node $n's API" eval 'inns $n "$STOCK_BIN" -q -D"$T/$n" info >/dev/null 2>&1'
+	inns "$n" "$STOCK_BIN" -q -D"$T/$n" join "$NW" >/dev/null
+	wait_for 120 "the stock node $n's address" eval 'ip -n "$P-$n" -4 addr | grep -q "${ZIP[$n]}/"'
+	ip netns exec "$P-$n" python3 -m http.server "$2" --bind "${ZIP[$n]}" >"$n-http.log" 2>&1 &
+	pids+=($!)
+}
+start_stock s 8081
 
-# The ztrun node: a server for the stock node, then (when told) a fetch from the stock node's server.
-ip netns exec "$P-z" "$ZTRUN" --home "$T/z" --planet ctl/planet --wait 120 "$NW" -- bash -c "
-	python3 -m http.server 8080 >/dev/null 2>&1 &
-	until [ -e go ]; do sleep 0.1; done
-	until curl -s -m 5 -o /dev/null http://${ZIP[s]}:8081/; do sleep 0.2; done
-	start=\$(date +%s.%N)
-	curl -sS --retry 5 --retry-connrefused -m 7000 http://${ZIP[s]}:8081/blob | sha256sum >z.sum
-	echo \$(date +%s.%N) \$start >z.took
-	wait" >z.log 2>&1 &
-pids+=($!)
-wait_for 120 "the ztrun node to join" grep -qs "joined $NW" z.log
+# The other node: a server for the stock node, then (when told) a fetch from the stock node's server.
+if [ "$PEER" = stock ]; then
+	start_stock z 8080
+else
+	ip netns exec "$P-z" "$ZTRUN" --home "$T/z" --planet ctl/planet --wait 120 "$NW" -- bash -c "
+		python3 -m http.server 8080 >/dev/null 2>&1 &
+		until [ -e go ]; do sleep 0.1; done
+		until curl -s -m 5 -o /dev/null http://${ZIP[s]}:8081/; do sleep 0.2; done
+		start=\$(date +%s.%N)
+		curl -sS --retry 5 --retry-connrefused -m 7000 http://${ZIP[s]}:8081/blob | sha256sum >z.sum
+		echo \$(date +%s.%N) \$start >z.took
+		wait" >z.log 2>&1 &
+	pids+=($!)
+	wait_for 120 "the ztrun node to join" grep -qs "joined $NW" z.log
+fi
 
 # First a small request each way (ARP through ZeroTier, then the peers find each other: at 20% loss a
 # try can fail), then the transfer, timed.
-wait_for 120 "the stock node to reach the ztrun node" inns s curl -s -m 5 -o /dev/null "http://${ZIP[z]}:8080/"
+wait_for 120 "the stock node to reach the $PEER node" inns s curl -s -m 5 -o /dev/null "http://${ZIP[z]}:8080/"
 elapsed() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
-start=$(date +%s.%N)
-inns s curl -sS --retry 5 --retry-connrefused -m 7000 "http://${ZIP[z]}:8080/blob" | sha256sum >s.sum
-to_stock=$(elapsed "$start")
-[ "$(cut -d' ' -f1 s.sum)" = "$SUM" ] || fail "$KB KiB from ztrun arrived at the stock node changed: $(cat s.sum)"
-echo "ztrun -> stock: $KB KiB in ${to_stock}s, sha256 equal"
-touch go
-wait_for 7200 "the ztrun node's fetch" test -s z.took
-to_ztrun=$(awk '{ printf "%.1f", $1 - $2 }' z.took)
-[ "$(cut -d' ' -f1 z.sum)" = "$SUM" ] || fail "$KB KiB from the stock node arrived at ztrun changed: $(cat z.sum)"
-echo "stock -> ztrun: $KB KiB in ${to_ztrun}s, sha256 equal"
+summary=
+for way in $WAYS; do
+	case "$way" in
+	to_stock)
+		start=$(date +%s.%N)
+		inns s curl -sS --retry 5 --retry-connrefused -m 7000 "http://${ZIP[z]}:8080/blob" | sha256sum >s.sum
+		took=$(elapsed "$start")
+		[ "$(cut -d' ' -f1 s.sum)" = "$SUM" ] ||
+			fail "$KB KiB from the $PEER node arrived at the stock node changed: $(cat s.sum)"
+		;;
+	to_ztrun)
+		if [ "$PEER" = stock ]; then
+			wait_for 120 "the second stock node to reach the first" \
+				inns z curl -s -m 5 -o /dev/null "http://${ZIP[s]}:8081/"
+			start=$(date +%s.%N)
+			inns z curl -sS --retry 5 --retry-connrefused -m 7000 "http://${ZIP[s]}:8081/blob" | sha256sum >z.sum
+			took=$(elapsed "$start")
+		else
+			touch go
+			wait_for 7200 "the ztrun node's fetch" test -s z.took
+			took=$(awk '{ printf "%.1f", $1 - $2 }' z.took)
+		fi
+		[ "$(cut -d' ' -f1 z.sum)" = "$SUM" ] ||
+			fail "$KB KiB from the stock node arrived at the $PEER node changed: $(cat z.sum)"
+		;;
+	*) fail "WAYS: to_stock or to_ztrun, not $way" ;;
+	esac
+	echo "$way: $KB KiB in ${took}s, sha256 equal"
+	summary+=" $way ${took}s"
+done
 
-kill "$relay"
-wait "$relay" 2>/dev/null || true
-echo "relay: $(tail -1 relay.out)"
-count() { tail -1 relay.out | sed -n "s/.* $1=\([0-9]*\) .*/\1/p"; }
-[ "$LOSS" = 0 ] || [ "$(count dropped)" -gt 0 ] || fail "the relay dropped nothing: $(tail -1 relay.out)"
-[ "$(count duplicated)" -gt 0 ] && [ "$(count reordered)" -gt 0 ] ||
-	fail "the relay did not do all it should: $(tail -1 relay.out)"
-echo "PASS $KB KiB each way between ztrun and stock $("$STOCK_BIN" -v) through $LOSS loss, duplication and reordering: to stock ${to_stock}s, to ztrun ${to_ztrun}s, sha256 equal"
+stop_relay "$relay" relay.out "$LOSS"
+echo "PASS $KB KiB between $PEER and stock $("$STOCK_BIN" -v) through $LOSS loss, duplication and reordering:$summary, sha256 equal"
