@@ -125,6 +125,9 @@
 #define LWIP_HOOK_ETHARP_GET_GW(netif, dest)  zt_lwip_hook_ip4_gateway(netif, dest)
 #define LWIP_HOOK_IP6_ROUTE(src, dest)        zt_lwip_hook_ip6_route(src, dest)
 #define LWIP_HOOK_ND6_GET_GW(netif, dest)     zt_lwip_hook_ip6_gateway(netif, dest)
+/* The MSS a connection advertises in its SYN (lwIP takes it from TCP_MSS and the netif's MTU alone):
+ * src/engine/stack/tcp.c lowers it where its segments are kept to one ZeroTier datagram. */
+#define LWIP_HOOK_TCP_OUT_ADD_TCPOPTS(p, hdr, pcb, opts) zt_lwip_hook_tcp_opts(p, hdr, pcb, opts)
 
 #define LWIP_NETIF_TX_SINGLE_PBUF  0
 #define LWIP_DEBUG                 0

@@ -249,6 +249,7 @@ int zt_service_new(struct zt_service **out, struct zt_loop *loop, const struct z
 	err = zt_stack_init(loop);
 	if (err)
 		goto fail;
+	zt_tcp_hooks_install();
 	err = zt_loop_before_sleep(loop, service_hook, svc);
 	if (!err)
 		err = zt_loop_watch(loop, &svc->lwatch, svc->lfd, EPOLLIN, listen_io, svc);

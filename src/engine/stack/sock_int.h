@@ -133,6 +133,8 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 /* Fills the app's end (app_fd: its copy from the request) until it is not writable; see filler. */
 void zt_tcp_block_writes(struct zt_sock *s, int app_fd);
 void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
+/* Installs tcp.c's hooks into lwIP (the MSS a SYN advertises): once lwIP runs for a service. */
+void zt_tcp_hooks_install(void);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);
 /* s is going away: no batch may write for it any more. */
 void zt_tcp_rx_forget(struct zt_sock *s);

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "arch/zt_hooks.h"
 #include "lwip/priv/tcp_priv.h"
 
 #define ZT_TCP_READS_PER_EVENT 8
@@ -328,15 +329,32 @@ static void on_err(void *arg, err_t err)
  * packet header (28) and a FRAME's network ID and ethertype (10). */
 #define ZT_TCP_DATAGRAM_IP 1394
 
-/* ZTRUN_TCP_SMALL_SEGMENTS=1 (read at each connection): segments to other nodes that each fit one
- * datagram. A full one (2760 bytes at ZeroTier's MTU) crosses the underlay as two and is lost if
- * either is: 36% of segments at 20% datagram loss, where lwIP's TCP (no SACK, a window of 1-3
- * segments) then waits a timeout for nearly each. Off by default: on a clean underlay the smaller
- * segments cost throughput. */
-static bool small_segments(void)
+/* ZTRUN_TCP_SMALL_SEGMENTS=1 (read at each connection): segments between this node and others that each
+ * fit one datagram, both ways: what ztrun sends, and (through the MSS its SYN or SYN-ACK advertises)
+ * what the peer sends. A full one (2760 bytes at ZeroTier's MTU) crosses the underlay as two and is
+ * lost if either is: 36% of segments at 20% datagram loss, where lwIP's TCP (no SACK, a window of 1-3
+ * segments) then waits a timeout for nearly each, and a stock peer's Linux TCP, whose timeout doubles
+ * to 120 s, gave up. Off by default: on a clean underlay the smaller segments cost throughput. */
+static bool small_segments(const struct tcp_pcb *pcb)
 {
 	const char *v = getenv("ZTRUN_TCP_SMALL_SEGMENTS");
-	return v && strcmp(v, "1") == 0;
+	return v && strcmp(v, "1") == 0 && !ip_addr_isloopback(&pcb->remote_ip);
+}
+
+static u16_t small_mss(const struct tcp_pcb *pcb)
+{
+	return (u16_t)(ZT_TCP_DATAGRAM_IP - (IP_IS_V6(&pcb->remote_ip) ? 60 : 40));
+}
+
+/* The MSS a SYN or SYN-ACK advertises (lwIP's hook, third_party/lwip/arch/zt_hooks.h). */
+static u16_t syn_mss(const struct tcp_pcb *pcb, u16_t mss)
+{
+	return small_segments(pcb) && small_mss(pcb) < mss ? small_mss(pcb) : mss;
+}
+
+void zt_tcp_hooks_install(void)
+{
+	zt_lwip_tcp_hooks.syn_mss = syn_mss;
 }
 
 /* For a connection just made: segments as above, and the first retransmission timeout RFC 6298 asks
@@ -344,11 +362,8 @@ static bool small_segments(void)
  * which leaves few samples, it stayed seconds long for the first seconds of a transfer. */
 static void tcp_tune(struct tcp_pcb *pcb)
 {
-	if (small_segments() && !ip_addr_isloopback(&pcb->remote_ip)) {
-		u16_t max = (u16_t)(ZT_TCP_DATAGRAM_IP - (IP_IS_V6(&pcb->remote_ip) ? 60 : 40));
-		if (pcb->mss > max)
-			pcb->mss = max;
-	}
+	if (small_segments(pcb) && pcb->mss > small_mss(pcb))
+		pcb->mss = small_mss(pcb);
 	if (pcb->sa == 0 && pcb->sv > 1000 / TCP_SLOW_INTERVAL) {
 		pcb->sv = 1000 / TCP_SLOW_INTERVAL;
 		pcb->rto = pcb->sv;

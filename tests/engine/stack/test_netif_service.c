@@ -1,6 +1,8 @@
 /* The socket service with two netifs attached, back to back on the fake wire: app sockets (driven through
  * the raw contract of rpc.h by a forked client) bound to A's and B's addresses talk TCP and UDP, over IPv4
- * and IPv6, and every byte crosses the wire as frames. The service's loop and the wire run in this process.
+ * and IPv6, and every byte crosses the wire as frames; TCP's handshakes advertise the MSS the netif's MTU
+ * gives, or with ZTRUN_TCP_SMALL_SEGMENTS=1 one that keeps each segment to one ZeroTier datagram. The
+ * service's loop and the wire run in this process.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +23,11 @@
 #include "rpc_client.h"
 
 #define NWID 0x8056c2e21c000001ULL
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 static const uint8_t mac_a[6] = {0x02, 0xaa, 0, 0, 0, 1}, mac_b[6] = {0x02, 0xbb, 0, 0, 0, 2};
 static const char *ip4_a = "10.147.20.1", *ip4_b = "10.147.20.2", *ip6_a = "fd80:56c2:e21c::1",
                   *ip6_b = "fd80:56c2:e21c::2";
@@ -194,6 +201,72 @@ static bool is_seg(const struct wire_frame *f, void *arg)
 	       memcmp(f->data + 24, want, 16) == 0;
 }
 
+struct syn_match {
+	int from;
+	bool ack;      /* a SYN-ACK, not a SYN */
+	int mss;       /* out: the MSS option's value, -1 if none */
+	size_t max_ip; /* out: the longest TCP packet either way, IP header included */
+};
+
+/* The TCP header of an unfragmented IPv4 or IPv6 packet, or NULL; *ip_len: the packet's length. */
+static const uint8_t *tcp_header(const struct wire_frame *f, size_t *ip_len)
+{
+	if (f->type == 0x0800 && f->len >= 40 && f->data[9] == 6) {
+		size_t ihl = (size_t)(f->data[0] & 15) * 4;
+		*ip_len = be16(f->data + 2);
+		return f->len >= ihl + 20 ? f->data + ihl : NULL;
+	}
+	if (f->type == 0x86dd && f->len >= 60 && f->data[6] == 6) {
+		*ip_len = 40 + (size_t)be16(f->data + 4);
+		return f->data + 40;
+	}
+	return NULL;
+}
+
+/* A SYN (or SYN-ACK) from one end: its MSS option, taken from the last such frame; notes the longest
+ * TCP packet either way on the side. */
+static bool is_syn(const struct wire_frame *f, void *arg)
+{
+	struct syn_match *m = arg;
+	size_t ip_len = 0;
+	const uint8_t *t = tcp_header(f, &ip_len);
+	if (!t)
+		return false;
+	if (ip_len > m->max_ip)
+		m->max_ip = ip_len;
+	if (f->from != m->from || !(t[13] & 0x02) || !!(t[13] & 0x10) != m->ack)
+		return false;
+	m->mss = -1;
+	size_t hlen = (size_t)(t[12] >> 4) * 4;
+	for (size_t i = 20; i + 1 < hlen;) {
+		if (t[i] == 0)
+			break;
+		if (t[i] == 1) {
+			i++;
+			continue;
+		}
+		if (t[i] == 2 && t[i + 1] == 4 && i + 4 <= hlen)
+			m->mss = be16(t + i + 2);
+		i += t[i + 1] ? t[i + 1] : hlen;
+	}
+	return true;
+}
+
+/* The MSS the handshake's SYN (from A) and SYN-ACK (from B) advertised since frame `since`, as
+ * "SYN/SYN-ACK" values, and whether each TCP packet either way fitted max_ip. */
+static bool handshake_mss(size_t since, int want, size_t max_ip, const char *name)
+{
+	struct syn_match syn = {0, false, -1, 0}, synack = {1, true, -1, 0};
+	size_t n = wire_count(&W, 0, since, is_syn, &syn) + wire_count(&W, 1, since, is_syn, &synack);
+	size_t longest = syn.max_ip > synack.max_ip ? syn.max_ip : synack.max_ip;
+	bool ok = n >= 2 && syn.mss == want && synack.mss == want && longest <= max_ip;
+	if (!ok)
+		fprintf(stderr,
+		        "%s: SYN advertised MSS %d, SYN-ACK %d (want %d); longest TCP packet %zu (max %zu)\n",
+		        name, syn.mss, synack.mss, want, longest, max_ip);
+	return ok;
+}
+
 int main(void)
 {
 	/* Both netifs are this process's, so the service would join their connections directly
@@ -220,22 +293,37 @@ int main(void)
 	CHECK(zt_netif_set_config(W.end[0].nif, &(struct zt_netif_ipconfig){.addrs = a, .naddrs = 2}) == 0);
 	CHECK(zt_netif_set_config(W.end[1].nif, &(struct zt_netif_ipconfig){.addrs = b, .naddrs = 2}) == 0);
 
+	/* TCP's MSS: what the SYN and SYN-ACK advertise (and so the longest packet either way), from the
+	 * netif's MTU (2800) by default; with ZTRUN_TCP_SMALL_SEGMENTS=1 what fits one ZeroTier datagram
+	 * (1394 bytes of IP packet), both ways. */
 	static const struct {
 		const char *name;
 		void (*fn)(void);
 		uint8_t proto;
 		const char *dst;
-	} scenarios[] = {{"tcp4", scenario_tcp4, 6, "10.147.20.2"},
-	                 {"tcp6", scenario_tcp6, 6, "fd80:56c2:e21c::2"},
-	                 {"udp4", scenario_udp4, 17, "10.147.20.2"},
-	                 {"udp6", scenario_udp6, 17, "fd80:56c2:e21c::2"}};
+		bool small;
+		int mss;
+	} scenarios[] = {{"tcp4", scenario_tcp4, 6, "10.147.20.2", false, 2760},
+	                 {"tcp6", scenario_tcp6, 6, "fd80:56c2:e21c::2", false, 2740},
+	                 {"tcp4 small segments", scenario_tcp4, 6, "10.147.20.2", true, 1354},
+	                 {"tcp6 small segments", scenario_tcp6, 6, "fd80:56c2:e21c::2", true, 1334},
+	                 {"udp4", scenario_udp4, 17, "10.147.20.2", false, 0},
+	                 {"udp6", scenario_udp6, 17, "fd80:56c2:e21c::2", false, 0}};
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		size_t since = W.nlog;
+		if (scenarios[i].small)
+			setenv("ZTRUN_TCP_SMALL_SEGMENTS", "1", 1);
+		else
+			unsetenv("ZTRUN_TCP_SMALL_SEGMENTS");
 		int status = rpc_client_run(loop, scenarios[i].fn, 5);
 		struct seg_match m = {0, scenarios[i].proto, scenarios[i].dst};
 		size_t frames = wire_count(&W, 0, since, is_seg, &m);
 		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && frames > 0 && W.oversize == 0;
+		if (scenarios[i].proto == 6 &&
+		    !handshake_mss(since, scenarios[i].mss, scenarios[i].small ? 1394 : 2800,
+		                   scenarios[i].name))
+			ok = false;
 		if (!ok)
 			fprintf(stderr, "%s: client status %d, %zu frames A->B\n", scenarios[i].name, status,
 			        frames);
