@@ -107,7 +107,12 @@
 #define LWIP_TCP_KEEPALIVE         1
 #define LWIP_TCP_TIMESTAMPS        1
 #define TCP_CALCULATE_EFF_SEND_MSS 1
-#define LWIP_TCP_SACK_OUT          0
+/* As a receiver, tell the sender which segments arrived beyond a hole (SACK, RFC 2018): a stock peer's
+ * Linux TCP then repairs losses at once. Without it, on an underlay that loses and reorders datagrams,
+ * Linux took the reordering for loss it must not act on, waited for timeouts it doubled up to 120 s,
+ * and 10 MiB from a stock node through 20% loss did not arrive in 16 minutes; with it, 2.3 s (with
+ * ZTRUN_TCP_SMALL_SEGMENTS=1) or 14.5 s. lwIP's sender does not read SACK blocks. */
+#define LWIP_TCP_SACK_OUT          1
 /* lwIP's TCP timers: the fast one (delayed ACKs) each TCP_TMR_INTERVAL, the slow one (retransmission
  * timeouts, counted in its ticks) each 2 * TCP_TMR_INTERVAL. lwIP's default of 250 ms made every
  * timeout at least 0.5-1 s and, doubled per retry, tens of seconds under heavy loss: 10 MiB took

@@ -205,6 +205,7 @@ struct syn_match {
 	int from;
 	bool ack;      /* a SYN-ACK, not a SYN */
 	int mss;       /* out: the MSS option's value, -1 if none */
+	bool sack_ok;  /* out: it offered SACK (RFC 2018) */
 	size_t max_ip; /* out: the longest TCP packet either way, IP header included */
 };
 
@@ -223,8 +224,26 @@ static const uint8_t *tcp_header(const struct wire_frame *f, size_t *ip_len)
 	return NULL;
 }
 
-/* A SYN (or SYN-ACK) from one end: its MSS option, taken from the last such frame; notes the longest
- * TCP packet either way on the side. */
+/* The option of that kind in a TCP header (its kind byte), or NULL. */
+static const uint8_t *tcp_option(const uint8_t *t, uint8_t kind)
+{
+	size_t hlen = (size_t)(t[12] >> 4) * 4;
+	for (size_t i = 20; i < hlen && t[i] != 0;) {
+		if (t[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen || t[i + 1] < 2 || i + t[i + 1] > hlen)
+			return NULL;
+		if (t[i] == kind)
+			return t + i;
+		i += t[i + 1];
+	}
+	return NULL;
+}
+
+/* A SYN (or SYN-ACK) from one end: its options, from the last such frame; notes the longest TCP
+ * packet either way on the side. */
 static bool is_syn(const struct wire_frame *f, void *arg)
 {
 	struct syn_match *m = arg;
@@ -236,35 +255,48 @@ static bool is_syn(const struct wire_frame *f, void *arg)
 		m->max_ip = ip_len;
 	if (f->from != m->from || !(t[13] & 0x02) || !!(t[13] & 0x10) != m->ack)
 		return false;
-	m->mss = -1;
-	size_t hlen = (size_t)(t[12] >> 4) * 4;
-	for (size_t i = 20; i + 1 < hlen;) {
-		if (t[i] == 0)
-			break;
-		if (t[i] == 1) {
-			i++;
-			continue;
-		}
-		if (t[i] == 2 && t[i + 1] == 4 && i + 4 <= hlen)
-			m->mss = be16(t + i + 2);
-		i += t[i + 1] ? t[i + 1] : hlen;
-	}
+	const uint8_t *mss = tcp_option(t, 2);
+	m->mss = mss && mss[1] == 4 ? be16(mss + 2) : -1;
+	m->sack_ok = tcp_option(t, 4) != NULL;
 	return true;
 }
 
-/* The MSS the handshake's SYN (from A) and SYN-ACK (from B) advertised since frame `since`, as
- * "SYN/SYN-ACK" values, and whether each TCP packet either way fitted max_ip. */
-static bool handshake_mss(size_t since, int want, size_t max_ip, const char *name)
+/* The handshake since frame `since`: the SYN (from A) and SYN-ACK (from B) advertised MSS `want` and
+ * offered SACK, and each TCP packet either way fitted max_ip. */
+static bool handshake_ok(size_t since, int want, size_t max_ip, const char *name)
 {
-	struct syn_match syn = {0, false, -1, 0}, synack = {1, true, -1, 0};
+	struct syn_match syn = {0, false, -1, false, 0}, synack = {1, true, -1, false, 0};
 	size_t n = wire_count(&W, 0, since, is_syn, &syn) + wire_count(&W, 1, since, is_syn, &synack);
 	size_t longest = syn.max_ip > synack.max_ip ? syn.max_ip : synack.max_ip;
-	bool ok = n >= 2 && syn.mss == want && synack.mss == want && longest <= max_ip;
+	bool ok = n >= 2 && syn.mss == want && synack.mss == want && syn.sack_ok && synack.sack_ok &&
+	          longest <= max_ip;
 	if (!ok)
 		fprintf(stderr,
-		        "%s: SYN advertised MSS %d, SYN-ACK %d (want %d); longest TCP packet %zu (max %zu)\n",
-		        name, syn.mss, synack.mss, want, longest, max_ip);
+		        "%s: SYN advertised MSS %d, SYN-ACK %d (want %d); SACK offered: %d, %d; longest TCP "
+		        "packet %zu (max %zu)\n",
+		        name, syn.mss, synack.mss, want, syn.sack_ok, synack.sack_ok, longest, max_ip);
 	return ok;
+}
+
+/* The wire loses the 20th TCP segment with data from A: B then tells A what it holds beyond the hole
+ * (SACK blocks), as a stock peer's Linux TCP needs to repair losses without waiting for a timeout. */
+static bool drop_20th_from_a(const struct wire_frame *f, void *arg)
+{
+	int *seen = arg;
+	size_t ip_len = 0;
+	const uint8_t *t = tcp_header(f, &ip_len);
+	size_t ip_hlen = f->type == 0x0800 ? (size_t)(f->data[0] & 15) * 4 : 40;
+	if (f->from != 0 || !t || ip_len <= ip_hlen + (size_t)(t[12] >> 4) * 4)
+		return false;
+	return ++*seen == 20;
+}
+
+static bool has_sack_blocks(const struct wire_frame *f, void *arg)
+{
+	(void)arg;
+	size_t ip_len;
+	const uint8_t *t = tcp_header(f, &ip_len);
+	return t && tcp_option(t, 5) != NULL;
 }
 
 int main(void)
@@ -295,7 +327,8 @@ int main(void)
 
 	/* TCP's MSS: what the SYN and SYN-ACK advertise (and so the longest packet either way), from the
 	 * netif's MTU (2800) by default; with ZTRUN_TCP_SMALL_SEGMENTS=1 what fits one ZeroTier datagram
-	 * (1394 bytes of IP packet), both ways. */
+	 * (1394 bytes of IP packet), both ways. Both offer SACK, and a receiver missing a segment sends
+	 * SACK blocks. */
 	static const struct {
 		const char *name;
 		void (*fn)(void);
@@ -303,12 +336,14 @@ int main(void)
 		const char *dst;
 		bool small;
 		int mss;
-	} scenarios[] = {{"tcp4", scenario_tcp4, 6, "10.147.20.2", false, 2760},
-	                 {"tcp6", scenario_tcp6, 6, "fd80:56c2:e21c::2", false, 2740},
-	                 {"tcp4 small segments", scenario_tcp4, 6, "10.147.20.2", true, 1354},
-	                 {"tcp6 small segments", scenario_tcp6, 6, "fd80:56c2:e21c::2", true, 1334},
-	                 {"udp4", scenario_udp4, 17, "10.147.20.2", false, 0},
-	                 {"udp6", scenario_udp6, 17, "fd80:56c2:e21c::2", false, 0}};
+		bool lose_one; /* the wire loses a segment: B must answer with SACK blocks */
+	} scenarios[] = {{"tcp4", scenario_tcp4, 6, "10.147.20.2", false, 2760, false},
+	                 {"tcp6", scenario_tcp6, 6, "fd80:56c2:e21c::2", false, 2740, false},
+	                 {"tcp4 small segments", scenario_tcp4, 6, "10.147.20.2", true, 1354, false},
+	                 {"tcp6 small segments", scenario_tcp6, 6, "fd80:56c2:e21c::2", true, 1334, false},
+	                 {"tcp4 a segment lost", scenario_tcp4, 6, "10.147.20.2", false, 2760, true},
+	                 {"udp4", scenario_udp4, 17, "10.147.20.2", false, 0, false},
+	                 {"udp6", scenario_udp6, 17, "fd80:56c2:e21c::2", false, 0, false}};
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		size_t since = W.nlog;
@@ -316,14 +351,24 @@ int main(void)
 			setenv("ZTRUN_TCP_SMALL_SEGMENTS", "1", 1);
 		else
 			unsetenv("ZTRUN_TCP_SMALL_SEGMENTS");
+		int seen = 0;
+		W.drop = scenarios[i].lose_one ? drop_20th_from_a : NULL;
+		W.drop_arg = &seen;
 		int status = rpc_client_run(loop, scenarios[i].fn, 5);
+		W.drop = NULL;
 		struct seg_match m = {0, scenarios[i].proto, scenarios[i].dst};
 		size_t frames = wire_count(&W, 0, since, is_seg, &m);
 		bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && frames > 0 && W.oversize == 0;
 		if (scenarios[i].proto == 6 &&
-		    !handshake_mss(since, scenarios[i].mss, scenarios[i].small ? 1394 : 2800,
-		                   scenarios[i].name))
+		    !handshake_ok(since, scenarios[i].mss, scenarios[i].small ? 1394 : 2800,
+		                  scenarios[i].name))
 			ok = false;
+		size_t sacks = wire_count(&W, 1, since, has_sack_blocks, NULL);
+		if (scenarios[i].lose_one && (seen < 20 || sacks == 0)) {
+			fprintf(stderr, "%s: %d segments from A, %zu ACKs from B with SACK blocks\n",
+			        scenarios[i].name, seen, sacks);
+			ok = false;
+		}
 		if (!ok)
 			fprintf(stderr, "%s: client status %d, %zu frames A->B\n", scenarios[i].name, status,
 			        frames);
