@@ -138,6 +138,17 @@ void zt_tcp_hooks_install(void);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);
 /* s is going away: no batch may write for it any more. */
 void zt_tcp_rx_forget(struct zt_sock *s);
+/* Frees s once the app closed every copy of its end and nothing is owed to lwIP or the app. */
+void zt_tcp_maybe_finish(struct zt_sock *s);
+/* A connection just made: small segments where asked, the first retransmission timeout of 1 s. */
+void zt_tcp_tune(struct tcp_pcb *pcb);
+
+/* tcp_accept.c */
+err_t zt_tcp_on_accept(void *arg, struct tcp_pcb *newpcb, err_t err);
+/* Events on a listener's app end: the app's accept acknowledgements, room for more, its close. */
+void zt_tcp_listener_io(struct zt_sock *l, uint32_t events);
+/* c's app end just closed before it said it accepted c: whether its listener's close dropped it. */
+bool zt_tcp_dropped_unaccepted(struct zt_sock *c);
 /* s is going away: a listener reads what its app said it accepted and leaves the rest to be reset
  * as their app ends close; a connection leaves its listener's list. */
 void zt_tcp_accept_forget(struct zt_sock *s);
