@@ -3,6 +3,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lwip/init.h"
@@ -30,6 +31,76 @@ static void tcp_raise_timeouts(void)
 		if (pcb->rto < floor)
 			pcb->rto = floor;
 	}
+}
+
+/* Out-of-order data a connection holds (lwIP's ooseq queue) is data its receiver has told the peer
+ * it has (SACK blocks, lwipopts.h): a peer that trusts that (Linux) retransmits only the holes, and
+ * data thrown away then is repaired only by the peer's retransmission timeout, if it sees its
+ * mistake at all. lwIP throws it away after TCP_OOSEQ_TIMEOUT (6) of the connection's timeouts with
+ * nothing received (tcp_slowtmr; not an option lwipopts.h can set). A receiver that only receives
+ * keeps the small timeout its round trips gave it, while the sending peer's timeouts grow to tens of
+ * seconds through heavy loss: through 20% loss a stock peer's transfer lost its held data in every
+ * such wait and gave up. Linux keeps such data unless memory runs short; here, while a timer pass
+ * runs, a connection holding it gets a timeout just long enough that lwIP's check does not fire
+ * (restored after the pass), up to lwIP's ceiling (0x7fff ticks): held data is dropped only after
+ * about 65 minutes of silence. Its own retransmissions are not held back: by then they have grown
+ * their timeout past that (it doubles per retry), and at worst wait one more tick. */
+#define ZT_TCP_OOSEQ_TIMEOUT_TICKS 6 /* lwIP's TCP_OOSEQ_TIMEOUT */
+#define ZT_TCP_TIMER_SLACK_TICKS 50  /* slow timer ticks one pass may run when the loop ran late */
+
+struct held_rto {
+	struct tcp_pcb *pcb;
+	s16_t rto, held;
+};
+struct held_rtos {
+	struct held_rto *v;
+	size_t n, cap;
+};
+
+static void tcp_hold_ooseq(struct held_rtos *h)
+{
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+		if (!pcb->ooseq)
+			continue;
+		uint32_t idle = tcp_ticks - pcb->tmr + ZT_TCP_TIMER_SLACK_TICKS;
+		uint32_t need = idle / ZT_TCP_OOSEQ_TIMEOUT_TICKS + 1;
+		if (need <= (uint32_t)pcb->rto)
+			continue;
+		if (h->n == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 16;
+			struct held_rto *v = realloc(h->v, cap * sizeof(*v));
+			if (!v)
+				return; /* lwIP's own rule for the rest, this pass */
+			h->v = v;
+			h->cap = cap;
+		}
+		s16_t rto = (s16_t)(need > 0x7fff ? 0x7fff : need);
+		h->v[h->n++] = (struct held_rto){pcb, pcb->rto, rto};
+		pcb->rto = rto;
+	}
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct held_rto *)a)->pcb;
+	uintptr_t y = (uintptr_t)((const struct held_rto *)b)->pcb;
+	return x < y ? -1 : x > y;
+}
+
+/* After the pass: each connection still there whose timeout the pass left alone gets its own back (a
+ * connection the pass ended is no longer in the list; one it retransmitted on keeps lwIP's new one). */
+static void tcp_release_ooseq(struct held_rtos *h)
+{
+	if (!h->n)
+		return;
+	qsort(h->v, h->n, sizeof(*h->v), held_cmp);
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+		struct held_rto key = {.pcb = pcb};
+		struct held_rto *e = bsearch(&key, h->v, h->n, sizeof(*h->v), held_cmp);
+		if (e && pcb->rto == e->held)
+			pcb->rto = e->rto;
+	}
+	free(h->v);
 }
 
 /* Connections in TIME_WAIT kept at most, as Linux's tcp_max_tw_buckets: past it the oldest end early.
@@ -67,7 +138,10 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 	 * walk before every sleep was a fifth of the process's time). */
 	if (sys_timeouts_sleeptime() == 0) {
 		tcp_raise_timeouts();
+		struct held_rtos held = {0};
+		tcp_hold_ooseq(&held);
 		sys_check_timeouts(); /* also sends delayed ACKs: the fast TCP timer runs each TCP_TMR_INTERVAL */
+		tcp_release_ooseq(&held);
 	}
 	for (int pass = 0; pass < 64; pass++) {
 		bool pending = false;

@@ -87,70 +87,6 @@ static void test_tcp(void)
 	}
 }
 
-/* An IPv4 TCP segment with no data and no flag but ACK. */
-static bool is_pure_ack4(const struct wire_frame *f, void *arg)
-{
-	(void)arg;
-	if (f->type != 0x0800 || f->len < 40 || f->data[9] != IP_PROTO_TCP)
-		return false;
-	size_t ihl = (size_t)(f->data[0] & 15) * 4, tot = be16(f->data + 2);
-	const uint8_t *tcp = f->data + ihl;
-	return tcp[13] == 0x10 && tot == ihl + (size_t)(tcp[12] >> 4) * 4;
-}
-
-static bool is_data4(const struct wire_frame *f, void *arg)
-{
-	(void)arg;
-	if (f->type != 0x0800 || f->len < 40 || f->data[9] != IP_PROTO_TCP)
-		return false;
-	size_t ihl = (size_t)(f->data[0] & 15) * 4;
-	return be16(f->data + 2) > ihl + (size_t)(f->data[ihl + 12] >> 4) * 4;
-}
-
-static size_t nth_dropped, data_seen;
-static bool drop_nth_data(const struct wire_frame *f, void *arg)
-{
-	(void)arg;
-	return f->from == 0 && is_data4(f, NULL) && ++data_seen == nth_dropped;
-}
-
-/* Frames in batches (as netjoin hands them to lwIP): within a batch, the pure ACKs of a connection are
- * held and only the newest leaves, at the batch's end. Without batches lwIP sends one per two segments. */
-static void test_tcp_acks_batched(void)
-{
-	for (int batch = 0; batch < 2; batch++) {
-		wire_basic(2800);
-		W.batch = batch;
-		struct tcp_pair t = {0};
-		CHECK(tcp_open(&t, "10.0.0.1", "10.0.0.2", 7001));
-		size_t since = W.nlog, batches = W.batches;
-		CHECK(tcp_exchange(&t, 1024 * 1024, 0));
-		size_t data = wire_count(&W, 0, since, is_data4, NULL);
-		size_t acks = wire_count(&W, 1, since, is_pure_ack4, NULL);
-		CHECK(data > 1024 * 1024 / 2800);
-		if (batch)
-			CHECK_MSG(acks <= W.batches - batches && acks < data / 4,
-			          "%zu ACKs for %zu segments in %zu batches", acks, data,
-			          W.batches - batches);
-		else
-			CHECK_MSG(acks >= data / 3, "%zu ACKs for %zu segments", acks, data);
-		tcp_finish(&t);
-		wire_free(&W);
-	}
-	/* A lost segment: the duplicate ACKs that tell of it all leave, and the data arrives whole. */
-	wire_basic(2800);
-	W.batch = true;
-	struct tcp_pair t = {0};
-	CHECK(tcp_open(&t, "10.0.0.1", "10.0.0.2", 7002));
-	nth_dropped = 20;
-	data_seen = 0;
-	W.drop = drop_nth_data;
-	CHECK(tcp_exchange(&t, 512 * 1024, 0));
-	W.drop = NULL;
-	tcp_finish(&t);
-	wire_free(&W);
-}
-
 struct udp_end {
 	struct udp_pcb *pcb;
 	size_t got, last_len;
@@ -588,7 +524,6 @@ int main(int argc, char **argv)
 	    ZT_TEST(test_arp_icmp4),
 	    ZT_TEST(test_icmp6_ndp),
 	    ZT_TEST(test_tcp),
-	    ZT_TEST(test_tcp_acks_batched),
 	    ZT_TEST(test_udp),
 	    ZT_TEST(test_mtu),
 	    ZT_TEST(test_address_change),

@@ -138,7 +138,10 @@ bool wire_run_until(struct wire *w, bool (*cond)(void *), void *arg, int timeout
 	int64_t deadline = zt_now_ms() + timeout_ms;
 	for (;;) {
 		wire_pump(w);
-		sys_check_timeouts();
+		if (w->timers)
+			w->timers();
+		else
+			sys_check_timeouts();
 		wire_pump(w);
 		if (cond && cond(arg))
 			return true;

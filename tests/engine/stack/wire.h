@@ -43,6 +43,7 @@ struct wire {
 	size_t max_payload; /* longest payload seen */
 	bool batch;         /* deliver in batches (zt_netif_rx_batch_begin/end), as ztrun's netjoin does */
 	size_t batches;     /* batches delivered */
+	void (*timers)(void); /* runs lwIP's timers in wire_run_until; NULL: sys_check_timeouts alone */
 };
 
 /* Two netifs on network `nwid` with MACs a and b and the given MTU. 0 or -errno. */
