@@ -34,13 +34,14 @@ start=$SECONDS
 t0=$(date +%s)
 node b --wait 120 -- bash -c "date +%s >joined.at; curl -sS --retry 5 --retry-connrefused -m $MAXT \
 	-w '%{size_download} bytes; connected after %{time_connect} s, first byte %{time_starttransfer} s, all %{time_total} s' \
-	-o got http://$A:8080/blob >curl.out && sha256sum <got >b.sum"
+	-v --trace-time --stderr curl.err -o got http://$A:8080/blob >curl.out && sha256sum <got >b.sum"
 ok=0
 wait "${PID[b]}" || ok=$?
 took=$((SECONDS - start))
 how="node b joined after $(($(cat joined.at 2>/dev/null || echo "$t0") - t0)) s of the ${took} s; curl: $(cat curl.out 2>/dev/null)"
+how+="$(grep -hE 'timed out|retry|Connected to|Recv failure|reset' curl.err 2>/dev/null | sed 's/^/\n  /')"
 [ "$ok" = 0 ] || fail "the client failed: $how; $(cat b.log)"
 [ "$(cut -d' ' -f1 b.sum)" = "$SUM" ] || fail "$KB KiB arrived changed: $(cat b.sum), sent $SUM"
-echo "took ${took}s ($how)"
+echo "took ${took}s: $how"
 stop_relay "$relay" relay.out "$LOSS"
 echo "PASS $KB KiB through $LOSS loss, duplication and reordering in ${took}s, sha256 equal"
