@@ -7,6 +7,8 @@
 #   STOCK_BIN=/path/to/zerotier-one  also a stock 1.14 pair (tap devices), and stock<->ztrun
 #   ZTRUN_BASE=/path/to/other/ztrun  also that build's pair (before/after comparisons)
 #   REPS=N                           repetitions, interleaved; medians are printed (default 3)
+#   ONLY="s:z z:z"                   only these pairs (client:server; z ztrun, o base, s stock; also s:o
+#                                    and o:s, not run by default), e.g. to profile one with perf
 #
 # As root every node runs in network namespaces made here (one bridge, no route out; stock nodes
 # refuse loopback paths), ztrun and stock nodes side by side in the same namespaces. Without root
@@ -205,10 +207,12 @@ client() { # client CLIENT_VARIANT SERVER_VARIANT: prints "mbit1 mbit4 rtt cpu"
 PAIRS="z:z"
 [ -z "$ZTRUN_BASE" ] || PAIRS="o:o $PAIRS"
 [ -z "$STOCK_BIN" ] || PAIRS="s:s $PAIRS s:z z:s"
+[ -z "${ONLY:-}" ] || PAIRS=$ONLY
 label() {
 	case $1 in
 	z:z) echo "ztrun <-> ztrun" ;; o:o) echo "base ztrun <-> base ztrun" ;; s:s) echo "stock tap <-> stock tap" ;;
 	s:z) echo "stock client -> ztrun server" ;; z:s) echo "ztrun client -> stock server" ;;
+	s:o) echo "stock client -> base server" ;; o:s) echo "base client -> stock server" ;;
 	esac
 }
 declare -A RES
@@ -229,6 +233,7 @@ median() { tr ';' '\n' | awk -v f="$1" 'NF { print $f }' | sort -g | awk '{ v[NR
 REF=z:z
 [ -z "$ZTRUN_BASE" ] || REF=o:o
 [ -z "$STOCK_BIN" ] || REF=s:s
+case " $PAIRS " in *" $REF "*) ;; *) REF=${PAIRS%% *} ;; esac
 declare -A MED
 for pair in $PAIRS; do for f in 1 2 3 4; do MED[$pair,$f]=$(echo "${RES[$pair]}" | median $f); done; done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2f", a / b }'; }
