@@ -58,6 +58,9 @@
 #define LWIP_NETIF_LINK_CALLBACK   0
 #define LWIP_SINGLE_NETIF          0
 #define LWIP_CHECKSUM_ON_COPY      1
+/* Which checksums a netif checks and makes is its own (netif.c: a ZeroTier netif does not check TCP's
+ * and UDP's on frames in, which came in packets whose MAC was verified). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 
 /* The private loopback of `ztrun none`: 127.0.0.1 and ::1 live in lwIP's own loop netif, whose
  * queue is drained from the event loop (netif_poll_all), never re-entrantly. */

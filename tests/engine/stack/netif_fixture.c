@@ -166,7 +166,7 @@ uint8_t pattern(size_t i)
 	return (uint8_t)(i * 7 + (i >> 13));
 }
 
-static void tcp_push(struct tcp_end *e)
+void tcp_end_push(struct tcp_end *e)
 {
 	static uint8_t buf[16384];
 	while (e->pcb && e->tx_sent < e->tx_total) {
@@ -189,7 +189,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	(void)pcb;
 	(void)len;
-	tcp_push(arg);
+	tcp_end_push(arg);
 	return ERR_OK;
 }
 
@@ -236,7 +236,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)pcb;
 	(void)err;
 	e->connected = true;
-	tcp_push(e);
+	tcp_end_push(e);
 	return ERR_OK;
 }
 
@@ -248,7 +248,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	e->pcb = pcb;
 	e->connected = true;
 	tcp_callbacks(pcb, e);
-	tcp_push(e);
+	tcp_end_push(e);
 	return ERR_OK;
 }
 
@@ -302,8 +302,8 @@ bool tcp_exchange(struct tcp_pair *t, size_t up, size_t down)
 {
 	t->c.tx_total += up;
 	t->s.tx_total += down;
-	tcp_push(&t->c);
-	tcp_push(&t->s);
+	tcp_end_push(&t->c);
+	tcp_end_push(&t->s);
 	bool ok = wire_run_until(&W, pair_done, t, 10000);
 	return ok && !t->c.rx_bad && !t->s.rx_bad && t->s.rx == t->c.tx_total && t->c.rx == t->s.tx_total;
 }

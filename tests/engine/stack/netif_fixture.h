@@ -64,6 +64,8 @@ bool ping_answered(const char *src, const char *dst);
 uint8_t pattern(size_t i);
 bool tcp_open(struct tcp_pair *t, const char *cli, const char *srv, uint16_t port);
 void tcp_end_abort(struct tcp_end *e);
+/* Writes what is left of tx_total (a pattern lwIP can take now) and lets lwIP send it. */
+void tcp_end_push(struct tcp_end *e);
 bool tcp_exchange(struct tcp_pair *t, size_t up, size_t down);
 void tcp_finish(struct tcp_pair *t);
 bool is_ns(const struct wire_frame *f, void *arg);

@@ -1,6 +1,8 @@
 /* Suite for TCP through lwIP as ztrun runs it (stack/netif.c on the fake wire, netif_fixture.h, and
- * stack.c's hook): pure ACKs held per batch of frames, and data held beyond a hole kept while the peer
- * is silent. Each test must give back every pool entry and heap byte it took. */
+ * stack.c's hook): pure ACKs held per batch of frames, data held beyond a hole kept while the peer is
+ * silent, and TCP checksums of frames in not checked again (the ZeroTier packet's MAC was:
+ * test_packet.c) while the IP header's still are. Each test must give back every pool entry and heap
+ * byte it took. */
 #include <stdint.h>
 #include <time.h>
 
@@ -137,11 +139,59 @@ static void test_tcp_ooseq_kept(void)
 	wire_free(&W);
 }
 
+/* Flips a byte of the first data segment from end 0 (drop_arg: in its payload or its IP header). */
+enum corrupt { CORRUPT_PAYLOAD, CORRUPT_IP_HEADER };
+static size_t corrupted;
+static bool corrupt_first_data(const struct wire_frame *f, void *arg)
+{
+	if (corrupted || f->from != 0 || !is_data4(f, NULL))
+		return false;
+	corrupted++;
+	if (*(enum corrupt *)arg == CORRUPT_PAYLOAD)
+		f->data[f->len - 1] ^= 0x40;
+	else
+		f->data[8] ^= 0x01; /* the TTL: the header's checksum no longer fits */
+	return false;
+}
+
+/* A TCP segment whose payload changed on the way (its checksum no longer fits) is taken as it came:
+ * every frame in comes from a packet whose MAC was verified, so a ZeroTier netif does not check it. A
+ * broken IP header checksum is still refused: the segment is lost, sent again and arrives whole. */
+static void test_checksums_in(void)
+{
+	enum corrupt how[] = {CORRUPT_PAYLOAD, CORRUPT_IP_HEADER};
+	for (int i = 0; i < 2; i++) {
+		wire_basic(2800);
+		struct tcp_pair t = {0};
+		CHECK(tcp_open(&t, "10.0.0.1", "10.0.0.2", 7004));
+		CHECK(tcp_exchange(&t, 64 * 1024, 0)); /* round trips measured: a loss is repaired soon */
+		corrupted = 0;
+		W.drop = corrupt_first_data;
+		W.drop_arg = &how[i];
+		size_t before = t.s.rx;
+		t.c.tx_total += 2000;
+		tcp_end_push(&t.c);
+		for (int k = 0; k < 300 && t.s.rx < t.c.tx_total; k++)
+			wire_settle(&W, 10);
+		W.drop = NULL;
+		CHECK(corrupted == 1);
+		CHECK(t.s.rx == before + 2000);
+		if (how[i] == CORRUPT_PAYLOAD)
+			CHECK_MSG(t.s.rx_bad,
+			          "the changed segment was taken: TCP's checksum was not checked");
+		else
+			CHECK_MSG(!t.s.rx_bad, "the segment with a broken IP header was refused, sent again");
+		tcp_finish(&t);
+		wire_free(&W);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct zt_test tests[] = {
 	    ZT_TEST(test_tcp_acks_batched),
 	    ZT_TEST(test_tcp_ooseq_kept),
+	    ZT_TEST(test_checksums_in),
 	};
 	return netif_suite_main("stack_netif_tcp", tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }
