@@ -111,6 +111,10 @@ void zt_netif_frame_in(struct zt_netif *nif, const uint8_t src[6], const uint8_t
  * Nests; the outermost end writes (and may call frame_out, as lwIP's window updates leave). */
 void zt_netif_rx_batch_begin(void);
 void zt_netif_rx_batch_end(void);
+/* After a batch: when lwIP's timers (stack.c's loop hook) must run next for the ACKs a batch left held
+ * (netif_acks.c: they wait at most a millisecond for more data), or -1 when none waits. A loop hook that
+ * ends batches returns it: the stack's own hook may have run before it in the same round. */
+int64_t zt_netif_rx_batch_deadline(int64_t now);
 
 /* Applies a network config live: addresses not in `c` are removed (their connections aborted), new ones
  * added, prefixes, routes, MTU and flags replaced; everything else, including connections on addresses

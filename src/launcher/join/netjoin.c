@@ -257,7 +257,7 @@ static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 	for (size_t i = 0; i < nj->n_nets; i++)
 		if (nj->nets[i].nwid && nj->nets[i].mcast_dirty)
 			sync_multicast(nj, &nj->nets[i], now);
-	return nj->q_head ? now : -1;
+	return nj->q_head ? now : zt_netif_rx_batch_deadline(now);
 }
 
 /* VL2 stores the networks' configs (networks.d/<nwid>.conf) in the home, as the node does its state. */

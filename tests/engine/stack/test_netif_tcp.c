@@ -1,6 +1,6 @@
 /* Suite for TCP through lwIP as ztrun runs it (stack/netif.c on the fake wire, netif_fixture.h, and
- * stack.c's hook): pure ACKs held per batch of frames, data held beyond a hole kept while the peer is
- * silent, and TCP checksums of frames in not checked again (the ZeroTier packet's MAC was:
+ * stack.c's hook): pure ACKs held per batch of frames and beyond it until they acknowledge 16 KB (or a
+ * millisecond passed), data held beyond a hole kept while the peer is silent, and TCP checksums of frames in not checked again (the ZeroTier packet's MAC was:
  * test_packet.c) while the IP header's still are. Each test must give back every pool entry and heap
  * byte it took. */
 #include <stdint.h>
@@ -139,6 +139,59 @@ static void test_tcp_ooseq_kept(void)
 	wire_free(&W);
 }
 
+/* The acknowledgement number of a TCP segment over IPv4. */
+static uint32_t ack_of(const struct wire_frame *f)
+{
+	const uint8_t *tcp = f->data + (size_t)(f->data[0] & 15) * 4;
+	return (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | (uint32_t)tcp[10] << 8 | tcp[11];
+}
+
+/* The last pure ACK from end 1 since `since`, or NULL. */
+static const struct wire_frame *last_ack(size_t since)
+{
+	const struct wire_frame *last = NULL;
+	for (size_t i = since; i < W.nlog; i++)
+		if (W.log[i].from == 1 && is_pure_ack4(&W.log[i], NULL))
+			last = &W.log[i];
+	return last;
+}
+
+/* Stretch ACKs: after a batch that brought a few KB, the ACK waits (nothing goes back at the batch's
+ * end) and leaves within a few milliseconds, acknowledging everything; after a batch that brought more
+ * than 16 KB, it leaves at the batch's end. */
+static void test_acks_stretched(void)
+{
+	wire_basic(2800);
+	W.batch = true;
+	struct tcp_pair t = {0};
+	CHECK(tcp_open(&t, "10.0.0.1", "10.0.0.2", 7003));
+	CHECK(tcp_exchange(&t, 256 * 1024, 0)); /* the client's congestion window grows */
+	tcp_nagle_disable(t.c.pcb);             /* a short write leaves whole, not a segment per ACK */
+	wire_settle(&W, 20);
+	uint32_t start = t.c.pcb->lastack;
+
+	size_t since = W.nlog;
+	t.c.tx_total += 4000;
+	tcp_end_push(&t.c);
+	wire_pump(&W);
+	CHECK(t.s.rx == t.c.tx_total && !t.s.rx_bad);
+	CHECK_MSG(last_ack(since) == NULL, "no ACK for 4000 bytes at the batch's end");
+	wire_settle(&W, 5);
+	const struct wire_frame *a = last_ack(since);
+	CHECK_MSG(a && ack_of(a) == start + 4000, "the held ACK left within the hold time");
+
+	since = W.nlog;
+	t.c.tx_total += 24000;
+	tcp_end_push(&t.c);
+	wire_pump(&W);
+	CHECK(t.s.rx == t.c.tx_total && !t.s.rx_bad);
+	a = last_ack(since);
+	/* lwIP itself delays the ACK of a last odd segment (its fast timer): at least 16 KB more */
+	CHECK_MSG(a && ack_of(a) - start >= 4000 + 16384, "the ACK for 24000 bytes left at the batch's end");
+	tcp_finish(&t);
+	wire_free(&W);
+}
+
 /* Flips a byte of the first data segment from end 0 (drop_arg: in its payload or its IP header). */
 enum corrupt { CORRUPT_PAYLOAD, CORRUPT_IP_HEADER };
 static size_t corrupted;
@@ -190,6 +243,7 @@ int main(int argc, char **argv)
 {
 	static const struct zt_test tests[] = {
 	    ZT_TEST(test_tcp_acks_batched),
+	    ZT_TEST(test_acks_stretched),
 	    ZT_TEST(test_tcp_ooseq_kept),
 	    ZT_TEST(test_checksums_in),
 	};
