@@ -2,7 +2,11 @@
  *
  * Frames cross between VL2 and lwIP through a queue drained before every sleep: either side may hand
  * over a frame from inside its own output path (lwIP answering an ARP inside zt_netif_frame_in, VL2
- * looping a frame for our own MAC inside zt_vl2_frame_in), and neither may be re-entered from there. */
+ * looping a frame for our own MAC inside zt_vl2_frame_in), and neither may be re-entered from there.
+ * The common case skips the queue: a frame VL2 delivers while a datagram comes in (from the node host's
+ * socket handler, not from inside the hook below, with no frame for lwIP waiting in the queue) goes into
+ * lwIP at once, without a copy into the queue, inside a batch of frames in (zt_netif_rx_batch_begin)
+ * that the hook ends before the loop sleeps. */
 #include "netjoin.h"
 
 #include <arpa/inet.h>
@@ -57,6 +61,9 @@ struct zt_netjoin {
 	size_t n_nets; /* slots in use or once used */
 	struct frame *q_head, *q_tail;
 	size_t q_len;
+	size_t q_lwip;   /* frames for lwIP in the queue: while any wait, new ones queue behind them */
+	bool queueing;   /* the hook runs, or lwIP takes a frame: frames VL2 delivers queue */
+	bool batch_open; /* frames went straight into lwIP: a batch of frames in is open until the hook */
 	bool changed;
 };
 
@@ -80,6 +87,7 @@ static void enqueue(struct zt_netjoin *nj, enum frame_dir dir, uint64_t nwid, co
 	memcpy(f->dst, dst, 6);
 	memcpy(f->src, src, 6);
 	memcpy(f->payload, payload, len);
+	nj->q_lwip += dir == TO_LWIP;
 	if (nj->q_tail)
 		nj->q_tail->next = f;
 	else
@@ -102,12 +110,26 @@ static void netif_mcast_changed(void *arg)
 	((struct joined *)arg)->mcast_dirty = true;
 }
 
-/* VL2 -> lwIP (maybe inside VL2 or lwIP: queue) */
+/* VL2 -> lwIP: at once while a datagram comes in, else (maybe inside VL2 or lwIP) through the queue */
 static void vl2_frame_out(void *arg, uint64_t nwid, const uint8_t dst[6], const uint8_t src[6],
                           uint16_t ethertype, uint16_t vlan, const void *payload, size_t len)
 {
 	(void)vlan;
-	enqueue(arg, TO_LWIP, nwid, dst, src, ethertype, payload, len);
+	struct zt_netjoin *nj = arg;
+	if (nj->queueing || nj->q_lwip) {
+		enqueue(nj, TO_LWIP, nwid, dst, src, ethertype, payload, len);
+		return;
+	}
+	struct joined *j = find(nj, nwid);
+	if (!j || !j->nif)
+		return;
+	if (!nj->batch_open) {
+		nj->batch_open = true;
+		zt_netif_rx_batch_begin();
+	}
+	nj->queueing = true; /* lwIP never calls VL2 (its frames out queue): only a defence */
+	zt_netif_frame_in(j->nif, src, dst, ethertype, payload, len);
+	nj->queueing = false;
 }
 
 static void to_netif_ip(struct zt_netif_ip *out, const struct zt_inetaddr *a, unsigned prefix)
@@ -236,10 +258,15 @@ static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 {
 	(void)loop;
 	struct zt_netjoin *nj = arg;
+	nj->queueing = true;
+	if (nj->batch_open) {
+		nj->batch_open = false;
+		zt_netif_rx_batch_end();
+	}
 	for (int pass = 0; pass < 8 && nj->q_head; pass++) {
 		struct frame *f = nj->q_head;
 		nj->q_head = nj->q_tail = NULL;
-		nj->q_len = 0;
+		nj->q_len = nj->q_lwip = 0;
 		zt_netif_rx_batch_begin();
 		while (f) {
 			struct frame *next = f->next;
@@ -257,6 +284,7 @@ static int64_t netjoin_hook(struct zt_loop *loop, int64_t now, void *arg)
 	for (size_t i = 0; i < nj->n_nets; i++)
 		if (nj->nets[i].nwid && nj->nets[i].mcast_dirty)
 			sync_multicast(nj, &nj->nets[i], now);
+	nj->queueing = false;
 	return nj->q_head ? now : zt_netif_rx_batch_deadline(now);
 }
 
@@ -364,6 +392,10 @@ void zt_netjoin_free(struct zt_netjoin *nj)
 	if (!nj)
 		return;
 	zt_loop_remove_hook(nj->loop, netjoin_hook, nj);
+	if (nj->batch_open) {
+		nj->batch_open = false;
+		zt_netif_rx_batch_end();
+	}
 	for (size_t i = 0; i < nj->n_nets; i++) {
 		zt_netif_free(nj->nets[i].nif);
 		free(nj->nets[i].resolv_conf);
