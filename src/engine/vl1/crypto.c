@@ -1,6 +1,10 @@
 #include "vl1/crypto.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,12 +107,39 @@ void zt_wipe(void *p, size_t n)
 	sodium_memzero(p, n);
 }
 
+/* Per packet, libcrypto's EVP layer costs more than the AES itself: a new IV goes through its parameter
+ * handling, and all that code is out of the caches again when packets come a few milliseconds apart (a
+ * ping: about 13 us to seal one 122-byte packet cold, 0.7 us warm). So the two per-packet modes avoid it:
+ * GMAC through libsodium's AES-256-GCM, which keeps its expanded key and GHASH powers in one state and
+ * whose code is small (4-5 us cold for the whole seal, 0.3 us warm); CTR as what counter mode is, the
+ * encryption of successive counter blocks, through the ECB context keyed once (no IV to set). libsodium's
+ * AES needs AES-NI and PCLMUL: without them, and for additional data beyond GMAC_MAX, GCM stays
+ * libcrypto's. */
+#define GMAC_MAX  (16 * 1024)
+#define CTR_CHUNK 1024
+
+static_assert(alignof(crypto_aead_aes256gcm_state) <= alignof(max_align_t), "calloc aligns the state");
+
 struct zt_aes256 {
+	crypto_aead_aes256gcm_state gcm_state; /* libsodium's, set up on the first GMAC */
+	bool gcm_keyed;
 	uint8_t key[ZT_AES256_KEY_LEN];
 	/* Keyed on first use of each mode, then reused: set-up (allocation, key schedule) costs more than
 	 * the work on a small packet. */
-	EVP_CIPHER_CTX *enc, *dec, *ctr, *gcm;
+	EVP_CIPHER_CTX *enc, *dec, *gcm;
 };
+
+/* Whether libsodium's AES-256-GCM runs on this CPU; asked once. */
+static bool sodium_gcm(void)
+{
+	static atomic_int avail = -1;
+	int v = atomic_load_explicit(&avail, memory_order_relaxed);
+	if (v < 0) {
+		v = sodium_init() >= 0 && crypto_aead_aes256gcm_is_available();
+		atomic_store_explicit(&avail, v, memory_order_relaxed);
+	}
+	return v;
+}
 
 int zt_aes256_new(struct zt_aes256 **out, const uint8_t key[ZT_AES256_KEY_LEN])
 {
@@ -126,9 +157,8 @@ void zt_aes256_free(struct zt_aes256 *a)
 		return;
 	EVP_CIPHER_CTX_free(a->enc);
 	EVP_CIPHER_CTX_free(a->dec);
-	EVP_CIPHER_CTX_free(a->ctr);
 	EVP_CIPHER_CTX_free(a->gcm);
-	zt_wipe(a->key, sizeof(a->key));
+	zt_wipe(a, sizeof(*a));
 	free(a);
 }
 
@@ -161,18 +191,60 @@ int zt_aes256_block(struct zt_aes256 *a, bool encrypt, uint8_t out[16], const ui
 
 int zt_aes256_ctr_run(struct zt_aes256 *a, uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16])
 {
-	EVP_CIPHER_CTX *ctx = mode_ctx(a, &a->ctr, EVP_aes_256_ctr(), 1);
-	int n = 0;
-	if (!ctx || len > (size_t)INT32_MAX || EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ctr, 1) != 1)
+	EVP_CIPHER_CTX *ctx = mode_ctx(a, &a->enc, EVP_aes_256_ecb(), 1);
+	if (!ctx)
 		return -EIO;
-	if (len && (EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1 || (size_t)n != len))
-		return -EIO;
+	uint8_t c[16], ks[CTR_CHUNK];
+	memcpy(c, ctr, 16);
+	while (len) {
+		size_t n = len < sizeof(ks) ? len : sizeof(ks), blocks = (n + 15) / 16;
+		for (size_t b = 0; b < blocks; b++) {
+			memcpy(ks + 16 * b, c, 16);
+			for (int i = 15; i >= 0 && ++c[i] == 0; i--)
+				; /* the next counter: +1, big-endian over all 128 bits */
+		}
+		int got = 0;
+		if (EVP_CipherUpdate(ctx, ks, &got, ks, (int)(blocks * 16)) != 1 || got != (int)(blocks * 16))
+			return -EIO;
+		size_t i = 0;
+		for (; i + 8 <= n; i += 8) {
+			uint64_t d, k;
+			memcpy(&d, in + i, 8);
+			memcpy(&k, ks + i, 8);
+			d ^= k;
+			memcpy(out + i, &d, 8);
+		}
+		for (; i < n; i++)
+			out[i] = in[i] ^ ks[i];
+		in += n;
+		out += n;
+		len -= n;
+	}
 	return 0;
 }
 
 int zt_aes256_gmac_run(struct zt_aes256 *a, uint8_t tag[16], const uint8_t iv[12], const void *x, size_t xlen,
                        const void *y, size_t ylen)
 {
+	if (sodium_gcm() && xlen <= GMAC_MAX && ylen <= GMAC_MAX - xlen) {
+		if (!a->gcm_keyed) {
+			crypto_aead_aes256gcm_beforenm(&a->gcm_state, a->key);
+			a->gcm_keyed = true;
+		}
+		/* GCM over no plaintext: the tag is GMAC over the additional data, which must be one run */
+		uint8_t buf[GMAC_MAX];
+		const uint8_t *ad = xlen ? x : y;
+		if (xlen && ylen && (const uint8_t *)x + xlen != y) {
+			memcpy(buf, x, xlen);
+			memcpy(buf + xlen, y, ylen);
+			ad = buf;
+		}
+		uint8_t none[1];
+		unsigned long long tag_len;
+		crypto_aead_aes256gcm_encrypt_detached_afternm(none, tag, &tag_len, none, 0, ad, xlen + ylen, NULL,
+		                                               iv, &a->gcm_state);
+		return tag_len == 16 ? 0 : -EIO;
+	}
 	/* GCM's default IV length is the 12 bytes we have. */
 	EVP_CIPHER_CTX *ctx = mode_ctx(a, &a->gcm, EVP_aes_256_gcm(), 1);
 	int n = 0;

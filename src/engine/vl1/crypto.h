@@ -1,5 +1,6 @@
-/* The cryptographic primitives VL1 uses, as thin wrappers: libsodium for everything except AES, and
- * OpenSSL's libcrypto for AES (cipher suite 3 and extended armor) and HMAC-SHA-384. Nothing is hand-written. */
+/* The cryptographic primitives VL1 uses, as thin wrappers: libsodium for everything but AES blocks, and
+ * OpenSSL's libcrypto for AES blocks (cipher suite 3 and extended armor; CTR's keystream is AES-ECB of the
+ * counter blocks), GCM where libsodium's cannot run, and HMAC-SHA-384. Nothing is hand-written. */
 #ifndef ZTRUN_VL1_CRYPTO_H
 #define ZTRUN_VL1_CRYPTO_H
 
@@ -56,9 +57,10 @@ int zt_base64url(char *out, size_t out_cap, const uint8_t *bin, size_t len);
 bool zt_ct_eq(const void *a, const void *b, size_t n);
 void zt_wipe(void *p, size_t n);
 
-/* AES-256 through OpenSSL, keyed once for many calls: each mode's context is set up on its first use and
- * reused, so a packet costs neither an allocation nor a key schedule. One owner at a time (the contexts
- * change with every call). Calls return 0, -EIO if libcrypto fails, or -ENOMEM. */
+/* AES-256 through OpenSSL (and GCM through libsodium where the CPU allows: crypto.c), keyed once for many
+ * calls: each mode's context is set up on its first use and reused, so a packet costs neither an
+ * allocation nor a key schedule. One owner at a time (the contexts change with every call). Calls return
+ * 0, -EIO if libcrypto fails, or -ENOMEM. */
 struct zt_aes256;
 int zt_aes256_new(struct zt_aes256 **out, const uint8_t key[ZT_AES256_KEY_LEN]);
 void zt_aes256_free(struct zt_aes256 *a); /* wipes the key; NULL is fine */
