@@ -43,12 +43,21 @@ ZT_EXPORT int close(int fd)
 	if (zt_rpc_conn_is_own_fd(fd))
 		return zt_fail(EBADF); /* not the app's: as if it were not open */
 	zt_dgram_hint_set(fd, false);
+	zt_lazy_forget(fd);
 	return CALL_REAL(close, fd);
+}
+
+/* A placeholder about to be copied is made the service's socket first: the copies must share it. */
+static void realize_before_copy(int oldfd)
+{
+	if (zt_shim_enabled && zt_lazy_hint(oldfd))
+		zt_fd_kind(oldfd);
 }
 
 ZT_EXPORT int dup(int oldfd)
 {
 	zt_shim_init();
+	realize_before_copy(oldfd);
 	int fd = CALL_REAL(dup, oldfd);
 	if (fd >= 0)
 		zt_dgram_hint_set(fd, zt_dgram_hint(oldfd));
@@ -63,6 +72,10 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 		if (e < 0)
 			return zt_fail(-e);
 	}
+	if (oldfd != newfd) {
+		realize_before_copy(oldfd);
+		zt_lazy_forget(newfd);
+	}
 	int r = CALL_REAL(dup2, oldfd, newfd);
 	if (r >= 0 && oldfd != newfd)
 		zt_dgram_hint_set(newfd, zt_dgram_hint(oldfd));
@@ -76,6 +89,10 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 		int e = zt_rpc_conn_evacuate(newfd);
 		if (e < 0)
 			return zt_fail(-e);
+	}
+	if (oldfd != newfd) {
+		realize_before_copy(oldfd);
+		zt_lazy_forget(newfd);
 	}
 	int r = CALL_REAL(dup3, oldfd, newfd, flags);
 	if (r >= 0)

@@ -67,9 +67,7 @@ int zt_set_fd_flags(int fd, bool nonblock, bool cloexec)
 	return 0;
 }
 
-/* Puts the service's new app end `nfd` in place of the app's `fd` (same number, same O_NONBLOCK and
- * FD_CLOEXEC, and the timeouts and low-water mark the app set on it) and closes nfd. */
-static int install_over(int nfd, int fd)
+int zt_install_over(int nfd, int fd)
 {
 	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
 	int e = 0;
@@ -97,7 +95,7 @@ static int simple_call(enum zt_nc_op op, int fd, const void *body, size_t len, b
 	bool install = rep.result >= 0 || (op == ZT_NC_CONNECT && rep.result == -EINPROGRESS);
 	if (rep.fd >= 0 && !install)
 		real_close(rep.fd);
-	if (rep.fd >= 0 && install && (e = install_over(rep.fd, fd)) < 0)
+	if (rep.fd >= 0 && install && (e = zt_install_over(rep.fd, fd)) < 0)
 		return zt_fail(-e);
 	if (op == ZT_NC_CONNECT && rep.result == ZT_NC_CONNECT_HOST)
 		return rep.fd >= 0 ? ZT_NC_CONNECT_HOST : zt_fail(EPROTO);
@@ -129,6 +127,13 @@ ZT_EXPORT int socket(int domain, int type, int protocol)
 		return zt_fail(EACCES);
 	default:
 		return zt_fail(ESOCKTNOSUPPORT);
+	}
+	/* A placeholder until it connects (rpc.h, Lazy streams), once this thread has reached the
+	 * service: without one socket() fails at once, as it always did. */
+	if (base == SOCK_STREAM && zt_rpc_conn_ready()) {
+		int fd = zt_lazy_new(domain, type & (SOCK_NONBLOCK | SOCK_CLOEXEC));
+		if (fd >= 0 || fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM)
+			return fd >= 0 ? fd : zt_fail(-fd);
 	}
 	uint8_t body[12];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
@@ -280,12 +285,46 @@ ZT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict addrl
 	return accept_common(kind, fd, addr, addrlen, flags);
 }
 
+/* connect() of a placeholder: the socket and its connection in one request (rpc.h, CONNECT_NEW).
+ * Returns what connect() returns, or 1 when fd is now an 's' socket still to connect. */
+static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblock)
+{
+	uint8_t body[4 + ZT_NC_ADDR_LEN + 4];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, kind == 'U' ? AF_INET6 : AF_INET);
+	zt_nc_put_addr(&b, a);
+	zt_nc_put_u32(&b, nonblock ? ZT_NC_CONNECT_NONBLOCK : 0);
+	struct zt_rpc_reply rep;
+	int e = zt_rpc(ZT_NC_CONNECT_NEW, -1, body, b.off, !nonblock, &rep);
+	if (e < 0)
+		return zt_fail(unavailable(ZT_NC_CONNECT, e));
+	bool again = rep.result == ZT_NC_CONNECT_AGAIN;
+	bool install = rep.result == 0 || rep.result == -EINPROGRESS || again;
+	if (rep.fd >= 0 && !install)
+		real_close(rep.fd);
+	if (install && rep.fd < 0)
+		return zt_fail(unavailable(ZT_NC_CONNECT, -EPROTO));
+	if (!install)
+		return zt_fail(rep.result < 0 ? -rep.result : EPROTO);
+	if (again && zt_fd_kind_any(rep.fd) != 's') {
+		real_close(rep.fd);
+		return zt_fail(unavailable(ZT_NC_CONNECT, -EPROTO));
+	}
+	if ((e = zt_install_over(rep.fd, fd)) < 0)
+		return zt_fail(-e);
+	zt_lazy_forget(fd);
+	if (again)
+		return 1;
+	zt_dgram_hint_set(fd, false); /* a kernel TCP socket now: read() and write() need not ask */
+	return rep.result < 0 ? zt_fail(-rep.result) : 0;
+}
+
 ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 {
 	const struct sockaddr *addr = ZT_CSA(addr_arg);
 	zt_shim_init();
 	int kind;
-	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+	if (!zt_shim_enabled || !(kind = zt_fd_kind_any(fd)))
 		return CALL_REAL(connect, fd, addr, len);
 	struct zt_nc_addr a;
 	int e = zt_addr_in(&a, addr, len);
@@ -295,6 +334,12 @@ ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 	if (fl < 0)
 		return -1;
 	bool nonblock = fl & O_NONBLOCK;
+	if (kind == 'u' || kind == 'U') {
+		int r = connect_new(fd, kind, &a, nonblock);
+		if (r <= 0)
+			return r;
+		kind = 's';
+	}
 	uint8_t body[ZT_NC_ADDR_LEN + 4];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
 	zt_nc_put_addr(&b, &a);

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "hooks.h"
 
 int (*real_socket)(int, int, int);
 int (*real_bind)(int, const struct sockaddr *, socklen_t);
@@ -157,7 +157,7 @@ void zt_shim_debug(const char *fmt, ...)
 	errno = saved;
 }
 
-int zt_fd_kind(int fd)
+int zt_fd_kind_any(int fd)
 {
 	struct sockaddr_un un;
 	socklen_t len = sizeof(un);
@@ -165,5 +165,17 @@ int zt_fd_kind(int fd)
 	int r = real_getsockname(fd, (struct sockaddr *)&un, &len);
 	errno = saved;
 	int kind = r < 0 ? 0 : zt_nc_name_kind(&un, len);
-	return kind && strchr("sldDc", kind) ? kind : 0;
+	return kind && strchr("sldDcuU", kind) ? kind : 0;
+}
+
+int zt_fd_kind(int fd)
+{
+	int kind = zt_fd_kind_any(fd);
+	if (kind != 'u' && kind != 'U')
+		return kind;
+	/* Failing that (the service is gone), the call goes on as on a socket the service forgot. */
+	int saved = errno;
+	zt_lazy_realize(fd, kind);
+	errno = saved;
+	return 's';
 }

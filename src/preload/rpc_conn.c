@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "hooks.h"
 
 /* Threads with a cached connection at the same time; past this a thread opens a connection per
  * request (slower, still correct). */
@@ -132,6 +132,8 @@ static int move_high(int fd)
 static void before_fork(void)
 {
 	self.clone_fd = -1;
+	if (zt_shim_enabled)
+		zt_lazy_realize_all(); /* parent and child share each socket, as the kernel's */
 	if (zt_shim_enabled && atomic_load(&ever_connected)) {
 		int saved = errno;
 		struct zt_rpc_reply rep;
@@ -159,6 +161,7 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
 	pthread_mutex_unlock(&factory_lock);
+	zt_lazy_after_fork_child();
 	unsigned used = atomic_load(&slots_used);
 	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++) {
 		int v = atomic_exchange(&slots[i].fdp1, 0);
@@ -308,6 +311,11 @@ static void conn_discard(int fd, bool transient)
 	}
 	slot_release(&slots[self.slot], fd + 1);
 	self.slot = -1;
+}
+
+bool zt_rpc_conn_ready(void)
+{
+	return self.slot >= 0 && atomic_load(&slots[self.slot].fdp1) > 0;
 }
 
 bool zt_rpc_conn_is_own_fd(int fd)

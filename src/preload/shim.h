@@ -118,8 +118,10 @@ void zt_shim_init(void);
 void zt_shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* What an fd is, from one getsockname(): 0 for anything that is not a virtual socket, else the kind
- * letter of rpc.h ('s', 'l', 'd', 'c'). */
+ * letter of rpc.h ('s', 'l', 'd', 'D', 'c'). A placeholder (rpc.h, Lazy streams) is made a socket
+ * of the service first, and says 's'; zt_fd_kind_any says 'u' or 'U' for it. */
 int zt_fd_kind(int fd);
+int zt_fd_kind_any(int fd);
 
 /* ---- rpc connections to the service (rpc_conn.c) ---- */
 
@@ -140,6 +142,10 @@ int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool int
 
 /* The shim's socket calls (its real_ ones) for fdpass.h. */
 extern const struct zt_fdpass_ops zt_shim_fdpass;
+
+/* Whether this thread has talked to the service on a connection it still holds (no syscall; after a
+ * raw clone it may be the parent's, which the next request finds out). */
+bool zt_rpc_conn_ready(void);
 
 /* Whether fd is one of the shim's rpc connections (of any thread). */
 bool zt_rpc_conn_is_own_fd(int fd);

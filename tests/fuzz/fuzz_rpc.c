@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		uint8_t msg[ZT_NC_MAX_MSG + 64];
 		struct zt_nc_buf b = {.p = msg, .len = sizeof(msg)};
-		zt_nc_put_req_hdr(&b, (enum zt_nc_op)(1 + data[1] % ZT_NC_IFADDRS), 7);
+		zt_nc_put_req_hdr(&b, (enum zt_nc_op)(1 + data[1] % ZT_NC_OP_LAST), 7);
 		zt_nc_put_bytes(&b, data + 2,
 		                size - 2 < sizeof(msg) - b.off ? size - 2 : sizeof(msg) - b.off);
 		send_msg(ctl, msg, b.off, fds[data[0] % 4]);

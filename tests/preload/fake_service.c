@@ -185,7 +185,7 @@ static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 	int32_t result = 0;
 	int give = -1;
 	struct zt_nc_addr a;
-	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS && !s) {
+	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS && op != ZT_NC_CONNECT_NEW && !s) {
 		fake_reply(conn, op, rid, -EBADF, NULL, 0, -1);
 		return;
 	}
@@ -201,6 +201,20 @@ static void fake_handle(int conn, const uint8_t *msg, size_t len, int fd)
 		n->local.family = (uint16_t)n->domain;
 		give = fake_pair(F.nsocks, n->kind, n->kind == 's' ? SOCK_STREAM : SOCK_SEQPACKET, &n->svc);
 		F.nsocks++;
+		break;
+	}
+	case ZT_NC_CONNECT_NEW: { /* never joined here: a new socket, which the shim then connects */
+		struct fake_sock *n = &F.socks[F.nsocks];
+		memset(n, 0, sizeof(*n));
+		n->domain = zt_nc_get_u32(&in);
+		n->type = SOCK_STREAM;
+		n->protocol = IPPROTO_TCP;
+		n->kind = 's';
+		n->svc_l = -1;
+		n->local.family = (uint16_t)n->domain;
+		give = fake_pair(F.nsocks, 's', SOCK_STREAM, &n->svc);
+		F.nsocks++;
+		result = ZT_NC_CONNECT_AGAIN;
 		break;
 	}
 	case ZT_NC_BIND:

@@ -28,6 +28,15 @@
 
 #include "fake_service.h"
 
+/* The kind letter an fd's name ends with (rpc.h), as the shim reads it: also a placeholder's (past
+ * the shim's getsockname, which would make it a socket of the service). */
+static int name_kind(int fd)
+{
+	struct sockaddr_un un;
+	socklen_t len = sizeof(un);
+	return syscall(SYS_getsockname, fd, &un, &len) < 0 ? 0 : zt_nc_name_kind(&un, len);
+}
+
 static void test_socket(void)
 {
 	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
@@ -44,6 +53,28 @@ static void test_socket(void)
 	          "socket: control connection is close-on-exec");
 	CHECK_MSG(ctl > fd, "socket: control connection kept above the app's numbers");
 	close(fd);
+
+	/* Once this thread reached the service, a stream's socket() is a placeholder of its own; the
+	 * first call that needs the service's socket asks for it, as socket() did, keeping fd and flags. */
+	int before = F.requests;
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_MSG(fd >= 0 && name_kind(fd) == 'U' && F.requests == before && (fcntl(fd, F_GETFL) & O_NONBLOCK) &&
+	              !(fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	          "socket: a stream placeholder 'U', no request, flags applied");
+	int fdnum = fd, v = 0;
+	socklen_t vlen = sizeof(v);
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &vlen) == 0 && v == AF_INET6 &&
+	              F.requests == before + 2 && kind_of(fd) == 's' && fd == fdnum &&
+	              (fcntl(fd, F_GETFL) & O_NONBLOCK) && !(fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	          "socket: the placeholder's first call asks for the socket and installs it");
+	s = sock_of(fd);
+	CHECK_MSG(s && s->domain == AF_INET6 && s->type == SOCK_STREAM, "socket: the placeholder's domain");
+	close(fd);
+	before = F.requests;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_MSG(fd >= 0 && name_kind(fd) == 'u', "socket: an AF_INET placeholder is 'u'");
+	close(fd);
+	CHECK_MSG(F.requests == before, "socket: a placeholder closed unused costs no request");
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK_MSG(fd >= 0 && kind_of(fd) == 'd' && !(fcntl(fd, F_GETFL) & O_NONBLOCK) &&
 	              !(fcntl(fd, F_GETFD) & FD_CLOEXEC),
@@ -284,8 +315,8 @@ static void test_connect(void)
 	pthread_mutex_lock(&F.mu);
 	F.stale_next = true;
 	pthread_mutex_unlock(&F.mu);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_MSG(fd >= 0 && kind_of(fd) == 's', "a stale reply is skipped");
+	fd = socket(AF_INET, SOCK_DGRAM, 0); /* a stream's socket() asks nothing now (test_socket) */
+	CHECK_MSG(fd >= 0 && kind_of(fd) == 'd', "a stale reply is skipped");
 	/* Two more: the app's new fd, and the fake's end of its pair (both in this process). */
 	CHECK_MSG(zt_test_count_fds() == before + 2, "the stale reply's fd is closed");
 	int closed = F.closed;
@@ -300,7 +331,7 @@ static void test_connect(void)
 	usleep(50000);
 	CHECK_MSG(F.closed == closed + 1, "and drops that control connection");
 	vlen = sizeof(v);
-	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_STREAM,
+	CHECK_MSG(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_DGRAM,
 	          "the next call reconnects");
 	close(fd);
 }

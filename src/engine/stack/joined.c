@@ -25,7 +25,8 @@
  * installed it over its fd, which closed the old end: the loop sees that end hang up), so that when
  * accept() returns the connecting socket is connected, as on a kernel, for any thread that looks.
  * Where the connecting app keeps copies of its old end (dup, fork), the listener's app gets it after
- * HANDOVER_MS anyway. */
+ * HANDOVER_MS anyway. A connection of a socket that had no old end (CONNECT_NEW: the shim's
+ * placeholder) is handed over before the loop sleeps again, after the connect's reply went. */
 #define HANDOVER_MS 200
 
 struct handover {
@@ -232,28 +233,31 @@ static int accept_own(int kl, int c, struct zt_nc_addr *peer)
 	return -EAGAIN;
 }
 
-/* The connecting socket: the app's options, its bound address if it bound one, connected to l's
+/* The connecting socket: the app's options, its bound address if it bound one (s NULL: a fresh
+ * socket of `domain`, which has neither), connected to l's
  * kernel listener at ip:port. The connect is non-blocking; for an app's blocking connect a second
  * connect() once the handshake is over makes the socket say EISCONN to the app's next one, as after
  * a blocking connect; after a non-blocking one the kernel says 0 to the app's next connect() once,
  * as after its own EINPROGRESS. The socket stays non-blocking: the installer sets the app's flag. */
-static int kernel_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
+static int kernel_connect(const struct zt_sock *s, int domain, const ip_addr_t *ip, uint16_t port,
+                          bool nonblock)
 {
-	int c = zt_privnet_socket(s->domain);
+	int c = zt_privnet_socket(domain);
 	if (c < 0)
 		return c;
-	if (s->domain == AF_INET6)
+	if (s && domain == AF_INET6)
 		set_int(c, IPPROTO_IPV6, IPV6_V6ONLY, s->v6only);
-	replay_options(s, c);
+	if (s)
+		replay_options(s, c);
 	struct sockaddr_storage ss;
 	socklen_t len;
-	if (s->bound) {
+	if (s && s->bound) {
 		struct tcp_pcb *pcb = s->pcb.tcp;
-		len = to_sockaddr(&pcb->local_ip, pcb->local_port, s->domain, &ss);
+		len = to_sockaddr(&pcb->local_ip, pcb->local_port, domain, &ss);
 		if (bind(c, (struct sockaddr *)&ss, len) < 0)
 			goto fail;
 	}
-	len = to_sockaddr(ip, port, s->domain, &ss);
+	len = to_sockaddr(ip, port, domain, &ss);
 	if (connect(c, (struct sockaddr *)&ss, len) < 0) {
 		if (errno != EINPROGRESS)
 			goto fail;
@@ -266,21 +270,24 @@ fail:
 	return -EAGAIN;
 }
 
-int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
+/* A connection of socket s (NULL: a fresh one of svc and domain) to ip:port, joined (see
+ * zt_joined_connect). */
+static int join(struct zt_service *svc, const struct zt_sock *s, int domain, const ip_addr_t *ip,
+                uint16_t port, bool nonblock)
 {
-	if (!joined_enabled() || s->state != ZT_SOCK_NEW || !s->pcb.tcp || !is_loopback(ip))
+	if (!joined_enabled() || !is_loopback(ip))
 		return -EAGAIN;
-	if (IP_IS_V4(ip) && s->domain == AF_INET6 && s->v6only)
+	if (IP_IS_V4(ip) && domain == AF_INET6 && s && s->v6only)
 		return -EAGAIN;
 	struct zt_sock *l = find_listener(ip, port);
 	/* A listener with connections still queued in lwIP keeps its order: this one queues too. */
-	if (!l || l->svc != s->svc || l->kind != 'l' || l->app_gone || l->dead || l->acceptq_head ||
+	if (!l || l->svc != svc || l->kind != 'l' || l->app_gone || l->dead || l->acceptq_head ||
 	    listener_gone(l))
 		return -EAGAIN;
 	int kl = kernel_listener(l);
 	if (kl < 0)
 		return -EAGAIN;
-	int c = kernel_connect(s, ip, port, nonblock);
+	int c = kernel_connect(s, domain, ip, port, nonblock);
 	if (c < 0)
 		return -EAGAIN;
 	struct zt_nc_addr from;
@@ -311,12 +318,25 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 	zt_nc_put_addr(&b, &from);
 	memcpy(h->rec, rec, sizeof(rec));
 	h->l = l;
-	h->sid = s->id;
+	h->sid = s ? s->id : 0; /* ids start at 1 */
 	h->afd = a;
-	h->due = zt_now_ms() + HANDOVER_MS;
+	h->due = zt_now_ms() + (s ? HANDOVER_MS : 0);
 	h->next = handovers;
 	handovers = h;
 	return c;
+}
+
+int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
+{
+	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp)
+		return -EAGAIN;
+	return join(s->svc, s, s->domain, ip, port, nonblock);
+}
+
+int zt_joined_connect_new(struct zt_service *svc, int domain, const ip_addr_t *ip, uint16_t port,
+                          bool nonblock)
+{
+	return join(svc, NULL, domain, ip, port, nonblock);
 }
 
 static int opt_int(const struct zt_sock *s, int level, int name)

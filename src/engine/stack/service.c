@@ -38,7 +38,7 @@ static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, i
 	struct zt_nc_buf req = {.p = msg, .len = len};
 	uint32_t w = zt_nc_get_u32(&req), id = zt_nc_get_u32(&req);
 	enum zt_nc_op op = (enum zt_nc_op)(w & 0xff);
-	if (req.bad || ((w >> 8) & 0xff) != ZT_NC_VERSION || op < ZT_NC_SOCKET || op > ZT_NC_IFADDRS) {
+	if (req.bad || ((w >> 8) & 0xff) != ZT_NC_VERSION || op < ZT_NC_SOCKET || op > ZT_NC_OP_LAST) {
 		shutdown(conn->fd, SHUT_RDWR); /* not our protocol: hang up on it */
 		return;
 	}
@@ -47,7 +47,7 @@ static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, i
 	int reply_fd = -1, r;
 	bool deferred = false;
 	struct zt_sock *s = NULL;
-	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS) {
+	if (op != ZT_NC_SOCKET && op != ZT_NC_CLONE && op != ZT_NC_IFADDRS && op != ZT_NC_CONNECT_NEW) {
 		s = fd >= 0 ? zt_sock_lookup(svc, fd) : NULL;
 		if (!s) {
 			zt_service_reply(conn, op, id, fd >= 0 ? -ENOTSOCK : -EBADF, NULL, 0, -1);
@@ -66,6 +66,9 @@ static void handle_request(struct zt_rpc_conn *conn, uint8_t *msg, size_t len, i
 		break;
 	case ZT_NC_CONNECT:
 		r = zt_op_connect(svc, conn, id, s, fd, &req, &reply_fd, &deferred);
+		break;
+	case ZT_NC_CONNECT_NEW:
+		r = zt_op_connect_new(svc, &req, &reply_fd);
 		break;
 	case ZT_NC_GETSOCKNAME:
 	case ZT_NC_GETPEERNAME:

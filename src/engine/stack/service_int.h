@@ -49,6 +49,8 @@ int zt_op_listen(struct zt_sock *s, struct zt_nc_buf *req, int *reply_fd);
 /* A blocking connect still in progress is answered later (*deferred set, a waiter on s for conn/id). */
 int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id, struct zt_sock *s,
                   int app_fd, struct zt_nc_buf *req, int *reply_fd, bool *deferred);
+/* CONNECT_NEW (rpc.h): a joined connection's socket, or ZT_NC_CONNECT_AGAIN with a new 's' app end. */
+int zt_op_connect_new(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd);
 int zt_op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen);
 int zt_op_setsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, int *reply_fd);
 int zt_op_getsockopt(struct zt_sock *s, int app_fd, struct zt_nc_buf *req, uint8_t *out, size_t *outlen);

@@ -10,11 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
+/* A new socket of the service; 0 with *reply_fd its app end, or -errno. */
+static int new_socket(struct zt_service *svc, int domain, int type, int proto, int *reply_fd)
 {
-	int domain = (int)zt_nc_get_u32(req), type = (int)zt_nc_get_u32(req), proto = (int)zt_nc_get_u32(req);
-	if (req->bad)
-		return -EINVAL;
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (type == SOCK_STREAM && proto != 0 && proto != IPPROTO_TCP)
@@ -52,6 +50,37 @@ int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 	zt_sock_update_watch(s);
 	*reply_fd = app_fd;
 	return 0;
+}
+
+int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
+{
+	int domain = (int)zt_nc_get_u32(req), type = (int)zt_nc_get_u32(req), proto = (int)zt_nc_get_u32(req);
+	return req->bad ? -EINVAL : new_socket(svc, domain, type, proto, reply_fd);
+}
+
+int zt_op_connect_new(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
+{
+	int domain = (int)zt_nc_get_u32(req);
+	struct zt_nc_addr a;
+	zt_nc_get_addr(req, &a);
+	uint32_t flags = zt_nc_get_u32(req);
+	if (req->bad)
+		return -EINVAL;
+	if (domain != AF_INET && domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	ip_addr_t ip;
+	uint16_t port;
+	/* A joined connection needs no virtual socket at all; --fallthrough decides first (zt_op_connect). */
+	bool nonblock = flags & ZT_NC_CONNECT_NONBLOCK;
+	if (!svc->fallthrough && (int)a.family == domain && zt_stack_addr_from_nc(&a, &ip, &port) == 0) {
+		int c = zt_joined_connect_new(svc, domain, &ip, port, nonblock);
+		if (c >= 0) {
+			*reply_fd = c;
+			return nonblock ? -EINPROGRESS : 0;
+		}
+	}
+	int r = new_socket(svc, domain, SOCK_STREAM, IPPROTO_TCP, reply_fd);
+	return r < 0 ? r : ZT_NC_CONNECT_AGAIN;
 }
 
 /* A port a joined connection holds is taken too (joined.c). */

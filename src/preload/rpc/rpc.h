@@ -66,6 +66,15 @@
  * a kernel's listener resets what it queued, and ends the others as the app closes them.
  * zt_nc_get_addr_flags() reads both flags.
  *
+ * Lazy streams: socket() of a TCP socket in the shim asks the service nothing. It makes a Unix
+ * stream socket of its own (the "placeholder") bound to an abstract name
+ *     "\0" ZT_NC_NAME_PREFIX "new/<pid>/<n>/<kind>"      kind 'u' (AF_INET) or 'U' (AF_INET6)
+ * with the app's SOCK_NONBLOCK and SOCK_CLOEXEC. connect() on it is CONNECT_NEW; anything else the
+ * app does with it first (an option, bind, listen, a name, I/O, dup, a fork) asks for the socket with
+ * SOCKET and installs the 's' app end over it, as if socket() had asked. A placeholder closed unused
+ * costs the service nothing. The seccomp supervisor makes no placeholders and serves none (an
+ * inherited one is a Unix socket to it).
+ *
  * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
  *
  * Names: the shim resolves them itself (its DNS client uses virtual sockets) with the nameservers,
@@ -156,7 +165,15 @@ enum zt_nc_op {
 	 * whole entries as fit in a message; the shim asks again from first + count until it has
 	 * total, and starts over if total changed (the interfaces changed between its requests). */
 	ZT_NC_IFADDRS = 10,
+	/* no fd; req: u32 domain (AF_INET or AF_INET6), addr, u32 flags (ZT_NC_CONNECT_NONBLOCK).
+	 * connect() of a stream socket the service was not asked for yet (a placeholder, see Lazy
+	 * streams): the socket and its connection in one request. Reply: when joined (see CONNECT), 0
+	 * or -EINPROGRESS + fd = the connected kernel socket, as CONNECT's; else ZT_NC_CONNECT_AGAIN +
+	 * fd = a new 's' app end, as SOCKET's, which the shim installs and then connects with CONNECT;
+	 * or -errno. */
+	ZT_NC_CONNECT_NEW = 11,
 };
+#define ZT_NC_OP_LAST ZT_NC_CONNECT_NEW
 
 #define ZT_NC_IFNAMSIZ   16 /* IFNAMSIZ */
 #define ZT_NC_IFADDR_LEN (ZT_NC_IFNAMSIZ + 16 + 16)
@@ -164,6 +181,7 @@ enum zt_nc_op {
 
 #define ZT_NC_CONNECT_NONBLOCK 0x01
 #define ZT_NC_CONNECT_HOST     1 /* CONNECT's reply: the fd is the host's socket (fall-through) */
+#define ZT_NC_CONNECT_AGAIN    2 /* CONNECT_NEW's reply: the fd is a new 's' app end to connect */
 
 /* The errno a call gives when the service cannot be asked or answered nonsense, the same from the
  * shim and the seccomp supervisor: one its caller already handles for "the network is not there". */

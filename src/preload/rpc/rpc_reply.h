@@ -26,8 +26,10 @@ static inline int zt_nc_reply_check(const uint8_t *in, size_t len, enum zt_nc_op
 		return -EPROTO;
 	if (rid != id)
 		return 0;
-	bool host = op == ZT_NC_CONNECT && r == ZT_NC_CONNECT_HOST; /* the one positive result */
-	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || (r > 0 && !host) || r < -4095)
+	/* the positive results */
+	bool known = (op == ZT_NC_CONNECT && r == ZT_NC_CONNECT_HOST) ||
+	             (op == ZT_NC_CONNECT_NEW && r == ZT_NC_CONNECT_AGAIN);
+	if ((w0 & 0xff) != (uint32_t)op || ((w0 >> 8) & 0xff) != ZT_NC_VERSION || (r > 0 && !known) || r < -4095)
 		return -EPROTO;
 	*result = r;
 	*has_fd = ((w0 >> 16) & ZT_NC_REPLY_HAS_FD) != 0;
