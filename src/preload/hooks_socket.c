@@ -217,7 +217,7 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 		return zt_fail(EFAULT);
 	uint8_t rec[ZT_NC_ADDR_LEN + 1];
 	struct zt_fdpass_msg m;
-	int r = zt_fdpass_recv(&zt_shim_fdpass, fd, rec, sizeof(rec), 0, &m);
+	int r = zt_fdpass_recv(&zt_shim_fdpass, fd, rec, sizeof(rec), (flags & SOCK_CLOEXEC) ? 0 : ZT_FDPASS_INHERIT, &m);
 	if (r < 0)
 		return zt_fail(-r);
 	int nfd = m.fd;
@@ -236,7 +236,12 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 		real_close(nfd);
 		return zt_fail(ECONNABORTED);
 	}
-	int e = zt_set_fd_flags(nfd, flags & SOCK_NONBLOCK, flags & SOCK_CLOEXEC);
+	/* FD_CLOEXEC came as asked (recvmsg); a joined connection's socket (armed) comes O_NONBLOCK */
+	int e = 0;
+	if (!armed)
+		e = zt_set_fd_flags(nfd, flags & SOCK_NONBLOCK, true);
+	else if (!(flags & SOCK_NONBLOCK) && fcntl(nfd, F_SETFL, O_RDWR) < 0)
+		e = -errno;
 	if (e == 0)
 		e = zt_addr_out(&a, addr, addrlen);
 	struct linger off = {0, 0};
@@ -285,6 +290,19 @@ ZT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict addrl
 	return accept_common(kind, fd, addr, addrlen, flags);
 }
 
+/* zt_install_over for a placeholder, cheaper: it carries no options (a setsockopt realizes it),
+ * and how nfd came is known: a joined connection's kernel socket is non-blocking, an app end not. */
+static int install_over_placeholder(int nfd, int fd, bool nonblock, bool nfd_nonblock)
+{
+	int fdfl = fcntl(fd, F_GETFD), e = 0;
+	if (fdfl < 0 || (nonblock != nfd_nonblock && fcntl(nfd, F_SETFL, nonblock ? O_RDWR | O_NONBLOCK : O_RDWR) < 0))
+		e = -errno;
+	if (e == 0 && real_dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		e = -errno;
+	real_close(nfd);
+	return e;
+}
+
 /* connect() of a placeholder: the socket and its connection in one request (rpc.h, CONNECT_NEW).
  * Returns what connect() returns, or 1 when fd is now an 's' socket still to connect. */
 static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblock)
@@ -310,7 +328,7 @@ static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblo
 		real_close(rep.fd);
 		return zt_fail(unavailable(ZT_NC_CONNECT, -EPROTO));
 	}
-	if ((e = zt_install_over(rep.fd, fd)) < 0)
+	if ((e = install_over_placeholder(rep.fd, fd, nonblock, !again)) < 0)
 		return zt_fail(-e);
 	zt_lazy_forget(fd);
 	if (again)

@@ -217,7 +217,8 @@ static int accept_own(int kl, int c, struct zt_nc_addr *peer)
 	for (int tries = 0; tries < 64; tries++) {
 		socklen_t glen = sizeof(got);
 		memset(&got, 0, sizeof(got));
-		int a = accept4(kl, (struct sockaddr *)&got, &glen, SOCK_CLOEXEC);
+		/* non-blocking as most accepters want it (the accepter sets the app's flag) */
+		int a = accept4(kl, (struct sockaddr *)&got, &glen, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (a < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;

@@ -148,6 +148,10 @@ static void conn_io(struct zt_loop *loop, struct zt_watch *w, uint32_t events, v
 		handle_request(conn, msg, m.len, m.fd);
 		if (m.fd >= 0)
 			close(m.fd);
+		/* A shim's thread waits for each reply, so one request is all there is, as a rule: the
+		 * next round's epoll (level-triggered) says if not, cheaper than a recvmsg that says EAGAIN. */
+		if (events & EPOLLIN)
+			break;
 	}
 	if ((events & (EPOLLHUP | EPOLLERR)) && !conn->dead) {
 		/* drain first: a request sent right before exit still deserves its side effects */

@@ -38,7 +38,8 @@ int zt_fdpass_recv(const struct zt_fdpass_ops *ops, int sock, void *buf, size_t 
 	struct msghdr m = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf, .msg_controllen = sizeof(c.buf)};
 	*msg = (struct zt_fdpass_msg){.fd = -1};
-	ssize_t n = ops->recvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC);
+	int rflags = (flags & ZT_FDPASS_INHERIT) ? flags & ~ZT_FDPASS_INHERIT : flags | MSG_CMSG_CLOEXEC;
+	ssize_t n = ops->recvmsg(sock, &m, rflags);
 	if (n < 0)
 		return -errno;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {

@@ -34,7 +34,9 @@ struct zt_fdpass_msg {
 };
 
 /* Receives one message into buf with flags | MSG_CMSG_CLOEXEC (no received fd leaks into a child the
- * app runs). 0 with *msg filled, or -errno with nothing received (EINTR is the caller's). */
+ * app runs), unless flags has ZT_FDPASS_INHERIT (for an fd the app wants without FD_CLOEXEC at once).
+ * 0 with *msg filled, or -errno with nothing received (EINTR is the caller's). */
+#define ZT_FDPASS_INHERIT 0x20000000 /* MSG_FASTOPEN, which means nothing to recvmsg */
 int zt_fdpass_recv(const struct zt_fdpass_ops *ops, int sock, void *buf, size_t cap, int flags,
                    struct zt_fdpass_msg *msg);
 

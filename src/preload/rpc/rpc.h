@@ -55,7 +55,8 @@
  * or IPV6_PKTINFO. zt_nc_put_frame()/zt_nc_get_frame() write and read both forms.
  * Accept record ('l'): ZT_NC_ADDR_LEN bytes (peer address) + SCM_RIGHTS with one fd, the connected
  * stream app end ('s') of the new connection, or a joined connection's kernel TCP socket. When the
- * family word has ZT_NC_ADDR_RESET_UNACCEPTED set, that socket has SO_LINGER {1, 0}, so that closed
+ * family word has ZT_NC_ADDR_RESET_UNACCEPTED set (only a joined connection's socket, which comes
+ * O_NONBLOCK), that socket has SO_LINGER {1, 0}, so that closed
  * unaccepted (its listener closed with the record still queued) it resets its connection, as a
  * kernel's listener does; the accepter turns it off, then gives it its listener's SO_LINGER, which
  * the service keeps on the listener's app end for that (appopt.h). When the family word has
@@ -168,7 +169,8 @@ enum zt_nc_op {
 	/* no fd; req: u32 domain (AF_INET or AF_INET6), addr, u32 flags (ZT_NC_CONNECT_NONBLOCK).
 	 * connect() of a stream socket the service was not asked for yet (a placeholder, see Lazy
 	 * streams): the socket and its connection in one request. Reply: when joined (see CONNECT), 0
-	 * or -EINPROGRESS + fd = the connected kernel socket, as CONNECT's; else ZT_NC_CONNECT_AGAIN +
+	 * or -EINPROGRESS + fd = the connected kernel socket, as CONNECT's, which comes O_NONBLOCK;
+	 * else ZT_NC_CONNECT_AGAIN +
 	 * fd = a new 's' app end, as SOCKET's, which the shim installs and then connects with CONNECT;
 	 * or -errno. */
 	ZT_NC_CONNECT_NEW = 11,
