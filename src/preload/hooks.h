@@ -27,17 +27,21 @@ int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len
 bool zt_dgram_hint(int fd);
 void zt_dgram_hint_set(int fd, bool on);
 
-/* Puts the service's new app end `nfd` in place of the app's `fd` (same number, O_NONBLOCK,
- * FD_CLOEXEC, and the options zt_appopt_copy carries) and closes nfd. 0 or -errno. */
-int zt_install_over(int nfd, int fd);
+/* Installs the service's new socket `nfd` over placeholder `fd` (rpc.h, Lazy streams), keeping fd's
+ * number and FD_CLOEXEC, and closes nfd; 0 or -errno. Cheaper than a new app end's install: a
+ * placeholder carries no options (a setsockopt makes it the service's socket first), its O_NONBLOCK
+ * is `nonblock` (as the caller read it), and the caller knows whether nfd came O_NONBLOCK (a joined
+ * connection's kernel socket) or not (an app end). */
+int zt_install_placeholder(int nfd, int fd, bool nonblock, bool nfd_nonblock);
 
 /* lazy.c: placeholders of stream sockets the service was not asked for yet (rpc.h, Lazy streams).
  * zt_lazy_new: a placeholder of domain with SOCK_NONBLOCK/SOCK_CLOEXEC `flags`, or -errno.
- * zt_lazy_realize: asks for the socket and installs it over placeholder fd of `kind` ('u', 'U').
+ * zt_lazy_realize: asks for the socket and installs it over placeholder fd of `kind` ('u', 'U');
+ * `shared`: copies of fd will exist (dup, fork), so the socket must never be joined.
  * zt_lazy_realize_all: that for every placeholder of the process (before a fork).
  * zt_lazy_hint: whether fd may be a placeholder; zt_lazy_forget: fd is not one any more. */
 int zt_lazy_new(int domain, int flags);
-int zt_lazy_realize(int fd, int kind);
+int zt_lazy_realize(int fd, int kind, bool shared);
 void zt_lazy_realize_all(void);
 bool zt_lazy_hint(int fd);
 void zt_lazy_forget(int fd);

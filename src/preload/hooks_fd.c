@@ -50,8 +50,12 @@ ZT_EXPORT int close(int fd)
 /* A placeholder about to be copied is made the service's socket first: the copies must share it. */
 static void realize_before_copy(int oldfd)
 {
-	if (zt_shim_enabled && zt_lazy_hint(oldfd))
-		zt_fd_kind(oldfd);
+	if (!zt_shim_enabled || !zt_lazy_hint(oldfd))
+		return;
+	int kind = zt_fd_kind_any(oldfd), saved = errno;
+	if (kind == 'u' || kind == 'U')
+		zt_lazy_realize(oldfd, kind, true);
+	errno = saved;
 }
 
 ZT_EXPORT int dup(int oldfd)

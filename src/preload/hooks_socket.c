@@ -67,7 +67,9 @@ int zt_set_fd_flags(int fd, bool nonblock, bool cloexec)
 	return 0;
 }
 
-int zt_install_over(int nfd, int fd)
+/* Puts the service's new app end `nfd` in place of the app's `fd` (same number, same O_NONBLOCK and
+ * FD_CLOEXEC, and the timeouts and low-water mark the app set on it) and closes nfd. */
+static int install_over(int nfd, int fd)
 {
 	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
 	int e = 0;
@@ -95,7 +97,7 @@ static int simple_call(enum zt_nc_op op, int fd, const void *body, size_t len, b
 	bool install = rep.result >= 0 || (op == ZT_NC_CONNECT && rep.result == -EINPROGRESS);
 	if (rep.fd >= 0 && !install)
 		real_close(rep.fd);
-	if (rep.fd >= 0 && install && (e = zt_install_over(rep.fd, fd)) < 0)
+	if (rep.fd >= 0 && install && (e = install_over(rep.fd, fd)) < 0)
 		return zt_fail(-e);
 	if (op == ZT_NC_CONNECT && rep.result == ZT_NC_CONNECT_HOST)
 		return rep.fd >= 0 ? ZT_NC_CONNECT_HOST : zt_fail(EPROTO);
@@ -290,9 +292,7 @@ ZT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict addrl
 	return accept_common(kind, fd, addr, addrlen, flags);
 }
 
-/* zt_install_over for a placeholder, cheaper: it carries no options (a setsockopt realizes it),
- * and how nfd came is known: a joined connection's kernel socket is non-blocking, an app end not. */
-static int install_over_placeholder(int nfd, int fd, bool nonblock, bool nfd_nonblock)
+int zt_install_placeholder(int nfd, int fd, bool nonblock, bool nfd_nonblock)
 {
 	int fdfl = fcntl(fd, F_GETFD), e = 0;
 	if (fdfl < 0 || (nonblock != nfd_nonblock && fcntl(nfd, F_SETFL, nonblock ? O_RDWR | O_NONBLOCK : O_RDWR) < 0))
@@ -328,7 +328,7 @@ static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblo
 		real_close(rep.fd);
 		return zt_fail(unavailable(ZT_NC_CONNECT, -EPROTO));
 	}
-	if ((e = install_over_placeholder(rep.fd, fd, nonblock, !again)) < 0)
+	if ((e = zt_install_placeholder(rep.fd, fd, nonblock, !again)) < 0)
 		return zt_fail(-e);
 	zt_lazy_forget(fd);
 	if (again)

@@ -175,7 +175,7 @@ int zt_fd_kind(int fd)
 		return kind;
 	/* Failing that (the service is gone), the call goes on as on a socket the service forgot. */
 	int saved = errno;
-	zt_lazy_realize(fd, kind);
+	zt_lazy_realize(fd, kind, false);
 	errno = saved;
 	return 's';
 }

@@ -4,7 +4,9 @@
  * else done to a placeholder first asks for the socket as socket() used to and installs it over the
  * placeholder (zt_lazy_realize): zt_fd_kind does that for every hook but connect's, dup does it
  * before it copies an fd, and a fork does it for every placeholder of the process, so that parent
- * and child keep sharing one socket as they would with the kernel's. */
+ * and child keep sharing one socket as they would with the kernel's; such a shared socket is never
+ * joined (rpc.h, ZT_NC_SOCKET_SHARED): its connection goes through lwIP, where every copy is the one
+ * app end. */
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -83,13 +85,15 @@ int zt_lazy_new(int domain, int flags)
 	return -e;
 }
 
-int zt_lazy_realize(int fd, int kind)
+int zt_lazy_realize(int fd, int kind, bool shared)
 {
-	uint8_t body[12];
+	uint8_t body[16];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
 	zt_nc_put_u32(&b, kind == 'U' ? AF_INET6 : AF_INET);
 	zt_nc_put_u32(&b, SOCK_STREAM);
 	zt_nc_put_u32(&b, IPPROTO_TCP);
+	if (shared)
+		zt_nc_put_u32(&b, ZT_NC_SOCKET_SHARED);
 	struct zt_rpc_reply rep;
 	int e = zt_rpc(ZT_NC_SOCKET, -1, body, b.off, false, &rep);
 	if (e < 0)
@@ -99,7 +103,10 @@ int zt_lazy_realize(int fd, int kind)
 			real_close(rep.fd);
 		return rep.result < 0 ? rep.result : -EPROTO;
 	}
-	e = zt_install_over(rep.fd, fd);
+	int fl = fcntl(fd, F_GETFL);
+	e = fl < 0 ? -errno : zt_install_placeholder(rep.fd, fd, fl & O_NONBLOCK, false);
+	if (fl < 0)
+		real_close(rep.fd);
 	if (e == 0)
 		mark(fd, false);
 	return e;
@@ -117,7 +124,7 @@ void zt_lazy_realize_all(void)
 			bits &= bits - 1;
 			int kind = zt_fd_kind_any(fd);
 			if (kind == 'u' || kind == 'U')
-				zt_lazy_realize(fd, kind);
+				zt_lazy_realize(fd, kind, true);
 			else
 				mark(fd, false);
 		}

@@ -329,7 +329,7 @@ static int join(struct zt_service *svc, const struct zt_sock *s, int domain, con
 
 int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock)
 {
-	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp)
+	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp || s->no_join)
 		return -EAGAIN;
 	return join(s->svc, s, s->domain, ip, port, nonblock);
 }

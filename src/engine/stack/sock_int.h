@@ -59,6 +59,8 @@ struct zt_sock {
 	 * been told so (only the connect after that one starts anew), and the address the app bound,
 	 * which a new attempt keeps (a port the failed attempt picked itself is let go). */
 	bool connect_failed, connect_failure_told, app_bound;
+	/* SOCKET said ZT_NC_SOCKET_SHARED (rpc.h): its connections go through lwIP, never joined. */
+	bool no_join;
 	/* A non-blocking connect began (EINPROGRESS) and no connect() has said 0 since: the next one
 	 * that finds the connection made says 0, as Linux does once, and only later ones EISCONN. */
 	bool connect_untold;

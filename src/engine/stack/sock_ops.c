@@ -55,7 +55,16 @@ static int new_socket(struct zt_service *svc, int domain, int type, int proto, i
 int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 {
 	int domain = (int)zt_nc_get_u32(req), type = (int)zt_nc_get_u32(req), proto = (int)zt_nc_get_u32(req);
-	return req->bad ? -EINVAL : new_socket(svc, domain, type, proto, reply_fd);
+	uint32_t flags = req->off < req->len ? zt_nc_get_u32(req) : 0;
+	if (req->bad)
+		return -EINVAL;
+	int r = new_socket(svc, domain, type, proto, reply_fd);
+	if (r == 0 && (flags & ZT_NC_SOCKET_SHARED)) {
+		struct zt_sock *s = zt_sock_lookup(svc, *reply_fd);
+		if (s)
+			s->no_join = true;
+	}
+	return r;
 }
 
 int zt_op_connect_new(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)

@@ -115,7 +115,9 @@
 #define ZT_NC_INFO_LEN       28
 
 enum zt_nc_op {
-	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol
+	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol, and optionally
+	 * u32 flags: ZT_NC_SOCKET_SHARED (a stream the shim makes at a dup or fork of its placeholder,
+	 * which other fds share: never joined, since a joined connect replaces one fd's socket only).
 	 * reply: fd = app end ('s' or 'd'); the shim applies SOCK_NONBLOCK/SOCK_CLOEXEC itself. */
 	ZT_NC_SOCKET = 1,
 	/* fd; req: addr. reply: 0 or -errno (EADDRINUSE, EADDRNOTAVAIL, EINVAL if already bound) */
@@ -182,6 +184,7 @@ enum zt_nc_op {
 #define ZT_NC_IF_LINK    17 /* AF_PACKET: the entry describes the interface itself */
 
 #define ZT_NC_CONNECT_NONBLOCK 0x01
+#define ZT_NC_SOCKET_SHARED    0x01 /* SOCKET's flags */
 #define ZT_NC_CONNECT_HOST     1 /* CONNECT's reply: the fd is the host's socket (fall-through) */
 #define ZT_NC_CONNECT_AGAIN    2 /* CONNECT_NEW's reply: the fd is a new 's' app end to connect */
 

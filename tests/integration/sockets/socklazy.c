@@ -1,0 +1,260 @@
+/* socklazy: what a TCP socket does between socket() and connect(), and that connect() carries it
+ * over, as on a kernel. Under ztrun a stream's socket() is a placeholder of the shim's until it
+ * connects (src/preload/lazy.c, rpc.h "Lazy streams"): a socket closed unused, options set before
+ * connect, a connect that fails, a non-blocking connect, its flags and fd number, a fork or a dup
+ * between socket and connect (both copies are one socket), a listener made from one, its names.
+ * Must pass natively, under `ztrun none --` (joined connections) and with ZTRUN_JOIN_LOOPBACK=0
+ * (through lwIP). One line per check, then "N checks passed, M failed". */
+#include <signal.h>
+#include <sys/resource.h>
+
+#include "sockcalls.h"
+
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* A socket closed without ever being used, many times over: nothing is left behind. */
+static void test_unused(int fam)
+{
+	const char *f = fam_name(fam);
+	int first = socket(fam, SOCK_STREAM, 0), v = -1; /* under ztrun: the shim's connections open */
+	get_int_opt(first, SOL_SOCKET, SO_TYPE, &v);
+	close(first);
+	int before = count_fds(), bad = 0;
+	for (int i = 0; i < 2000; i++) {
+		int fd = socket(fam, SOCK_STREAM, 0);
+		if (fd < 0 || close(fd) != 0)
+			bad++;
+	}
+	CHECK_MSG(bad == 0 && count_fds() == before, "%s unused: 2000 sockets made and closed, no fd left", f);
+	int fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	int t = -1, p = -1;
+	v = -1;
+	CHECK_MSG(fd >= 0 && fl_nonblock(fd) == 1 && fd_cloexec(fd) == 1 && get_int_opt(fd, SOL_SOCKET, SO_DOMAIN, &v) == 0 &&
+	              v == fam && get_int_opt(fd, SOL_SOCKET, SO_TYPE, &t) == 0 && t == SOCK_STREAM &&
+	              get_int_opt(fd, SOL_SOCKET, SO_PROTOCOL, &p) == 0 && p == IPPROTO_TCP,
+	          "%s unused: flags, SO_DOMAIN, SO_TYPE, SO_PROTOCOL of a fresh socket", f);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	errno = 0;
+	CHECK_MSG(getpeername(fd, (struct sockaddr *)&ss, &len) < 0 && errno == ENOTCONN,
+	          "%s unused: getpeername says ENOTCONN", f);
+	len = sizeof(ss);
+	CHECK_MSG(getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == fam && port_of(&ss) == 0,
+	          "%s unused: getsockname says the family, port 0", f);
+	close(fd);
+}
+
+/* Options set before connect() are the connected socket's. */
+static void test_options_before(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = {.tv_sec = 7, .tv_usec = 0}, got = {0, 0};
+	socklen_t gl = sizeof(got);
+	bool set = c >= 0 && set_int_opt(c, IPPROTO_TCP, TCP_NODELAY, 1) == 0 &&
+	           set_int_opt(c, SOL_SOCKET, SO_KEEPALIVE, 1) == 0 &&
+	           setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0;
+	int fdnum = c;
+	bool ok = set && connect(c, (struct sockaddr *)&la, len) == 0;
+	int s = ok ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+	CHECK_MSG(set && ok && s >= 0 && c == fdnum, "%s options: set before connect, connected", f);
+	int nd = 0, ka = 0;
+	CHECK_MSG(get_int_opt(c, IPPROTO_TCP, TCP_NODELAY, &nd) == 0 && nd == 1 &&
+	              get_int_opt(c, SOL_SOCKET, SO_KEEPALIVE, &ka) == 0 && ka == 1 &&
+	              getsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &got, &gl) == 0 && got.tv_sec == 7,
+	          "%s options: TCP_NODELAY, SO_KEEPALIVE and SO_RCVTIMEO carried over", f);
+	CHECK_MSG(write_all(c, "ab", 2) && s >= 0 && read_full(s, (char[2]){0}, 2), "%s options: bytes pass", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
+/* A free loopback port nobody listens on (bound, never listened, closed). */
+static socklen_t dead_port(int fam, struct sockaddr_storage *ss)
+{
+	socklen_t len;
+	int fd = bound_socket(fam, SOCK_STREAM, 0, ss, &len);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? len : 0;
+}
+
+/* A connect that fails says so, blocking and not, and leaves a socket that can be closed. */
+static void test_refused_lazy(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage ss;
+	socklen_t len = dead_port(fam, &ss);
+	int c = socket(fam, SOCK_STREAM, 0);
+	errno = 0;
+	CHECK_MSG(len && c >= 0 && connect(c, (struct sockaddr *)&ss, len) < 0 && errno == ECONNREFUSED,
+	          "%s refused: a blocking connect says ECONNREFUSED", f);
+	close(c);
+	c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int r = c >= 0 ? connect(c, (struct sockaddr *)&ss, len) : -1;
+	int e = errno, err = -1;
+	bool said = r < 0 && (e == ECONNREFUSED ||
+	                      (e == EINPROGRESS && wait_fd(c, POLLOUT) && get_int_opt(c, SOL_SOCKET, SO_ERROR, &err) == 0 &&
+	                       err == ECONNREFUSED));
+	CHECK_MSG(said, "%s refused: a non-blocking connect says ECONNREFUSED (at once or in SO_ERROR)", f);
+	close(c);
+	/* a family the socket is not of */
+	struct sockaddr_storage other;
+	socklen_t olen = loopback(fam == AF_INET ? AF_INET6 : AF_INET, 9, &other);
+	c = socket(fam, SOCK_STREAM, 0);
+	errno = 0;
+	r = connect(c, (struct sockaddr *)&other, olen);
+	e = errno;
+	CHECK_MSG(r < 0 && (e == EAFNOSUPPORT || e == EINVAL), "%s refused: another family's address fails (%s)", f,
+	          strerror(e));
+	close(c);
+}
+
+/* A non-blocking connect: EINPROGRESS (or at once), writable when done, same fd and flags. */
+static void test_nonblocking(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0), fdnum = c;
+	int r = c >= 0 ? connect(c, (struct sockaddr *)&la, len) : -1;
+	int err = -1;
+	CHECK_MSG((r == 0 || errno == EINPROGRESS) && wait_fd(c, POLLOUT) &&
+	              get_int_opt(c, SOL_SOCKET, SO_ERROR, &err) == 0 && err == 0,
+	          "%s non-blocking: EINPROGRESS, then writable with SO_ERROR 0", f);
+	CHECK_MSG(c == fdnum && fl_nonblock(c) == 1 && fd_cloexec(c) == 0,
+	          "%s non-blocking: same fd, still O_NONBLOCK, still without FD_CLOEXEC", f);
+	errno = 0;
+	r = connect(c, (struct sockaddr *)&la, len);
+	CHECK_MSG(r == 0 || errno == EISCONN, "%s non-blocking: connect again says 0 or EISCONN", f);
+	int s = accept4(l, NULL, NULL, 0);
+	char b[3] = {0};
+	CHECK_MSG(s >= 0 && write_all(s, "xyz", 3) && read_full(c, b, 3) && memcmp(b, "xyz", 3) == 0,
+	          "%s non-blocking: bytes pass", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
+/* Made before a fork, connected by the child: the parent's copy is the same connected socket. */
+static void test_fork(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int c = socket(fam, SOCK_STREAM, 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(connect(c, (struct sockaddr *)&la, len) == 0 && write(c, "c", 1) == 1 ? 0 : 1);
+	int st = -1;
+	waitpid(pid, &st, 0);
+	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s fork: the child connected the parent's socket", f);
+	int s = accept4(l, NULL, NULL, 0);
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	char b[2] = {0};
+	CHECK_MSG(s >= 0 && getpeername(c, (struct sockaddr *)&peer, &pl) == 0 && addr_eq(&peer, &la),
+	          "%s fork: the parent's copy is connected too", f);
+	CHECK_MSG(s >= 0 && write_all(s, "p", 1) && read_full(c, b, 1) && b[0] == 'p' && read_full(s, b, 1) &&
+	              b[0] == 'c',
+	          "%s fork: the parent reads what the server sent; the server what the child sent", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
+/* dup and dup2 of an unconnected socket: the copies are one socket after connect(). */
+static void test_dup_lazy(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int c = socket(fam, SOCK_STREAM, 0);
+	int d = dup(c);
+	int d2 = dup2(c, 201);
+	CHECK_MSG(c >= 0 && d >= 0 && d2 == 201 && connect(d, (struct sockaddr *)&la, len) == 0,
+	          "%s dup: connect through a copy", f);
+	int s = accept4(l, NULL, NULL, 0);
+	struct sockaddr_storage p1, p2;
+	socklen_t n1 = sizeof(p1), n2 = sizeof(p2);
+	CHECK_MSG(getpeername(c, (struct sockaddr *)&p1, &n1) == 0 && addr_eq(&p1, &la) &&
+	              getpeername(d2, (struct sockaddr *)&p2, &n2) == 0 && addr_eq(&p2, &la),
+	          "%s dup: the original and the dup2 copy are connected", f);
+	char b[3] = {0};
+	CHECK_MSG(s >= 0 && write_all(c, "a", 1) && write_all(d2, "b", 1) && write_all(d, "c", 1) &&
+	              read_full(s, b, 3) && memcmp(b, "abc", 3) == 0,
+	          "%s dup: bytes of every copy reach the one peer", f);
+	close(d);
+	close(d2);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
+/* A listener from socket(), bind, listen with no option set before. */
+static void test_listener(int fam)
+{
+	const char *f = fam_name(fam);
+	int l = socket(fam, SOCK_STREAM, 0);
+	struct sockaddr_storage la;
+	socklen_t len = loopback(fam, 0, &la);
+	bool ok = l >= 0 && bind(l, (struct sockaddr *)&la, len) == 0 && listen(l, 4) == 0;
+	len = sizeof(la);
+	ok = ok && getsockname(l, (struct sockaddr *)&la, &len) == 0 && port_of(&la) != 0;
+	int c = ok ? connect_to(fam, &la, len) : -1;
+	int s = c >= 0 ? accept(l, NULL, NULL) : -1;
+	CHECK_MSG(ok && c >= 0 && s >= 0, "%s listener: socket, bind, listen, a connection accepted", f);
+	char b = 0;
+	CHECK_MSG(s >= 0 && write_all(c, "q", 1) && read_full(s, &b, 1) && b == 'q', "%s listener: bytes pass", f);
+	if (s >= 0)
+		close(s);
+	if (c >= 0)
+		close(c);
+	close(l);
+}
+
+/* recv() on a socket that never connected: ENOTCONN, as TCP says. */
+static void test_recv_unconnected(int fam)
+{
+	const char *f = fam_name(fam);
+	int c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	char b;
+	errno = 0;
+	CHECK_MSG(c >= 0 && recv(c, &b, 1, 0) < 0 && errno == ENOTCONN, "%s unconnected: recv says ENOTCONN", f);
+	close(c);
+}
+
+int main(void)
+{
+	alarm(120); /* a hang must fail the test, not block it */
+	signal(SIGPIPE, SIG_IGN);
+	int fams[2] = {AF_INET, AF_INET6};
+	for (int i = 0; i < 2; i++) {
+		test_unused(fams[i]);
+		test_options_before(fams[i]);
+		test_refused_lazy(fams[i]);
+		test_nonblocking(fams[i]);
+		test_fork(fams[i]);
+		test_dup_lazy(fams[i]);
+		test_listener(fams[i]);
+		test_recv_unconnected(fams[i]);
+	}
+	return zt_check_report();
+}
