@@ -46,5 +46,11 @@ void zt_lazy_realize_all(void);
 bool zt_lazy_hint(int fd);
 void zt_lazy_forget(int fd);
 void zt_lazy_after_fork_child(void);
+/* The lock of placeholder fd's changes (lazy.c): connect() holds it from its check of fd's kind to
+ * the install; a fork holds them all. */
+void zt_lazy_lock(int fd);
+void zt_lazy_unlock(int fd);
+void zt_lazy_lock_all(void);
+void zt_lazy_unlock_all(void);
 
 #endif

@@ -353,10 +353,16 @@ ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 		return -1;
 	bool nonblock = fl & O_NONBLOCK;
 	if (kind == 'u' || kind == 'U') {
-		int r = connect_new(fd, kind, &a, nonblock);
+		zt_lazy_lock(fd);
+		int now = zt_fd_kind_any(fd), r = 1;
+		if (now == kind)
+			r = connect_new(fd, kind, &a, nonblock);
+		zt_lazy_unlock(fd);
 		if (r <= 0)
 			return r;
-		kind = 's';
+		kind = now == kind ? 's' : now; /* another thread made it a socket meanwhile */
+		if (!kind)
+			return CALL_REAL(connect, fd, addr, len);
 	}
 	uint8_t body[ZT_NC_ADDR_LEN + 4];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};

@@ -27,6 +27,43 @@ static _Atomic unsigned lazy_count; /* bits set, so that a fork without placehol
 static _Atomic uint64_t next_name;
 static _Atomic pid_t name_pid;
 
+/* What turns a placeholder into a socket (a connect, a realize) holds its fd's stripe, and checks
+ * under it that fd is still the placeholder: else two threads (a connect, and a fork's realize in
+ * another) could each install over the same fd, the later one over the other's new socket. */
+#define STRIPES 64
+static pthread_mutex_t stripes[STRIPES];
+static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
+
+static void stripes_init(void)
+{
+	for (int i = 0; i < STRIPES; i++)
+		pthread_mutex_init(&stripes[i], NULL);
+}
+
+void zt_lazy_lock(int fd)
+{
+	pthread_once(&stripes_once, stripes_init);
+	pthread_mutex_lock(&stripes[(unsigned)fd % STRIPES]);
+}
+
+void zt_lazy_unlock(int fd)
+{
+	pthread_mutex_unlock(&stripes[(unsigned)fd % STRIPES]);
+}
+
+void zt_lazy_lock_all(void)
+{
+	pthread_once(&stripes_once, stripes_init);
+	for (int i = 0; i < STRIPES; i++)
+		pthread_mutex_lock(&stripes[i]);
+}
+
+void zt_lazy_unlock_all(void)
+{
+	for (int i = 0; i < STRIPES; i++)
+		pthread_mutex_unlock(&stripes[i]);
+}
+
 static void mark(int fd, bool on)
 {
 	if (fd < 0 || fd >= LAZY_FDS)
@@ -85,7 +122,7 @@ int zt_lazy_new(int domain, int flags)
 	return -e;
 }
 
-int zt_lazy_realize(int fd, int kind, bool shared)
+static int realize_locked(int fd, int kind, bool shared)
 {
 	uint8_t body[16];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
@@ -109,6 +146,16 @@ int zt_lazy_realize(int fd, int kind, bool shared)
 		real_close(rep.fd);
 	if (e == 0)
 		mark(fd, false);
+	return e;
+}
+
+int zt_lazy_realize(int fd, int kind, bool shared)
+{
+	zt_lazy_lock(fd);
+	int now = zt_fd_kind_any(fd), e = 0;
+	if (now == kind)
+		e = realize_locked(fd, kind, shared);
+	zt_lazy_unlock(fd);
 	return e;
 }
 

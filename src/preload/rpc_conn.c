@@ -134,6 +134,7 @@ static void before_fork(void)
 	self.clone_fd = -1;
 	if (zt_shim_enabled)
 		zt_lazy_realize_all(); /* parent and child share each socket, as the kernel's */
+	zt_lazy_lock_all(); /* and no thread is between a placeholder and its socket across the fork */
 	if (zt_shim_enabled && atomic_load(&ever_connected)) {
 		int saved = errno;
 		struct zt_rpc_reply rep;
@@ -151,6 +152,7 @@ static void before_fork(void)
 static void after_fork_parent(void)
 {
 	pthread_mutex_unlock(&factory_lock);
+	zt_lazy_unlock_all();
 	if (self.clone_fd >= 0)
 		real_close(self.clone_fd);
 	self.clone_fd = -1;
@@ -161,6 +163,7 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
 	pthread_mutex_unlock(&factory_lock);
+	zt_lazy_unlock_all();
 	zt_lazy_after_fork_child();
 	unsigned used = atomic_load(&slots_used);
 	for (unsigned i = 0; i < used && i < CONN_SLOTS; i++) {
