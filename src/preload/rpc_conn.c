@@ -9,6 +9,7 @@
  * or, in a forked child, cloned by the service before the fork. */
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -318,7 +319,15 @@ static void conn_discard(int fd, bool transient)
 
 bool zt_rpc_conn_ready(void)
 {
-	return self.slot >= 0 && atomic_load(&slots[self.slot].fdp1) > 0;
+	int v = self.slot >= 0 ? atomic_load(&slots[self.slot].fdp1) : 0;
+	if (v <= 0)
+		return false;
+	/* the service hung up (stopped, or left the network) */
+	struct pollfd p = {.fd = v - 1, .events = 0};
+	int saved = errno;
+	bool up = poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLERR | POLLNVAL));
+	errno = saved;
+	return up;
 }
 
 bool zt_rpc_conn_is_own_fd(int fd)

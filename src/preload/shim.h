@@ -143,8 +143,9 @@ int zt_rpc(enum zt_nc_op op, int fd, const void *body, size_t body_len, bool int
 /* The shim's socket calls (its real_ ones) for fdpass.h. */
 extern const struct zt_fdpass_ops zt_shim_fdpass;
 
-/* Whether this thread has talked to the service on a connection it still holds (no syscall; after a
- * raw clone it may be the parent's, which the next request finds out). */
+/* Whether this thread has talked to the service on a connection it still holds, which the service
+ * has not hung up (one poll; after a raw clone it may be the parent's, which the next request finds
+ * out). */
 bool zt_rpc_conn_ready(void);
 
 /* Whether fd is one of the shim's rpc connections (of any thread). */

@@ -336,10 +336,28 @@ static void test_connect(void)
 	close(fd);
 }
 
+/* The service hangs up on a thread that used it: a stream's socket() fails at once, as before there
+ * were placeholders (the app learns it then, not at connect), and the next one reconnects. */
+static void test_service_gone(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0); /* this thread's connection is open */
+	close(fd);
+	int ctl = find_ctl_fd();
+	CHECK_MSG(ctl >= 0 && shutdown(ctl, SHUT_RDWR) == 0, "hang-up: the thread's connection shut down");
+	errno = 0;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_MSG(fd < 0 && errno == EAFNOSUPPORT, "hang-up: a stream's socket() fails at once, EAFNOSUPPORT");
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_MSG(fd >= 0 && kind_of(fd) == 's', "hang-up: the next socket() reconnects");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static void (*const tests[])(void) = {
-	    test_socket, test_names_and_options, test_listen_accept, test_connect, NULL,
+	    test_socket, test_names_and_options, test_listen_accept, test_connect, test_service_gone, NULL,
 	};
 	return fake_service_main(argc, argv, tests);
 }
