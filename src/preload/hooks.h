@@ -37,7 +37,7 @@ int zt_install_placeholder(int nfd, int fd, bool nonblock, bool nfd_nonblock);
 /* lazy.c: placeholders of stream sockets the service was not asked for yet (rpc.h, Lazy streams).
  * zt_lazy_new: a placeholder of domain with SOCK_NONBLOCK/SOCK_CLOEXEC `flags`, or -errno.
  * zt_lazy_realize: asks for the socket and installs it over placeholder fd of `kind` ('u', 'U');
- * `shared`: copies of fd will exist (dup, fork), so the socket must never be joined.
+ * `shared`: copies of fd will exist (dup, fork) or an epoll watches it, so it is never joined.
  * zt_lazy_realize_all: that for every placeholder of the process (before a fork).
  * zt_lazy_hint: whether fd may be a placeholder; zt_lazy_forget: fd is not one any more. */
 int zt_lazy_new(int domain, int flags);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,6 +103,21 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 	if (r >= 0)
 		zt_dgram_hint_set(newfd, zt_dgram_hint(oldfd));
 	return r;
+}
+
+/* An epoll watches the file, not the fd number: a placeholder watched would be gone from the epoll
+ * once a socket is installed over it (dup3 closes it). So it becomes the service's socket first, one
+ * never joined (whose connect installs nothing). */
+ZT_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	zt_shim_init();
+	if (op == EPOLL_CTL_ADD && zt_shim_enabled && zt_lazy_hint(fd)) {
+		int kind = zt_fd_kind_any(fd), saved = errno;
+		if (kind == 'u' || kind == 'U')
+			zt_lazy_realize(fd, kind, true);
+		errno = saved;
+	}
+	return CALL_REAL(epoll_ctl, epfd, op, fd, ev);
 }
 
 static int close_range_real(unsigned int first, unsigned int last, int flags)

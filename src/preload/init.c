@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
@@ -40,6 +41,7 @@ int (*real_dup)(int);
 int (*real_dup2)(int, int);
 int (*real_dup3)(int, int, int);
 int (*real_close_range)(unsigned int, unsigned int, int);
+int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
 void (*real_closefrom)(int);
 ssize_t (*real_read)(int, void *, size_t);
 ssize_t (*real_write)(int, const void *, size_t);
@@ -98,6 +100,7 @@ static void resolve_symbols(void)
 	ZT_RESOLVE(dup2);
 	ZT_RESOLVE(dup3);
 	ZT_RESOLVE(close_range);
+	ZT_RESOLVE(epoll_ctl);
 	ZT_RESOLVE(closefrom);
 	ZT_RESOLVE(read);
 	ZT_RESOLVE(write);

@@ -98,6 +98,8 @@ extern int (*real_dup)(int);
 extern int (*real_dup2)(int, int);
 extern int (*real_dup3)(int, int, int);
 extern int (*real_close_range)(unsigned int, unsigned int, int);
+struct epoll_event;
+extern int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
 extern void (*real_closefrom)(int);
 extern ssize_t (*real_read)(int, void *, size_t);
 extern ssize_t (*real_write)(int, const void *, size_t);

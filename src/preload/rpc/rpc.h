@@ -116,8 +116,9 @@
 
 enum zt_nc_op {
 	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol, and optionally
-	 * u32 flags: ZT_NC_SOCKET_SHARED (a stream the shim makes at a dup or fork of its placeholder,
-	 * which other fds share: never joined, since a joined connect replaces one fd's socket only).
+	 * u32 flags: ZT_NC_SOCKET_SHARED (a stream the shim makes of its placeholder at a dup, a fork or
+	 * an epoll_ctl ADD: never joined, since a joined connect installs a new socket over one fd, and
+	 * the other copies, or the epoll, keep the old one).
 	 * reply: fd = app end ('s' or 'd'); the shim applies SOCK_NONBLOCK/SOCK_CLOEXEC itself. */
 	ZT_NC_SOCKET = 1,
 	/* fd; req: addr. reply: 0 or -errno (EADDRINUSE, EADDRNOTAVAIL, EINVAL if already bound) */

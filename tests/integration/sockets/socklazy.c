@@ -2,7 +2,8 @@
  * over, as on a kernel. Under ztrun a stream's socket() is a placeholder of the shim's until it
  * connects (src/preload/lazy.c, rpc.h "Lazy streams"): a socket closed unused, options set before
  * connect, a connect that fails, a non-blocking connect, its flags and fd number, a fork or a dup
- * between socket and connect (both copies are one socket), a listener made from one, its names.
+ * between socket and connect (both copies are one socket), an epoll that watches it before connect,
+ * a listener made from one, its names.
  * Must pass natively, under `ztrun none --` (joined connections) and with ZTRUN_JOIN_LOOPBACK=0
  * (through lwIP). One line per check, then "N checks passed, M failed". */
 #include <signal.h>
@@ -230,6 +231,34 @@ static void test_listener(int fam)
 	close(l);
 }
 
+/* An epoll that watches the socket before connect() sees it connect (nginx's upstream connects). */
+static void test_epoll_before(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct epoll_event ev = {.events = EPOLLOUT, .data.fd = c}, got = {0};
+	bool added = ep >= 0 && c >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0;
+	int r = added ? connect(c, (struct sockaddr *)&la, len) : -1;
+	int n = (r == 0 || errno == EINPROGRESS) ? epoll_wait(ep, &got, 1, IO_TIMEOUT_MS) : -1;
+	CHECK_MSG(added && n == 1 && got.data.fd == c && (got.events & EPOLLOUT),
+	          "%s epoll: registered before connect, it says EPOLLOUT once connected", f);
+	int s = accept4(l, NULL, NULL, 0);
+	ev.events = EPOLLIN;
+	char b = 0;
+	CHECK_MSG(s >= 0 && epoll_ctl(ep, EPOLL_CTL_MOD, c, &ev) == 0 && write_all(s, "e", 1) &&
+	              epoll_wait(ep, &got, 1, IO_TIMEOUT_MS) == 1 && (got.events & EPOLLIN) && read_full(c, &b, 1) && b == 'e',
+	          "%s epoll: and EPOLLIN for the peer's bytes", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(ep);
+	close(l);
+}
+
 /* recv() on a socket that never connected: ENOTCONN, as TCP says. */
 static void test_recv_unconnected(int fam)
 {
@@ -255,6 +284,7 @@ int main(void)
 		test_dup_lazy(fams[i]);
 		test_listener(fams[i]);
 		test_recv_unconnected(fams[i]);
+		test_epoll_before(fams[i]);
 	}
 	return zt_check_report();
 }
