@@ -34,9 +34,10 @@ echo "== lossy underlay (lossy.sh: seconds for the file, lower is better)"
 declare -A T
 for rep in $(seq "$REPS"); do
 	for lk in $LOSSES; do
+		seed=${LOSSY_SEED:-$((RANDOM << 15 | RANDOM))} # both settings meet the same losses
 		for small in 0 "$MODE"; do
 			loss=${lk%:*} kib=${lk#*:}
-			line=$(ZTRUN_TCP_SMALL_SEGMENTS=$small bash "$HERE/../tests/faults/lossy.sh" "$ZTRUN" "$kib" "$loss" 2>&1 |
+			line=$(LOSSY_SEED=$seed ZTRUN_TCP_SMALL_SEGMENTS=$small bash "$HERE/../tests/faults/lossy.sh" "$ZTRUN" "$kib" "$loss" 2>&1 |
 				grep '^PASS' || echo "FAIL")
 			s=$(echo "$line" | sed -n 's/.* in \([0-9]*\)s, sha256 equal/\1/p')
 			echo "rep $rep loss $loss $kib KiB ZTRUN_TCP_SMALL_SEGMENTS=$small: ${s:-failed}"

@@ -81,6 +81,15 @@ fds_rss() { # PID
 
 # Stops lossy_relay.py and checks from the one line of counters it prints at exit that the faults
 # really happened: a loss rate of 0 drops nothing, any other must have dropped something.
+# The relay's random source: a fresh seed each run, as a fixed one made every run meet the same stretch
+# of its draws at the same point of a transfer (with a seed of 12, about one run in ten lost the
+# receiver's ACKs 6-11 times in a row some 80-100 KiB into 256 KiB, and stalled for a minute or two).
+# LOSSY_SEED=N repeats a run's losses; the seed is printed.
+relay_seed() {
+	RELAY_SEED=${LOSSY_SEED:-$((RANDOM << 15 | RANDOM))}
+	echo "relay seed $RELAY_SEED (LOSSY_SEED=$RELAY_SEED repeats it)"
+}
+
 stop_relay() { # PID OUT LOSS
 	kill "$1"
 	wait "$1" 2>/dev/null || true

@@ -14,7 +14,8 @@ LOSS=${3:-0.2}
 cd "$T"
 RPORT=$(pick_port)
 CPORT=$(pick_port)
-python3 "$FAULTS_DIR/lossy_relay.py" "$RPORT" "$CPORT" --loss "$LOSS" --dup 0.05 --reorder 0.1 --seed 12 \
+relay_seed
+python3 "$FAULTS_DIR/lossy_relay.py" "$RPORT" "$CPORT" --loss "$LOSS" --dup 0.05 --reorder 0.1 --seed "$RELAY_SEED" \
 	>relay.out 2>relay.log &
 relay=$!
 pids+=("$relay")

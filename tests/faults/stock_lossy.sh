@@ -72,8 +72,9 @@ done
 
 RPORT=$(inns r python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
 CPORT=9993
+relay_seed
 ip netns exec "$P-r" python3 "$FAULTS_DIR/lossy_relay.py" "$RPORT" "${UNDER[c]}/$CPORT" --bind "${UNDER[r]}" \
-	--loss "$LOSS" --dup 0.05 --reorder 0.1 --seed 12 >relay.out 2>relay.log &
+	--loss "$LOSS" --dup 0.05 --reorder 0.1 --seed "$RELAY_SEED" >relay.out 2>relay.log &
 relay=$!
 pids+=("$relay")
 wait_for 30 "the relay" grep -qs ready relay.out
