@@ -1,6 +1,6 @@
 /* The cryptographic primitives VL1 uses, as thin wrappers: libsodium for everything but AES blocks, and
- * OpenSSL's libcrypto for AES blocks (cipher suite 3 and extended armor; CTR's keystream is AES-ECB of the
- * counter blocks), GCM where libsodium's cannot run, and HMAC-SHA-384. Nothing is hand-written. */
+ * OpenSSL's libcrypto for AES blocks and CTR mode (cipher suite 3 and extended armor), GCM where libsodium's
+ * cannot run, and HMAC-SHA-384. Nothing is hand-written. */
 #ifndef ZTRUN_VL1_CRYPTO_H
 #define ZTRUN_VL1_CRYPTO_H
 
