@@ -354,7 +354,7 @@ ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 	bool nonblock = fl & O_NONBLOCK;
 	if (kind == 'u' || kind == 'U') {
 		zt_lazy_lock(fd);
-		int now = zt_fd_kind_any(fd), r = 1;
+		int now = zt_lazy_still(fd, kind), r = 1;
 		if (now == kind)
 			r = connect_new(fd, kind, &a, nonblock);
 		zt_lazy_unlock(fd);

@@ -149,10 +149,16 @@ static int realize_locked(int fd, int kind, bool shared)
 	return e;
 }
 
+int zt_lazy_still(int fd, int kind)
+{
+	/* the hint is cleared under the lock by whatever made fd a socket */
+	return zt_lazy_hint(fd) ? kind : zt_fd_kind_any(fd);
+}
+
 int zt_lazy_realize(int fd, int kind, bool shared)
 {
 	zt_lazy_lock(fd);
-	int now = zt_fd_kind_any(fd), e = 0;
+	int now = zt_lazy_still(fd, kind), e = 0;
 	if (now == kind)
 		e = realize_locked(fd, kind, shared);
 	zt_lazy_unlock(fd);
