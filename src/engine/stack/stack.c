@@ -23,14 +23,12 @@ static bool stack_ready;
  * this, doubled for each retry so far: a peer silent for about 3.4 minutes is given up. */
 #define ZT_TCP_RTO_MIN_MS 50
 
-static void tcp_raise_timeouts(void)
+static void tcp_raise_timeout(struct tcp_pcb *pcb)
 {
-	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
-		unsigned tries = pcb->nrtx < TCP_MAXRTX ? pcb->nrtx : TCP_MAXRTX;
-		s16_t floor = (s16_t)(((int32_t)ZT_TCP_RTO_MIN_MS << tries) / TCP_SLOW_INTERVAL);
-		if (pcb->rto < floor)
-			pcb->rto = floor;
-	}
+	unsigned tries = pcb->nrtx < TCP_MAXRTX ? pcb->nrtx : TCP_MAXRTX;
+	s16_t floor = (s16_t)(((int32_t)ZT_TCP_RTO_MIN_MS << tries) / TCP_SLOW_INTERVAL);
+	if (pcb->rto < floor)
+		pcb->rto = floor;
 }
 
 /* Out-of-order data a connection holds (lwIP's ooseq queue) is data its receiver has told the peer
@@ -57,26 +55,34 @@ struct held_rtos {
 	size_t n, cap;
 };
 
-static void tcp_hold_ooseq(struct held_rtos *h)
+static void tcp_hold_ooseq(struct tcp_pcb *pcb, struct held_rtos *h)
+{
+	if (!pcb->ooseq)
+		return;
+	uint32_t idle = tcp_ticks - pcb->tmr + ZT_TCP_TIMER_SLACK_TICKS;
+	uint32_t need = idle / ZT_TCP_OOSEQ_TIMEOUT_TICKS + 1;
+	if (need <= (uint32_t)pcb->rto)
+		return;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		struct held_rto *v = realloc(h->v, cap * sizeof(*v));
+		if (!v)
+			return; /* lwIP's own rule for this one, this pass */
+		h->v = v;
+		h->cap = cap;
+	}
+	s16_t rto = (s16_t)(need > 0x7fff ? 0x7fff : need);
+	h->v[h->n++] = (struct held_rto){pcb, pcb->rto, rto};
+	pcb->rto = rto;
+}
+
+/* Before a timer pass, one walk over the connections: each timeout at least its floor, and held up
+ * where out-of-order data would be dropped (restored by tcp_release_ooseq after the pass). */
+static void tcp_prepare_timeouts(struct held_rtos *h)
 {
 	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
-		if (!pcb->ooseq)
-			continue;
-		uint32_t idle = tcp_ticks - pcb->tmr + ZT_TCP_TIMER_SLACK_TICKS;
-		uint32_t need = idle / ZT_TCP_OOSEQ_TIMEOUT_TICKS + 1;
-		if (need <= (uint32_t)pcb->rto)
-			continue;
-		if (h->n == h->cap) {
-			size_t cap = h->cap ? h->cap * 2 : 16;
-			struct held_rto *v = realloc(h->v, cap * sizeof(*v));
-			if (!v)
-				return; /* lwIP's own rule for the rest, this pass */
-			h->v = v;
-			h->cap = cap;
-		}
-		s16_t rto = (s16_t)(need > 0x7fff ? 0x7fff : need);
-		h->v[h->n++] = (struct held_rto){pcb, pcb->rto, rto};
-		pcb->rto = rto;
+		tcp_raise_timeout(pcb);
+		tcp_hold_ooseq(pcb, h);
 	}
 }
 
@@ -137,9 +143,8 @@ static int64_t stack_hook(struct zt_loop *loop, int64_t now, void *arg)
 	 * not before every sleep: the walk is over every connection (with 4,000 held and one busy, a
 	 * walk before every sleep was a fifth of the process's time). */
 	if (sys_timeouts_sleeptime() == 0) {
-		tcp_raise_timeouts();
 		struct held_rtos held = {0};
-		tcp_hold_ooseq(&held);
+		tcp_prepare_timeouts(&held);
 		sys_check_timeouts(); /* also sends delayed ACKs: the fast TCP timer runs each TCP_TMR_INTERVAL */
 		tcp_release_ooseq(&held);
 	}
