@@ -51,9 +51,9 @@ void zt_lazy_after_fork_child(void);
 void zt_lazy_lock(int fd);
 void zt_lazy_unlock(int fd);
 void zt_lazy_lock_all(void);
+void zt_lazy_unlock_all(void);
 /* Under fd's lock, what placeholder fd of `kind` is now: kind while its hint is set (what made it a
  * socket cleared it under the lock), else its kind as zt_fd_kind_any says. */
 int zt_lazy_still(int fd, int kind);
-void zt_lazy_unlock_all(void);
 
 #endif

@@ -48,8 +48,9 @@ ZT_EXPORT int close(int fd)
 	return CALL_REAL(close, fd);
 }
 
-/* A placeholder about to be copied is made the service's socket first: the copies must share it. */
-static void realize_before_copy(int oldfd)
+/* A placeholder about to be copied (or watched by an epoll) is made the service's socket first, one
+ * never joined: the copies must share it. */
+static void realize_shared(int oldfd)
 {
 	if (!zt_shim_enabled || !zt_lazy_hint(oldfd))
 		return;
@@ -62,7 +63,7 @@ static void realize_before_copy(int oldfd)
 ZT_EXPORT int dup(int oldfd)
 {
 	zt_shim_init();
-	realize_before_copy(oldfd);
+	realize_shared(oldfd);
 	int fd = CALL_REAL(dup, oldfd);
 	if (fd >= 0)
 		zt_dgram_hint_set(fd, zt_dgram_hint(oldfd));
@@ -78,7 +79,7 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 			return zt_fail(-e);
 	}
 	if (oldfd != newfd) {
-		realize_before_copy(oldfd);
+		realize_shared(oldfd);
 		zt_lazy_forget(newfd);
 	}
 	int r = CALL_REAL(dup2, oldfd, newfd);
@@ -96,7 +97,7 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 			return zt_fail(-e);
 	}
 	if (oldfd != newfd) {
-		realize_before_copy(oldfd);
+		realize_shared(oldfd);
 		zt_lazy_forget(newfd);
 	}
 	int r = CALL_REAL(dup3, oldfd, newfd, flags);
@@ -111,12 +112,8 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 ZT_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	zt_shim_init();
-	if (op == EPOLL_CTL_ADD && zt_shim_enabled && zt_lazy_hint(fd)) {
-		int kind = zt_fd_kind_any(fd), saved = errno;
-		if (kind == 'u' || kind == 'U')
-			zt_lazy_realize(fd, kind, true);
-		errno = saved;
-	}
+	if (op == EPOLL_CTL_ADD)
+		realize_shared(fd);
 	return CALL_REAL(epoll_ctl, epfd, op, fd, ev);
 }
 
