@@ -57,7 +57,10 @@ static void ports_below_lwip(void)
 }
 
 /* The helper: requests are 2 bytes (4 or 6, a count up to BATCH); each answer is one byte with that
- * many new non-blocking stream sockets attached. It ends when the service closes its channel or ztrun dies. */
+ * many new non-blocking stream sockets attached, then, once the helper has closed its own copies of
+ * them, one byte more. Until then a socket the service closes would stay open in the helper: a kernel
+ * listener closed at that moment would go on holding its port (a bind() there failing EADDRINUSE).
+ * It ends when the service closes its channel or ztrun dies. */
 static void __attribute__((noreturn)) helper_main(int ch, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -101,7 +104,8 @@ static void __attribute__((noreturn)) helper_main(int ch, pid_t parent)
 		ssize_t r = sendmsg(0, &m, MSG_NOSIGNAL);
 		for (int i = 0; i < n; i++)
 			close(fds[i]);
-		if (r != 1)
+		/* Only now is the service's copy of each socket the only one: a socket it closes is closed. */
+		if (r != 1 || send(0, &byte, 1, MSG_NOSIGNAL) != 1)
 			_exit(0);
 	}
 }
@@ -174,6 +178,16 @@ static bool refill(int k)
 			else
 				close(fds[i]);
 		}
+	}
+	uint8_t closed;
+	do
+		r = recv(channel, &closed, 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r != 1) {
+		while (npool[k])
+			close(pool[k][--npool[k]]);
+		give_up();
+		return false;
 	}
 	return npool[k] > 0;
 }

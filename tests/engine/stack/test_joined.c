@@ -2,6 +2,7 @@
  * raw contract of rpc.h as test_service.c drives the rest of the service: a client in a forked process,
  * the service's loop in this one. Skipped where no user namespace can be made (privnet.c needs one). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 
 #include "harness.h"
 #include "loop.h"
+#include "stack/privnet.h"
 #include "stack/service.h"
 #include "rpc_client.h"
 
@@ -98,6 +100,31 @@ static void scenario_joined(void)
 	close(ctl);
 }
 
+/* A socket of the namespace is the service's alone once it has it: the helper that made it has closed
+ * its own copy, or a kernel listener the service closes would go on holding its port for a while, and
+ * the app's bind() there right after its close() fail with EADDRINUSE. Returns the failures. */
+static int privnet_handover(void)
+{
+	int failed = 0;
+	for (int i = 0; i < 20 * 16 && !failed; i++) {
+		int fd = zt_privnet_socket(i % 2 ? AF_INET6 : AF_INET);
+		if (fd < 0)
+			return 1;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)zt_privnet_pid());
+		DIR *d = opendir(path);
+		if (!d)
+			return 1;
+		for (struct dirent *e; (e = readdir(d));)
+			if (e->d_name[0] != '.' && strcmp(e->d_name, "0") != 0)
+				failed++; /* anything but its channel */
+		closedir(d);
+		close(fd);
+	}
+	printf("%s privnet handover\n", failed ? "FAIL" : "PASS");
+	return failed;
+}
+
 /* Whether this process may make a user and network namespace, as joining needs (privnet.c). */
 static bool can_unshare(void)
 {
@@ -129,6 +156,7 @@ int main(void)
 	int status = rpc_client_run(loop, scenario_joined, 20);
 	int failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	printf("%s joined\n", failed ? "FAIL" : "PASS");
+	failed += privnet_handover();
 	/* let the service see the client's sockets close: it holds nothing for a joined connection */
 	for (int i = 0; i < 50; i++)
 		zt_loop_run_once(loop, 10);
