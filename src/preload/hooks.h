@@ -27,6 +27,10 @@ int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len
 bool zt_dgram_hint(int fd);
 void zt_dgram_hint_set(int fd, bool on);
 
+/* hooks_fd.c: a placeholder about to be copied, watched or passed on becomes the service's socket,
+ * one never joined (a no-op for anything else; errno kept). */
+void zt_realize_shared(int fd);
+
 /* Installs the service's new socket `nfd` over placeholder `fd` (rpc.h, Lazy streams), keeping fd's
  * number and FD_CLOEXEC, and closes nfd; 0 or -errno. Cheaper than a new app end's install: a
  * placeholder carries no options (a setsockopt makes it the service's socket first), its O_NONBLOCK

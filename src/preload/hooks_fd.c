@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -48,9 +50,9 @@ ZT_EXPORT int close(int fd)
 	return CALL_REAL(close, fd);
 }
 
-/* A placeholder about to be copied (or watched by an epoll) is made the service's socket first, one
- * never joined: the copies must share it. */
-static void realize_shared(int oldfd)
+/* A placeholder about to be copied (or watched by an epoll, or passed to another process) is made
+ * the service's socket first, one never joined: the copies must share it. */
+void zt_realize_shared(int oldfd)
 {
 	if (!zt_shim_enabled || !zt_lazy_hint(oldfd))
 		return;
@@ -63,7 +65,7 @@ static void realize_shared(int oldfd)
 ZT_EXPORT int dup(int oldfd)
 {
 	zt_shim_init();
-	realize_shared(oldfd);
+	zt_realize_shared(oldfd);
 	int fd = CALL_REAL(dup, oldfd);
 	if (fd >= 0)
 		zt_dgram_hint_set(fd, zt_dgram_hint(oldfd));
@@ -79,7 +81,7 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 			return zt_fail(-e);
 	}
 	if (oldfd != newfd) {
-		realize_shared(oldfd);
+		zt_realize_shared(oldfd);
 		zt_lazy_forget(newfd);
 	}
 	int r = CALL_REAL(dup2, oldfd, newfd);
@@ -97,7 +99,7 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 			return zt_fail(-e);
 	}
 	if (oldfd != newfd) {
-		realize_shared(oldfd);
+		zt_realize_shared(oldfd);
 		zt_lazy_forget(newfd);
 	}
 	int r = CALL_REAL(dup3, oldfd, newfd, flags);
@@ -113,8 +115,69 @@ ZT_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	zt_shim_init();
 	if (op == EPOLL_CTL_ADD)
-		realize_shared(fd);
+		zt_realize_shared(fd);
 	return CALL_REAL(epoll_ctl, epfd, op, fd, ev);
+}
+
+/* fcntl(F_DUPFD, F_DUPFD_CLOEXEC) copies an fd as dup does (CPython's socket.dup() is one): a
+ * placeholder is realized first and the datagram hint goes along. Every other command goes straight
+ * to libc; the argument is taken as libc's fcntl takes it, as a pointer-sized word. */
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+{
+	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
+		return real ? real(fd, cmd, arg) : zt_fail(ENOSYS);
+	zt_shim_init();
+	zt_realize_shared(fd);
+	int nfd = real ? real(fd, cmd, arg) : zt_fail(ENOSYS);
+	if (nfd >= 0)
+		zt_dgram_hint_set(nfd, zt_dgram_hint(fd));
+	return nfd;
+}
+
+ZT_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_fcntl)
+		zt_shim_init();
+	return fcntl_common(real_fcntl, fd, cmd, arg);
+}
+
+ZT_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_fcntl64)
+		zt_shim_init();
+	return fcntl_common(real_fcntl64 ? real_fcntl64 : real_fcntl, fd, cmd, arg);
+}
+
+/* posix_spawn runs no fork handlers (glibc spawns with a clone of its own), yet the child inherits
+ * every fd without FD_CLOEXEC: placeholders are made the service's sockets first, as before a fork. */
+ZT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *acts,
+                          const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	zt_shim_init();
+	if (!real_posix_spawn)
+		return ENOSYS;
+	if (zt_shim_enabled)
+		zt_lazy_realize_all();
+	return real_posix_spawn(pid, path, acts, attr, argv, envp);
+}
+
+ZT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *acts,
+                           const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	zt_shim_init();
+	if (!real_posix_spawnp)
+		return ENOSYS;
+	if (zt_shim_enabled)
+		zt_lazy_realize_all();
+	return real_posix_spawnp(pid, file, acts, attr, argv, envp);
 }
 
 static int close_range_real(unsigned int first, unsigned int last, int flags)

@@ -234,12 +234,32 @@ ZT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST
 	return send_virtual(kind, fd, &m, flags);
 }
 
+/* Placeholders among the fds a native sendmsg passes (SCM_RIGHTS) become the service's sockets first:
+ * the receiver's copy and the sender's must stay one socket, as the kernel's. */
+static void realize_passed(const struct msghdr *msg)
+{
+	if (!zt_shim_enabled || !msg || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(msg); h; h = CMSG_NXTHDR((struct msghdr *)msg, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS || h->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int pfd;
+			memcpy(&pfd, CMSG_DATA(h) + i * sizeof(int), sizeof(pfd));
+			zt_realize_shared(pfd);
+		}
+	}
+}
+
 ZT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	zt_shim_init();
 	int kind;
-	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd))) {
+		realize_passed(msg);
 		return CALL_REAL(sendmsg, fd, msg, flags);
+	}
 	if (!msg)
 		return zt_fail(EFAULT);
 	return send_virtual(kind, fd, msg, flags);
@@ -249,8 +269,11 @@ ZT_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
 {
 	zt_shim_init();
 	int kind;
-	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd)))
+	if (!zt_shim_enabled || !(kind = zt_fd_kind(fd))) {
+		for (unsigned int i = 0; vec && i < vlen; i++)
+			realize_passed(&vec[i].msg_hdr);
 		return CALL_REAL(sendmmsg, fd, vec, vlen, flags);
+	}
 	if (vlen > IOV_MAX) /* the kernel's UIO_MAXIOV cap */
 		vlen = IOV_MAX;
 	unsigned int i;

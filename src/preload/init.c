@@ -40,6 +40,12 @@ int (*real_close)(int);
 int (*real_dup)(int);
 int (*real_dup2)(int, int);
 int (*real_dup3)(int, int, int);
+int (*real_fcntl)(int, int, ...);
+int (*real_fcntl64)(int, int, ...);
+int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                        char *const[], char *const[]);
+int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                         char *const[], char *const[]);
 int (*real_close_range)(unsigned int, unsigned int, int);
 int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
 void (*real_closefrom)(int);
@@ -99,6 +105,10 @@ static void resolve_symbols(void)
 	ZT_RESOLVE(dup);
 	ZT_RESOLVE(dup2);
 	ZT_RESOLVE(dup3);
+	ZT_RESOLVE(fcntl);
+	ZT_RESOLVE(fcntl64);
+	ZT_RESOLVE(posix_spawn);
+	ZT_RESOLVE(posix_spawnp);
 	ZT_RESOLVE(close_range);
 	ZT_RESOLVE(epoll_ctl);
 	ZT_RESOLVE(closefrom);

@@ -2,9 +2,10 @@
  * Unix stream socket of the app's own named so that zt_fd_kind knows it ('u' AF_INET, 'U' AF_INET6),
  * and connect() asks for the socket and its connection in one request (hooks_socket.c). Anything
  * else done to a placeholder first asks for the socket as socket() used to and installs it over the
- * placeholder (zt_lazy_realize): zt_fd_kind does that for every hook but connect's, dup does it
- * before it copies an fd, and a fork does it for every placeholder of the process, so that parent
- * and child keep sharing one socket as they would with the kernel's; such a shared socket is never
+ * placeholder (zt_lazy_realize): zt_fd_kind does that for every hook but connect's, dup and
+ * fcntl(F_DUPFD) do it before they copy an fd, sendmsg before it passes one (SCM_RIGHTS), and a fork
+ * or a posix_spawn does it for every placeholder of the process, so that every copy keeps sharing
+ * one socket as it would with the kernel's; such a shared socket is never
  * joined (rpc.h, ZT_NC_SOCKET_SHARED): its connection goes through lwIP, where every copy is the one
  * app end. */
 #include <fcntl.h>

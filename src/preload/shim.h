@@ -6,10 +6,10 @@
 /*
  * Known limits (each is a call the shim does not see, or a shape the contract cannot carry):
  * - read()/write()/readv()/writev() ask what an fd is only where the shim made a datagram socket
- *   (a bit per fd number, carried by dup/dup2/dup3, cleared by close: hooks_fd.c), so on an
- *   unconnected UDP socket read() gets the payload and write() EDESTADDRREQ as on the kernel. A
- *   copy made with fcntl(F_DUPFD) or inherited across exec is not marked: there read() still
- *   returns the address header with the payload. sendfile()/splice() are not hooked. On connected
+ *   (a bit per fd number, carried by dup/dup2/dup3 and fcntl(F_DUPFD), cleared by close:
+ *   hooks_fd.c), so on an unconnected UDP socket read() gets the payload and write() EDESTADDRREQ as
+ *   on the kernel. A copy inherited across exec or received over SCM_RIGHTS is not marked: there
+ *   read() still returns the address header with the payload. sendfile()/splice() are not hooked. On connected
  *   UDP and on TCP all of them work natively.
  * - glibc's resolver opens its sockets inside libc, so the shim replaces it (hooks_resolv.c,
  *   dns_client.c): getaddrinfo, getnameinfo, gethostbyname*, gethostbyaddr*, res_query/search/
@@ -42,6 +42,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -97,6 +98,12 @@ extern int (*real_close)(int);
 extern int (*real_dup)(int);
 extern int (*real_dup2)(int, int);
 extern int (*real_dup3)(int, int, int);
+extern int (*real_fcntl)(int, int, ...);
+extern int (*real_fcntl64)(int, int, ...);
+extern int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                               char *const[], char *const[]);
+extern int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                                char *const[], char *const[]);
 extern int (*real_close_range)(unsigned int, unsigned int, int);
 struct epoll_event;
 extern int (*real_epoll_ctl)(int, int, int, struct epoll_event *);

@@ -71,10 +71,11 @@
  * stream socket of its own (the "placeholder") bound to an abstract name
  *     "\0" ZT_NC_NAME_PREFIX "new/<pid>/<n>/<kind>"      kind 'u' (AF_INET) or 'U' (AF_INET6)
  * with the app's SOCK_NONBLOCK and SOCK_CLOEXEC. connect() on it is CONNECT_NEW; anything else the
- * app does with it first (an option, bind, listen, a name, I/O, dup, a fork) asks for the socket with
- * SOCKET and installs the 's' app end over it, as if socket() had asked. A placeholder closed unused
- * costs the service nothing. The seccomp supervisor makes no placeholders and serves none (an
- * inherited one is a Unix socket to it).
+ * app does with it first (an option, bind, listen, a name, I/O, dup, fcntl(F_DUPFD), passing it
+ * over SCM_RIGHTS, a fork, a posix_spawn) asks for the socket with SOCKET and installs the 's' app
+ * end over it, as if socket() had asked. A placeholder closed unused costs the service nothing. The
+ * seccomp supervisor makes no placeholders; a call on one a program inherited across exec asks for
+ * its socket as the shim does (SOCKET, ZT_NC_SOCKET_SHARED) and installs it over the program's fd.
  *
  * Close and shutdown are native: the service sees EOF/HUP on its end, flushes, and closes the PCB.
  *

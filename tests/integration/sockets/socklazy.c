@@ -2,11 +2,13 @@
  * over, as on a kernel. Under ztrun a stream's socket() is a placeholder of the shim's until it
  * connects (src/preload/lazy.c, rpc.h "Lazy streams"): a socket closed unused, options set before
  * connect, a connect that fails, a non-blocking connect, its flags and fd number, a fork or a dup
- * between socket and connect (both copies are one socket), an epoll that watches it before connect,
+ * (or fcntl(F_DUPFD), or SCM_RIGHTS to another process) between socket and connect (both copies are
+ * one socket), an epoll that watches it before connect,
  * a listener made from one, its names.
  * Must pass natively, under `ztrun none --` (joined connections) and with ZTRUN_JOIN_LOOPBACK=0
  * (through lwIP). One line per check, then "N checks passed, M failed". */
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 
 #include "sockcalls.h"
@@ -209,6 +211,125 @@ static void test_dup_lazy(int fam)
 	close(l);
 }
 
+/* fcntl(F_DUPFD, F_DUPFD_CLOEXEC) of an unconnected socket (CPython's socket.dup()): one socket,
+ * whichever copy connects, and a close of one copy leaves the other working. */
+static void test_fcntl_dup(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	for (int which = 0; which < 2; which++) {
+		int c = socket(fam, SOCK_STREAM, 0);
+		int d = c >= 0 ? fcntl(c, which ? F_DUPFD : F_DUPFD_CLOEXEC, 300) : -1;
+		int v = -1;
+		bool got = d >= 300 && fd_cloexec(d) == !which && get_int_opt(d, SOL_SOCKET, SO_DOMAIN, &v) == 0 && v == fam;
+		CHECK_MSG(got, "%s fcntl %s: a copy above 300 with SO_DOMAIN %d", f, which ? "F_DUPFD" : "F_DUPFD_CLOEXEC", fam);
+		int first = which ? c : d, other = which ? d : c;
+		bool ok = got && connect(first, (struct sockaddr *)&la, len) == 0;
+		int s = ok ? accept4(l, NULL, NULL, 0) : -1;
+		struct sockaddr_storage p;
+		socklen_t pl = sizeof(p);
+		CHECK_MSG(ok && s >= 0 && getpeername(other, (struct sockaddr *)&p, &pl) == 0 && addr_eq(&p, &la),
+		          "%s fcntl: connect through the %s, the %s is connected too", f, which ? "original" : "copy",
+		          which ? "copy" : "original");
+		errno = 0;
+		CHECK_MSG(connect(other, (struct sockaddr *)&la, len) < 0 && errno == EISCONN,
+		          "%s fcntl: connect on the other copy says EISCONN", f);
+		close(first);
+		char b[2] = {0};
+		CHECK_MSG(s >= 0 && write_all(other, "o", 1) && read_full(s, b, 1) && b[0] == 'o' && write_all(s, "s", 1) &&
+		              read_full(other, b, 1) && b[0] == 's',
+		          "%s fcntl: one copy closed, the other still talks both ways", f);
+		close(other);
+		CHECK_MSG(s >= 0 && read_eof(s), "%s fcntl: the last copy closed, the peer reads EOF", f);
+		if (s >= 0)
+			close(s);
+	}
+	close(l);
+}
+
+/* Sends fd over Unix socket u (SCM_RIGHTS). */
+static bool send_fd(int u, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	return sendmsg(u, &m, 0) == 1;
+}
+
+static int recv_fd(int u)
+{
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	if (recvmsg(u, &m, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	int fd = -1;
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+/* An unconnected socket passed to another process (SCM_RIGHTS; the process forked before the
+ * socket was made), which connects it: the sender's copy is the same connected socket. */
+static void test_scm_rights(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int u[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, u) < 0) {
+		CHECK_MSG(false, "%s SCM_RIGHTS: socketpair", f);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = recv_fd(u[1]);
+		int v = -1;
+		bool ok = fd >= 0 && get_int_opt(fd, SOL_SOCKET, SO_DOMAIN, &v) == 0 && v == fam &&
+		          connect(fd, (struct sockaddr *)&la, len) == 0 && write(fd, "r", 1) == 1;
+		_exit(ok ? 0 : 1);
+	}
+	int c = socket(fam, SOCK_STREAM, 0);
+	bool sent = c >= 0 && send_fd(u[0], c);
+	int st = -1;
+	waitpid(pid, &st, 0);
+	close(u[0]);
+	close(u[1]);
+	CHECK_MSG(sent && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	          "%s SCM_RIGHTS: the receiver sees the family and connects the sender's socket", f);
+	int s = accept4(l, NULL, NULL, 0);
+	struct sockaddr_storage p;
+	socklen_t pl = sizeof(p);
+	CHECK_MSG(s >= 0 && getpeername(c, (struct sockaddr *)&p, &pl) == 0 && addr_eq(&p, &la),
+	          "%s SCM_RIGHTS: the sender's copy is connected too", f);
+	char b[2] = {0};
+	CHECK_MSG(s >= 0 && read_full(s, b, 1) && b[0] == 'r' && write_all(c, "c", 1) && read_full(s, b, 1) &&
+	              b[0] == 'c' && write_all(s, "p", 1) && read_full(c, b, 1) && b[0] == 'p',
+	          "%s SCM_RIGHTS: the server reads both copies' bytes; the sender reads the server's", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
 /* A listener from socket(), bind, listen with no option set before. */
 static void test_listener(int fam)
 {
@@ -270,8 +391,55 @@ static void test_recv_unconnected(int fam)
 	close(c);
 }
 
-int main(void)
+/* A socket without FD_CLOEXEC inherited by a program posix_spawn starts (glibc runs no fork
+ * handlers there), which connects it: the spawner's copy is the same connected socket. */
+static void test_spawn(int fam, const char *self)
 {
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int c = socket(fam, SOCK_STREAM, 0);
+	char fdarg[16], portarg[16];
+	snprintf(fdarg, sizeof(fdarg), "%d", c);
+	snprintf(portarg, sizeof(portarg), "%u", (unsigned)port_of(&la));
+	char *argv[] = {(char *)self, "connect-fd", fdarg, (char *)f, portarg, NULL};
+	extern char **environ;
+	pid_t pid = -1;
+	int r = c >= 0 ? posix_spawn(&pid, self, NULL, NULL, argv, environ) : -1;
+	int st = -1;
+	if (r == 0)
+		waitpid(pid, &st, 0);
+	CHECK_MSG(r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s posix_spawn: the program connected the inherited socket", f);
+	int s = accept4(l, NULL, NULL, 0);
+	struct sockaddr_storage p;
+	socklen_t pl = sizeof(p);
+	char b[2] = {0};
+	CHECK_MSG(s >= 0 && getpeername(c, (struct sockaddr *)&p, &pl) == 0 && addr_eq(&p, &la) && read_full(s, b, 1) &&
+	              b[0] == 'x' && write_all(c, "y", 1) && read_full(s, b, 1) && b[0] == 'y',
+	          "%s posix_spawn: the spawner's copy is connected too, both copies' bytes arrive", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	close(l);
+}
+
+/* The spawned side of test_spawn: connect inherited fd to the loopback's port, write "x". */
+static int connect_fd(const char *fdarg, const char *fam, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(strcmp(fam, "v6") == 0 ? AF_INET6 : AF_INET, (uint16_t)atoi(port), &ss);
+	int fd = atoi(fdarg);
+	return connect(fd, (struct sockaddr *)&ss, len) == 0 && write(fd, "x", 1) == 1 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && strcmp(argv[1], "connect-fd") == 0)
+		return connect_fd(argv[2], argv[3], argv[4]);
+	char self[4096];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[sl > 0 ? sl : 0] = 0;
 	alarm(120); /* a hang must fail the test, not block it */
 	signal(SIGPIPE, SIG_IGN);
 	int fams[2] = {AF_INET, AF_INET6};
@@ -282,6 +450,9 @@ int main(void)
 		test_nonblocking(fams[i]);
 		test_fork(fams[i]);
 		test_dup_lazy(fams[i]);
+		test_fcntl_dup(fams[i]);
+		test_scm_rights(fams[i]);
+		test_spawn(fams[i], self);
 		test_listener(fams[i]);
 		test_recv_unconnected(fams[i]);
 		test_epoll_before(fams[i]);
