@@ -17,7 +17,48 @@ int zt_sandbox_fd_kind(int fd)
 	struct sockaddr_un un;
 	socklen_t len = sizeof(un);
 	int kind = getsockname(fd, (struct sockaddr *)&un, &len) < 0 ? 0 : zt_nc_name_kind(&un, len);
-	return kind && strchr("sldDc", kind) ? kind : 0;
+	return kind && strchr("sldDcuU", kind) ? kind : 0;
+}
+
+/* A placeholder of the shim's (rpc.h, Lazy streams) that the program inherited across an exec (the
+ * shim realizes it before a fork, a spawn or a pass over SCM_RIGHTS) is the service's socket to the
+ * program, made as the shim makes it from a placeholder that may have copies (never joined),
+ * installed over the program's fd; then the call goes on on it. */
+static void realize_reply(struct sb_call *c, int32_t r, int fd, struct zt_nc_buf *b)
+{
+	(void)b;
+	if (r < 0 || fd < 0 || zt_sandbox_fd_kind(fd) != 's') {
+		if (fd >= 0)
+			close(fd);
+		sb_fail(c, r < 0 ? -r : ENOBUFS);
+		return;
+	}
+	int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	int e = keep < 0 ? -errno : sb_install_over(c, fd);
+	if (keep < 0)
+		close(fd);
+	if (e < 0) {
+		if (keep >= 0)
+			close(keep);
+		sb_fail(c, -e);
+		return;
+	}
+	close(c->fd);
+	c->fd = keep;
+	c->kind = 's';
+	sb_op_fd(c);
+}
+
+void sb_realize(struct sb_call *c)
+{
+	uint8_t body[16];
+	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
+	zt_nc_put_u32(&b, c->kind == 'U' ? AF_INET6 : AF_INET);
+	zt_nc_put_u32(&b, SOCK_STREAM);
+	zt_nc_put_u32(&b, IPPROTO_TCP);
+	zt_nc_put_u32(&b, ZT_NC_SOCKET_SHARED);
+	if (sb_request(c, ZT_NC_SOCKET, -1, body, b.off, realize_reply) < 0)
+		sb_fail(c, ENOBUFS);
 }
 
 bool sb_is_fd_call(int nr)

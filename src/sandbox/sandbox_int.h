@@ -105,6 +105,8 @@ int sb_dns_redirect(struct zt_sandbox *sb, struct zt_nc_addr *a);
 void sb_op_socket(struct sb_call *c);
 /* A call on a virtual socket (c->fd, c->kind set). */
 void sb_op_fd(struct sb_call *c);
+/* The same on a placeholder of the shim's (c->kind 'u' or 'U'): made a socket of the service first. */
+void sb_realize(struct sb_call *c);
 /* Sends op with body about c->fd; when the service cannot be asked, the call fails with the errno
  * the shim gives. */
 void sb_ask(struct sb_call *c, enum zt_nc_op op, const void *body, size_t len, sb_reply_fn *fn);
@@ -123,7 +125,7 @@ static inline int sb_low(uint64_t v)
 void sb_op_accept(struct sb_call *c); /* accept(), accept4() */
 void sb_op_send(struct sb_call *c);   /* sendto(), sendmsg(), sendmmsg() */
 void sb_op_recv(struct sb_call *c);   /* recvfrom(), recvmsg(), recvmmsg() */
-/* What fd is: 0 for anything but a virtual socket, else its rpc.h kind letter. */
+/* What fd is: 0 for anything but a virtual socket or a placeholder, else its rpc.h kind letter. */
 int zt_sandbox_fd_kind(int fd);
 /* Whether nr is one of the fd calls ops.c and ops_io.c serve. */
 bool sb_is_fd_call(int nr);

@@ -382,7 +382,10 @@ static void serve(struct zt_sandbox *sb, const struct seccomp_notif *n)
 	}
 	int fl = fcntl(c->fd, F_GETFL);
 	c->nonblock = fl >= 0 && (fl & O_NONBLOCK);
-	sb_op_fd(c);
+	if (c->kind == 'u' || c->kind == 'U')
+		sb_realize(c);
+	else
+		sb_op_fd(c);
 }
 
 static void on_notify(struct zt_loop *loop, struct zt_watch *w, uint32_t events, void *arg)

@@ -129,13 +129,23 @@ static int tcp_server(int port)
 	return 0;
 }
 
-static int tcp_client(const char *ip, int port, const char *msg, bool nonblock)
+/* fd: a socket the program inherited (of ip's family), else -1 for a new one. */
+static int tcp_client(const char *ip, int port, const char *msg, bool nonblock, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(ip, port, &ss);
-	int fd = (int)sys(SYS_socket, ss.ss_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0, 0, 0, 0);
+	if (fd < 0)
+		fd = (int)sys(SYS_socket, ss.ss_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0, 0, 0, 0);
 	if (fd < 0)
 		die("socket");
+	int dom = -1;
+	socklen_t dlen = sizeof(dom);
+	if (sys(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, (long)&dom, (long)&dlen, 0) < 0)
+		die("getsockopt SO_DOMAIN");
+	if (dom != ss.ss_family) {
+		fprintf(stderr, "rawnet: SO_DOMAIN %d, not %d\n", dom, ss.ss_family);
+		exit(1);
+	}
 	long r = sys(SYS_connect, fd, (long)&ss, len, 0, 0, 0);
 	if (r < 0 && !(nonblock && errno == EINPROGRESS))
 		die("connect");
@@ -426,10 +436,12 @@ int main(int argc, char **argv)
 		return tcp_server(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "udp-server") == 0)
 		return udp_server(atoi(argv[2]));
+	if (argc == 6 && strcmp(argv[1], "tcp-client-fd") == 0)
+		return tcp_client(argv[3], atoi(argv[4]), argv[5], false, atoi(argv[2]));
 	if (argc == 5 && strcmp(argv[1], "tcp-client") == 0)
-		return tcp_client(argv[2], atoi(argv[3]), argv[4], false);
+		return tcp_client(argv[2], atoi(argv[3]), argv[4], false, -1);
 	if (argc == 5 && strcmp(argv[1], "tcp-client-nb") == 0)
-		return tcp_client(argv[2], atoi(argv[3]), argv[4], true);
+		return tcp_client(argv[2], atoi(argv[3]), argv[4], true, -1);
 	if (argc == 5 && strcmp(argv[1], "udp-client") == 0)
 		return udp_client(argv[2], atoi(argv[3]), argv[4], 0);
 	if (argc == 5 && strcmp(argv[1], "udp-client-msg") == 0)

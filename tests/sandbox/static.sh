@@ -1,6 +1,7 @@
 #!/bin/bash
 # A static program whose network calls are raw syscalls (rawnet.c), which the preload shim never sees,
-# under ztrun none: TCP over IPv4 and IPv6 with blocking and non-blocking (epoll) connect, UDP with
+# under ztrun none: TCP over IPv4 and IPv6 with blocking and non-blocking (epoll) connect, TCP on an
+# unconnected socket inherited across exec from a program of the shim (its placeholder), UDP with
 # sendto/recvfrom, sendmsg/recvmsg and on a connected socket, all on the virtual loopback, while a listener on the host's
 # loopback on the same port is never reached; an ICMP echo with IP_RECVTTL (ping without privileges) and
 # SO_RCVTIMEO honoured by a blocked receive; an accepted socket inherits its listener's timeouts and
@@ -19,6 +20,9 @@ cd "$WORK"
 	'$RAWNET' tcp-client 127.0.0.1 $P one >cli1.out; wait
 	'$RAWNET' tcp-server $P >srv2.out & wait_line srv2.out listening
 	'$RAWNET' tcp-client-nb ::1 $P two >cli2.out; wait
+	'$RAWNET' tcp-server $P >srv3.out & wait_line srv3.out listening
+	# (a thread's first socket() asks the service; the next is a placeholder, which the exec keeps)
+	python3 -c 'import os, socket, sys; socket.socket().close(); s = socket.socket(); os.set_inheritable(s.fileno(), True); os.execv(sys.argv[1], [sys.argv[1], \"tcp-client-fd\", str(s.fileno()), \"127.0.0.1\", sys.argv[2], \"six\"])' '$RAWNET' $P >cli3.out; wait
 	'$RAWNET' udp-server $P >usrv1.out & wait_line usrv1.out bound
 	'$RAWNET' udp-client 127.0.0.1 $P three >ucli1.out; wait
 	'$RAWNET' udp-server $P >usrv2.out & wait_line usrv2.out bound
@@ -36,6 +40,7 @@ grep -qx "listening on :: port $P" srv1.out || fail "server: $(cat srv1.out)"
 grep -qx "connected to 127.0.0.1 port $P" cli1.out || fail "client: $(cat cli1.out)"
 grep -qx "echo: one" cli1.out || fail "TCP over IPv4: $(cat cli1.out)"
 grep -qx "echo: two" cli2.out || fail "TCP over IPv6, non-blocking connect: $(cat cli2.out)"
+grep -qx "echo: six" cli3.out || fail "TCP on a socket inherited unconnected from a program of the shim: $(cat cli3.out)"
 grep -q "^datagram from 127.0.0.1 port [0-9]" usrv1.out || fail "UDP server: $(cat usrv1.out)"
 grep -qx "from 127.0.0.1 port $P: echo: three" ucli1.out || fail "UDP sendto/recvfrom: $(cat ucli1.out)"
 grep -qx "from 127.0.0.1 port $P: echo: four" ucli2.out || fail "UDP sendmsg/recvmsg: $(cat ucli2.out)"
