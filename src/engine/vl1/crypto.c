@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/modes.h>
 #include <sodium.h>
 
 int zt_crypto_init(void)
@@ -111,10 +112,16 @@ void zt_wipe(void *p, size_t n)
  * handling, and all that code is out of the caches again when packets come a few milliseconds apart (a
  * ping: about 13 us to seal one 122-byte packet cold, 0.7 us warm). GMAC, the larger part, goes through
  * libsodium's AES-256-GCM, which keeps its expanded key and GHASH powers in one state and whose code is
- * small. Counter mode stays libcrypto's own (a mode is not written here: crypto comes from libraries).
- * libsodium's AES needs AES-NI and PCLMUL: without them, and for additional data beyond GMAC_MAX, GCM
- * stays libcrypto's. */
+ * small. libsodium's AES needs AES-NI and PCLMUL: without them, and for additional data beyond GMAC_MAX,
+ * GCM stays libcrypto's.
+ * Counter mode is libcrypto's in both its forms (a mode is not written here: crypto comes from libraries).
+ * A short run goes through libcrypto's CTR128 mode function, the one its EVP CTR itself runs on a CPU
+ * without a counter-mode stream: it takes the counter and a block cipher, here the ECB context the SIV
+ * block has just used, so there is no IV to set (cold: about 1 us for a ping's 122 bytes where the EVP
+ * set-up of a new IV costs 6-10 us). Longer runs go through EVP CTR, whose AES-NI stream is faster per
+ * block once the set-up is paid (at 256 bytes, warm: 0.5 us against 0.15). */
 #define GMAC_MAX  (16 * 1024)
+#define CTR_SHORT 256
 
 static_assert(alignof(crypto_aead_aes256gcm_state) <= alignof(max_align_t), "calloc aligns the state");
 
@@ -188,8 +195,34 @@ int zt_aes256_block(struct zt_aes256 *a, bool encrypt, uint8_t out[16], const ui
 	return 0;
 }
 
+/* The block cipher libcrypto's CTR128 mode runs on: one block through the keyed ECB context. */
+struct ecb_block {
+	EVP_CIPHER_CTX *ctx;
+	bool *failed;
+};
+
+static void ecb_block(const unsigned char in[16], unsigned char out[16], const void *key)
+{
+	const struct ecb_block *b = key;
+	int n = 0;
+	if (EVP_CipherUpdate(b->ctx, out, &n, in, 16) != 1 || n != 16)
+		*b->failed = true;
+}
+
 int zt_aes256_ctr_run(struct zt_aes256 *a, uint8_t *out, const uint8_t *in, size_t len, const uint8_t ctr[16])
 {
+	if (len <= CTR_SHORT) {
+		bool failed = false;
+		struct ecb_block b = {mode_ctx(a, &a->enc, EVP_aes_256_ecb(), 1), &failed};
+		uint8_t counter[16], ks[16];
+		unsigned num = 0;
+		if (!b.ctx)
+			return -EIO;
+		memcpy(counter, ctr, 16);
+		CRYPTO_ctr128_encrypt(in, out, len, &b, counter, ks, &num, ecb_block);
+		zt_wipe(ks, sizeof(ks));
+		return failed ? -EIO : 0;
+	}
 	EVP_CIPHER_CTX *ctx = mode_ctx(a, &a->ctr, EVP_aes_256_ctr(), 1);
 	int n = 0;
 	if (!ctx || len > (size_t)INT32_MAX || EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ctr, 1) != 1)
