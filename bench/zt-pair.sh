@@ -7,6 +7,8 @@
 #   STOCK_BIN=/path/to/zerotier-one  also a stock 1.14 pair (tap devices), and stock<->ztrun
 #   ZTRUN_BASE=/path/to/other/ztrun  also that build's pair (before/after comparisons)
 #   REPS=N                           repetitions, interleaved; medians are printed (default 3)
+#   PINGS=N                          echoes per repetition (default 50; the median is kept)
+#   seconds 0                        no iperf3: only the echoes (an RTT comparison with many echoes)
 #   ONLY="s:z z:z"                   only these pairs (client:server; z ztrun, o base, s stock; also s:o
 #                                    and o:s, not run by default), e.g. to profile one with perf
 #
@@ -17,6 +19,7 @@ set -eu
 ZTRUN=$(realpath "${1:?usage: $0 /path/to/ztrun [seconds]}")
 SECS=${2:-5}
 REPS=${REPS:-3}
+PINGS=${PINGS:-50}
 STOCK_BIN=${STOCK_BIN:+$(realpath "$STOCK_BIN")}
 ZTRUN_BASE=${ZTRUN_BASE:+$(realpath "$ZTRUN_BASE")}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ztrun-pair.XXXXXX")
@@ -96,6 +99,7 @@ for v in $VARIANTS; do for side in a b; do identity "$WORK/$v$side" "${IP[$v$sid
 # ---- the tools each client runs: iperf3 (prints Mbit/s) and ping (prints the median RTT in ms)
 cat >"$WORK/iperf.sh" <<'EOS'
 # iperf.sh HOST PORT STREAMS SECS
+[ "$4" != 0 ] || { echo nan; exit 0; }
 for try in 1 2 3; do
 	if iperf3 -c "$1" -p "$2" -P "$3" -t "$4" -J >"$0.$$.json" 2>/dev/null; then break; fi
 	sleep 1
@@ -196,7 +200,7 @@ client() { # client CLIENT_VARIANT SERVER_VARIANT: prints "mbit1 mbit4 rtt cpu"
 	local nodes="$(node_pid "$sv" a) $([ "$cv" = s ] && node_pid s b || echo "\$PPID")"
 	local script="bash $WORK/warm.sh $dst; c0=\$(bash $WORK/cpu.sh $nodes);
 		m1=\$(bash $WORK/iperf.sh $dst $IPORT 1 $SECS); c1=\$(bash $WORK/cpu.sh $nodes);
-		echo \$m1 \$(bash $WORK/iperf.sh $dst $IPORT 4 $SECS) \$(python3 $WORK/ping.py $dst 50) \
+		echo \$m1 \$(bash $WORK/iperf.sh $dst $IPORT 4 $SECS) \$(python3 $WORK/ping.py $dst $PINGS) \
 		     \$(awk -v c=\$((c1 - c0)) -v m=\$m1 -v s=$SECS 'BEGIN { if (m ~ /^[0-9.]+\$/ && m > 0) printf(\"%.1f\", c / (m * s / 8)); else print \"nan\" }')"
 	if [ "$cv" = s ]; then
 		inns b bash -c "$script"
@@ -247,5 +251,5 @@ for pair in $PAIRS; do
 		"${MED[$pair,3]}" "$(ratio "${MED[$pair,3]}" "${MED[$REF,3]}")" \
 		"${MED[$pair,4]}" "$(ratio "${MED[$pair,4]}" "${MED[$REF,4]}")"
 done
-echo "(throughput in Mbit/s received; RTT: median of 50 echoes; CPU: user + system time of both nodes'"
+echo "(throughput in Mbit/s received; RTT: median of $PINGS echoes; CPU: user + system time of both nodes'"
 echo " processes per MB of the single stream; a stock node's leaves out the kernel TCP work of its iperf3)"
