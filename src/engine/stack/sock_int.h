@@ -179,6 +179,8 @@ int zt_sockopt_get(struct zt_sock *s, int app_fd, int level, int name, void *val
 void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from);
 /* Applies the options s holds to its PCB again (a new PCB, after a failed connect). */
 void zt_sockopt_reapply(struct zt_sock *s);
+/* Whether the app set SO_LINGER {1, 0}: its close resets the connection. */
+bool zt_sockopt_linger_abort(struct zt_sock *s);
 
 /* libc's socket calls for fdpass.h. */
 extern const struct zt_fdpass_ops zt_sock_fdpass;

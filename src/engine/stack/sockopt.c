@@ -171,6 +171,16 @@ void zt_sockopt_reapply(struct zt_sock *s)
 	}
 }
 
+bool zt_sockopt_linger_abort(struct zt_sock *s)
+{
+	struct zt_sockopt_val *o = find_opt(s, SOL_SOCKET, SO_LINGER);
+	struct linger lg = {0, 0};
+	if (!o || o->len < (int)sizeof(lg))
+		return false;
+	memcpy(&lg, o->val, sizeof(lg));
+	return lg.l_onoff && lg.l_linger == 0;
+}
+
 void zt_sockopt_inherit(struct zt_sock *to, const struct zt_sock *from)
 {
 	memcpy(to->opts, from->opts, sizeof(to->opts));

@@ -393,6 +393,19 @@ void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb)
 	tcp_err(pcb, on_err);
 }
 
+/* The app closed a connection with data it never read (still ours to write, or unread in its end,
+ * which the kernel tells us with ECONNRESET on ours), or with SO_LINGER {1, 0}: Linux resets it
+ * then, dropping what was not sent yet, and so do we. */
+static bool closed_as_reset(struct zt_sock *s)
+{
+	if (!s->pcb.tcp || s->state != ZT_SOCK_CONNECTED)
+		return false;
+	int err = 0;
+	socklen_t len = sizeof(err);
+	bool unread_at_app = getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNRESET;
+	return s->rxq || unread_at_app || zt_sockopt_linger_abort(s);
+}
+
 void zt_tcp_io(struct zt_sock *s, uint32_t events)
 {
 	if (s->kind == 'l') {
@@ -416,6 +429,11 @@ void zt_tcp_io(struct zt_sock *s, uint32_t events)
 		 * socketpair and goes out in full: from now on lwIP's sent callback drives the reading,
 		 * since a hung-up fd would wake the loop without end. What we owe the app is dropped. */
 		s->app_gone = true;
+		if (closed_as_reset(s)) {
+			/* not inside a callback of the pcb: nothing is to return ERR_ABRT for it */
+			tcp_detach(s, true);
+			s->svc->aborted_pcb = NULL;
+		}
 		zt_joined_replaced(s);
 		zt_loop_unwatch(s->svc->loop, &s->watch);
 		tcp_open_window(s, zt_sock_rx_consume(s, SIZE_MAX));

@@ -517,6 +517,35 @@ static void test_queued_reset(int fam)
 	}
 }
 
+/* A close() with received data unread, or with SO_LINGER {1, 0}, resets the connection, as Linux
+ * does: the peer's SO_ERROR says ECONNRESET and its write EPIPE. With everything read it ends with FIN. */
+static void test_close_resets(int fam)
+{
+	const char *f = fam_name(fam);
+	static const char *const how[] = {"everything read", "data unread", "SO_LINGER {1, 0}"};
+	for (int k = 0; k < 3; k++) {
+		int c = -1, s = -1;
+		if (!CHECK_MSG(tcp_pair(fam, &c, &s), "%s close (%s): connected pair", f, how[k]))
+			continue;
+		char buf[8];
+		CHECK_MSG(write_all(c, "hello", 5) && wait_fd(s, POLLIN) && (k == 1 || read_full(s, buf, 5)),
+		          "%s close (%s): the data arrives", f, how[k]);
+		struct linger abort_close = {1, 0};
+		if (k == 2)
+			CHECK_MSG(setsockopt(s, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close)) == 0,
+			          "%s close (%s): set", f, how[k]);
+		close(s);
+		int e = -1;
+		bool woke = wait_fd(c, POLLIN | POLLERR) && get_int_opt(c, SOL_SOCKET, SO_ERROR, &e) == 0;
+		if (k == 0)
+			CHECK_MSG(woke && e == 0 && read_eof(c), "%s close (%s): FIN, the peer reads EOF", f, how[k]);
+		else
+			CHECK_MSG(woke && e == ECONNRESET && send(c, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE,
+			          "%s close (%s): reset, the peer's SO_ERROR %d, then a write EPIPE", f, how[k], e);
+		close(c);
+	}
+}
+
 int main(void)
 {
 	alarm(120); /* a hang must fail the test, not block it */
@@ -535,6 +564,7 @@ int main(void)
 		test_listen_again(fams[i]);
 		test_bind_held_port(fams[i]);
 		test_queued_reset(fams[i]);
+		test_close_resets(fams[i]);
 	}
 	return zt_check_report();
 }
