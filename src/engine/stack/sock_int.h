@@ -68,6 +68,9 @@ struct zt_sock {
 	uint32_t rx_info;
 	ip_addr_t bound_ip;
 	uint16_t bound_port;
+	/* TCP: its name once connected, which getsockname() still says after a reset took the pcb. */
+	ip_addr_t name_ip;
+	uint16_t name_port;
 	int app_fd_pending; /* accepted, not yet handed to the listener's queue */
 	int join_lfd;       /* listener: its kernel listener for joined connections (joined.c), or -1 */
 	int so_error;
@@ -135,6 +138,8 @@ int zt_tcp_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port);
 /* Fills the app's end (app_fd: its copy from the request) until it is not writable; see filler. */
 void zt_tcp_block_writes(struct zt_sock *s, int app_fd);
 void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb);
+/* A connection of s was made on pcb: keeps its name (name_ip, name_port). */
+void zt_tcp_keep_name(struct zt_sock *s, const struct tcp_pcb *pcb);
 /* Installs tcp.c's hooks into lwIP (the MSS a SYN advertises): once lwIP runs for a service. */
 void zt_tcp_hooks_install(void);
 void zt_tcp_io(struct zt_sock *s, uint32_t events);

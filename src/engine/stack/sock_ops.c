@@ -242,7 +242,7 @@ int zt_op_name(struct zt_sock *s, bool peer, uint8_t *out, size_t *outlen)
 		} else if (pcb) {
 			zt_stack_addr_to_nc(&pcb->local_ip, pcb->local_port, s->domain, &a);
 		} else {
-			zt_stack_addr_to_nc(NULL, 0, s->domain, &a);
+			zt_stack_addr_to_nc(s->name_port ? &s->name_ip : NULL, s->name_port, s->domain, &a);
 		}
 	} else {
 		struct udp_pcb *pcb = s->pcb.udp;

@@ -376,12 +376,19 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_OK;
 	s->state = ZT_SOCK_CONNECTED;
 	zt_tcp_tune(pcb);
+	zt_tcp_keep_name(s, pcb);
 	zt_sock_reply_waiters(s, ZT_NC_CONNECT, zt_stack_errno(err));
 	zt_sock_update_watch(s);
 	/* Bytes the app wrote before the handshake finished are waiting in the socketpair. */
 	tcp_read_app(s);
 	zt_sock_update_watch(s);
 	return cb_result(s, pcb);
+}
+
+void zt_tcp_keep_name(struct zt_sock *s, const struct tcp_pcb *pcb)
+{
+	ip_addr_copy(s->name_ip, pcb->local_ip);
+	s->name_port = pcb->local_port;
 }
 
 void zt_tcp_attach(struct zt_sock *s, struct tcp_pcb *pcb)

@@ -138,6 +138,7 @@ err_t zt_tcp_on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	zt_stack_addr_to_nc(&newpcb->remote_ip, newpcb->remote_port, l->domain, &c->peer_for_accept);
 	zt_tcp_attach(c, newpcb);
 	zt_tcp_tune(newpcb);
+	zt_tcp_keep_name(c, newpcb);
 	zt_sockopt_inherit(c, l);
 	if (l->acceptq_tail)
 		l->acceptq_tail->next_in_acceptq = c;

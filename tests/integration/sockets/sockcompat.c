@@ -518,7 +518,8 @@ static void test_queued_reset(int fam)
 }
 
 /* A close() with received data unread, or with SO_LINGER {1, 0}, resets the connection, as Linux
- * does: the peer's SO_ERROR says ECONNRESET and its write EPIPE. With everything read it ends with FIN. */
+ * does: the peer's SO_ERROR says ECONNRESET and its write EPIPE, and its name stays what it was. With
+ * everything read it ends with FIN. */
 static void test_close_resets(int fam)
 {
 	const char *f = fam_name(fam);
@@ -530,6 +531,9 @@ static void test_close_resets(int fam)
 		char buf[8];
 		CHECK_MSG(write_all(c, "hello", 5) && wait_fd(s, POLLIN) && (k == 1 || read_full(s, buf, 5)),
 		          "%s close (%s): the data arrives", f, how[k]);
+		struct sockaddr_storage name, after;
+		socklen_t nl = sizeof(name), al = sizeof(after);
+		getsockname(c, (struct sockaddr *)&name, &nl);
 		struct linger abort_close = {1, 0};
 		if (k == 2)
 			CHECK_MSG(setsockopt(s, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close)) == 0,
@@ -542,6 +546,8 @@ static void test_close_resets(int fam)
 		else
 			CHECK_MSG(woke && e == ECONNRESET && send(c, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE,
 			          "%s close (%s): reset, the peer's SO_ERROR %d, then a write EPIPE", f, how[k], e);
+		CHECK_MSG(getsockname(c, (struct sockaddr *)&after, &al) == 0 && addr_eq(&name, &after),
+		          "%s close (%s): the peer's getsockname() after as before", f, how[k]);
 		close(c);
 	}
 }
