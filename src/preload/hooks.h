@@ -50,6 +50,18 @@ void zt_lazy_realize_all(void);
 bool zt_lazy_hint(int fd);
 void zt_lazy_forget(int fd);
 void zt_lazy_after_fork_child(void);
+/* Before an exec (hooks_exec.c): placeholders that carry options and survive the exec become sockets. */
+void zt_lazy_before_exec(void);
+void zt_exec_init(void);
+/* Options set before connect (lazy.c): setsockopt and getsockopt of the carried ones on a
+ * placeholder, answered without the service (true, the call's result in *ret, errno set), or false:
+ * not a placeholder or not such an option, the caller goes on as for any fd. */
+bool zt_lazy_setopt(int fd, int level, int name, const void *val, socklen_t len, int *ret);
+bool zt_lazy_getopt(int fd, int level, int name, void *val, socklen_t *len, int *ret);
+/* Under fd's lock: appends placeholder fd's carried options to a request (rpc.h); how many. */
+size_t zt_lazy_put_opts(int fd, struct zt_nc_buf *b);
+/* After an 's' app end replaced placeholder fd: its SO_SNDBUF on the app end too, if one was set. */
+void zt_lazy_opts_to_app_end(int fd);
 /* The lock of placeholder fd's changes (lazy.c): connect() holds it from its check of fd's kind to
  * the install; a fork holds them all. */
 void zt_lazy_lock(int fd);

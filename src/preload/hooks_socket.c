@@ -307,11 +307,12 @@ int zt_install_placeholder(int nfd, int fd, bool nonblock, bool nfd_nonblock)
  * Returns what connect() returns, or 1 when fd is now an 's' socket still to connect. */
 static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblock)
 {
-	uint8_t body[4 + ZT_NC_ADDR_LEN + 4];
+	uint8_t body[4 + ZT_NC_ADDR_LEN + 4 + ZT_NC_CARRIED_MAX];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
 	zt_nc_put_u32(&b, kind == 'U' ? AF_INET6 : AF_INET);
 	zt_nc_put_addr(&b, a);
 	zt_nc_put_u32(&b, nonblock ? ZT_NC_CONNECT_NONBLOCK : 0);
+	zt_lazy_put_opts(fd, &b);
 	struct zt_rpc_reply rep;
 	int e = zt_rpc(ZT_NC_CONNECT_NEW, -1, body, b.off, !nonblock, &rep);
 	if (e < 0)
@@ -331,8 +332,10 @@ static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblo
 	if ((e = zt_install_placeholder(rep.fd, fd, nonblock, !again)) < 0)
 		return zt_fail(-e);
 	zt_lazy_forget(fd);
-	if (again)
+	if (again) {
+		zt_lazy_opts_to_app_end(fd);
 		return 1;
+	}
 	zt_dgram_hint_set(fd, false); /* a kernel TCP socket now: read() and write() need not ask */
 	return rep.result < 0 ? zt_fail(-rep.result) : 0;
 }
@@ -419,10 +422,13 @@ ZT_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr_arg, socklen_t *restrict l
 	return zt_name_call(ZT_NC_GETPEERNAME, fd, addr, len);
 }
 
-ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+/* setsockopt of a virtual socket or a placeholder. */
+static int setsockopt_virtual(int fd, int level, int name, const void *val, socklen_t len)
 {
-	zt_shim_init();
-	if (!zt_shim_enabled || !zt_fd_kind(fd) || zt_appopt_is_local(level, name))
+	int r;
+	if (zt_lazy_hint(fd) && zt_lazy_setopt(fd, level, name, val, len, &r))
+		return r;
+	if (!zt_fd_kind(fd) || zt_appopt_is_local(level, name))
 		return CALL_REAL(setsockopt, fd, level, name, val, len);
 	if (len > ZT_NC_MAX_OPTLEN)
 		return zt_fail(EINVAL);
@@ -434,7 +440,7 @@ ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 	zt_nc_put_u32(&b, (uint32_t)name);
 	zt_nc_put_u32(&b, len);
 	zt_nc_put_bytes(&b, val, len);
-	int r = simple_call(ZT_NC_SETSOCKOPT, fd, body, b.off, false);
+	r = simple_call(ZT_NC_SETSOCKOPT, fd, body, b.off, false);
 	/* The app end's own send buffer bounds what the app can queue before blocking: follow the
 	 * app's wish there too (best effort; the service's answer is the one reported). */
 	if (r == 0 && level == SOL_SOCKET && name == SO_SNDBUF) {
@@ -445,9 +451,20 @@ ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 	return r;
 }
 
+ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	zt_shim_init();
+	if (!zt_shim_enabled)
+		return CALL_REAL(setsockopt, fd, level, name, val, len);
+	return setsockopt_virtual(fd, level, name, val, len);
+}
+
 ZT_EXPORT int getsockopt(int fd, int level, int name, void *restrict val, socklen_t *restrict len)
 {
 	zt_shim_init();
+	int r;
+	if (zt_shim_enabled && zt_lazy_hint(fd) && zt_lazy_getopt(fd, level, name, val, len, &r))
+		return r;
 	if (!zt_shim_enabled || !zt_fd_kind(fd) || zt_appopt_is_local(level, name))
 		return CALL_REAL(getsockopt, fd, level, name, val, len);
 	if (!len || (!val && *len))

@@ -109,6 +109,7 @@ static void resolve_symbols(void)
 	ZT_RESOLVE(fcntl64);
 	ZT_RESOLVE(posix_spawn);
 	ZT_RESOLVE(posix_spawnp);
+	zt_exec_init();
 	ZT_RESOLVE(close_range);
 	ZT_RESOLVE(epoll_ctl);
 	ZT_RESOLVE(closefrom);

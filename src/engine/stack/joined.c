@@ -147,10 +147,10 @@ static bool wait_ready(int fd, short events)
 
 /* The options the app set on its virtual socket, on the kernel's (what the kernel refuses, lwIP
  * took: the app was told yes then). A kernel accepted socket inherits its listener's options. */
-static void replay_options(const struct zt_sock *s, int fd)
+static void replay_options(const struct zt_sockopt_val *opts, int nopts, int fd)
 {
-	for (int i = 0; i < s->nopts; i++)
-		setsockopt(fd, s->opts[i].level, s->opts[i].name, s->opts[i].val, (socklen_t)s->opts[i].len);
+	for (int i = 0; i < nopts; i++)
+		setsockopt(fd, opts[i].level, opts[i].name, opts[i].val, (socklen_t)opts[i].len);
 }
 
 static bool has_option(const struct zt_sock *s, int level, int name)
@@ -235,13 +235,13 @@ static int accept_own(int kl, int c, struct zt_nc_addr *peer)
 }
 
 /* The connecting socket: the app's options, its bound address if it bound one (s NULL: a fresh
- * socket of `domain`, which has neither), connected to l's
+ * socket of `domain`, which has only the options its placeholder carried), connected to l's
  * kernel listener at ip:port. The connect is non-blocking; for an app's blocking connect a second
  * connect() once the handshake is over makes the socket say EISCONN to the app's next one, as after
  * a blocking connect; after a non-blocking one the kernel says 0 to the app's next connect() once,
  * as after its own EINPROGRESS. The socket stays non-blocking: the installer sets the app's flag. */
-static int kernel_connect(const struct zt_sock *s, int domain, const ip_addr_t *ip, uint16_t port,
-                          bool nonblock)
+static int kernel_connect(const struct zt_sock *s, const struct zt_sockopt_val *opts, int nopts, int domain,
+                          const ip_addr_t *ip, uint16_t port, bool nonblock)
 {
 	int c = zt_privnet_socket(domain);
 	if (c < 0)
@@ -249,7 +249,9 @@ static int kernel_connect(const struct zt_sock *s, int domain, const ip_addr_t *
 	if (s && domain == AF_INET6)
 		set_int(c, IPPROTO_IPV6, IPV6_V6ONLY, s->v6only);
 	if (s)
-		replay_options(s, c);
+		replay_options(s->opts, s->nopts, c);
+	else
+		replay_options(opts, nopts, c);
 	struct sockaddr_storage ss;
 	socklen_t len;
 	if (s && s->bound) {
@@ -273,8 +275,8 @@ fail:
 
 /* A connection of socket s (NULL: a fresh one of svc and domain) to ip:port, joined (see
  * zt_joined_connect). */
-static int join(struct zt_service *svc, const struct zt_sock *s, int domain, const ip_addr_t *ip,
-                uint16_t port, bool nonblock)
+static int join(struct zt_service *svc, const struct zt_sock *s, const struct zt_sockopt_val *opts, int nopts,
+                int domain, const ip_addr_t *ip, uint16_t port, bool nonblock)
 {
 	if (!joined_enabled() || !is_loopback(ip))
 		return -EAGAIN;
@@ -288,7 +290,7 @@ static int join(struct zt_service *svc, const struct zt_sock *s, int domain, con
 	int kl = kernel_listener(l);
 	if (kl < 0)
 		return -EAGAIN;
-	int c = kernel_connect(s, domain, ip, port, nonblock);
+	int c = kernel_connect(s, opts, nopts, domain, ip, port, nonblock);
 	if (c < 0)
 		return -EAGAIN;
 	struct zt_nc_addr from;
@@ -300,7 +302,7 @@ static int join(struct zt_service *svc, const struct zt_sock *s, int domain, con
 	/* the accepted socket: no options of our kernel listener, the app listener's instead */
 	if (!has_option(l, SOL_SOCKET, SO_REUSEADDR))
 		set_int(a, SOL_SOCKET, SO_REUSEADDR, 0);
-	replay_options(l, a);
+	replay_options(l->opts, l->nopts, a);
 	/* Closed unaccepted (the listener's app closes it with this still queued), it resets, as a
 	 * kernel's listener resets what it queued; the accepter gives it its listener's SO_LINGER, the
 	 * app's own or none (rpc.h). */
@@ -331,13 +333,13 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 {
 	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp || s->no_join)
 		return -EAGAIN;
-	return join(s->svc, s, s->domain, ip, port, nonblock);
+	return join(s->svc, s, NULL, 0, s->domain, ip, port, nonblock);
 }
 
 int zt_joined_connect_new(struct zt_service *svc, int domain, const ip_addr_t *ip, uint16_t port,
-                          bool nonblock)
+                          bool nonblock, const struct zt_sockopt_val *opts, int nopts)
 {
-	return join(svc, NULL, domain, ip, port, nonblock);
+	return join(svc, NULL, opts, nopts, domain, ip, port, nonblock);
 }
 
 static int opt_int(const struct zt_sock *s, int level, int name)

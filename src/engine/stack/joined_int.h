@@ -16,10 +16,10 @@
  * ZTRUN_JOIN_LOOPBACK=0 in ztrun's environment turns joining off. */
 int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, bool nonblock);
 
-/* The same for a stream socket of svc and domain that does not exist yet (CONNECT_NEW, rpc.h): no
- * options, not bound. The listener's app gets its side at once. */
+/* The same for a stream socket of svc and domain that does not exist yet (CONNECT_NEW, rpc.h): the
+ * nopts options its placeholder carried, not bound. The listener's app gets its side at once. */
 int zt_joined_connect_new(struct zt_service *svc, int domain, const ip_addr_t *ip, uint16_t port,
-                          bool nonblock);
+                          bool nonblock, const struct zt_sockopt_val *opts, int nopts);
 
 /* The app's end of stream socket s hung up: if s joined a connection, the listener's app gets its
  * side now (see joined.c). */

@@ -7,6 +7,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,18 +53,48 @@ static int new_socket(struct zt_service *svc, int domain, int type, int proto, i
 	return 0;
 }
 
+/* The options a placeholder carried (rpc.h, ZT_NC_CARRIED_MAX), to the end of the request; how many,
+ * or -EINVAL. */
+static int get_carried(struct zt_nc_buf *req, struct zt_sockopt_val *o, int max)
+{
+	int n = 0;
+	while (!req->bad && req->off < req->len) {
+		uint32_t level = zt_nc_get_u32(req), name = zt_nc_get_u32(req), len = zt_nc_get_u32(req);
+		const void *val = len <= sizeof(o->val) ? zt_nc_get_bytes(req, len) : NULL;
+		if (req->bad || !val || n == max)
+			return -EINVAL;
+		o[n].level = (int)level;
+		o[n].name = (int)name;
+		o[n].len = (int)len;
+		memcpy(o[n].val, val, len);
+		n++;
+	}
+	return req->bad ? -EINVAL : n;
+}
+
+/* Sets carried options on new stream socket s (its app end app_fd), as its setsockopt() would. */
+static void set_carried(struct zt_sock *s, int app_fd, const struct zt_sockopt_val *o, int n)
+{
+	for (int i = 0; i < n; i++)
+		zt_sockopt_set(s, app_fd, o[i].level, o[i].name, o[i].val, (uint32_t)o[i].len);
+}
+
+#define CARRIED_MAX (ZT_NC_CARRIED_MAX / 16)
+
 int zt_op_socket(struct zt_service *svc, struct zt_nc_buf *req, int *reply_fd)
 {
 	int domain = (int)zt_nc_get_u32(req), type = (int)zt_nc_get_u32(req), proto = (int)zt_nc_get_u32(req);
 	uint32_t flags = req->off < req->len ? zt_nc_get_u32(req) : 0;
-	if (req->bad)
+	struct zt_sockopt_val opts[CARRIED_MAX];
+	int nopts = get_carried(req, opts, CARRIED_MAX);
+	if (req->bad || nopts < 0 || (nopts && type != SOCK_STREAM))
 		return -EINVAL;
 	int r = new_socket(svc, domain, type, proto, reply_fd);
-	if (r == 0 && (flags & ZT_NC_SOCKET_SHARED)) {
-		struct zt_sock *s = zt_sock_lookup(svc, *reply_fd);
-		if (s)
-			s->no_join = true;
-	}
+	struct zt_sock *s = r == 0 && (nopts || (flags & ZT_NC_SOCKET_SHARED)) ? zt_sock_lookup(svc, *reply_fd) : NULL;
+	if (s && (flags & ZT_NC_SOCKET_SHARED))
+		s->no_join = true;
+	if (s)
+		set_carried(s, *reply_fd, opts, nopts);
 	return r;
 }
 
@@ -73,7 +104,9 @@ int zt_op_connect_new(struct zt_service *svc, struct zt_nc_buf *req, int *reply_
 	struct zt_nc_addr a;
 	zt_nc_get_addr(req, &a);
 	uint32_t flags = zt_nc_get_u32(req);
-	if (req->bad)
+	struct zt_sockopt_val opts[CARRIED_MAX];
+	int nopts = get_carried(req, opts, CARRIED_MAX);
+	if (req->bad || nopts < 0)
 		return -EINVAL;
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -82,13 +115,16 @@ int zt_op_connect_new(struct zt_service *svc, struct zt_nc_buf *req, int *reply_
 	/* A joined connection needs no virtual socket at all; --fallthrough decides first (zt_op_connect). */
 	bool nonblock = flags & ZT_NC_CONNECT_NONBLOCK;
 	if (!svc->fallthrough && (int)a.family == domain && zt_stack_addr_from_nc(&a, &ip, &port) == 0) {
-		int c = zt_joined_connect_new(svc, domain, &ip, port, nonblock);
+		int c = zt_joined_connect_new(svc, domain, &ip, port, nonblock, opts, nopts);
 		if (c >= 0) {
 			*reply_fd = c;
 			return nonblock ? -EINPROGRESS : 0;
 		}
 	}
 	int r = new_socket(svc, domain, SOCK_STREAM, IPPROTO_TCP, reply_fd);
+	struct zt_sock *s = r == 0 && nopts ? zt_sock_lookup(svc, *reply_fd) : NULL;
+	if (s)
+		set_carried(s, *reply_fd, opts, nopts);
 	return r < 0 ? r : ZT_NC_CONNECT_AGAIN;
 }
 

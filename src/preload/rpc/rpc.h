@@ -70,8 +70,11 @@
  * Lazy streams: socket() of a TCP socket in the shim asks the service nothing. It makes a Unix
  * stream socket of its own (the "placeholder") bound to an abstract name
  *     "\0" ZT_NC_NAME_PREFIX "new/<pid>/<n>/<kind>"      kind 'u' (AF_INET) or 'U' (AF_INET6)
- * with the app's SOCK_NONBLOCK and SOCK_CLOEXEC. connect() on it is CONNECT_NEW; anything else the
- * app does with it first (an option, bind, listen, a name, I/O, dup, fcntl(F_DUPFD), passing it
+ * with the app's SOCK_NONBLOCK and SOCK_CLOEXEC. connect() on it is CONNECT_NEW. The common options
+ * of a client (TCP_NODELAY, SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, SO_REUSEADDR,
+ * SO_RCVBUF/SO_SNDBUF) set on it are kept by the shim and travel in the request that makes the
+ * socket (CONNECT_NEW or SOCKET); anything else the
+ * app does with it first (another option, bind, listen, a name, I/O, dup, fcntl(F_DUPFD), passing it
  * over SCM_RIGHTS, a fork, a posix_spawn) asks for the socket with SOCKET and installs the 's' app
  * end over it, as if socket() had asked. A placeholder closed unused costs the service nothing. The
  * seccomp supervisor makes no placeholders; a call on one a program inherited across exec asks for
@@ -119,7 +122,8 @@ enum zt_nc_op {
 	/* req: u32 domain, u32 type (SOCK_STREAM or SOCK_DGRAM, no flags), u32 protocol, and optionally
 	 * u32 flags: ZT_NC_SOCKET_SHARED (a stream the shim makes of its placeholder at a dup, a fork or
 	 * an epoll_ctl ADD: never joined, since a joined connect installs a new socket over one fd, and
-	 * the other copies, or the epoll, keep the old one).
+	 * the other copies, or the epoll, keep the old one), then the options the placeholder carried
+	 * (ZT_NC_CARRIED_MAX), set on the new socket as by SETSOCKOPT.
 	 * reply: fd = app end ('s' or 'd'); the shim applies SOCK_NONBLOCK/SOCK_CLOEXEC itself. */
 	ZT_NC_SOCKET = 1,
 	/* fd; req: addr. reply: 0 or -errno (EADDRINUSE, EADDRNOTAVAIL, EINVAL if already bound) */
@@ -170,7 +174,8 @@ enum zt_nc_op {
 	 * whole entries as fit in a message; the shim asks again from first + count until it has
 	 * total, and starts over if total changed (the interfaces changed between its requests). */
 	ZT_NC_IFADDRS = 10,
-	/* no fd; req: u32 domain (AF_INET or AF_INET6), addr, u32 flags (ZT_NC_CONNECT_NONBLOCK).
+	/* no fd; req: u32 domain (AF_INET or AF_INET6), addr, u32 flags (ZT_NC_CONNECT_NONBLOCK), then
+	 * the options the placeholder carried (ZT_NC_CARRIED_MAX), the new socket's before it connects.
 	 * connect() of a stream socket the service was not asked for yet (a placeholder, see Lazy
 	 * streams): the socket and its connection in one request. Reply: when joined (see CONNECT), 0
 	 * or -EINPROGRESS + fd = the connected kernel socket, as CONNECT's, which comes O_NONBLOCK;
@@ -185,6 +190,9 @@ enum zt_nc_op {
 #define ZT_NC_IFADDR_LEN (ZT_NC_IFNAMSIZ + 16 + 16)
 #define ZT_NC_IF_LINK    17 /* AF_PACKET: the entry describes the interface itself */
 
+/* Options a placeholder carries (see Lazy streams), at the end of SOCKET's and CONNECT_NEW's body:
+ * each u32 level, u32 name, u32 len (4), len bytes; at most 8. */
+#define ZT_NC_CARRIED_MAX (8 * 16)
 #define ZT_NC_CONNECT_NONBLOCK 0x01
 #define ZT_NC_SOCKET_SHARED    0x01 /* SOCKET's flags */
 #define ZT_NC_CONNECT_HOST     1 /* CONNECT's reply: the fd is the host's socket (fall-through) */

@@ -83,6 +83,85 @@ static void test_options_before(int fam)
 	close(l);
 }
 
+/* Options set before connect in curl's order (TCP_NODELAY, the keepalive ones) and the others a
+ * client may set then: getsockopt before connect says what was set, as a kernel's; bad values fail
+ * as on a kernel; after connect the connected socket has them all. */
+static void test_options_carried(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct {
+		int level, name, v;
+	} opts[] = {
+	    {IPPROTO_TCP, TCP_NODELAY, 1},  {SOL_SOCKET, SO_KEEPALIVE, 1},  {IPPROTO_TCP, TCP_KEEPIDLE, 61},
+	    {IPPROTO_TCP, TCP_KEEPINTVL, 17}, {IPPROTO_TCP, TCP_KEEPCNT, 5}, {SOL_SOCKET, SO_REUSEADDR, 1},
+	    {SOL_SOCKET, SO_RCVBUF, 65536}, {SOL_SOCKET, SO_SNDBUF, 32768},
+	};
+	size_t n = sizeof(opts) / sizeof(opts[0]);
+	int nd = -1;
+	CHECK_MSG(c >= 0 && get_int_opt(c, IPPROTO_TCP, TCP_NODELAY, &nd) == 0 && nd == 0,
+	          "%s carried: TCP_NODELAY of a fresh socket says 0", f);
+	bool set = c >= 0;
+	for (size_t i = 0; i < n; i++)
+		set = set && set_int_opt(c, opts[i].level, opts[i].name, opts[i].v) == 0;
+	CHECK_MSG(set, "%s carried: TCP_NODELAY, keepalive, SO_REUSEADDR, buffer sizes set before connect", f);
+	/* what a kernel answers before connect: TCP's own values, SOL_SOCKET's as its getsockopt */
+	int want[8], got[8];
+	for (size_t i = 0; i < n; i++) {
+		want[i] = opts[i].v;
+		got[i] = -1;
+		get_int_opt(c, opts[i].level, opts[i].name, &got[i]);
+	}
+	bool same = got[0] == 1 && got[1] == 1 && got[2] == 61 && got[3] == 17 && got[4] == 5 && got[5] == 1;
+	CHECK_MSG(same && got[6] >= want[6] && got[7] >= want[7],
+	          "%s carried: getsockopt before connect says what was set (%d %d %d %d %d %d %d %d)", f, got[0], got[1],
+	          got[2], got[3], got[4], got[5], got[6], got[7]);
+	int bad[3] = {0, 40000, 200}, names[3] = {TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT};
+	bool refused = true;
+	for (int i = 0; i < 3; i++) {
+		errno = 0;
+		refused = refused && set_int_opt(c, IPPROTO_TCP, names[i], bad[i]) < 0 && errno == EINVAL;
+	}
+	char shortv = 1;
+	errno = 0;
+	refused = refused && setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &shortv, 1) < 0 && errno == EINVAL;
+	CHECK_MSG(refused, "%s carried: keepalive values out of range and a short TCP_NODELAY say EINVAL", f);
+	int v = -1;
+	CHECK_MSG(get_int_opt(c, IPPROTO_TCP, TCP_KEEPIDLE, &v) == 0 && v == 61, "%s carried: a refused value changes nothing", f);
+	int fdnum = c;
+	bool ok = connect(c, (struct sockaddr *)&la, len) == 0;
+	int s = ok ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+	CHECK_MSG(ok && s >= 0 && c == fdnum, "%s carried: connected", f);
+	for (size_t i = 0; i < n; i++)
+		get_int_opt(c, opts[i].level, opts[i].name, &got[i]);
+	CHECK_MSG(got[0] == 1 && got[1] == 1 && got[2] == 61 && got[3] == 17 && got[4] == 5 && got[5] == 1 &&
+	              got[6] >= want[6] && got[7] >= want[7],
+	          "%s carried: the connected socket has them (%d %d %d %d %d %d %d %d)", f, got[0], got[1], got[2], got[3],
+	          got[4], got[5], got[6], got[7]);
+	CHECK_MSG(s >= 0 && write_all(c, "k", 1) && read_full(s, (char[1]){0}, 1), "%s carried: bytes pass", f);
+	if (s >= 0)
+		close(s);
+	close(c);
+	/* carried into a socket made before connect (a dup here): the copy has them too */
+	c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	set = c >= 0 && set_int_opt(c, IPPROTO_TCP, TCP_NODELAY, 1) == 0 && set_int_opt(c, IPPROTO_TCP, TCP_KEEPCNT, 3) == 0;
+	int d = set ? dup(c) : -1;
+	nd = v = -1;
+	CHECK_MSG(d >= 0 && get_int_opt(d, IPPROTO_TCP, TCP_NODELAY, &nd) == 0 && nd == 1 &&
+	              get_int_opt(d, IPPROTO_TCP, TCP_KEEPCNT, &v) == 0 && v == 3 && connect(d, (struct sockaddr *)&la, len) == 0,
+	          "%s carried: set, then dup: the copy has them and connects", f);
+	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (s >= 0)
+		close(s);
+	if (d >= 0)
+		close(d);
+	close(c);
+	close(l);
+}
+
 /* A free loopback port nobody listens on (bound, never listened, closed). */
 static socklen_t dead_port(int fam, struct sockaddr_storage *ss)
 {
@@ -433,8 +512,61 @@ static int connect_fd(const char *fdarg, const char *fam, const char *port)
 	return connect(fd, (struct sockaddr *)&ss, len) == 0 && write(fd, "x", 1) == 1 ? 0 : 1;
 }
 
+/* Options set before an exec that keeps the socket: the new program's socket has them, before and
+ * after its connect. */
+static void test_exec_carried(int fam, const char *self)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(socket(fam, SOCK_STREAM, 0)); /* under ztrun a thread's first socket() asks the service */
+		int c = socket(fam, SOCK_STREAM, 0);
+		if (c < 0 || set_int_opt(c, IPPROTO_TCP, TCP_NODELAY, 1) < 0 || set_int_opt(c, IPPROTO_TCP, TCP_KEEPCNT, 4) < 0 ||
+		    set_int_opt(c, SOL_SOCKET, SO_KEEPALIVE, 1) < 0)
+			_exit(3);
+		char fdarg[16], portarg[16];
+		snprintf(fdarg, sizeof(fdarg), "%d", c);
+		snprintf(portarg, sizeof(portarg), "%u", (unsigned)port_of(&la));
+		execl(self, self, "check-opts", fdarg, f, portarg, (char *)NULL);
+		_exit(4);
+	}
+	int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	char b = 0;
+	bool got = s >= 0 && read_full(s, &b, 1) && b == 'e';
+	int st = -1;
+	waitpid(pid, &st, 0);
+	CHECK_MSG(got && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	          "%s exec: options set before an exec are the new program's socket's, before and after its connect (status %d)",
+	          f, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (s >= 0)
+		close(s);
+	close(l);
+}
+
+/* The exec'd side of test_exec_carried. */
+static int check_opts(const char *fdarg, const char *fam, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(strcmp(fam, "v6") == 0 ? AF_INET6 : AF_INET, (uint16_t)atoi(port), &ss);
+	int fd = atoi(fdarg);
+	for (int round = 0; round < 2; round++) {
+		int nd = -1, cnt = -1, ka = -1;
+		if (get_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, &nd) < 0 || nd != 1 || get_int_opt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt) < 0 ||
+		    cnt != 4 || get_int_opt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka) < 0 || ka != 1)
+			return 10 + round;
+		if (round == 0 && connect(fd, (struct sockaddr *)&ss, len) < 0)
+			return 2;
+	}
+	return write(fd, "e", 1) == 1 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "check-opts") == 0)
+		return check_opts(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "connect-fd") == 0)
 		return connect_fd(argv[2], argv[3], argv[4]);
 	char self[4096];
@@ -446,6 +578,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		test_unused(fams[i]);
 		test_options_before(fams[i]);
+		test_options_carried(fams[i]);
 		test_refused_lazy(fams[i]);
 		test_nonblocking(fams[i]);
 		test_fork(fams[i]);
@@ -453,6 +586,7 @@ int main(int argc, char **argv)
 		test_fcntl_dup(fams[i]);
 		test_scm_rights(fams[i]);
 		test_spawn(fams[i], self);
+		test_exec_carried(fams[i], self);
 		test_listener(fams[i]);
 		test_recv_unconnected(fams[i]);
 		test_epoll_before(fams[i]);
