@@ -31,6 +31,13 @@ void zt_dgram_hint_set(int fd, bool on);
  * one never joined (a no-op for anything else; errno kept). */
 void zt_realize_shared(int fd);
 
+/* lopts.c: the options listener fd's accepted sockets inherit (appopt.h), from a cache; dropping
+ * fd's entry (its number closed or reused), and all of them (a change this process made). */
+struct zt_appopt_set;
+void zt_lopts_get(int fd, struct zt_appopt_set *out);
+void zt_lopts_forget(int fd);
+void zt_lopts_changed(void);
+
 /* Installs the service's new socket `nfd` over placeholder `fd` (rpc.h, Lazy streams), keeping fd's
  * number and FD_CLOEXEC, and closes nfd; 0 or -errno. Cheaper than a new app end's install: a
  * placeholder carries no options (a setsockopt makes it the service's socket first), its O_NONBLOCK

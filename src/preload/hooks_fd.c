@@ -47,6 +47,7 @@ ZT_EXPORT int close(int fd)
 		return zt_fail(EBADF); /* not the app's: as if it were not open */
 	zt_dgram_hint_set(fd, false);
 	zt_lazy_forget(fd);
+	zt_lopts_forget(fd);
 	return CALL_REAL(close, fd);
 }
 
@@ -83,6 +84,7 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 	if (oldfd != newfd) {
 		zt_realize_shared(oldfd);
 		zt_lazy_forget(newfd);
+		zt_lopts_forget(newfd);
 	}
 	int r = CALL_REAL(dup2, oldfd, newfd);
 	if (r >= 0 && oldfd != newfd)
@@ -101,6 +103,7 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 	if (oldfd != newfd) {
 		zt_realize_shared(oldfd);
 		zt_lazy_forget(newfd);
+		zt_lopts_forget(newfd);
 	}
 	int r = CALL_REAL(dup3, oldfd, newfd, flags);
 	if (r >= 0)
@@ -217,6 +220,7 @@ static int close_range_around(unsigned int first, unsigned int last, int flags)
 ZT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
 	zt_shim_init();
+	zt_lopts_changed();
 	/* Bad arguments get libc's own answer; marking close-on-exec spares ours (they have it). */
 	if (first > last || (flags & CLOSE_RANGE_CLOEXEC))
 		return close_range_real(first, last, flags);
@@ -228,6 +232,7 @@ ZT_EXPORT void closefrom(int lowfd)
 	zt_shim_init();
 	if (lowfd < 0)
 		lowfd = 0;
+	zt_lopts_changed();
 	int own[1];
 	if (!zt_rpc_conn_list(own, 1) && real_closefrom) {
 		real_closefrom(lowfd);

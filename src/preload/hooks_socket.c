@@ -191,7 +191,9 @@ ZT_EXPORT int listen(int fd, int backlog)
 	uint8_t body[4];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
 	zt_nc_put_u32(&b, (uint32_t)backlog);
-	return simple_call(ZT_NC_LISTEN, fd, body, b.off, false);
+	int r = simple_call(ZT_NC_LISTEN, fd, body, b.off, false);
+	zt_lopts_forget(fd); /* a new end, perhaps: its options are read again at the next accept */
+	return r;
 }
 
 /* Sends accept record `rec` back on listener fd (rpc.h, ZT_NC_ADDR_ACK_ACCEPT): the service then
@@ -249,8 +251,11 @@ static int accept_virtual(int fd, struct sockaddr *addr, socklen_t *addrlen, int
 	struct linger off = {0, 0};
 	if (e == 0 && armed && real_setsockopt(nfd, SOL_SOCKET, SO_LINGER, &off, sizeof(off)) < 0)
 		e = -errno;
-	if (e == 0) /* the listener's timeouts, low-water mark and SO_LINGER, as a kernel's accepted socket */
-		zt_appopt_copy(fd, nfd, real_getsockopt, real_setsockopt);
+	if (e == 0) { /* the listener's timeouts, low-water mark and SO_LINGER, as a kernel's accepted socket */
+		struct zt_appopt_set lo;
+		zt_lopts_get(fd, &lo);
+		zt_appopt_apply(nfd, real_setsockopt, &lo);
+	}
 	if (e < 0) {
 		real_close(nfd);
 		return zt_fail(-e);
@@ -456,7 +461,10 @@ ZT_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t
 	zt_shim_init();
 	if (!zt_shim_enabled)
 		return CALL_REAL(setsockopt, fd, level, name, val, len);
-	return setsockopt_virtual(fd, level, name, val, len);
+	int r = setsockopt_virtual(fd, level, name, val, len);
+	if (zt_appopt_is_copied(level, name)) /* after the change: a listener's cached ones are stale */
+		zt_lopts_changed();
+	return r;
 }
 
 ZT_EXPORT int getsockopt(int fd, int level, int name, void *restrict val, socklen_t *restrict len)

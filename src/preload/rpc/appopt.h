@@ -6,6 +6,7 @@
 #define ZTRUN_RPC_APPOPT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* Whether level/name is one of them. */
@@ -19,5 +20,21 @@ bool zt_appopt_is_local(int level, int name);
  * cookie). */
 void zt_appopt_copy(int from, int to, int (*get)(int, int, int, void *, socklen_t *),
                     int (*set)(int, int, int, const void *, socklen_t));
+
+/* zt_appopt_copy in two steps: the values of `from` that differ from a fresh socket's, then those set
+ * on `to` (the shim keeps a listener's, rather than reading them at every accept). */
+struct zt_appopt_set {
+	int n;
+	struct {
+		int name;
+		socklen_t len;
+		uint8_t v[32];
+	} o[4];
+};
+void zt_appopt_read(int from, int (*get)(int, int, int, void *, socklen_t *), struct zt_appopt_set *out);
+void zt_appopt_apply(int to, int (*set)(int, int, int, const void *, socklen_t), const struct zt_appopt_set *in);
+
+/* Whether level/name is one zt_appopt_copy copies (the local ones and SO_LINGER). */
+bool zt_appopt_is_copied(int level, int name);
 
 #endif

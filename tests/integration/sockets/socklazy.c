@@ -431,6 +431,43 @@ static void test_listener(int fam)
 	close(l);
 }
 
+/* SO_RCVTIMEO of an accepted socket, in seconds; -1 when it cannot be read. */
+static int rcvtimeo_of(int fd)
+{
+	struct timeval tv = {0, 0};
+	socklen_t len = sizeof(tv);
+	return getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 ? (int)tv.tv_sec : -1;
+}
+
+/* Accepted sockets inherit what their listener has at the time, through changes between accepts,
+ * made on the listener or on a copy of it (the shim keeps a listener's options between accepts). */
+static void test_listener_opts_change(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int d = dup(l), got[4] = {-2, -2, -2, -2};
+	struct timeval tv[4] = {{3, 0}, {3, 0}, {5, 0}, {0, 0}};
+	for (int i = 0; i < 4; i++) {
+		/* 3, the same 3 again (from the kept copy), 5 set through the dup, then none through the listener */
+		if (i != 1)
+			setsockopt(i == 2 ? d : l, SOL_SOCKET, SO_RCVTIMEO, &tv[i], sizeof(tv[i]));
+		int c = connect_to(fam, &la, len);
+		int s = c >= 0 ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+		got[i] = s >= 0 ? rcvtimeo_of(s) : -1;
+		if (s >= 0)
+			close(s);
+		if (c >= 0)
+			close(c);
+	}
+	CHECK_MSG(got[0] == 3 && got[1] == 3 && got[2] == 5 && got[3] == 0,
+	          "%s listener: accepted sockets follow its SO_RCVTIMEO as it changes (%d %d %d %d, want 3 3 5 0)", f, got[0],
+	          got[1], got[2], got[3]);
+	close(d);
+	close(l);
+}
+
 /* An epoll that watches the socket before connect() sees it connect (nginx's upstream connects). */
 static void test_epoll_before(int fam)
 {
@@ -588,6 +625,7 @@ int main(int argc, char **argv)
 		test_spawn(fams[i], self);
 		test_exec_carried(fams[i], self);
 		test_listener(fams[i]);
+		test_listener_opts_change(fams[i]);
 		test_recv_unconnected(fams[i]);
 		test_epoll_before(fams[i]);
 	}
