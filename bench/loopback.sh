@@ -4,12 +4,14 @@
 # throughput, wrk against nginx with keep-alive (requests/s) and with a new connection per request
 # (connections/s, and per connection the CPU time all the run's processes spent and, where perf can
 # count them, their syscalls and context switches); then N concurrent connections to nginx under one
-# ztrun, with ztrun's RSS.
+# ztrun, with ztrun's RSS; and curl making a new connection per request, as curl opens them (options
+# set before connect), with its rate and syscalls and context switches per connection.
 # usage: bench/loopback.sh /path/to/ztrun [seconds]
 #   ZTRUN_BASE=/path/to/other/ztrun  also that build (before/after comparisons)
 #   NOSECCOMP=1                      also ZTRUN with --no-seccomp (what the seccomp supervisor costs)
 #   REPS=N                           repetitions; medians are printed (default 3)
 #   CONNS=N                          concurrent connections of the scale run (default 10000; 0: none)
+#   CURLS=N                          requests of the curl run, each a new connection (default 2000)
 set -eu
 ZTRUN=$(realpath "${1:?usage: $0 /path/to/ztrun [seconds]}")
 SECS=${2:-5}
@@ -63,6 +65,21 @@ $NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
 ng=\$!
 wait_port 127.0.0.1 $PORT
 wrk -t1 -c50 -d${SECS}s \${1:+-H "\$1"} http://127.0.0.1:$PORT/ | awk '/requests in/ {n = \$1} /Requests\/sec/ {r = \$2} END {print r, n}'
+kill -TERM \$ng
+wait
+EOS
+# curl.sh: CURLS requests from one curl, each on a new connection ("Connection: close"), as curl
+# opens them (TCP_NODELAY and keepalive set before connect): "connections/s requests"
+CURLS=${CURLS:-2000}
+cat > "$WORK/curl.sh" <<EOS
+$WAIT_PORT
+$NGINX -c $WORK/ng/nginx.conf -e $WORK/ng/error.log &
+ng=\$!
+wait_port 127.0.0.1 $PORT
+s=\$(date +%s%N)
+curl -s -H "Connection: close" "http://127.0.0.1:$PORT/?[1-$CURLS]" >/dev/null
+e=\$(date +%s%N)
+echo \$(( $CURLS * 1000000000 / (e - s) )) $CURLS
 kill -TERM \$ng
 wait
 EOS
@@ -121,6 +138,15 @@ for rep in $(seq "$REPS"); do
 			RES[$w,sys]+="$(awk -F, -v n="${n:-0}" '/sys_enter/ { if (n > 0) printf "%.1f", $1 / n; else print "nan" }' "$WORK/conn.perf") "
 			RES[$w,cs]+="$(awk -F, -v n="${n:-0}" '/context-switches/ { if (n > 0) printf "%.2f", $1 / n; else print "nan" }' "$WORK/conn.perf") "
 		fi
+		PERF=$COUNT
+		measure "$w" "$WORK/curl.sh" >"$WORK/curl.out"
+		PERF=
+		read -r rps n <"$WORK/curl.out" || rps=nan
+		RES[$w,curl]+="$rps "
+		if [ -n "$COUNT" ]; then
+			RES[$w,csys]+="$(awk -F, -v n="${n:-0}" '/sys_enter/ { if (n > 0) printf "%.1f", $1 / n; else print "nan" }' "$WORK/conn.perf") "
+			RES[$w,ccs]+="$(awk -F, -v n="${n:-0}" '/context-switches/ { if (n > 0) printf "%.2f", $1 / n; else print "nan" }' "$WORK/conn.perf") "
+		fi
 	done
 done
 median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -130,7 +156,7 @@ printf '%-38s %12s %12s %8s' "benchmark (${SECS}s each, median of $REPS)" "host 
 [ -z "$ZTRUN_BASE" ] || printf ' %12s %8s %8s' "base ztrun" "ratio" "vs base"
 [ -z "${NOSECCOMP:-}" ] || printf ' %12s %8s %8s' "no seccomp" "ratio" "vs nosec"
 echo
-for m in iperf wrk conn cpu ${COUNT:+sys cs}; do
+for m in iperf wrk conn cpu ${COUNT:+sys cs} curl ${COUNT:+csys ccs}; do
 	case $m in
 	iperf) name="iperf3 1-stream TCP, Gbit/s" fmt=%12.2f ;;
 	wrk) name="wrk nginx 50 conns, requests/s" fmt=%12.0f ;;
@@ -138,6 +164,9 @@ for m in iperf wrk conn cpu ${COUNT:+sys cs}; do
 	cpu) name="  CPU us per new connection (lower)" fmt=%12.0f ;;
 	sys) name="  syscalls per new connection" fmt=%12.1f ;;
 	cs) name="  context switches per connection" fmt=%12.2f ;;
+	curl) name="curl new connections/s (one process)" fmt=%12.0f ;;
+	csys) name="  syscalls per curl connection" fmt=%12.1f ;;
+	ccs) name="  context switches per curl conn." fmt=%12.2f ;;
 	esac
 	h=$(echo "${RES[host,$m]}" | median)
 	z=$(echo "${RES[$ZTRUN,$m]}" | median)
