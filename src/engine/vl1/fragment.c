@@ -23,6 +23,16 @@ int zt_fragment_count(size_t len, size_t mtu)
 	return pieces > ZT_FRAGMENTS_MAX ? -EMSGSIZE : (int)pieces;
 }
 
+/* The size of every piece of an n-piece packet but the last, which may be shorter: the bytes spread
+ * evenly (stock nodes fill the head to the MTU and put the rest in the last piece; a receiver, ours
+ * or stock's, takes pieces of any size). Packets of one size, as a bulk TCP stream's full frames, then
+ * go out as datagrams of one size, which the host joins into one UDP GSO message across packets. */
+static size_t piece_size(size_t len, int n)
+{
+	size_t wire = len + (size_t)(n - 1) * ZT_FRAGMENT_HEADER_LEN;
+	return (wire + (size_t)n - 1) / (size_t)n;
+}
+
 int zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len, size_t mtu, unsigned i)
 {
 	int n = zt_fragment_count(len, mtu);
@@ -32,11 +42,12 @@ int zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len, 
 	if (i >= (unsigned)n || (n > 1 && !(pkt[ZT_PACKET_IDX_FLAGS] & ZT_FLAG_FRAGMENTED)))
 		return -EINVAL;
 	zt_wr_init(&w, out, cap);
+	size_t head = piece_size(len, n); /* <= mtu, since n is the fewest pieces that fit */
 	if (i == 0) {
-		zt_wr_bytes(&w, pkt, len < mtu ? len : mtu);
+		zt_wr_bytes(&w, pkt, head);
 	} else {
-		size_t chunk = mtu - ZT_FRAGMENT_HEADER_LEN;
-		size_t start = mtu + (i - 1) * chunk;
+		size_t chunk = head - ZT_FRAGMENT_HEADER_LEN;
+		size_t start = head + (i - 1) * chunk;
 		size_t take = len - start < chunk ? len - start : chunk;
 		zt_wr_bytes(&w, pkt + ZT_PACKET_IDX_ID, 8);
 		zt_wr_bytes(&w, pkt + ZT_PACKET_IDX_DEST, 5);

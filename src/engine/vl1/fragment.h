@@ -22,7 +22,9 @@ bool zt_datagram_is_fragment(const uint8_t *dgram, size_t len);
  * the default MTU: over 9928 bytes), -EINVAL for a length or MTU no packet can have. */
 int zt_fragment_count(size_t len, size_t mtu);
 
-/* Builds datagram `i` (0 = the head, a prefix of the armored packet) into out. Returns its length, or
+/* Builds datagram `i` (0 = the head, a prefix of the armored packet) into out. The packet's bytes are
+ * spread evenly: every piece has the head's size but the last, which may be a few bytes shorter
+ * (stock nodes send a head of `mtu` bytes; receivers take either). Returns its length, or
  * -EINVAL (i out of range, or a multi-piece packet without ZT_FLAG_FRAGMENTED), -ENOSPC, -EMSGSIZE. */
 int zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len, size_t mtu, unsigned i);
 

@@ -20,7 +20,7 @@
 #define ZT_HOST_DGRAMS_PER_EVENT 64
 #define ZT_HOST_RX_BATCH         16    /* datagrams per recvmmsg */
 #define ZT_HOST_RX_SLOT          65536 /* a UDP GRO message (at most 64 KiB); any ZeroTier packet */
-#define ZT_HOST_TX_BATCH         32    /* datagrams per sendmmsg */
+#define ZT_HOST_TX_BATCH         64    /* datagrams per sendmmsg (and per GSO message, at most) */
 #define ZT_HOST_TX_SLOT          2048  /* a fragment at the largest physical MTU; larger go out alone */
 
 struct zt_host_sock {
@@ -80,9 +80,11 @@ struct zt_nodehost {
 	struct tx_batch tx;
 };
 
-/* Sends what waits in the batch. Runs of datagrams to one address, all of one size but a shorter last
- * (a packet's fragments), go as one message with UDP GSO: the kernel cuts it into those very datagrams
- * after one pass through its stack instead of one each. A datagram the kernel refuses is dropped, as a
+/* Sends what waits in the batch. Runs of datagrams to one address, all of one size but a shorter last,
+ * go as one message with UDP GSO: the kernel cuts it into those very datagrams after one pass through
+ * its stack instead of one each. A run is a packet's fragments, or, since the node cuts a packet into
+ * pieces of one size (vl1/fragment.c), the fragments of many packets of one size: a bulk stream's full
+ * frames, up to 60,000 bytes a message (a receiver with UDP GRO gets them as one message too). A datagram the kernel refuses is dropped, as a
  * failed sendto drops it; if GSO itself is refused, it is off from then on. */
 static void tx_flush(struct zt_nodehost *h)
 {

@@ -49,6 +49,8 @@ static void split(struct pieces *s, const uint8_t *p, size_t len, size_t mtu)
 	}
 }
 
+/* Our pieces are of one size but the last, which may be a few bytes shorter (the bytes spread evenly);
+ * the header is spec §8.11's. */
 static void fragment_header_and_sizes(void)
 {
 	static uint8_t p[ZT_PACKET_MAX_LEN];
@@ -57,19 +59,84 @@ static void fragment_header_and_sizes(void)
 	size_t len = make_packet(p, 3000, ZT_DEFAULT_MTU);
 	split(&s, p, len, ZT_DEFAULT_MTU);
 	REQUIRE(s.n == 3);
-	CHECK_EQ_INT(s.len[0], 1432);
-	CHECK_EQ_INT(s.len[1], 16 + 1416);
-	CHECK_EQ_INT(s.len[2], 16 + 152);
+	CHECK_EQ_INT(s.len[0], 1011); /* 3000 + 2 * 16 bytes on the wire, in thirds */
+	CHECK_EQ_INT(s.len[1], 16 + 995);
+	CHECK_EQ_INT(s.len[2], 16 + 994);
 	zt_unhex("0123456789abcde8 2e7ed86a47 ff 31 00", want, 16);
 	CHECK_MEM(s.d[1], want, 16);
 	want[14] = 0x32;
 	CHECK_MEM(s.d[2], want, 16);
-	CHECK_MEM(s.d[0], p, 1432);
-	CHECK_MEM(s.d[1] + 16, p + 1432, 1416);
-	CHECK_MEM(s.d[2] + 16, p + 1432 + 1416, 152);
+	CHECK_MEM(s.d[0], p, 1011);
+	CHECK_MEM(s.d[1] + 16, p + 1011, 995);
+	CHECK_MEM(s.d[2] + 16, p + 1011 + 995, 994);
 	CHECK(zt_datagram_is_fragment(s.d[1], s.len[1]));
 	CHECK(!zt_datagram_is_fragment(s.d[0], s.len[0]));
 	CHECK(p[18] & ZT_FLAG_FRAGMENTED);
+}
+
+/* Every length that needs pieces: as many pieces as zt_fragment_count says, none over the MTU, all of
+ * one size but a last one no longer than the others, and together the packet. A FRAME of a full
+ * 2800-byte Ethernet payload (2838 bytes) goes as two datagrams of 1427: a stream of them is a run
+ * of equal datagrams, which the host sends as one UDP GSO message. */
+static void fragment_pieces_even(void)
+{
+	static uint8_t p[ZT_PACKET_MAX_LEN], joined[ZT_PACKET_MAX_LEN];
+	static struct pieces s;
+	size_t mtus[] = {ZT_DEFAULT_MTU, 576};
+	for (size_t m = 0; m < sizeof(mtus) / sizeof(mtus[0]); m++) {
+		size_t mtu = mtus[m];
+		for (size_t len = mtu + 1; zt_fragment_count(len, mtu) > 0; len += 7) {
+			size_t at = 0;
+			make_packet(p, len, mtu);
+			split(&s, p, len, mtu);
+			REQUIRE(s.n >= 2);
+			for (int i = 0; i < s.n; i++) {
+				REQUIRE(s.len[i] <= mtu);
+				REQUIRE(i == s.n - 1 ? s.len[i] <= s.len[0] : s.len[i] == s.len[0]);
+				REQUIRE(s.len[i] > (i ? 16u : 0u));
+				size_t skip = i ? 16 : 0;
+				memcpy(joined + at, s.d[i] + skip, s.len[i] - skip);
+				at += s.len[i] - skip;
+			}
+			REQUIRE(at == len);
+			REQUIRE(memcmp(joined, p, len) == 0);
+		}
+	}
+	size_t len = make_packet(p, 2838, ZT_DEFAULT_MTU);
+	split(&s, p, len, ZT_DEFAULT_MTU);
+	REQUIRE(s.n == 2);
+	CHECK_EQ_INT(s.len[0], 1427);
+	CHECK_EQ_INT(s.len[1], 1427);
+}
+
+/* Stock nodes fill the head to the MTU (spec §8.11: a 3000-byte packet at MTU 1432 is a 1432-byte
+ * head, a 1416-byte and a 152-byte chunk): those pieces reassemble too, in any order. */
+static void reassemble_stock_layout(void)
+{
+	static uint8_t p[ZT_PACKET_MAX_LEN], out[ZT_PACKET_MAX_LEN], d[3][ZT_DEFAULT_MTU];
+	static const size_t chunk[3] = {1432, 1416, 152};
+	struct zt_reasm *r;
+	size_t len = make_packet(p, 3000, ZT_DEFAULT_MTU), out_len, at = 0;
+	memcpy(d[0], p, chunk[0]);
+	at = chunk[0];
+	for (int i = 1; i < 3; i++) {
+		zt_unhex("0123456789abcde8 2e7ed86a47 ff 31 00", d[i], 16);
+		d[i][14] = (uint8_t)(0x30 | i);
+		memcpy(d[i] + 16, p + at, chunk[i]);
+		at += chunk[i];
+	}
+	REQUIRE(at == len);
+	REQUIRE(zt_reasm_new(&r, ZT_REASM_ENTRIES, ZT_REASM_TIMEOUT_MS) == 0);
+	static const int order[3] = {2, 0, 1};
+	for (int k = 0; k < 3; k++) {
+		int i = order[k];
+		int ret = zt_reasm_input(r, d[i], i ? 16 + chunk[i] : chunk[i], 0, out, sizeof(out), &out_len);
+		CHECK_EQ_INT(ret, k == 2 ? ZT_REASM_COMPLETE : ZT_REASM_PENDING);
+	}
+	CHECK_EQ_INT(out_len, len);
+	CHECK_MEM(out, p, len);
+	CHECK_EQ_INT(zt_packet_dearmor(out, out_len, key_ab, NULL), 0);
+	zt_reasm_free(r);
 }
 
 static void fragment_counts(void)
@@ -292,6 +359,8 @@ static void warmup(void)
 
 static const struct zt_test tests[] = {
     ZT_TEST(fragment_header_and_sizes),
+    ZT_TEST(fragment_pieces_even),
+    ZT_TEST(reassemble_stock_layout),
     ZT_TEST(fragment_counts),
     ZT_TEST(fragment_build_rejects),
     ZT_TEST(reassemble_in_every_order),
