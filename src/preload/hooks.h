@@ -27,6 +27,12 @@ int zt_name_call(enum zt_nc_op op, int fd, struct sockaddr *addr, socklen_t *len
 bool zt_dgram_hint(int fd);
 void zt_dgram_hint_set(int fd, bool on);
 
+/* hooks_fd.c: whether fd is a stream socket of the service this image made and never copied, passed
+ * or had watched (see hooks_fd.c), and marking or clearing that. */
+bool zt_solo(int fd);
+void zt_solo_set(int fd, bool on);
+void zt_solo_clear_all(void);
+
 /* hooks_fd.c: a placeholder about to be copied, watched or passed on becomes the service's socket,
  * one never joined (a no-op for anything else; errno kept). */
 void zt_realize_shared(int fd);

@@ -40,12 +40,46 @@ void zt_dgram_hint_set(int fd, bool on)
 		atomic_fetch_and_explicit(&dgram_hint[fd / 64], ~bit, memory_order_relaxed);
 }
 
+/* One bit per fd number below HINT_FDS: a stream socket of the service that this image made (socket(),
+ * a placeholder made a socket) and has not copied, passed or had an epoll watch since. Only such a
+ * socket may join a loopback connection, which installs a new socket over this one fd number: any
+ * other goes through lwIP, where every copy is the one app end (rpc.h, ZT_NC_CONNECT_SHARED).
+ * Cleared by close, a copy, an epoll_ctl ADD, a pass over SCM_RIGHTS, and for every fd by a fork, a
+ * posix_spawn and close_range/closefrom; an exec starts with none. Clearing is always safe. */
+static _Atomic uint64_t solo_hint[HINT_FDS / 64];
+
+bool zt_solo(int fd)
+{
+	if (fd < 0 || fd >= HINT_FDS)
+		return false;
+	return atomic_load_explicit(&solo_hint[fd / 64], memory_order_relaxed) & (1ull << (fd % 64));
+}
+
+void zt_solo_set(int fd, bool on)
+{
+	if (fd < 0 || fd >= HINT_FDS)
+		return;
+	uint64_t bit = 1ull << (fd % 64);
+	if (on)
+		atomic_fetch_or_explicit(&solo_hint[fd / 64], bit, memory_order_relaxed);
+	else if (atomic_load_explicit(&solo_hint[fd / 64], memory_order_relaxed) & bit)
+		atomic_fetch_and_explicit(&solo_hint[fd / 64], ~bit, memory_order_relaxed);
+}
+
+void zt_solo_clear_all(void)
+{
+	for (size_t i = 0; i < HINT_FDS / 64; i++)
+		if (atomic_load_explicit(&solo_hint[i], memory_order_relaxed))
+			atomic_store_explicit(&solo_hint[i], 0, memory_order_relaxed);
+}
+
 ZT_EXPORT int close(int fd)
 {
 	zt_shim_init();
 	if (zt_rpc_conn_is_own_fd(fd))
 		return zt_fail(EBADF); /* not the app's: as if it were not open */
 	zt_dgram_hint_set(fd, false);
+	zt_solo_set(fd, false);
 	zt_lazy_forget(fd);
 	zt_lopts_forget(fd);
 	return CALL_REAL(close, fd);
@@ -55,6 +89,7 @@ ZT_EXPORT int close(int fd)
  * the service's socket first, one never joined: the copies must share it. */
 void zt_realize_shared(int oldfd)
 {
+	zt_solo_set(oldfd, false);
 	if (!zt_shim_enabled || !zt_lazy_hint(oldfd))
 		return;
 	int kind = zt_fd_kind_any(oldfd), saved = errno;
@@ -85,6 +120,7 @@ ZT_EXPORT int dup2(int oldfd, int newfd)
 		zt_realize_shared(oldfd);
 		zt_lazy_forget(newfd);
 		zt_lopts_forget(newfd);
+		zt_solo_set(newfd, false);
 	}
 	int r = CALL_REAL(dup2, oldfd, newfd);
 	if (r >= 0 && oldfd != newfd)
@@ -104,6 +140,7 @@ ZT_EXPORT int dup3(int oldfd, int newfd, int flags)
 		zt_realize_shared(oldfd);
 		zt_lazy_forget(newfd);
 		zt_lopts_forget(newfd);
+		zt_solo_set(newfd, false);
 	}
 	int r = CALL_REAL(dup3, oldfd, newfd, flags);
 	if (r >= 0)
@@ -167,8 +204,10 @@ ZT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 	zt_shim_init();
 	if (!real_posix_spawn)
 		return ENOSYS;
-	if (zt_shim_enabled)
+	if (zt_shim_enabled) {
 		zt_lazy_realize_all();
+		zt_solo_clear_all();
+	}
 	return real_posix_spawn(pid, path, acts, attr, argv, envp);
 }
 
@@ -178,8 +217,10 @@ ZT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	zt_shim_init();
 	if (!real_posix_spawnp)
 		return ENOSYS;
-	if (zt_shim_enabled)
+	if (zt_shim_enabled) {
 		zt_lazy_realize_all();
+		zt_solo_clear_all();
+	}
 	return real_posix_spawnp(pid, file, acts, attr, argv, envp);
 }
 
@@ -221,6 +262,7 @@ ZT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
 	zt_shim_init();
 	zt_lopts_changed();
+	zt_solo_clear_all();
 	/* Bad arguments get libc's own answer; marking close-on-exec spares ours (they have it). */
 	if (first > last || (flags & CLOSE_RANGE_CLOEXEC))
 		return close_range_real(first, last, flags);
@@ -233,6 +275,7 @@ ZT_EXPORT void closefrom(int lowfd)
 	if (lowfd < 0)
 		lowfd = 0;
 	zt_lopts_changed();
+	zt_solo_clear_all();
 	int own[1];
 	if (!zt_rpc_conn_list(own, 1) && real_closefrom) {
 		real_closefrom(lowfd);

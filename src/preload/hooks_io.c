@@ -247,7 +247,7 @@ static void realize_passed(const struct msghdr *msg)
 		for (size_t i = 0; i < n; i++) {
 			int pfd;
 			memcpy(&pfd, CMSG_DATA(h) + i * sizeof(int), sizeof(pfd));
-			zt_realize_shared(pfd);
+			zt_realize_shared(pfd); /* and no longer solo */
 		}
 	}
 }

@@ -164,6 +164,7 @@ ZT_EXPORT int socket(int domain, int type, int protocol)
 		return zt_fail(-e);
 	}
 	zt_dgram_hint_set(rep.fd, want == 'd');
+	zt_solo_set(rep.fd, want == 's');
 	return rep.fd;
 }
 
@@ -339,6 +340,7 @@ static int connect_new(int fd, int kind, const struct zt_nc_addr *a, bool nonblo
 	zt_lazy_forget(fd);
 	if (again) {
 		zt_lazy_opts_to_app_end(fd);
+		zt_solo_set(fd, true);
 		return 1;
 	}
 	zt_dgram_hint_set(fd, false); /* a kernel TCP socket now: read() and write() need not ask */
@@ -375,7 +377,8 @@ ZT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr_arg, socklen_t len)
 	uint8_t body[ZT_NC_ADDR_LEN + 4];
 	struct zt_nc_buf b = {.p = body, .len = sizeof(body)};
 	zt_nc_put_addr(&b, &a);
-	zt_nc_put_u32(&b, nonblock ? ZT_NC_CONNECT_NONBLOCK : 0);
+	/* a stream socket that may have copies must not be joined (hooks_fd.c, zt_solo) */
+	zt_nc_put_u32(&b, (nonblock ? ZT_NC_CONNECT_NONBLOCK : 0) | (kind == 's' && !zt_solo(fd) ? ZT_NC_CONNECT_SHARED : 0));
 	/* A blocking stream connect waits for the handshake; a signal ends the wait with EINTR as in the
 	 * kernel, and the connection goes on (its late reply is dropped as stale). */
 	bool waits = (kind == 's' || kind == 'l') && !nonblock;

@@ -229,6 +229,7 @@ static int realize_locked(int fd, int kind, bool shared)
 		real_close(rep.fd);
 	if (e == 0) {
 		zt_lazy_opts_to_app_end(fd);
+		zt_solo_set(fd, !shared);
 		mark(fd, false);
 	}
 	return e;

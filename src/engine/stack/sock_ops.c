@@ -216,6 +216,8 @@ int zt_op_connect(struct zt_service *svc, struct zt_rpc_conn *conn, uint32_t id,
 		return -EINVAL;
 	if (zt_sock_is_icmp(s))
 		return -EOPNOTSUPP; /* ping sockets here send with an address (sendto), as ping does */
+	if (flags & ZT_NC_CONNECT_SHARED)
+		s->no_join = true;
 	if (svc->fallthrough && (s->type == SOCK_DGRAM || s->state == ZT_SOCK_NEW)) {
 		int r = fall_through(s, &a, reply_fd);
 		if (r != 0)

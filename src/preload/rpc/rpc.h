@@ -130,7 +130,8 @@ enum zt_nc_op {
 	ZT_NC_BIND = 2,
 	/* fd; req: i32 backlog. reply: 0 + fd = new 'l' app end to install (none if already listening) */
 	ZT_NC_LISTEN = 3,
-	/* fd; req: addr, u32 flags (ZT_NC_CONNECT_NONBLOCK).
+	/* fd; req: addr, u32 flags (ZT_NC_CONNECT_NONBLOCK; ZT_NC_CONNECT_SHARED: the app's socket may
+	 * have copies (a dup, a fork, an epoll that watches it), so it is not joined, as SOCKET's flag).
 	 * stream: reply 0 when connected, -EINPROGRESS at once when non-blocking, else -errno
 	 *         (ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EISCONN). Non-blocking: before replying the
 	 *         service fills the app end's send buffer from the fd it was handed, so the app sees no
@@ -194,6 +195,7 @@ enum zt_nc_op {
  * each u32 level, u32 name, u32 len (4), len bytes; at most 8. */
 #define ZT_NC_CARRIED_MAX (8 * 16)
 #define ZT_NC_CONNECT_NONBLOCK 0x01
+#define ZT_NC_CONNECT_SHARED   0x02 /* CONNECT of a stream that may have copies: never joined */
 #define ZT_NC_SOCKET_SHARED    0x01 /* SOCKET's flags */
 #define ZT_NC_CONNECT_HOST     1 /* CONNECT's reply: the fd is the host's socket (fall-through) */
 #define ZT_NC_CONNECT_AGAIN    2 /* CONNECT_NEW's reply: the fd is a new 's' app end to connect */

@@ -3,7 +3,8 @@
  * connects (src/preload/lazy.c, rpc.h "Lazy streams"): a socket closed unused, options set before
  * connect, a connect that fails, a non-blocking connect, its flags and fd number, a fork or a dup
  * (or fcntl(F_DUPFD), or SCM_RIGHTS to another process) between socket and connect (both copies are
- * one socket), an epoll that watches it before connect,
+ * one socket), an epoll that watches it before connect, the same after an option made it the
+ * service's socket (under ztrun such a socket may not join),
  * a listener made from one, its names.
  * Must pass natively, under `ztrun none --` (joined connections) and with ZTRUN_JOIN_LOOPBACK=0
  * (through lwIP). One line per check, then "N checks passed, M failed". */
@@ -409,6 +410,59 @@ static void test_scm_rights(int fam)
 	close(l);
 }
 
+/* A socket given an option no placeholder keeps (IP_TOS: under ztrun it is the service's socket from
+ * then on), then copied (dup), or watched by an epoll, or forked, before connect: every copy, and the
+ * epoll, see the one connection. */
+static void test_copies_after_option(int fam)
+{
+	const char *f = fam_name(fam);
+	struct sockaddr_storage la;
+	socklen_t len;
+	int l = make_listener(fam, &la, &len);
+	int level = fam == AF_INET ? IPPROTO_IP : IPPROTO_IPV6, name = fam == AF_INET ? IP_TOS : IPV6_TCLASS;
+	for (int how = 0; how < 3; how++) {
+		const char *what = how == 0 ? "dup" : how == 1 ? "epoll" : "fork";
+		int c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		bool ok = c >= 0 && set_int_opt(c, level, name, 0x10) == 0;
+		int d = -1, ep = -1;
+		pid_t pid = -1;
+		struct epoll_event ev = {.events = EPOLLOUT, .data.fd = c}, got = {0};
+		if (how == 0)
+			ok = ok && (d = dup(c)) >= 0;
+		else if (how == 1)
+			ok = ok && (ep = epoll_create1(EPOLL_CLOEXEC)) >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0;
+		else if (ok && (pid = fork()) == 0)
+			_exit(connect(c, (struct sockaddr *)&la, len) == 0 || errno == EINPROGRESS ? 0 : 1);
+		int st = -1;
+		if (how == 2 && pid > 0)
+			waitpid(pid, &st, 0);
+		else if (ok)
+			ok = connect(c, (struct sockaddr *)&la, len) == 0 || errno == EINPROGRESS;
+		ok = ok && (how != 2 || (WIFEXITED(st) && WEXITSTATUS(st) == 0));
+		int s = ok ? accept4(l, NULL, NULL, SOCK_CLOEXEC) : -1;
+		struct sockaddr_storage p;
+		socklen_t pl = sizeof(p);
+		bool seen = s >= 0 && wait_fd(c, POLLOUT);
+		if (how == 0)
+			seen = seen && getpeername(d, (struct sockaddr *)&p, &pl) == 0 && addr_eq(&p, &la);
+		else if (how == 1)
+			seen = seen && epoll_wait(ep, &got, 1, IO_TIMEOUT_MS) == 1 && got.data.fd == c && (got.events & EPOLLOUT);
+		else
+			seen = seen && getpeername(c, (struct sockaddr *)&p, &pl) == 0 && addr_eq(&p, &la);
+		char b = 0;
+		CHECK_MSG(ok && seen && write_all(s, "t", 1) && wait_fd(how == 0 ? d : c, POLLIN) && read(how == 0 ? d : c, &b, 1) == 1 && b == 't',
+		          "%s option then %s before connect: the copy (or the epoll) sees the one connection", f, what);
+		if (s >= 0)
+			close(s);
+		if (d >= 0)
+			close(d);
+		if (ep >= 0)
+			close(ep);
+		close(c);
+	}
+	close(l);
+}
+
 /* A listener from socket(), bind, listen with no option set before. */
 static void test_listener(int fam)
 {
@@ -624,6 +678,7 @@ int main(int argc, char **argv)
 		test_scm_rights(fams[i]);
 		test_spawn(fams[i], self);
 		test_exec_carried(fams[i], self);
+		test_copies_after_option(fams[i]);
 		test_listener(fams[i]);
 		test_listener_opts_change(fams[i]);
 		test_recv_unconnected(fams[i]);
