@@ -30,7 +30,9 @@ int zt_fragment_count(size_t len, size_t mtu)
 static size_t piece_size(size_t len, int n)
 {
 	size_t wire = len + (size_t)(n - 1) * ZT_FRAGMENT_HEADER_LEN;
-	return (wire + (size_t)n - 1) / (size_t)n;
+	size_t size = (wire + (size_t)n - 1) / (size_t)n;
+	/* The head is a packet's header at least; at an MTU that small the last piece still gets a byte. */
+	return size < ZT_PACKET_MIN_LEN ? ZT_PACKET_MIN_LEN : size;
 }
 
 int zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len, size_t mtu, unsigned i)
@@ -42,7 +44,7 @@ int zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len, 
 	if (i >= (unsigned)n || (n > 1 && !(pkt[ZT_PACKET_IDX_FLAGS] & ZT_FLAG_FRAGMENTED)))
 		return -EINVAL;
 	zt_wr_init(&w, out, cap);
-	size_t head = piece_size(len, n); /* <= mtu, since n is the fewest pieces that fit */
+	size_t head = piece_size(len, n); /* <= mtu, since n is the fewest pieces that fit (mtu >= 28) */
 	if (i == 0) {
 		zt_wr_bytes(&w, pkt, head);
 	} else {

@@ -75,21 +75,23 @@ static void fragment_header_and_sizes(void)
 }
 
 /* Every length that needs pieces: as many pieces as zt_fragment_count says, none over the MTU, all of
- * one size but a last one no longer than the others, and together the packet. A FRAME of a full
+ * one size but a last one no longer than the others, a head that holds the header (at the smallest
+ * MTUs an even split would not), and together the packet. A FRAME of a full
  * 2800-byte Ethernet payload (2838 bytes) goes as two datagrams of 1427: a stream of them is a run
  * of equal datagrams, which the host sends as one UDP GSO message. */
 static void fragment_pieces_even(void)
 {
 	static uint8_t p[ZT_PACKET_MAX_LEN], joined[ZT_PACKET_MAX_LEN];
 	static struct pieces s;
-	size_t mtus[] = {ZT_DEFAULT_MTU, 576};
+	size_t mtus[] = {ZT_DEFAULT_MTU, 576, ZT_PACKET_MIN_LEN, ZT_PACKET_MIN_LEN + 1, 40};
 	for (size_t m = 0; m < sizeof(mtus) / sizeof(mtus[0]); m++) {
 		size_t mtu = mtus[m];
-		for (size_t len = mtu + 1; zt_fragment_count(len, mtu) > 0; len += 7) {
+		for (size_t len = mtu + 1; zt_fragment_count(len, mtu) > 0; len++) {
 			size_t at = 0;
 			make_packet(p, len, mtu);
 			split(&s, p, len, mtu);
 			REQUIRE(s.n >= 2);
+			REQUIRE(s.len[0] >= ZT_PACKET_MIN_LEN); /* a head holds the whole header */
 			for (int i = 0; i < s.n; i++) {
 				REQUIRE(s.len[i] <= mtu);
 				REQUIRE(i == s.n - 1 ? s.len[i] <= s.len[0] : s.len[i] == s.len[0]);
