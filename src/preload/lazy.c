@@ -251,7 +251,8 @@ int zt_lazy_realize(int fd, int kind, bool shared)
 	return e;
 }
 
-void zt_lazy_realize_all(void)
+/* Calls fn for every fd whose placeholder hint is set, with errno kept. */
+static void each_hinted(void (*fn)(int fd))
 {
 	if (!atomic_load(&lazy_count))
 		return;
@@ -261,35 +262,40 @@ void zt_lazy_realize_all(void)
 		while (bits) {
 			int fd = w * 64 + __builtin_ctzll(bits);
 			bits &= bits - 1;
-			int kind = zt_fd_kind_any(fd);
-			if (kind == 'u' || kind == 'U')
-				zt_lazy_realize(fd, kind, true);
-			else
-				mark(fd, false);
+			fn(fd);
 		}
 	}
 	errno = saved;
 }
 
+static void realize_shared_or_forget(int fd)
+{
+	int kind = zt_fd_kind_any(fd);
+	if (kind == 'u' || kind == 'U')
+		zt_lazy_realize(fd, kind, true);
+	else
+		mark(fd, false);
+}
+
+void zt_lazy_realize_all(void)
+{
+	each_hinted(realize_shared_or_forget);
+}
+
+/* A placeholder an exec keeps (no FD_CLOEXEC) that carries options: they live in this image only. */
+static void realize_if_carrying(int fd)
+{
+	struct lazy_opts *o = opts_of(fd, false);
+	if (!o || !o->set || (fcntl(fd, F_GETFD) & FD_CLOEXEC))
+		return;
+	int kind = zt_fd_kind_any(fd);
+	if (kind == 'u' || kind == 'U')
+		zt_lazy_realize(fd, kind, false);
+}
+
 void zt_lazy_before_exec(void)
 {
-	if (!atomic_load(&lazy_count))
-		return;
-	int saved = errno;
-	for (int w = 0; w < LAZY_FDS / 64; w++) {
-		uint64_t bits = atomic_load(&lazy_bits[w]);
-		while (bits) {
-			int fd = w * 64 + __builtin_ctzll(bits);
-			bits &= bits - 1;
-			struct lazy_opts *o = opts_of(fd, false);
-			if (!o || !o->set || (fcntl(fd, F_GETFD) & FD_CLOEXEC))
-				continue;
-			int kind = zt_fd_kind_any(fd);
-			if (kind == 'u' || kind == 'U')
-				zt_lazy_realize(fd, kind, false);
-		}
-	}
-	errno = saved;
+	each_hinted(realize_if_carrying);
 }
 
 void zt_lazy_after_fork_child(void)
