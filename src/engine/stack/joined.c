@@ -234,8 +234,8 @@ static int accept_own(int kl, int c, struct zt_nc_addr *peer)
 	return -EAGAIN;
 }
 
-/* The connecting socket: the app's options, its bound address if it bound one (s NULL: a fresh
- * socket of `domain`, which has only the options its placeholder carried), connected to l's
+/* The connecting socket: the app's options (opts: s's own, or those a placeholder carried), its bound
+ * address if it bound one (s NULL: a fresh socket of `domain`, which has none), connected to l's
  * kernel listener at ip:port. The connect is non-blocking; for an app's blocking connect a second
  * connect() once the handshake is over makes the socket say EISCONN to the app's next one, as after
  * a blocking connect; after a non-blocking one the kernel says 0 to the app's next connect() once,
@@ -248,10 +248,7 @@ static int kernel_connect(const struct zt_sock *s, const struct zt_sockopt_val *
 		return c;
 	if (s && domain == AF_INET6)
 		set_int(c, IPPROTO_IPV6, IPV6_V6ONLY, s->v6only);
-	if (s)
-		replay_options(s->opts, s->nopts, c);
-	else
-		replay_options(opts, nopts, c);
+	replay_options(opts, nopts, c);
 	struct sockaddr_storage ss;
 	socklen_t len;
 	if (s && s->bound) {
@@ -333,7 +330,7 @@ int zt_joined_connect(struct zt_sock *s, const ip_addr_t *ip, uint16_t port, boo
 {
 	if (s->state != ZT_SOCK_NEW || !s->pcb.tcp || s->no_join)
 		return -EAGAIN;
-	return join(s->svc, s, NULL, 0, s->domain, ip, port, nonblock);
+	return join(s->svc, s, s->opts, s->nopts, s->domain, ip, port, nonblock);
 }
 
 int zt_joined_connect_new(struct zt_service *svc, int domain, const ip_addr_t *ip, uint16_t port,
