@@ -32,6 +32,9 @@ void zt_dgram_hint_set(int fd, bool on);
 bool zt_solo(int fd);
 void zt_solo_set(int fd, bool on);
 void zt_solo_clear_all(void);
+/* Before a fork or a posix_spawn: every placeholder becomes the service's socket (the child shares
+ * it) and no socket is solo any more. */
+void zt_before_child(void);
 
 /* hooks_fd.c: a placeholder about to be copied, watched or passed on becomes the service's socket,
  * one never joined (a no-op for anything else; errno kept). */

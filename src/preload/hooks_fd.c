@@ -20,24 +20,32 @@
 #define HINT_FDS 65536
 static _Atomic uint64_t dgram_hint[HINT_FDS / 64];
 
+/* A bit of one of this file's per-fd maps (fd in 0..HINT_FDS-1). */
+static bool bit_get(_Atomic uint64_t *map, int fd)
+{
+	return atomic_load_explicit(&map[fd / 64], memory_order_relaxed) & (1ull << (fd % 64));
+}
+
+static void bit_set(_Atomic uint64_t *map, int fd, bool on)
+{
+	uint64_t bit = 1ull << (fd % 64);
+	if (on)
+		atomic_fetch_or_explicit(&map[fd / 64], bit, memory_order_relaxed);
+	else if (atomic_load_explicit(&map[fd / 64], memory_order_relaxed) & bit)
+		atomic_fetch_and_explicit(&map[fd / 64], ~bit, memory_order_relaxed);
+}
+
 bool zt_dgram_hint(int fd)
 {
 	if (fd < 0)
 		return false;
-	if (fd >= HINT_FDS)
-		return true;
-	return atomic_load_explicit(&dgram_hint[fd / 64], memory_order_relaxed) & (1ull << (fd % 64));
+	return fd >= HINT_FDS || bit_get(dgram_hint, fd);
 }
 
 void zt_dgram_hint_set(int fd, bool on)
 {
-	if (fd < 0 || fd >= HINT_FDS)
-		return;
-	uint64_t bit = 1ull << (fd % 64);
-	if (on)
-		atomic_fetch_or_explicit(&dgram_hint[fd / 64], bit, memory_order_relaxed);
-	else if (atomic_load_explicit(&dgram_hint[fd / 64], memory_order_relaxed) & bit)
-		atomic_fetch_and_explicit(&dgram_hint[fd / 64], ~bit, memory_order_relaxed);
+	if (fd >= 0 && fd < HINT_FDS)
+		bit_set(dgram_hint, fd, on);
 }
 
 /* One bit per fd number below HINT_FDS: a stream socket of the service that this image made (socket(),
@@ -50,20 +58,13 @@ static _Atomic uint64_t solo_hint[HINT_FDS / 64];
 
 bool zt_solo(int fd)
 {
-	if (fd < 0 || fd >= HINT_FDS)
-		return false;
-	return atomic_load_explicit(&solo_hint[fd / 64], memory_order_relaxed) & (1ull << (fd % 64));
+	return fd >= 0 && fd < HINT_FDS && bit_get(solo_hint, fd);
 }
 
 void zt_solo_set(int fd, bool on)
 {
-	if (fd < 0 || fd >= HINT_FDS)
-		return;
-	uint64_t bit = 1ull << (fd % 64);
-	if (on)
-		atomic_fetch_or_explicit(&solo_hint[fd / 64], bit, memory_order_relaxed);
-	else if (atomic_load_explicit(&solo_hint[fd / 64], memory_order_relaxed) & bit)
-		atomic_fetch_and_explicit(&solo_hint[fd / 64], ~bit, memory_order_relaxed);
+	if (fd >= 0 && fd < HINT_FDS)
+		bit_set(solo_hint, fd, on);
 }
 
 void zt_solo_clear_all(void)
@@ -71,6 +72,14 @@ void zt_solo_clear_all(void)
 	for (size_t i = 0; i < HINT_FDS / 64; i++)
 		if (atomic_load_explicit(&solo_hint[i], memory_order_relaxed))
 			atomic_store_explicit(&solo_hint[i], 0, memory_order_relaxed);
+}
+
+void zt_before_child(void)
+{
+	if (!zt_shim_enabled)
+		return;
+	zt_lazy_realize_all(); /* parent and child share each socket, as the kernel's */
+	zt_solo_clear_all();
 }
 
 ZT_EXPORT int close(int fd)
@@ -204,10 +213,7 @@ ZT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 	zt_shim_init();
 	if (!real_posix_spawn)
 		return ENOSYS;
-	if (zt_shim_enabled) {
-		zt_lazy_realize_all();
-		zt_solo_clear_all();
-	}
+	zt_before_child();
 	return real_posix_spawn(pid, path, acts, attr, argv, envp);
 }
 
@@ -217,10 +223,7 @@ ZT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	zt_shim_init();
 	if (!real_posix_spawnp)
 		return ENOSYS;
-	if (zt_shim_enabled) {
-		zt_lazy_realize_all();
-		zt_solo_clear_all();
-	}
+	zt_before_child();
 	return real_posix_spawnp(pid, file, acts, attr, argv, envp);
 }
 

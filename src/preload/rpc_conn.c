@@ -133,10 +133,7 @@ static int move_high(int fd)
 static void before_fork(void)
 {
 	self.clone_fd = -1;
-	if (zt_shim_enabled) {
-		zt_lazy_realize_all(); /* parent and child share each socket, as the kernel's */
-		zt_solo_clear_all();
-	}
+	zt_before_child();
 	zt_lazy_lock_all(); /* and no thread is between a placeholder and its socket across the fork */
 	if (zt_shim_enabled && atomic_load(&ever_connected)) {
 		int saved = errno;
