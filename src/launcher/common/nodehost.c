@@ -84,8 +84,9 @@ struct zt_nodehost {
  * go as one message with UDP GSO: the kernel cuts it into those very datagrams after one pass through
  * its stack instead of one each. A run is a packet's fragments, or, since the node cuts a packet into
  * pieces of one size (vl1/fragment.c), the fragments of many packets of one size: a bulk stream's full
- * frames, up to 60,000 bytes a message (a receiver with UDP GRO gets them as one message too). A datagram the kernel refuses is dropped, as a
- * failed sendto drops it; if GSO itself is refused, it is off from then on. */
+ * frames, up to 60,000 bytes a message (a receiver with UDP GRO gets them as one message too). A
+ * datagram the kernel refuses is dropped, as a failed sendto drops it; if GSO itself is refused, it is
+ * off from then on. */
 static void tx_flush(struct zt_nodehost *h)
 {
 	struct tx_batch *b = &h->tx;
